@@ -1,0 +1,1 @@
+"""Small adapters to the outside world: clock, id generation, filesystem helpers."""

@@ -1,0 +1,1 @@
+"""BtcTurk REST adapter: auth, wire DTOs, mappers, rate limits and error classification."""

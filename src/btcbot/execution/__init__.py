@@ -1,0 +1,1 @@
+"""The only code that submits or cancels orders."""

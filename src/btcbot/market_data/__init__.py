@@ -1,0 +1,1 @@
+"""Market snapshots from the exchange, normalised to domain models."""

@@ -1,0 +1,1 @@
+"""Structured logging, Prometheus metrics, audit event shapes and the status file."""

@@ -1,0 +1,1 @@
+"""Pre-trade checks, limits, the kill-switch policy and TradingArmedPolicy; pure code, no I/O."""

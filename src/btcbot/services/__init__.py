@@ -1,0 +1,1 @@
+"""Use cases: the run loop, health, reconciliation, arming, inspect."""

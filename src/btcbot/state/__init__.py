@@ -1,0 +1,1 @@
+"""SQLite state: connections, migrations, role-tagged metadata, lock, repositories, unit of work."""

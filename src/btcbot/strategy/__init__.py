@@ -1,0 +1,1 @@
+"""Deterministic signals from a market snapshot; pure code, no I/O."""
