@@ -1,0 +1,57 @@
+"""The per-symbol market snapshot a cycle decides on, with its age."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from btcbot.domain.models import Candle, OrderBook, SymbolRules, Ticker
+
+
+@dataclass(frozen=True, slots=True)
+class MarketSnapshot:
+    """Everything the strategy and risk may know about one symbol at one instant.
+
+    ``taken_at`` is when btcbot fetched it (injected clock); ``exchange_time`` is the venue's own
+    timestamp of the book. ``candles`` are closed 1-minute candles, oldest first.
+    ``unusable_reason`` is set by market_data when the data must not be traded on (crossed book,
+    missing side, too old); the cycle is then observe-only for this symbol.
+    """
+
+    symbol: str
+    rules: SymbolRules
+    ticker: Ticker
+    book: OrderBook
+    candles: tuple[Candle, ...]
+    taken_at: datetime
+    exchange_time: datetime
+    unusable_reason: str | None = None
+
+    @property
+    def best_bid(self) -> Decimal | None:
+        """Highest bid price, if the book has bids."""
+        level = self.book.best_bid
+        return level.price if level else None
+
+    @property
+    def best_ask(self) -> Decimal | None:
+        """Lowest ask price, if the book has asks."""
+        level = self.book.best_ask
+        return level.price if level else None
+
+    @property
+    def mid(self) -> Decimal | None:
+        """Mid price, when both sides exist."""
+        if self.best_bid is None or self.best_ask is None:
+            return None
+        return (self.best_bid + self.best_ask) / 2
+
+    def age(self, now: datetime) -> timedelta:
+        """How old the venue's data is at ``now``."""
+        return now - self.exchange_time
+
+    @property
+    def tradable(self) -> bool:
+        """False when market_data marked this snapshot observe-only."""
+        return self.unusable_reason is None
