@@ -1,0 +1,408 @@
+"""The one settings model: environment variables only, validated against the role profiles.
+
+``load_settings(environ)`` is the only way in. It reads exactly the variables named below from
+the given mapping (``os.environ`` by default) and never a ``.env`` file, a secrets directory or
+any other source, so what an operator's PowerShell session exports is what the process runs
+with. An empty value counts as unset (PowerShell cannot export an empty variable anyway).
+
+Every refusal is a ``ConfigError`` whose message is ONE line naming the variable, the value it
+needs and why; a secret's value never appears in it. Role profiles (docs/CONFIGURATION.md):
+
+- LIVE: ``LIVE_TRADING=true`` needs ``LIVE_TRADING_ACK=I_UNDERSTAND``, ``SAFE_MODE=false``,
+  ``KILL_SWITCH=false``, ``EXCHANGE=btcturk`` and an API key + base64 secret;
+  ``LIVE_TRADING=false`` is a dry run.
+- MONITOR: exactly ``LIVE_TRADING=false``, ``SAFE_MODE=true``, ``KILL_SWITCH=true``.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import ipaddress
+import json
+import os
+import re
+from base64 import b64decode
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from btcbot.domain.enums import ExchangeKind, Role
+from btcbot.domain.errors import ConfigError
+
+LIVE_TRADING_ACK_PHRASE = "I_UNDERSTAND"
+_SYMBOL = re.compile(r"^[A-Z0-9]{2,20}$")
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class _SettingError(ValueError):
+    """A validation failure whose message is already the whole one-line explanation."""
+
+    def __init__(self, variable: str, message: str) -> None:
+        super().__init__(message)
+        self.variable = variable
+        self.message = message
+
+
+# What each variable needs, used when pydantic's own type check fails or a value is missing.
+_NEEDS: dict[str, str] = {
+    "APP_ROLE": "'live' or 'monitor' (which process this session runs)",
+    "STATE_DB_PATH": "an absolute path to this role's own SQLite file",
+    "CONTROL_DIR": "an absolute path to the directory both roles share",
+    "LIVE_TRADING": "'true' or 'false' (state it explicitly in every session)",
+    "SAFE_MODE": "'true' or 'false' (state it explicitly in every session)",
+    "KILL_SWITCH": "'true' or 'false' (state it explicitly in every session)",
+    "EXCHANGE": "'btcturk' or 'sim'",
+    "CYCLE_SECONDS": "a number of seconds > 0 and <= 86400",
+    "METRICS_PORT": "an integer from 0 to 65535 (0 turns the metrics endpoint off)",
+    "LOG_FORMAT": "'json' or 'console'",
+}
+_SECRET_FIELDS = frozenset({"btcturk_api_key", "btcturk_api_secret"})
+
+
+def _parse_bool(variable: str, value: object) -> object:
+    """Accept only true/false: a safety flag spelled 'yes' or '1' is a typo we refuse to guess."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "false"}:
+        return text == "true"
+    raise _SettingError(variable, f"{variable} must be 'true' or 'false' (got {str(value)!r})")
+
+
+def _require_absolute(variable: str, value: object, what: str) -> Path:
+    path = Path(str(value).strip())
+    if not path.is_absolute():
+        # A relative path resolves against whatever directory the session happens to be in,
+        # which is how two processes end up sharing - or silently not sharing - a file.
+        raise _SettingError(
+            variable,
+            f"{variable} must be an absolute path to {what} (got {str(value)!r}): "
+            "a relative path depends on the current directory",
+        )
+    return path
+
+
+def _check_url(variable: str, value: object) -> str:
+    text = str(value).strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise _SettingError(variable, f"{variable} must be an http(s) URL (got {text!r})")
+    if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:
+        raise _SettingError(
+            variable,
+            f"{variable} must use https unless the host is loopback (got {text!r}): "
+            "signed requests must not cross a network in clear text",
+        )
+    return text
+
+
+class Settings(BaseSettings):
+    """The validated configuration of one btcbot process (frozen; build with ``load_settings``)."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="forbid",
+        case_sensitive=True,
+        env_file=None,
+        secrets_dir=None,
+        validate_default=True,
+    )
+
+    # ---------------------------------------------------------------- role and state
+    app_role: Role = Field(alias="APP_ROLE")
+    state_db_path: Path = Field(alias="STATE_DB_PATH")
+    control_dir: Path = Field(alias="CONTROL_DIR")
+
+    # ---------------------------------------------------------------- safety flags
+    live_trading: bool = Field(alias="LIVE_TRADING")
+    live_trading_ack: str | None = Field(default=None, alias="LIVE_TRADING_ACK")
+    safe_mode: bool = Field(alias="SAFE_MODE")
+    kill_switch: bool = Field(alias="KILL_SWITCH")
+
+    # ---------------------------------------------------------------- exchange
+    exchange: ExchangeKind = Field(default=ExchangeKind.SIM, alias="EXCHANGE")
+    btcturk_api_key: SecretStr | None = Field(default=None, alias="BTCTURK_API_KEY")
+    btcturk_api_secret: SecretStr | None = Field(default=None, alias="BTCTURK_API_SECRET")
+    btcturk_base_url: str = Field(default="https://api.btcturk.com", alias="BTCTURK_BASE_URL")
+    btcturk_graph_url: str = Field(
+        default="https://graph-api.btcturk.com", alias="BTCTURK_GRAPH_URL"
+    )
+
+    # ---------------------------------------------------------------- loop and observability
+    symbols: tuple[str, ...] = Field(default=("BTCTRY",), alias="SYMBOLS")
+    cycle_seconds: float = Field(default=60.0, gt=0, le=86400, alias="CYCLE_SECONDS")
+    metrics_port: int = Field(default=9108, ge=0, le=65535, alias="METRICS_PORT")
+    metrics_bind: str = Field(default="127.0.0.1", alias="METRICS_BIND")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_format: Literal["json", "console"] = Field(default="json", alias="LOG_FORMAT")
+
+    # ---------------------------------------------------------------- risk and strategy knobs
+    # H6 (risk/strategy) and H9 (run loop) add their fields in this section, each with an env
+    # alias, a default, a validator if the type alone cannot say what is valid, and a line in
+    # .env.example (tests/unit/test_settings_env_example.py fails until it is documented).
+    # ---------------------------------------------------------------- end of knobs
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values ``load_settings`` read from the environment mapping; nothing else."""
+        del settings_cls, env_settings, dotenv_settings, file_secret_settings
+        return (init_settings,)
+
+    @field_validator("app_role", mode="before")
+    @classmethod
+    def _role_lower(cls, value: object) -> object:
+        return str(value).strip().lower()
+
+    @field_validator("exchange", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return str(value).strip().lower() if isinstance(value, str) else value
+
+    @field_validator("state_db_path", mode="before")
+    @classmethod
+    def _db_path(cls, value: object) -> Path:
+        return _require_absolute("STATE_DB_PATH", value, "this role's own SQLite file")
+
+    @field_validator("control_dir", mode="before")
+    @classmethod
+    def _control_dir(cls, value: object) -> Path:
+        return _require_absolute("CONTROL_DIR", value, "the directory both roles share")
+
+    @field_validator("live_trading", "safe_mode", "kill_switch", mode="before")
+    @classmethod
+    def _flags(cls, value: object, info: Any) -> object:
+        return _parse_bool(str(info.field_name).upper(), value)
+
+    @field_validator("btcturk_api_key", mode="before")
+    @classmethod
+    def _api_key(cls, value: object) -> object:
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if any(ch.isspace() for ch in text.strip()):
+            raise _SettingError("BTCTURK_API_KEY", "BTCTURK_API_KEY must not contain whitespace")
+        return text.strip()
+
+    @field_validator("btcturk_api_secret", mode="before")
+    @classmethod
+    def _api_secret(cls, value: object) -> object:
+        text = (value.get_secret_value() if isinstance(value, SecretStr) else str(value)).strip()
+        try:
+            decoded = b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            decoded = b""
+        if not decoded:
+            # Never echo the value: it is the one secret btcbot holds.
+            raise _SettingError(
+                "BTCTURK_API_SECRET",
+                "BTCTURK_API_SECRET must be the base64 private key BtcTurk issued "
+                "(it is not valid base64; the value is not shown)",
+            )
+        return text
+
+    @field_validator("btcturk_base_url", mode="before")
+    @classmethod
+    def _base_url(cls, value: object) -> str:
+        return _check_url("BTCTURK_BASE_URL", value)
+
+    @field_validator("btcturk_graph_url", mode="before")
+    @classmethod
+    def _graph_url(cls, value: object) -> str:
+        return _check_url("BTCTURK_GRAPH_URL", value)
+
+    @field_validator("symbols", mode="before")
+    @classmethod
+    def _symbols(cls, value: object) -> tuple[str, ...]:
+        if isinstance(value, tuple | list):
+            value = ",".join(str(v) for v in value)
+        items = [part.strip().upper() for part in str(value).split(",")]
+        bad = [item for item in items if not _SYMBOL.fullmatch(item)]
+        if bad or not items:
+            raise _SettingError(
+                "SYMBOLS",
+                f"SYMBOLS must be comma-separated pair names like BTCTRY,ETHTRY "
+                f"(bad entry {bad[0] if bad else ''!r} in {str(value)!r})",
+            )
+        if len(set(items)) != len(items):
+            raise _SettingError("SYMBOLS", f"SYMBOLS lists a pair twice ({str(value)!r})")
+        return tuple(items)
+
+    @field_validator("metrics_bind", mode="before")
+    @classmethod
+    def _bind(cls, value: object) -> str:
+        text = str(value).strip()
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            raise _SettingError(
+                "METRICS_BIND",
+                f"METRICS_BIND must be an IP address such as 127.0.0.1 (got {text!r})",
+            ) from None
+        return text
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> str:
+        text = str(value).strip().upper()
+        if text not in _LOG_LEVELS:
+            raise _SettingError(
+                "LOG_LEVEL", f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)} (got {value!r})"
+            )
+        return text
+
+    @model_validator(mode="after")
+    def _role_profile(self) -> Settings:
+        problem = _profile_problem(self)
+        if problem is not None:
+            raise problem
+        return self
+
+    # ---------------------------------------------------------------- derived facts
+    SECRET_FIELDS: ClassVar[frozenset[str]] = _SECRET_FIELDS
+
+    @cached_property
+    def config_hash(self) -> str:
+        """sha256 over every non-secret field: which configuration wrote a DB row."""
+        public = self.model_dump(mode="json", exclude=set(_SECRET_FIELDS))
+        blob = json.dumps(public, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    @property
+    def is_dry_run(self) -> bool:
+        """LIVE role without ``LIVE_TRADING=true``: the whole cycle runs, no order is sent."""
+        return self.app_role is Role.LIVE and not self.live_trading
+
+    @property
+    def has_credentials(self) -> bool:
+        """Both the API key and the secret are set."""
+        return self.btcturk_api_key is not None and self.btcturk_api_secret is not None
+
+
+def _profile_problem(s: Settings) -> _SettingError | None:
+    """The first way ``s`` breaks its role's profile (ARCHITECTURE.md's table), or None."""
+    if (s.btcturk_api_key is None) != (s.btcturk_api_secret is None):
+        missing = "BTCTURK_API_SECRET" if s.btcturk_api_secret is None else "BTCTURK_API_KEY"
+        return _SettingError(
+            missing,
+            f"{missing} is required when the other half of the API credentials is set: "
+            "BtcTurk signs every private call with both",
+        )
+    rules = _MONITOR_RULES if s.app_role is Role.MONITOR else _LIVE_RULES
+    for variable, broken, message in rules:
+        if broken(s):
+            return _SettingError(variable, message)
+    return None
+
+
+_Rule = tuple[str, Callable[[Settings], bool], str]
+_MONITOR_WHY = "APP_ROLE=monitor must never be able to trade"
+_MONITOR_RULES: tuple[_Rule, ...] = (
+    (
+        "LIVE_TRADING",
+        lambda s: s.live_trading,
+        f"LIVE_TRADING must be false for APP_ROLE=monitor: {_MONITOR_WHY}",
+    ),
+    (
+        "SAFE_MODE",
+        lambda s: not s.safe_mode,
+        f"SAFE_MODE must be true for APP_ROLE=monitor: {_MONITOR_WHY}",
+    ),
+    (
+        "KILL_SWITCH",
+        lambda s: not s.kill_switch,
+        f"KILL_SWITCH must be true for APP_ROLE=monitor: {_MONITOR_WHY}",
+    ),
+    (
+        "LIVE_TRADING_ACK",
+        lambda s: s.live_trading_ack is not None,
+        f"LIVE_TRADING_ACK must be unset for APP_ROLE=monitor: {_MONITOR_WHY}",
+    ),
+)
+# LIVE with LIVE_TRADING=false is a dry run: any exchange, no acknowledgement, no credentials.
+_LIVE_WHY = "real orders need every safety flag to agree"
+_LIVE_RULES: tuple[_Rule, ...] = (
+    (
+        "EXCHANGE",
+        lambda s: s.live_trading and s.exchange is not ExchangeKind.BTCTURK,
+        (
+            "EXCHANGE must be btcturk when LIVE_TRADING=true (got sim): the emulator takes no real "
+            "orders; use LIVE_TRADING=false for a dry run"
+        ),
+    ),
+    (
+        "LIVE_TRADING_ACK",
+        lambda s: s.live_trading and s.live_trading_ack != LIVE_TRADING_ACK_PHRASE,
+        (
+            f"LIVE_TRADING_ACK must be {LIVE_TRADING_ACK_PHRASE} when LIVE_TRADING=true: it is the "
+            "operator's acknowledgement that real orders will be sent"
+        ),
+    ),
+    (
+        "SAFE_MODE",
+        lambda s: s.live_trading and s.safe_mode,
+        f"SAFE_MODE must be false when LIVE_TRADING=true: {_LIVE_WHY}",
+    ),
+    (
+        "KILL_SWITCH",
+        lambda s: s.live_trading and s.kill_switch,
+        f"KILL_SWITCH must be false when LIVE_TRADING=true: {_LIVE_WHY}",
+    ),
+    (
+        "BTCTURK_API_KEY",
+        lambda s: s.live_trading and not s.has_credentials,
+        (
+            "BTCTURK_API_KEY and BTCTURK_API_SECRET are required when LIVE_TRADING=true: "
+            "orders are signed with them"
+        ),
+    ),
+)
+
+
+def env_names() -> tuple[str, ...]:
+    """Every environment variable the model reads, in declaration order."""
+    return tuple(str(f.alias) for f in Settings.model_fields.values())
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """``Settings`` from ``environ`` (default ``os.environ``), or a one-line ``ConfigError``."""
+    source = os.environ if environ is None else environ
+    values: dict[str, Any] = {
+        name: source[name].strip()
+        for name in env_names()
+        if name in source and source[name].strip()
+    }
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc, values)) from None
+
+
+def _one_line(exc: ValidationError, values: Mapping[str, str]) -> str:
+    """The first problem as one line; pydantic's multi-line dump never reaches an operator."""
+    errors = exc.errors(include_url=False, include_input=False)
+    first = errors[0]
+    extra = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    problem = first.get("ctx", {}).get("error")
+    if isinstance(problem, _SettingError):
+        return problem.message + extra
+    name = str(first["loc"][0]) if first["loc"] else "configuration"
+    variable = next(
+        (str(f.alias) for key, f in Settings.model_fields.items() if name in {key, f.alias}), name
+    )
+    needs = _NEEDS.get(variable, "a valid value")
+    if first["type"] == "missing":
+        return f"{variable} is required: set it to {needs}{extra}"
+    shown = "" if variable.startswith("BTCTURK_API") else f" (got {values.get(variable, '')!r})"
+    return f"{variable} must be {needs}{shown}{extra}"
