@@ -190,6 +190,8 @@ class Settings(BaseSettings):
     @field_validator("btcturk_api_key", mode="before")
     @classmethod
     def _api_key(cls, value: object) -> object:
+        if value is None:
+            return None
         text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
         if any(ch.isspace() for ch in text.strip()):
             raise _SettingError("BTCTURK_API_KEY", "BTCTURK_API_KEY must not contain whitespace")
@@ -198,6 +200,8 @@ class Settings(BaseSettings):
     @field_validator("btcturk_api_secret", mode="before")
     @classmethod
     def _api_secret(cls, value: object) -> object:
+        if value is None:
+            return None
         text = (value.get_secret_value() if isinstance(value, SecretStr) else str(value)).strip()
         try:
             decoded = b64decode(text, validate=True)
