@@ -24,10 +24,16 @@ BtcbotError                      root; the CLI maps each branch to a documented 
 │   ├── MalformedResponseError   the body did not have the documented shape
 │   └── AmbiguousOrderError      an order POST/cancel whose outcome is unknown (timeout, 5xx,
 │                                reset): the order may exist; reconcile by client order id
-└── QuantizationError            an order cannot be made acceptable to the venue's rules
+├── QuantizationError            an order cannot be made acceptable to the venue's rules
+└── LedgerError                  a fill or a valuation the ledger cannot account for
+    ├── InvalidFillError         a fill breaks the Fill contract (sign, unknown pair, fee asset)
+    ├── InventoryShortfallError  a sell is larger than the position and adoption is off
+    └── MissingMarkError         valuing a non-flat position without a mark price for it
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 
 class BtcbotError(Exception):
@@ -138,3 +144,28 @@ class QuantizationError(BtcbotError):
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class LedgerError(BtcbotError):
+    """The ledger cannot account for a fill or a valuation; its state is left unchanged."""
+
+
+class InvalidFillError(LedgerError):
+    """A fill breaks the ``Fill`` contract or names a pair the ledger does not know.
+
+    Non-positive quantity or price, negative fee or tax, a naive timestamp, an unregistered pair,
+    or a fee asset that is neither the pair's base nor its quote.
+    """
+
+
+class InventoryShortfallError(LedgerError):
+    """A sell is larger than the ledger's position and the ledger does not adopt shortfalls."""
+
+    def __init__(self, message: str, *, symbol: str, shortfall: Decimal) -> None:
+        super().__init__(message)
+        self.symbol = symbol
+        self.shortfall = shortfall
+
+
+class MissingMarkError(LedgerError):
+    """A non-flat position was valued without a mark price for its symbol."""
