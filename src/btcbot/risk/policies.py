@@ -1,0 +1,125 @@
+"""``TradingArmedPolicy``: the last gate before any submit or cancel, pure and I/O-free.
+
+Two paths may place orders, and nothing else may:
+
+- **live**: ``APP_ROLE=live``, ``LIVE_TRADING=true``, ``LIVE_TRADING_ACK`` given,
+  ``SAFE_MODE=false``, ``KILL_SWITCH=false``, the LIVE database armed (``btcbot arm``), no kill
+  file, and ``EXCHANGE=btcturk``.
+- **dry run**: ``APP_ROLE=live``, ``LIVE_TRADING=false``, ``EXCHANGE=sim`` (the emulator),
+  ``SAFE_MODE=false``, ``KILL_SWITCH=false`` and no kill file. Arming is not needed because no
+  real money moves; a dry run pointed at the real exchange is refused, so a forgotten flag can
+  never send a "test" order to BtcTurk.
+
+Cancels only reduce exposure, so they are allowed on both paths whatever the arming, kill-switch
+or safe-mode state (a disarmed LIVE must still cancel its open orders); they still need the LIVE
+role and an exchange that matches the mode. The MONITOR role can do neither, ever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from btcbot.domain.enums import ExchangeKind, Role
+from btcbot.domain.errors import TradeBlockedError
+
+
+class BlockReason(StrEnum):
+    """Why trading is blocked; each value reads as the remedy's subject."""
+
+    NOT_LIVE_ROLE = "APP_ROLE is not live"
+    NOT_ACKNOWLEDGED = "LIVE_TRADING_ACK is not given"
+    SAFE_MODE = "SAFE_MODE=true"
+    KILL_SWITCH = "KILL_SWITCH=true"
+    NOT_ARMED = "the LIVE database is not armed (run 'btcbot arm')"
+    KILL_FILE = "a kill file is present (written by 'btcbot disarm')"
+    DRY_RUN_ON_REAL_EXCHANGE = "LIVE_TRADING=false (dry run) needs EXCHANGE=sim"
+    LIVE_ON_EMULATOR = "LIVE_TRADING=true needs EXCHANGE=btcturk"
+
+
+@dataclass(frozen=True, slots=True)
+class TradingFacts:
+    """Everything the policy decides on, gathered by the caller before the call."""
+
+    role: Role
+    live_trading: bool
+    ack: bool
+    safe_mode: bool
+    kill_switch: bool
+    armed: bool
+    kill_file_present: bool
+    exchange: ExchangeKind = ExchangeKind.BTCTURK
+
+
+class TradingArmedPolicy:
+    """Decides whether a submit (or a cancel) may go out; raises before any I/O if not."""
+
+    def submit_blockers(self, facts: TradingFacts) -> list[BlockReason]:
+        """Every reason a new order would be refused, in a stable order (empty: allowed)."""
+        reasons = self._mode_blockers(facts)
+        if facts.safe_mode:
+            reasons.append(BlockReason.SAFE_MODE)
+        if facts.kill_switch:
+            reasons.append(BlockReason.KILL_SWITCH)
+        if facts.kill_file_present:
+            reasons.append(BlockReason.KILL_FILE)
+        if facts.live_trading:
+            if not facts.ack:
+                reasons.append(BlockReason.NOT_ACKNOWLEDGED)
+            if not facts.armed:
+                reasons.append(BlockReason.NOT_ARMED)
+        return reasons
+
+    def cancel_blockers(self, facts: TradingFacts) -> list[BlockReason]:
+        """Every reason a cancel would be refused: only role and mode, never arming state."""
+        return self._mode_blockers(facts)
+
+    def check_submit(self, facts: TradingFacts) -> None:
+        """Raise ``TradeBlockedError`` naming every blocker unless a new order may be sent."""
+        _raise_if("submit", self.submit_blockers(facts))
+
+    def check_cancel(self, facts: TradingFacts) -> None:
+        """Raise ``TradeBlockedError`` unless a cancel may be sent."""
+        _raise_if("cancel", self.cancel_blockers(facts))
+
+    def check(
+        self,
+        *,
+        role: Role,
+        live_trading: bool,
+        ack: bool,
+        safe_mode: bool,
+        kill_switch: bool,
+        armed: bool,
+        kill_file_present: bool,
+        exchange: ExchangeKind = ExchangeKind.BTCTURK,
+    ) -> None:
+        """Keyword form of ``check_submit`` (the INTERFACES.md signature)."""
+        self.check_submit(
+            TradingFacts(
+                role=role,
+                live_trading=live_trading,
+                ack=ack,
+                safe_mode=safe_mode,
+                kill_switch=kill_switch,
+                armed=armed,
+                kill_file_present=kill_file_present,
+                exchange=exchange,
+            )
+        )
+
+    @staticmethod
+    def _mode_blockers(facts: TradingFacts) -> list[BlockReason]:
+        if facts.role is not Role.LIVE:
+            return [BlockReason.NOT_LIVE_ROLE]
+        if facts.live_trading and facts.exchange is not ExchangeKind.BTCTURK:
+            return [BlockReason.LIVE_ON_EMULATOR]
+        if not facts.live_trading and facts.exchange is not ExchangeKind.SIM:
+            return [BlockReason.DRY_RUN_ON_REAL_EXCHANGE]
+        return []
+
+
+def _raise_if(action: str, reasons: list[BlockReason]) -> None:
+    if reasons:
+        joined = "; ".join(r.value for r in reasons)
+        raise TradeBlockedError(f"{action} blocked: {joined}")
