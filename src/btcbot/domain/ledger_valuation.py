@@ -1,0 +1,170 @@
+"""Valuing the ledger at mark prices: equity, peak equity, drawdown (percent) and daily PnL.
+
+The ledger itself is built from fills only; peak equity and the day's opening equity depend on
+the prices seen over time, so they live in a separate ``EquityWatermark`` that the caller
+persists beside the ledger and passes back in on the next valuation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from btcbot.domain.errors import LedgerError, MissingMarkError
+from btcbot.domain.ledger import Ledger
+from btcbot.domain.ledger_types import ZERO, trading_day
+
+_HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class EquityWatermark:
+    """Price-history state of one quote currency, measured as *gain* over capital.
+
+    Gains (equity - capital) rather than equity are kept so that capital entering the books
+    (adopted inventory) neither raises the peak nor shows up as daily profit.
+    """
+
+    quote: str
+    peak_gain: Decimal
+    day: date
+    day_open_gain: Decimal
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PositionValue:
+    """One position at its mark: quantity, average cost, exposure and unrealized PnL."""
+
+    symbol: str
+    quantity: Decimal
+    avg_cost: Decimal
+    mark: Decimal
+    market_value: Decimal
+    unrealized_pnl: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Valuation:
+    """The books of one quote currency valued at ``at``; every amount is in ``quote``.
+
+    ``equity = cash + sum(quantity x mark)``; ``drawdown_pct`` is percent (5 means 5 %) below
+    ``peak_equity``; ``daily_pnl`` is equity gained since the first valuation of the
+    Europe/Istanbul ``day``; ``daily_realized`` is that day's realized PnL net of fees and tax.
+    """
+
+    quote: str
+    at: datetime
+    day: date
+    cash: Decimal
+    capital: Decimal
+    cost_basis: Decimal
+    market_value: Decimal
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    fees: Decimal
+    tax: Decimal
+    equity: Decimal
+    peak_equity: Decimal
+    drawdown_pct: Decimal
+    daily_pnl: Decimal
+    daily_realized: Decimal
+    positions: tuple[PositionValue, ...]
+
+    @property
+    def net_pnl(self) -> Decimal:
+        """Realized + unrealized - fees - tax; equals ``equity - capital``."""
+        return self.realized_pnl + self.unrealized_pnl - self.fees - self.tax
+
+    @property
+    def exposure(self) -> Decimal:
+        """Market value of everything held (the same as ``market_value``)."""
+        return self.market_value
+
+
+def value(
+    ledger: Ledger,
+    quote: str,
+    marks: Mapping[str, Decimal],
+    at: datetime,
+    watermark: EquityWatermark | None = None,
+) -> tuple[Valuation, EquityWatermark]:
+    """Value ``ledger``'s ``quote`` books at ``marks`` (price per symbol) at instant ``at``.
+
+    Returns the valuation and the watermark to persist and pass to the next call. With no
+    watermark (first valuation ever) the peak and the day's opening are the capital itself.
+
+    Raises:
+        MissingMarkError: a non-flat position has no mark in ``marks``.
+    """
+    rows = tuple(
+        _position_value(p.symbol, p.quantity, p.avg_cost, p.cost_basis, marks)
+        for p in ledger.positions(quote)
+        if not p.is_flat
+    )
+    cash = ledger.cash(quote)
+    capital = ledger.capital(quote)
+    market_value = sum((row.market_value for row in rows), ZERO)
+    equity = cash + market_value
+    watermark = advance(watermark, quote, equity - capital, at)
+    peak_equity = capital + watermark.peak_gain
+    drawdown = ZERO
+    if peak_equity > ZERO:
+        drawdown = (peak_equity - equity) / peak_equity * _HUNDRED
+    valuation = Valuation(
+        quote=quote,
+        at=at,
+        day=watermark.day,
+        cash=cash,
+        capital=capital,
+        cost_basis=ledger.cost_basis(quote),
+        market_value=market_value,
+        realized_pnl=ledger.realized_pnl(quote),
+        unrealized_pnl=sum((row.unrealized_pnl for row in rows), ZERO),
+        fees=ledger.fees(quote),
+        tax=ledger.tax(quote),
+        equity=equity,
+        peak_equity=peak_equity,
+        drawdown_pct=drawdown,
+        daily_pnl=equity - capital - watermark.day_open_gain,
+        daily_realized=ledger.day_totals(watermark.day, quote).net,
+        positions=rows,
+    )
+    return valuation, watermark
+
+
+def advance(
+    watermark: EquityWatermark | None, quote: str, gain: Decimal, at: datetime
+) -> EquityWatermark:
+    """Fold one observed ``gain`` (equity - capital) at ``at`` into the watermark.
+
+    A new Europe/Istanbul day opens at the first observation on it; an instant earlier than the
+    watermark's day (a clock step back) never reopens an old day.
+    """
+    day = trading_day(at)
+    if watermark is None:
+        return EquityWatermark(quote, max(gain, ZERO), day, ZERO, at)
+    if watermark.quote != quote:
+        raise LedgerError(f"watermark is for {watermark.quote}, not {quote}")
+    opening = watermark.day_open_gain
+    if day > watermark.day:
+        opening = gain
+    else:
+        day = watermark.day
+    return EquityWatermark(quote, max(watermark.peak_gain, gain), day, opening, at)
+
+
+def _position_value(
+    symbol: str,
+    quantity: Decimal,
+    avg_cost: Decimal,
+    cost_basis: Decimal,
+    marks: Mapping[str, Decimal],
+) -> PositionValue:
+    mark = marks.get(symbol)
+    if mark is None:
+        raise MissingMarkError(f"no mark price for {symbol}; it holds {quantity}")
+    market_value = quantity * mark
+    return PositionValue(symbol, quantity, avg_cost, mark, market_value, market_value - cost_basis)
