@@ -1,0 +1,286 @@
+"""One LIVE cycle as one unit of work: kill check, market data, decide, execute, reconcile, book.
+
+Order of a cycle (ARCHITECTURE.md, "One LIVE cycle"):
+
+1. A cycle id (``<run tag>-<n>``) is bound to every log line; the kill file is read.
+2. If a kill file appeared, every open order is cancelled and no new order is placed this cycle
+   (or any later one until ``btcbot arm`` removes it).
+3. Until startup reconciliation has succeeded the cycle only observes: it refreshes market data
+   and retries the reconciliation, but decides nothing and sends nothing.
+4. Market snapshots for every symbol; the last booked state is read.
+5. The pure decision core (strategy, then risk) turns them into signals, approved intents and
+   rejections; the same function drives the backtest.
+6. Execution (armed or dry run only) sends the approved intents; it commits each intent with its
+   client order id *before* its POST, so a crash can never lose an accepted order.
+7. Reconciliation brings the exchange's view back (order states, new fills, unknown orders).
+8. The book applies new fills to the ledger exactly once and persists the cycle record, signals,
+   risk decisions, fills and the ledger in ONE commit.
+
+The run tag is the process start time from the injected clock, so cycle ids — and the client
+order ids derived from them — never repeat across restarts, and repeat exactly across two
+identical demo runs (which start their ManualClock at the same instant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+from btcbot.adapters.clock import Clock
+from btcbot.domain.errors import ExchangeError
+from btcbot.domain.market import MarketSnapshot
+from btcbot.domain.models import Fill
+from btcbot.observability.logging import bound_context, get_logger
+from btcbot.services.run_loop import CycleOutcome
+
+_log = get_logger(__name__)
+
+ViewT = TypeVar("ViewT")
+DecisionT = TypeVar("DecisionT", bound="DecisionFacts")
+_V_co = TypeVar("_V_co", covariant=True)
+_V_contra = TypeVar("_V_contra", contravariant=True)
+_D_co = TypeVar("_D_co", bound="DecisionFacts", covariant=True)
+_D_contra = TypeVar("_D_contra", bound="DecisionFacts", contravariant=True)
+
+
+class DecisionFacts(Protocol):
+    """What the cycle itself needs to know about a decision (the rest is for execution/book)."""
+
+    @property
+    def approved_count(self) -> int:
+        """How many intents risk approved."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionReport:
+    """What execution did this cycle; ``rejected`` counts refusals by reason."""
+
+    submitted: int = 0
+    canceled: int = 0
+    ambiguous: int = 0
+    rejected: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileReport:
+    """The exchange's view after reconciliation: new fills (each once), open/unresolved orders."""
+
+    fills: tuple[Fill, ...] = ()
+    open_orders: int = 0
+    unresolved: int = 0
+    adopted: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CycleRecord(Generic[_D_co]):
+    """Everything the book persists for one cycle in its one commit."""
+
+    cycle_id: str
+    number: int
+    started_at: datetime
+    finished_at: datetime
+    observe_only_reason: str | None
+    kill_reason: str | None
+    snapshots: Mapping[str, MarketSnapshot]
+    decision: _D_co | None
+    execution: ExecutionReport
+    reconcile: ReconcileReport
+
+
+class MarketPort(Protocol):
+    """Market snapshots for a set of symbols (stale or broken ones marked observe-only)."""
+
+    def snapshots(self, symbols: Sequence[str]) -> Mapping[str, MarketSnapshot]:
+        """One snapshot per symbol, taken now."""
+        ...
+
+
+class DecidePort(Protocol[_V_contra, _D_co]):
+    """The pure decision core: strategy then risk, no I/O."""
+
+    def __call__(
+        self, view: _V_contra, snapshots: Mapping[str, MarketSnapshot], now: datetime
+    ) -> _D_co:
+        """Signals, approved intents and typed rejections for this instant."""
+        ...
+
+
+class ExecutionPort(Protocol[_D_contra]):
+    """The only code that submits or cancels (re-checks the armed policy and the kill file)."""
+
+    def execute(self, cycle_id: str, decision: _D_contra) -> ExecutionReport:
+        """Send the approved intents (and cancel orders past their TTL)."""
+        ...
+
+    def cancel_all(self, cycle_id: str, reason: str) -> ExecutionReport:
+        """Cancel every open order (disarm, kill file)."""
+        ...
+
+
+class ReconcilePort(Protocol):
+    """Brings the DB in line with the exchange: order states, fills, unknown orders."""
+
+    def reconcile(self, cycle_id: str) -> ReconcileReport:
+        """Reconcile now; raise ``ExchangeError`` when the exchange cannot be read."""
+        ...
+
+
+class BookPort(Protocol[_V_co, _D_contra]):
+    """The live DB as the cycle sees it: the last booked state, and the one commit per cycle."""
+
+    def view(self) -> _V_co:
+        """The state decisions are made on (positions, ledger, trading state, open orders)."""
+        ...
+
+    def close_cycle(self, record: CycleRecord[_D_contra]) -> None:
+        """Apply the record's fills to the ledger and persist everything in one commit."""
+        ...
+
+
+class KillProbe(Protocol):
+    """The kill file's reason, or ``None``."""
+
+    def __call__(self) -> str | None:
+        """Look now."""
+        ...
+
+
+@dataclass
+class CycleParts(Generic[ViewT, DecisionT]):
+    """The ports one cycle drives; built by ``btcbot.wiring.build_live``."""
+
+    clock: Clock
+    symbols: tuple[str, ...]
+    market: MarketPort
+    decide: DecidePort[ViewT, DecisionT]
+    execution: ExecutionPort[DecisionT]
+    reconciler: ReconcilePort
+    book: BookPort[ViewT, DecisionT]
+    kill_probe: KillProbe
+    can_trade: bool = True
+
+
+def run_tag(start: datetime) -> str:
+    """A compact, sortable tag of the process start (ms precision) for cycle ids."""
+    return start.strftime("%y%m%d%H%M%S") + f"{start.microsecond // 1000:03d}"
+
+
+class LiveCycle(Generic[ViewT, DecisionT]):
+    """Callable once per cycle number; remembers whether startup reconciliation succeeded."""
+
+    def __init__(self, parts: CycleParts[ViewT, DecisionT], *, tag: str) -> None:
+        self._p = parts
+        self._tag = tag
+        self._reconciled = False
+        self._killed_seen: str | None = None
+        self.last_open_orders = 0
+        self.last_kill_reason: str | None = None
+
+    @property
+    def reconciled(self) -> bool:
+        """True once startup reconciliation has succeeded."""
+        return self._reconciled
+
+    def startup(self) -> bool:
+        """Startup reconciliation before the first decision; False (observe only) if it failed."""
+        cycle_id = f"{self._tag}-0"
+        with bound_context(cycle_id=cycle_id):
+            try:
+                report = self._p.reconciler.reconcile(cycle_id)
+            except ExchangeError as exc:
+                _log.error(
+                    "startup_reconciliation_failed",
+                    error=str(exc),
+                    consequence="no order is placed until reconciliation succeeds",
+                )
+                return False
+            self._reconciled = True
+            self.last_open_orders = report.open_orders
+            _log.info(
+                "startup_reconciliation_done",
+                open_orders=report.open_orders,
+                unresolved=report.unresolved,
+                adopted=report.adopted,
+                fills=len(report.fills),
+            )
+            return True
+
+    def __call__(self, number: int) -> CycleOutcome:
+        """Run cycle ``number`` (see the module docstring for the order of steps)."""
+        cycle_id = f"{self._tag}-{number}"
+        with bound_context(cycle_id=cycle_id):
+            try:
+                return self._run(cycle_id, number)
+            except ExchangeError as exc:
+                # Nothing of this cycle is booked (the unit of work never committed); intents
+                # already committed before their POST are found again by the next reconciliation.
+                _log.warning("cycle_failed", error_type=type(exc).__name__, error=str(exc))
+                return CycleOutcome(cycle_id=cycle_id, number=number, error=str(exc))
+
+    def _run(self, cycle_id: str, number: int) -> CycleOutcome:
+        p = self._p
+        started = p.clock.now()
+        kill_reason = p.kill_probe()
+        self.last_kill_reason = kill_reason
+        execution = self._on_kill(cycle_id, kill_reason)
+        observe_only = self._observe_only_reason(kill_reason)
+        snapshots = p.market.snapshots(p.symbols)
+        decision: DecisionT | None = None
+        if observe_only is None:
+            decision = p.decide(p.book.view(), snapshots, started)
+            execution = p.execution.execute(cycle_id, decision)
+        reconcile = p.reconciler.reconcile(cycle_id) if self._reconciled else ReconcileReport()
+        self.last_open_orders = reconcile.open_orders
+        record = CycleRecord(
+            cycle_id=cycle_id,
+            number=number,
+            started_at=started,
+            finished_at=p.clock.now(),
+            observe_only_reason=observe_only,
+            kill_reason=kill_reason,
+            snapshots=snapshots,
+            decision=decision,
+            execution=execution,
+            reconcile=reconcile,
+        )
+        p.book.close_cycle(record)
+        _log.info(
+            "cycle_done",
+            observe_only=observe_only,
+            approved=decision.approved_count if decision is not None else 0,
+            submitted=execution.submitted,
+            canceled=execution.canceled,
+            fills=len(reconcile.fills),
+            open_orders=reconcile.open_orders,
+        )
+        return CycleOutcome(
+            cycle_id=cycle_id,
+            number=number,
+            orders_submitted=execution.submitted,
+            fills=len(reconcile.fills),
+        )
+
+    def _on_kill(self, cycle_id: str, kill_reason: str | None) -> ExecutionReport:
+        """Cancel every open order when a kill file appears, and again while orders remain."""
+        if kill_reason is None:
+            self._killed_seen = None
+            return ExecutionReport()
+        first = self._killed_seen != kill_reason
+        self._killed_seen = kill_reason
+        if first:
+            _log.warning("kill_file_seen", reason=kill_reason, action="cancel all open orders")
+        elif self.last_open_orders == 0:
+            return ExecutionReport()
+        return self._p.execution.cancel_all(cycle_id, f"kill file: {kill_reason}")
+
+    def _observe_only_reason(self, kill_reason: str | None) -> str | None:
+        if not self._p.can_trade:
+            return "trading not allowed in this configuration"
+        if kill_reason is not None:
+            return f"kill file: {kill_reason}"
+        if not self._reconciled and not self.startup():
+            return "startup reconciliation has not succeeded"
+        return None

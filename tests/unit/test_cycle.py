@@ -1,0 +1,173 @@
+"""One LIVE cycle's orchestration over fakes: order of steps, kill file, startup reconciliation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from btcbot.adapters.clock import ManualClock
+from btcbot.domain.errors import ExchangeUnavailableError
+from btcbot.domain.market import MarketSnapshot
+from btcbot.services.cycle import (
+    CycleParts,
+    CycleRecord,
+    ExecutionReport,
+    LiveCycle,
+    ReconcileReport,
+    run_tag,
+)
+
+START = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FakeDecision:
+    """A decision that approved ``approved_count`` intents."""
+
+    approved_count: int
+
+
+class Journal:
+    """Every port in one fake that records the calls made to it, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.kill: str | None = None
+        self.recon_failures = 0
+        self.market_error: Exception | None = None
+        self.records: list[CycleRecord[FakeDecision]] = []
+        self.open_orders = 0
+
+    # market
+    def snapshots(self, symbols: Sequence[str]) -> Mapping[str, MarketSnapshot]:
+        """No snapshots; records the call (or fails like an unreachable exchange)."""
+        del symbols
+        self.calls.append("market")
+        if self.market_error is not None:
+            raise self.market_error
+        return {}
+
+    # decide
+    def __call__(
+        self, view: str, snapshots: Mapping[str, MarketSnapshot], now: datetime
+    ) -> FakeDecision:
+        """Approve one intent."""
+        del snapshots, now
+        self.calls.append(f"decide:{view}")
+        return FakeDecision(approved_count=1)
+
+    # execution
+    def execute(self, cycle_id: str, decision: FakeDecision) -> ExecutionReport:
+        """Pretend every approved intent was submitted."""
+        del cycle_id
+        self.calls.append("execute")
+        self.open_orders += decision.approved_count
+        return ExecutionReport(submitted=decision.approved_count)
+
+    def cancel_all(self, cycle_id: str, reason: str) -> ExecutionReport:
+        """Pretend every open order was cancelled."""
+        del cycle_id, reason
+        self.calls.append("cancel_all")
+        canceled, self.open_orders = self.open_orders, 0
+        return ExecutionReport(canceled=canceled)
+
+    # reconciler
+    def reconcile(self, cycle_id: str) -> ReconcileReport:
+        """Fail ``recon_failures`` times, then report the open orders."""
+        del cycle_id
+        self.calls.append("reconcile")
+        if self.recon_failures:
+            self.recon_failures -= 1
+            raise ExchangeUnavailableError("503", endpoint="GET /api/v1/openOrders")
+        return ReconcileReport(open_orders=self.open_orders)
+
+    # book
+    def view(self) -> str:
+        """The booked state (a label)."""
+        return "state"
+
+    def close_cycle(self, record: CycleRecord[FakeDecision]) -> None:
+        """Keep the record: this is the cycle's one commit."""
+        self.calls.append("commit")
+        self.records.append(record)
+
+    # kill probe
+    def probe(self) -> str | None:
+        """The kill file's reason."""
+        return self.kill
+
+
+def _cycle(journal: Journal) -> LiveCycle[str, FakeDecision]:
+    parts: CycleParts[str, FakeDecision] = CycleParts(
+        clock=ManualClock(START),
+        symbols=("BTCTRY",),
+        market=journal,
+        decide=journal,
+        execution=journal,
+        reconciler=journal,
+        book=journal,
+        kill_probe=journal.probe,
+    )
+    return LiveCycle(parts, tag=run_tag(START))
+
+
+def test_a_cycle_runs_its_steps_in_order_and_commits_once() -> None:
+    """After startup reconciliation: market, decide on the booked view, execute, reconcile, book."""
+    journal = Journal()
+    cycle = _cycle(journal)
+    assert cycle.startup()
+    journal.calls.clear()
+    outcome = cycle(1)
+    assert journal.calls == ["market", "decide:state", "execute", "reconcile", "commit"]
+    assert outcome.cycle_id == "260102030405678-1"
+    assert outcome.orders_submitted == 1
+    assert journal.records[0].cycle_id == outcome.cycle_id
+
+
+def test_no_decision_before_startup_reconciliation_succeeds() -> None:
+    """While startup reconciliation fails the cycle only observes; it trades once it succeeds."""
+    journal = Journal()
+    journal.recon_failures = 2
+    cycle = _cycle(journal)
+    assert not cycle.startup()
+    journal.calls.clear()
+    cycle(1)
+    assert "execute" not in journal.calls
+    assert journal.records[-1].observe_only_reason == "startup reconciliation has not succeeded"
+    journal.calls.clear()
+    cycle(2)
+    assert "execute" in journal.calls
+    assert journal.records[-1].observe_only_reason is None
+
+
+def test_kill_file_cancels_open_orders_and_blocks_new_ones() -> None:
+    """A kill file seen at cycle start cancels every open order and no intent is executed."""
+    journal = Journal()
+    cycle = _cycle(journal)
+    cycle.startup()
+    cycle(1)
+    assert journal.open_orders == 1
+    journal.kill = "operator said so"
+    journal.calls.clear()
+    cycle(2)
+    assert journal.calls[0] == "cancel_all"
+    assert "execute" not in journal.calls
+    assert journal.open_orders == 0
+    assert journal.records[-1].kill_reason == "operator said so"
+    journal.calls.clear()
+    cycle(3)
+    assert "cancel_all" not in journal.calls
+    assert "execute" not in journal.calls
+
+
+def test_an_exchange_failure_fails_the_cycle_without_a_commit() -> None:
+    """Unreachable market data fails this cycle with its own id and books nothing."""
+    journal = Journal()
+    cycle = _cycle(journal)
+    cycle.startup()
+    journal.market_error = ExchangeUnavailableError("timeout", endpoint="GET /api/v2/ticker")
+    outcome = cycle(7)
+    assert outcome.error is not None
+    assert outcome.cycle_id.endswith("-7")
+    assert journal.records == []
