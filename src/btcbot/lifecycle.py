@@ -1,0 +1,136 @@
+"""Process lifecycle: the startup guards in one place, and a graceful stop on signals.
+
+``startup(settings, expected_role=...)`` is the only way a command gets at its database: it
+checks the role, runs the state guards (database present and tagged for this role, schema not
+newer than the code, not the other role's file), takes the ``<db>.lock`` for the process life,
+registers the database in ``CONTROL_DIR/registry`` and yields a ``Runtime``. Any refusal is a
+``SafetyRefusalError`` with a one-line message (exit 4; health: 3).
+
+``StopToken`` + ``install_stop_handlers``: SIGINT/SIGTERM (and CTRL+C/CTRL+BREAK on Windows,
+``signal.SIGBREAK``) request a stop that the run loop sees at its next safe point; a second
+signal forces exit 130 at once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import FrameType
+from typing import NoReturn
+
+from btcbot.domain.enums import Role
+from btcbot.domain.errors import RoleMismatchError
+from btcbot.observability.logging import get_logger
+
+EXIT_INTERRUPTED = 130
+_log = get_logger(__name__)
+
+
+class StopToken:
+    """A thread-safe "please stop" flag that a loop polls and can sleep on.
+
+    The run loop checks ``stop_requested`` at safe points (cycle boundaries, between orders)
+    and sleeps with ``wait(seconds)``, which returns early, True, as soon as a stop is asked.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._reason: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def stop_requested(self) -> bool:
+        """True once any stop was requested."""
+        return self._event.is_set()
+
+    def is_set(self) -> bool:
+        """Same as ``stop_requested`` (``threading.Event`` spelling)."""
+        return self._event.is_set()
+
+    @property
+    def reason(self) -> str | None:
+        """What asked for the stop (``SIGTERM``, ``SIGINT``, ...), ``None`` if nothing did."""
+        return self._reason
+
+    def request(self, reason: str) -> bool:
+        """Ask for a stop; returns True if this was the first request."""
+        with self._lock:
+            first = not self._event.is_set()
+            if first:
+                self._reason = reason
+                self._event.set()
+        return first
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True if a stop was requested (possibly before the call)."""
+        return self._event.wait(timeout=max(0.0, seconds))
+
+
+def _force_exit(code: int) -> NoReturn:
+    # A second signal means "now": skip cleanup that may be what is hanging.
+    os._exit(code)
+
+
+def stop_signals() -> tuple[signal.Signals, ...]:
+    """The signals that request a graceful stop on this platform."""
+    names = ("SIGINT", "SIGTERM", "SIGBREAK")  # SIGBREAK exists on Windows only
+    return tuple(getattr(signal, n) for n in names if hasattr(signal, n))
+
+
+def install_stop_handlers(
+    token: StopToken, *, force_exit: Callable[[int], object] = _force_exit
+) -> Callable[[], None]:
+    """Route stop signals to ``token``; returns a function restoring the previous handlers.
+
+    Must be called from the main thread (a Python rule for ``signal.signal``).
+    """
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if token.request(name):
+            _log.warning("stop_requested", signal=name, hint="send again to exit at once")
+            return
+        _log.error("forced_exit", signal=name, exit_code=EXIT_INTERRUPTED)
+        force_exit(EXIT_INTERRUPTED)
+
+    previous = {sig: signal.signal(sig, handle) for sig in stop_signals()}
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore
+
+
+@contextmanager
+def stop_handling(
+    token: StopToken | None = None, *, force_exit: Callable[[int], object] = _force_exit
+) -> Iterator[StopToken]:
+    """Install the stop handlers for the duration of a ``with`` block; yields the token."""
+    stop = token if token is not None else StopToken()
+    restore = install_stop_handlers(stop, force_exit=force_exit)
+    try:
+        yield stop
+    finally:
+        restore()
+
+
+@dataclass(frozen=True, slots=True)
+class RoleCheck:
+    """Which role a command needs, for the message when the session has the other one."""
+
+    command: str
+    role: Role
+
+
+def require_role(actual: Role, check: RoleCheck) -> None:
+    """Refuse a command run under the wrong ``APP_ROLE`` (exit 4, naming the fix)."""
+    if actual is not check.role:
+        raise RoleMismatchError(
+            f"'btcbot {check.command}' needs APP_ROLE={check.role.value} (got {actual.value}): "
+            f"run it from the {check.role.value.upper()} session"
+        )
