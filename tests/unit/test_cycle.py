@@ -5,18 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.domain.errors import ExchangeUnavailableError
 from btcbot.domain.market import MarketSnapshot
-from btcbot.services.cycle import (
-    CycleParts,
-    CycleRecord,
-    ExecutionReport,
-    LiveCycle,
-    ReconcileReport,
-    run_tag,
-)
+from btcbot.services.cycle import CycleParts, CycleRecord, LiveCycle, run_tag
+from btcbot.services.cycle_report import BookFigures, ExecutionReport, ReconcileReport
 
 START = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -26,6 +21,7 @@ class FakeDecision:
     """A decision that approved ``approved_count`` intents."""
 
     approved_count: int
+    rejection_reasons: tuple[str, ...] = ("max_open_orders",)
 
 
 class Journal:
@@ -63,14 +59,14 @@ class Journal:
         del cycle_id
         self.calls.append("execute")
         self.open_orders += decision.approved_count
-        return ExecutionReport(submitted=decision.approved_count)
+        return ExecutionReport(submitted=(("BTCTRY", "buy"),) * decision.approved_count)
 
     def cancel_all(self, cycle_id: str, reason: str) -> ExecutionReport:
         """Pretend every open order was cancelled."""
         del cycle_id, reason
         self.calls.append("cancel_all")
         canceled, self.open_orders = self.open_orders, 0
-        return ExecutionReport(canceled=canceled)
+        return ExecutionReport(canceled=("kill file",) * canceled)
 
     # reconciler
     def reconcile(self, cycle_id: str) -> ReconcileReport:
@@ -87,10 +83,12 @@ class Journal:
         """The booked state (a label)."""
         return "state"
 
-    def close_cycle(self, record: CycleRecord[FakeDecision]) -> None:
+    def close_cycle(self, record: CycleRecord[FakeDecision]) -> BookFigures:
         """Keep the record: this is the cycle's one commit."""
         self.calls.append("commit")
         self.records.append(record)
+        zero = Decimal(0)
+        return BookFigures(zero, zero, Decimal(1000), zero, zero)
 
     # kill probe
     def probe(self) -> str | None:
@@ -121,7 +119,9 @@ def test_a_cycle_runs_its_steps_in_order_and_commits_once() -> None:
     outcome = cycle(1)
     assert journal.calls == ["market", "decide:state", "execute", "reconcile", "commit"]
     assert outcome.cycle_id == "260102030405678-1"
-    assert outcome.orders_submitted == 1
+    assert outcome.execution.submitted == (("BTCTRY", "buy"),)
+    assert outcome.risk_rejections == ("max_open_orders",)
+    assert outcome.figures is not None
     assert journal.records[0].cycle_id == outcome.cycle_id
 
 

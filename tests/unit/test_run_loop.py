@@ -7,7 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from btcbot.domain.errors import ExchangeUnavailableError, StateError
-from btcbot.services.run_loop import CycleOutcome, run_loop
+from btcbot.services.cycle_report import CycleOutcome
+from btcbot.services.run_loop import run_loop
 
 
 class FakeStop:

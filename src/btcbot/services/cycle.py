@@ -24,16 +24,15 @@ identical demo runs (which start their ManualClock at the same instant).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
 from btcbot.adapters.clock import Clock
 from btcbot.domain.errors import ExchangeError
 from btcbot.domain.market import MarketSnapshot
-from btcbot.domain.models import Fill
 from btcbot.observability.logging import bound_context, get_logger
-from btcbot.services.run_loop import CycleOutcome
+from btcbot.services.cycle_report import BookFigures, CycleOutcome, ExecutionReport, ReconcileReport
 
 _log = get_logger(__name__)
 
@@ -53,25 +52,10 @@ class DecisionFacts(Protocol):
         """How many intents risk approved."""
         ...
 
-
-@dataclass(frozen=True, slots=True)
-class ExecutionReport:
-    """What execution did this cycle; ``rejected`` counts refusals by reason."""
-
-    submitted: int = 0
-    canceled: int = 0
-    ambiguous: int = 0
-    rejected: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ReconcileReport:
-    """The exchange's view after reconciliation: new fills (each once), open/unresolved orders."""
-
-    fills: tuple[Fill, ...] = ()
-    open_orders: int = 0
-    unresolved: int = 0
-    adopted: int = 0
+    @property
+    def rejection_reasons(self) -> tuple[str, ...]:
+        """One reason per intent risk rejected."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +119,8 @@ class BookPort(Protocol[_V_co, _D_contra]):
         """The state decisions are made on (positions, ledger, trading state, open orders)."""
         ...
 
-    def close_cycle(self, record: CycleRecord[_D_contra]) -> None:
-        """Apply the record's fills to the ledger and persist everything in one commit."""
+    def close_cycle(self, record: CycleRecord[_D_contra]) -> BookFigures:
+        """Apply the record's fills to the ledger, persist everything in one commit, value it."""
         ...
 
 
@@ -218,7 +202,13 @@ class LiveCycle(Generic[ViewT, DecisionT]):
                 # Nothing of this cycle is booked (the unit of work never committed); intents
                 # already committed before their POST are found again by the next reconciliation.
                 _log.warning("cycle_failed", error_type=type(exc).__name__, error=str(exc))
-                return CycleOutcome(cycle_id=cycle_id, number=number, error=str(exc))
+                return CycleOutcome(
+                    cycle_id=cycle_id,
+                    number=number,
+                    error=f"{type(exc).__name__}: {exc}",
+                    kill_reason=self.last_kill_reason,
+                    open_orders=self.last_open_orders,
+                )
 
     def _run(self, cycle_id: str, number: int) -> CycleOutcome:
         p = self._p
@@ -231,7 +221,7 @@ class LiveCycle(Generic[ViewT, DecisionT]):
         decision: DecisionT | None = None
         if observe_only is None:
             decision = p.decide(p.book.view(), snapshots, started)
-            execution = p.execution.execute(cycle_id, decision)
+            execution = execution.merged(p.execution.execute(cycle_id, decision))
         reconcile = p.reconciler.reconcile(cycle_id) if self._reconciled else ReconcileReport()
         self.last_open_orders = reconcile.open_orders
         record = CycleRecord(
@@ -246,21 +236,27 @@ class LiveCycle(Generic[ViewT, DecisionT]):
             execution=execution,
             reconcile=reconcile,
         )
-        p.book.close_cycle(record)
+        figures = p.book.close_cycle(record)
         _log.info(
             "cycle_done",
             observe_only=observe_only,
             approved=decision.approved_count if decision is not None else 0,
-            submitted=execution.submitted,
-            canceled=execution.canceled,
+            submitted=len(execution.submitted),
+            canceled=len(execution.canceled),
             fills=len(reconcile.fills),
             open_orders=reconcile.open_orders,
+            equity=str(figures.equity),
         )
         return CycleOutcome(
             cycle_id=cycle_id,
             number=number,
-            orders_submitted=execution.submitted,
-            fills=len(reconcile.fills),
+            observe_only=observe_only,
+            kill_reason=kill_reason,
+            risk_rejections=decision.rejection_reasons if decision is not None else (),
+            execution=execution,
+            fills=reconcile.fills,
+            open_orders=reconcile.open_orders,
+            figures=figures,
         )
 
     def _on_kill(self, cycle_id: str, kill_reason: str | None) -> ExecutionReport:

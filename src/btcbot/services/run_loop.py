@@ -20,19 +20,9 @@ from typing import Protocol
 
 from btcbot.domain.errors import ExchangeError
 from btcbot.observability.logging import get_logger
+from btcbot.services.cycle_report import CycleOutcome
 
 _log = get_logger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class CycleOutcome:
-    """What one cycle did, for the observer; ``error`` is set when the cycle failed."""
-
-    cycle_id: str
-    number: int
-    error: str | None = None
-    orders_submitted: int = 0
-    fills: int = 0
 
 
 class StopToken(Protocol):
