@@ -1,0 +1,115 @@
+"""After every cycle: Prometheus metrics updated and the LIVE status file rewritten atomically.
+
+Timestamps here come from the *wall* clock, not the trading clock: the status file and the
+last-cycle gauge say whether the process is alive now, which is a question about real time even
+when the demo's trading clock runs hundreds of times faster.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from btcbot.adapters.clock import Clock
+from btcbot.observability.metrics import Metrics
+from btcbot.observability.status_file import LiveStatus, write_status
+from btcbot.services.cycle_report import CycleOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessFacts:
+    """What the status file says about this process beyond the cycle itself."""
+
+    instance_id: str
+    mode: str
+    cycle_seconds: float
+    armed: bool
+    kill_switch_setting: bool
+    symbols: tuple[str, ...]
+
+
+class CycleObserver:
+    """Records each cycle's outcome in metrics and the status file."""
+
+    def __init__(
+        self, *, metrics: Metrics, status_path: Path, wall_clock: Clock, facts: ProcessFacts
+    ) -> None:
+        self._metrics = metrics
+        self._path = status_path
+        self._wall = wall_clock
+        now = wall_clock.now()
+        self._status = LiveStatus(
+            pid=os.getpid(),
+            hostname=socket.gethostname(),
+            instance_id=facts.instance_id,
+            started_at=now,
+            written_at=now,
+            state="starting",
+            mode=facts.mode,
+            cycle_seconds=facts.cycle_seconds,
+            armed=facts.armed,
+            kill_switch=facts.kill_switch_setting,
+            symbols=facts.symbols,
+        )
+        self._kill_setting = facts.kill_switch_setting
+        metrics.armed.set(1 if facts.armed else 0)
+
+    @property
+    def status(self) -> LiveStatus:
+        """The last status written."""
+        return self._status
+
+    def starting(self) -> None:
+        """Announce the process before its first cycle."""
+        self._write(state="starting")
+
+    def stopped(self, *, state: str = "stopped", error: str | None = None) -> None:
+        """Announce a clean stop (``stopped``) or the way out (``stopping`` on an error)."""
+        self._write(state=state, last_error=error or self._status.last_error)
+
+    def __call__(self, outcome: CycleOutcome, duration_seconds: float) -> None:
+        """Update every metric from ``outcome`` and rewrite the status file."""
+        m = self._metrics
+        now = self._wall.now()
+        label = "failed" if outcome.error else ("observe_only" if outcome.observe_only else "ok")
+        m.cycles.labels(outcome=label).inc()
+        m.cycle_duration.observe(duration_seconds)
+        for symbol, side in outcome.execution.submitted:
+            m.orders_submitted.labels(symbol=symbol, side=side).inc()
+        for reason in outcome.execution.rejected:
+            m.orders_rejected.labels(reason=reason).inc()
+        for reason in outcome.execution.canceled:
+            m.orders_canceled.labels(reason=reason).inc()
+        for reason in outcome.risk_rejections:
+            m.risk_rejections.labels(reason=reason).inc()
+        for fill in outcome.fills:
+            m.orders_filled.labels(symbol=fill.symbol, side=fill.side.value).inc()
+        m.open_orders.set(outcome.open_orders)
+        killed = self._kill_setting or outcome.kill_reason is not None
+        m.kill_switch.set(1 if killed else 0)
+        if outcome.figures is not None:
+            f = outcome.figures
+            m.realized_pnl.set(float(f.realized_pnl))
+            m.unrealized_pnl.set(float(f.unrealized_pnl))
+            m.equity.set(float(f.equity))
+            m.drawdown.set(float(f.drawdown_pct))
+            m.daily_pnl.set(float(f.daily_pnl))
+            for symbol, value in f.exposure.items():
+                m.exposure.labels(symbol=symbol).set(float(value))
+        if outcome.error is None:
+            m.last_cycle.set(now.timestamp())
+        self._write(
+            state="running",
+            cycle_id=outcome.cycle_id,
+            last_cycle_at=now if outcome.error is None else self._status.last_cycle_at,
+            kill_switch=killed,
+            kill_reason=outcome.kill_reason,
+            open_orders=outcome.open_orders,
+            last_error=outcome.error,
+        )
+
+    def _write(self, **changes: object) -> None:
+        self._status = replace(self._status, written_at=self._wall.now(), **changes)  # type: ignore[arg-type]
+        write_status(self._path, self._status)
