@@ -1,0 +1,1 @@
+"""Repositories: domain objects in, domain objects out; the only place btcbot's SQL lives."""
