@@ -12,6 +12,7 @@ BtcbotError                      root; the CLI maps each branch to a documented 
 │   ├── LockHeldError            another live process holds ``<db>.lock``
 │   ├── SchemaTooNewError        the database was migrated by a newer btcbot
 │   ├── DatabaseMissingError     STATE_DB_PATH does not exist or is not a btcbot database
+│   ├── DatabaseExistsError      ``db init`` refused: STATE_DB_PATH already exists
 │   └── TradeBlockedError        a submit/cancel was attempted while trading is not allowed
 ├── StateError                   the database could not be read or written (exit 1)
 ├── ExchangeError                anything the exchange adapter could not do; carries ``endpoint``
@@ -66,6 +67,10 @@ class SchemaTooNewError(SafetyRefusalError):
 
 class DatabaseMissingError(SafetyRefusalError):
     """The database does not exist or is not a btcbot state database."""
+
+
+class DatabaseExistsError(SafetyRefusalError):
+    """``btcbot db init`` will not overwrite an existing file."""
 
 
 class TradeBlockedError(SafetyRefusalError):
