@@ -25,10 +25,12 @@ HUNDRED = Decimal(100)
 
 
 class TradingState(StrEnum):
-    """How much the bot may trade; only ever tightened automatically (see risk.trading_state).
+    """How much the bot may trade (transitions: ``btcbot.risk.trading_state``).
 
     ACTIVE: any order the limits allow. REDUCING: only exposure-cutting orders (sells of a held
-    position). HALTED: no new order at all. Cancels are allowed in every state.
+    position); entered and left automatically with the drawdown. HALTED: no new order at all;
+    entered on a daily-loss or drawdown breach and left only by the operator. Cancels are
+    allowed in every state.
     """
 
     ACTIVE = "active"
