@@ -17,8 +17,9 @@ sites. Rules are tried top to bottom; the first match wins:
 | 10| any other failure (4xx, or 2xx with success:false / non-zero code) | ExchangeRejectError |
 
 Balance messages: FAILED_ORDER_WITH_OPEN_ORDERS, BALANCE_NOT_ENOUGH,
-BALANCE_NOT_ENOUGH_WITHOUT_OPEN_ORDERS. Names are matched before codes because BtcTurk's numeric codes were wrong from Dec 2022 to May
-2024 (1123 was sent for FAILED_ORDER_WITH_OPEN_ORDERS; API.md §5).
+BALANCE_NOT_ENOUGH_WITHOUT_OPEN_ORDERS. Names are matched before codes because BtcTurk's numeric
+codes were wrong from Dec 2022 to May 2024 (1123 was sent for FAILED_ORDER_WITH_OPEN_ORDERS;
+API.md §5).
 """
 
 from __future__ import annotations
