@@ -80,3 +80,49 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # Each ``_register_*`` adds one subcommand; the list below is the command surface.
 _REGISTRARS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = []
+
+
+def _register_db(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``btcbot db init`` / ``btcbot db check``: create or inspect this role's state database."""
+    db = sub.add_parser("db", help="create or inspect this role's state database (STATE_DB_PATH)")
+    actions = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    init = actions.add_parser(
+        "init", help="create STATE_DB_PATH and tag it for APP_ROLE (never overwrites)"
+    )
+    init.set_defaults(handler=_db_init)
+    check = actions.add_parser(
+        "check", help="report role tag, schema, integrity, writability and lock holder"
+    )
+    check.set_defaults(handler=_db_check)
+
+
+def _db_init(args: argparse.Namespace) -> int:
+    import uuid  # noqa: PLC0415 - handlers import lazily (module docstring)
+
+    from btcbot.adapters.clock import SystemClock  # noqa: PLC0415
+    from btcbot.settings import load_settings  # noqa: PLC0415
+    from btcbot.state.admin import init_database  # noqa: PLC0415
+
+    del args
+    settings = load_settings()
+    meta = init_database(settings, instance_id=uuid.uuid4().hex, now=SystemClock().now())
+    print(
+        f"btcbot db init: created {settings.state_db_path} for db_role={meta.db_role.value} "
+        f"(uuid {meta.db_uuid})"
+    )
+    return EXIT_OK
+
+
+def _db_check(args: argparse.Namespace) -> int:
+    from btcbot.settings import load_settings  # noqa: PLC0415 - handlers import lazily
+    from btcbot.state.admin import check_database  # noqa: PLC0415
+
+    del args
+    report = check_database(load_settings())
+    for name, value in report.lines:
+        print(f"  {name + ':':<12} {value}")
+    print("btcbot db check: FAILED" if report.failed else "btcbot db check: OK")
+    return EXIT_FAILURE if report.failed else EXIT_OK
+
+
+_REGISTRARS.append(_register_db)
