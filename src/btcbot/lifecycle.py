@@ -22,9 +22,18 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import NoReturn
 
+from btcbot.adapters.clock import Clock
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import RoleMismatchError
+from btcbot.domain.records import AuditContext
+from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.observability.logging import get_logger
+from btcbot.settings import Settings
+from btcbot.state.lock import DbLock, acquire
+from btcbot.state.meta import DbMeta, read_meta
+from btcbot.state.migrate import check_not_newer, schema_version
+from btcbot.state.sqlite import connect
+from btcbot.state.uow import ConnectionFactory, UnitOfWork
 
 EXIT_INTERRUPTED = 130
 _log = get_logger(__name__)
@@ -134,3 +143,91 @@ def require_role(actual: Role, check: RoleCheck) -> None:
             f"'btcbot {check.command}' needs APP_ROLE={check.role.value} (got {actual.value}): "
             f"run it from the {check.role.value.upper()} session"
         )
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A command's guarded hold on its own database, valid inside ``startup``'s ``with``."""
+
+    settings: Settings
+    instance_id: str
+    clock: Clock
+    meta: DbMeta
+    lock: DbLock
+
+    def audit_context(self, cycle_id: str | None = None) -> AuditContext:
+        """The stamp every row this process writes carries."""
+        return AuditContext(
+            process_role=self.settings.app_role,
+            process_instance_id=self.instance_id,
+            config_hash=self.settings.config_hash,
+            cycle_id=cycle_id,
+        )
+
+    def connection_factory(self) -> ConnectionFactory:
+        """New connections to this database, with btcbot's pragmas."""
+        path = self.settings.state_db_path
+        return lambda: connect(path)
+
+    def unit_of_work(self, cycle_id: str | None = None) -> UnitOfWork:
+        """A fresh unit of work on this database."""
+        return UnitOfWork(self.connection_factory(), self.audit_context(cycle_id))
+
+
+def _check_database(settings: Settings) -> DbMeta:
+    """Tag and schema, read without taking any lock: refuse before touching anything."""
+    db = settings.state_db_path
+    conn = connect(db)
+    try:
+        meta = read_meta(conn, db)
+        version = schema_version(conn)
+    finally:
+        conn.close()
+    if meta.db_role is not settings.app_role:
+        raise RoleMismatchError(
+            f"STATE_DB_PATH={db} is tagged db_role={meta.db_role.value} but APP_ROLE="
+            f"{settings.app_role.value}: each role opens only its own database"
+        )
+    check_not_newer(version, db)
+    return meta
+
+
+@contextmanager
+def startup(
+    settings: Settings,
+    *,
+    check: RoleCheck,
+    instance_id: str,
+    clock: Clock,
+) -> Iterator[Runtime]:
+    """Run every startup guard, hold ``<db>.lock`` for the block, release it after.
+
+    Order matters: role first (no file touched), then the database's tag and schema (read
+    only), then the lock; a dead holder's lock is taken over, logged and audited.
+    """
+    require_role(settings.app_role, check)
+    meta = _check_database(settings)
+    lock = acquire(
+        settings.state_db_path, role=settings.app_role, instance_id=instance_id, now=clock.now()
+    )
+    try:
+        runtime = Runtime(settings, instance_id, clock, meta, lock)
+        if lock.taken_over is not None:
+            _record_takeover(runtime, lock.taken_over.describe())
+        yield runtime
+    finally:
+        lock.release()
+
+
+def _record_takeover(runtime: Runtime, previous: str) -> None:
+    _log.warning("lock_taken_over", previous_holder=previous, db=str(runtime.lock.db_path))
+    with runtime.unit_of_work() as uow:
+        uow.audit.append(
+            AuditEvent(
+                kind=AuditKind.LOCK_TAKEN_OVER,
+                at=runtime.clock.now(),
+                actor=f"btcbot {runtime.settings.app_role.value}",
+                detail={"previous_holder": previous},
+            )
+        )
+        uow.commit()

@@ -1,0 +1,126 @@
+"""Arming and disarming: the two deliberate operator acts, each recorded and audited.
+
+``arm`` (LIVE only, the loop stopped, the caller has confirmed) appends ``armed=1`` to the LIVE
+database's arming history and an ``armed`` audit event in one commit, *then* removes the kill
+file. If the process dies between the two, the kill file still blocks trading: safe.
+
+``write_kill_file`` is the whole of an emergency disarm and works from either role without any
+database. ``record_disarm`` is the follow-up, best effort, when the caller's own database is
+free: it appends ``armed=0`` (LIVE) and the kill-switch engagement, so the disarm survives even
+someone deleting the kill file by hand. A running LIVE loop records it itself when it sees the
+file.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from btcbot.adapters.clock import Clock
+from btcbot.adapters.control_dir import KillRecord, read_kill, remove_kill, write_kill
+from btcbot.domain.enums import Role
+from btcbot.domain.records import ArmingState, KillSwitchRecord, KillSwitchSource
+from btcbot.observability.audit import AuditEvent, AuditKind
+from btcbot.state.uow import UnitOfWork
+
+CONFIRM_WORD = "ARM"
+
+
+@dataclass(frozen=True, slots=True)
+class ArmOutcome:
+    """What ``arm`` changed."""
+
+    was_armed: bool
+    removed_kill: KillRecord | None
+
+
+def operator_name() -> str:
+    """Who is at the keyboard, for the audit trail (``user@host``)."""
+    user = os.environ.get("USERNAME") or os.environ.get("USER") or "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def arm(uow: UnitOfWork, *, control_dir: Path, clock: Clock, actor: str, reason: str) -> ArmOutcome:
+    """Arm the LIVE database and remove the kill file; the caller holds the LIVE lock."""
+    kill = read_kill(control_dir)
+    now = clock.now()
+    with uow:
+        was_armed = uow.arming.is_armed()
+        uow.arming.record(ArmingState(armed=True, reason=reason, changed_by=actor, changed_at=now))
+        uow.audit.append(
+            AuditEvent(
+                kind=AuditKind.ARMED,
+                at=now,
+                actor=actor,
+                detail={
+                    "reason": reason,
+                    "was_armed": was_armed,
+                    "kill_file_reason": None if kill is None else kill.reason,
+                },
+            )
+        )
+        uow.commit()
+        removed = kill if remove_kill(control_dir) else None
+        if removed is not None:
+            uow.kill_switch.record(
+                KillSwitchRecord(
+                    engaged=False,
+                    reason=f"removed by arm: {removed.reason}",
+                    source=KillSwitchSource.OPERATOR,
+                    recorded_by=actor,
+                    recorded_at=now,
+                )
+            )
+            uow.audit.append(
+                AuditEvent(
+                    kind=AuditKind.KILL_FILE_REMOVED,
+                    at=now,
+                    actor=actor,
+                    detail={"reason": removed.reason, "by": removed.by},
+                )
+            )
+            uow.commit()
+    return ArmOutcome(was_armed=was_armed, removed_kill=removed)
+
+
+def write_kill_file(control_dir: Path, *, reason: str, actor: str, clock: Clock) -> KillRecord:
+    """The emergency disarm itself: write ``CONTROL_DIR/KILL`` atomically."""
+    record = KillRecord(
+        reason=reason, by=actor, at=clock.now(), pid=os.getpid(), hostname=socket.gethostname()
+    )
+    write_kill(control_dir, record)
+    return record
+
+
+def record_disarm(uow: UnitOfWork, *, role: Role, record: KillRecord) -> None:
+    """Persist a disarm in the caller's own database (LIVE: also ``armed=0``)."""
+    with uow:
+        if role is Role.LIVE:
+            uow.arming.record(
+                ArmingState(
+                    armed=False,
+                    reason=f"disarm: {record.reason}",
+                    changed_by=record.by,
+                    changed_at=record.at,
+                )
+            )
+        uow.kill_switch.record(
+            KillSwitchRecord(
+                engaged=True,
+                reason=record.reason,
+                source=KillSwitchSource.KILL_FILE,
+                recorded_by=record.by,
+                recorded_at=record.at,
+            )
+        )
+        uow.audit.append(
+            AuditEvent(
+                kind=AuditKind.DISARMED,
+                at=record.at,
+                actor=record.by,
+                detail={"reason": record.reason, "role": role.value},
+            )
+        )
+        uow.commit()

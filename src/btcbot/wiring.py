@@ -1,0 +1,163 @@
+"""The composition root: one explicit build function per role, and nothing done at import time.
+
+``build_monitor`` gives the MONITOR a ``NoopExecution`` (it cannot trade), an exchange client
+*without credentials* used only for the health probe, and its own database through the
+lifecycle guards. ``build_live`` gives LIVE the ``TradingArmedPolicy``, the kill-file probe and
+the execution slot the trading cycle fills. Heavy modules (the exchange client, execution) are
+imported inside the functions that use them, so ``btcbot health`` loads only what it runs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from btcbot.adapters.clock import Clock, SystemClock
+from btcbot.adapters.control_dir import KillFileProbe
+from btcbot.domain.enums import Role
+from btcbot.lifecycle import RoleCheck, Runtime, startup
+from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
+from btcbot.settings import LIVE_TRADING_ACK_PHRASE, Settings
+
+if TYPE_CHECKING:
+    # Annotation-only: importing httpx costs ~0.1 s that arm/disarm/inspect never need.
+    import httpx
+
+    from btcbot.exchange.client import BtcturkClient
+    from btcbot.execution.noop import NoopExecution
+
+
+def new_instance_id() -> str:
+    """A fresh id for this process run (stamped on every row and log line)."""
+    return uuid.uuid4().hex[:16]
+
+
+def _public_client(
+    settings: Settings, clock: Clock, transport: httpx.BaseTransport | None, timeout: float
+) -> BtcturkClient:
+    # Imported here: building the client pulls in httpx, tenacity and the wire mappers.
+    from btcbot.exchange.client import BtcturkClient  # noqa: PLC0415 - keep start-up lean
+    from btcbot.exchange.session import RetryPolicy  # noqa: PLC0415 - same reason
+
+    return BtcturkClient(
+        base_url=settings.btcturk_base_url,
+        graph_url=settings.btcturk_graph_url,
+        api_key=None,
+        api_secret=None,
+        clock=clock,
+        transport=transport,
+        timeout=timeout,
+        # One attempt: the probe must answer within the health deadline, not retry past it.
+        retry_policy=RetryPolicy(attempts=1),
+        auto_sync_clock=False,
+    )
+
+
+@dataclass
+class MonitorApp:
+    """Everything the MONITOR role may use. It holds no credentials and cannot trade."""
+
+    settings: Settings
+    clock: Clock
+    instance_id: str
+    transport: httpx.BaseTransport | None = None
+
+    @cached_property
+    def execution(self) -> NoopExecution:
+        """The MONITOR's execution slot: refuses every submit/cancel before any I/O."""
+        from btcbot.execution.noop import NoopExecution  # noqa: PLC0415 - health never needs it
+
+        return NoopExecution()
+
+    @cached_property
+    def kill_probe(self) -> KillFileProbe:
+        """Reads ``CONTROL_DIR/KILL`` on every call."""
+        return KillFileProbe(self.settings.control_dir)
+
+    def exchange_probe(self, timeout: float) -> BtcturkClient:
+        """A public-endpoints-only client (no key, no secret) for the health probe."""
+        return _public_client(self.settings, self.clock, self.transport, timeout)
+
+    def startup(self, command: str) -> AbstractContextManager[Runtime]:
+        """The lifecycle guards and the MONITOR database's lock, for ``with``."""
+        return startup(
+            self.settings,
+            check=RoleCheck(command, Role.MONITOR),
+            instance_id=self.instance_id,
+            clock=self.clock,
+        )
+
+
+def build_monitor(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.BaseTransport | None = None,
+    instance_id: str | None = None,
+) -> MonitorApp:
+    """Wire the MONITOR role (``APP_ROLE=monitor`` is enforced when it starts up)."""
+    return MonitorApp(
+        settings=settings,
+        clock=clock if clock is not None else SystemClock(),
+        instance_id=instance_id if instance_id is not None else new_instance_id(),
+        transport=transport,
+    )
+
+
+@dataclass
+class LiveApp:
+    """Everything the LIVE role uses; the trading cycle (run loop) fills ``execution``."""
+
+    settings: Settings
+    clock: Clock
+    instance_id: str
+    transport: httpx.BaseTransport | None = None
+    policy: TradingArmedPolicy = field(default_factory=TradingArmedPolicy)
+    execution: object | None = None
+
+    @cached_property
+    def kill_probe(self) -> KillFileProbe:
+        """Reads ``CONTROL_DIR/KILL`` on every call; execution asks before every submit."""
+        return KillFileProbe(self.settings.control_dir)
+
+    def trading_facts(self, *, armed: bool) -> TradingFacts:
+        """The policy's inputs now: settings, the armed flag read from the DB, the kill file."""
+        s = self.settings
+        return TradingFacts(
+            role=s.app_role,
+            live_trading=s.live_trading,
+            ack=s.live_trading_ack == LIVE_TRADING_ACK_PHRASE,
+            safe_mode=s.safe_mode,
+            kill_switch=s.kill_switch,
+            armed=armed,
+            kill_file_present=self.kill_probe() is not None,
+            exchange=s.exchange,
+        )
+
+    def startup(self, command: str) -> AbstractContextManager[Runtime]:
+        """The lifecycle guards and the LIVE database's lock, for ``with``."""
+        return startup(
+            self.settings,
+            check=RoleCheck(command, Role.LIVE),
+            instance_id=self.instance_id,
+            clock=self.clock,
+        )
+
+
+def build_live(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.BaseTransport | None = None,
+    instance_id: str | None = None,
+) -> LiveApp:
+    """Wire the LIVE role; the run loop adds the execution service (``LiveApp.execution``)."""
+    return LiveApp(
+        settings=settings,
+        clock=clock if clock is not None else SystemClock(),
+        instance_id=instance_id if instance_id is not None else new_instance_id(),
+        transport=transport,
+    )
