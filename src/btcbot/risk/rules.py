@@ -257,7 +257,8 @@ def check_submit_rate(inp: RuleInput) -> RiskRejection | None:
     """13. At most ``max_submits_per_window`` submits in the trailing window, this cycle's too."""
     window = timedelta(seconds=inp.limits.submit_window_seconds)
     now = inp.ctx.now
-    recent = sum(1 for t in inp.ctx.recent_submits if now - window < t <= now)
+    # Submits stamped after ``now`` (the clock stepped back) still count: fail closed.
+    recent = sum(1 for t in inp.ctx.recent_submits if t > now - window)
     if recent + inp.tally.count >= inp.limits.max_submits_per_window:
         return _reject(
             RejectReason.SUBMIT_RATE,
