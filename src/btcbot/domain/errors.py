@@ -26,6 +26,7 @@ BtcbotError                      root; the CLI maps each branch to a documented 
 │   └── AmbiguousOrderError      an order POST/cancel whose outcome is unknown (timeout, 5xx,
 │                                reset): the order may exist; reconcile by client order id
 ├── QuantizationError            an order cannot be made acceptable to the venue's rules
+├── MarketDataError              no snapshot for a symbol (pair not listed, fetch failed)
 └── LedgerError                  a fill or a valuation the ledger cannot account for
     ├── InvalidFillError         a fill breaks the Fill contract (sign, unknown pair, fee asset)
     ├── InventoryShortfallError  a sell is larger than the position and adoption is off
@@ -148,6 +149,15 @@ class QuantizationError(BtcbotError):
 
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)
+        self.reason = reason
+
+
+class MarketDataError(BtcbotError):
+    """No market snapshot could be assembled for ``symbol``; ``reason`` says why in one line."""
+
+    def __init__(self, message: str, *, symbol: str, reason: str) -> None:
+        super().__init__(message)
+        self.symbol = symbol
         self.reason = reason
 
 
