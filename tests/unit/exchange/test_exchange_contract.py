@@ -1,0 +1,199 @@
+"""Contract tests: every captured BtcTurk body parses into the right domain objects or errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from exchange_fakes import build_client, envelope, load_sample, new_fake
+
+from btcbot.domain.enums import OrderMethod, OrderStatus, Side
+from btcbot.domain.errors import (
+    AuthenticationError,
+    ExchangeError,
+    ExchangeRejectError,
+    ExchangeUnavailableError,
+    InsufficientBalanceError,
+    OrderNotFoundError,
+    RateLimitedError,
+)
+from btcbot.domain.models import OrderRequest
+from btcbot.exchange.errors import Outcome, classify
+
+
+def test_exchangeinfo_sample_yields_btctry_rules() -> None:
+    """BTCTRY's rules carry minExchangeValue 99.91 (not erased by minAmount null) and tick 10."""
+    fake = new_fake()
+    data = {
+        "timeZone": "UTC",
+        "serverTime": 1790133600027,
+        "symbols": load_sample("rest_v2_server_exchangeinfo_symbols.json"),
+    }
+    fake.json("GET", "/api/v2/server/exchangeinfo", envelope(data))
+    info = build_client(fake).exchange_info()
+    rules = info.rules_for("btc_try")
+    assert rules is not None
+    assert rules.min_notional == Decimal("99.91")
+    assert rules.tick_size == Decimal(10)
+    assert rules.numerator_scale == 8
+    assert rules.denominator_scale == 0
+    assert rules.has_fraction is False
+    assert rules.min_limit_price == Decimal("375413.5")
+    assert rules.max_limit_price == Decimal(37541350)
+    assert rules.order_methods == frozenset(OrderMethod)
+    assert rules.is_trading
+    usdt = info.rules_for("BTCUSDT")
+    assert usdt is not None
+    assert usdt.min_notional == Decimal("9.91")
+    assert info.server_time == datetime(2026, 9, 23, 3, 20, 0, 27000, tzinfo=UTC)
+
+
+def test_open_orders_sample_yields_a_buy() -> None:
+    """The stop-limit in ``bids`` is a buy, open, with its stop price and an unknown create time."""
+    fake = new_fake()
+    fake.json("GET", "/api/v1/openOrders", load_sample("rest_v1_openOrders_stoplimit.json"))
+    (order,) = build_client(fake).open_orders()
+    assert order.side is Side.BUY
+    assert order.order_id == 671533370
+    assert order.symbol == "LINKTRY"
+    assert order.method is OrderMethod.STOP_LIMIT
+    assert order.status is OrderStatus.OPEN
+    assert order.price == Decimal("110.00")
+    assert order.stop_price == Decimal("109.00")
+    assert order.left_quantity == Decimal("1.00")
+    assert order.filled_quantity == 0
+    assert order.created_at is None  # openOrders sends time: 0
+    assert order.updated_at == datetime(2020, 11, 12, 5, 8, 55, 153000, tzinfo=UTC)
+
+
+def test_triggered_stop_yields_two_orders_sharing_one_client_id() -> None:
+    """A triggered stop is a Canceled stop plus a Closed market child with the same client id."""
+    fake = new_fake()
+    fake.json(
+        "GET",
+        "/api/v1/allOrders",
+        envelope(load_sample("rest_v1_allOrders_stop_triggered_items.json")),
+    )
+    child, stop = build_client(fake).all_orders("ETHUSDT")
+    assert child.client_order_id == stop.client_order_id == "48e33815"
+    assert (child.order_id, child.status, child.method) == (
+        123,
+        OrderStatus.FILLED,
+        OrderMethod.MARKET,
+    )
+    assert (stop.order_id, stop.status, stop.method) == (
+        122,
+        OrderStatus.CANCELED,
+        OrderMethod.STOP_MARKET,
+    )
+    assert child.filled_quantity == Decimal("0.1997491904775655")
+    assert stop.filled_quantity == 0
+
+
+def test_server_time_sample() -> None:
+    """The bare server/time body gives an aware UTC datetime from its ms field."""
+    fake = new_fake()
+    fake.json("GET", "/api/v2/server/time", load_sample("rest_v2_server_time.json"))
+    assert build_client(fake).server_time() == datetime(2026, 9, 23, 3, 20, 0, 27000, tzinfo=UTC)
+
+
+def test_ticker_sample() -> None:
+    """The ticker array with JSON numbers becomes one exact-Decimal ticker."""
+    fake = new_fake()
+    fake.json("GET", "/api/v2/ticker", load_sample("rest_v2_ticker_BTCUSDT.json"))
+    ticker = build_client(fake).ticker("BTCUSDT")
+    assert ticker.symbol == "BTCUSDT"
+    assert ticker.last == Decimal(79152)
+    assert (ticker.bid, ticker.ask) == (Decimal(79164), Decimal(79185))
+    assert ticker.volume == Decimal("11.32065888")
+    assert ticker.timestamp.tzinfo is UTC
+
+
+def test_order_post_success_sample() -> None:
+    """The POST /order success body becomes an OrderAck with its int64 id and client id."""
+    fake = new_fake()
+    fake.json("POST", "/api/v1/order", load_sample("rest_v1_order_post_success.json"))
+    request = OrderRequest(
+        symbol="XLMTRY",
+        side=Side.BUY,
+        method=OrderMethod.LIMIT,
+        quantity=Decimal(15),
+        price=Decimal("0.8"),
+        client_order_id="BtcTurk Python API Test",
+    )
+    ack = build_client(fake).submit_order(request)
+    assert ack.order_id == 431292405
+    assert ack.client_order_id == "BtcTurk Python API Test"
+    assert (ack.symbol, ack.side, ack.method) == ("XLMTRY", Side.BUY, OrderMethod.LIMIT)
+    assert (ack.price, ack.quantity) == (Decimal("0.8000"), Decimal(15))
+    assert ack.created_at == datetime(2020, 8, 19, 19, 58, 23, 932000, tzinfo=UTC)
+
+
+def test_order_delete_success_sample() -> None:
+    """The DELETE success body (no data) is a successful cancel sent as ``?id=``."""
+    fake = new_fake()
+    fake.json("DELETE", "/api/v1/order", load_sample("rest_v1_order_delete_success.json"))
+    build_client(fake).cancel_order(25327923517)
+    (sent,) = fake.sent("DELETE", "/api/v1/order")
+    assert sent.url.params["id"] == "25327923517"
+    assert sent.content == b""
+
+
+_EXPECTED: dict[str | None, type[ExchangeError] | None] = {
+    "FAILED_INVALID_QUANTITY_SCALE": ExchangeRejectError,
+    "FAILED_INVALID_PRICE_SCALE": ExchangeRejectError,
+    "FAILED_ORDER_WITH_OPEN_ORDERS": InsufficientBalanceError,
+    "NO_ORDER_MATCHES_YOUR_REQUEST": OrderNotFoundError,
+    "Order not found": OrderNotFoundError,
+    "Unauthorized - Invalid Nonce": AuthenticationError,
+    "Pair NOPEUSDT does not exists.": ExchangeRejectError,
+    "INVALID_REQUEST_ERROR": ExchangeRejectError,
+    "TOO_MANY_REQUESTS": RateLimitedError,
+    "INTERNAL_ERROR": ExchangeUnavailableError,
+    None: None,  # the unknown-pair ticker: HTTP 200 with data [] is a success
+}
+
+
+@pytest.mark.parametrize(
+    "entry", load_sample("rest_errors.json"), ids=lambda e: str(e["body"].get("message"))
+)
+def test_every_error_sample_maps_to_its_typed_error(entry: dict[str, Any]) -> None:
+    """Each captured error body, at its reported HTTP status (400 when unreported), has one type."""
+    status = entry["http_status"] or 400
+    error = classify(Outcome(status, entry["body"], "7"), entry["request"])
+    expected = _EXPECTED[entry["body"]["message"]]
+    if expected is None:
+        assert error is None
+        return
+    assert type(error) is expected
+    assert error is not None
+    assert error.endpoint == entry["request"]
+    if isinstance(error, ExchangeRejectError):
+        assert error.code == entry["body"]["code"]
+        assert error.name == entry["body"]["message"]
+    if isinstance(error, RateLimitedError):
+        assert error.retry_after == 7.0
+
+
+def test_unknown_pair_ticker_is_a_typed_reject() -> None:
+    """BtcTurk answers an unknown pair's ticker with 200 and ``data: []``: a reject, not a crash."""
+    fake = new_fake()
+    fake.json("GET", "/api/v2/ticker", {"data": [], "success": True, "message": None, "code": 0})
+    with pytest.raises(ExchangeRejectError) as exc:
+        build_client(fake).ticker("NOPEUSDT")
+    assert exc.value.name == "UNKNOWN_PAIR"
+
+
+def test_error_samples_through_the_client_keep_their_type() -> None:
+    """A 400 FAILED_ORDER_WITH_OPEN_ORDERS on submit surfaces as InsufficientBalanceError."""
+    fake = new_fake()
+    body = load_sample("rest_errors.json")[2]["body"]
+    fake.route("POST", "/api/v1/order", lambda _r: httpx.Response(400, json=body))
+    request = OrderRequest("BTCTRY", Side.BUY, OrderMethod.LIMIT, Decimal(1), Decimal(10), "c1")
+    with pytest.raises(InsufficientBalanceError) as exc:
+        build_client(fake).submit_order(request)
+    assert exc.value.code == 1122
+    assert exc.value.endpoint == "POST /api/v1/order"
