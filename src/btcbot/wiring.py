@@ -9,7 +9,9 @@ imported inside the functions that use them, so ``btcbot health`` loads only wha
 
 from __future__ import annotations
 
+import socket
 import uuid
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 from btcbot.adapters.clock import Clock, SystemClock
 from btcbot.adapters.control_dir import KillFileProbe
 from btcbot.domain.enums import Role
+from btcbot.domain.records import AuditContext, HealthLevel
 from btcbot.lifecycle import RoleCheck, Runtime, startup
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
 from btcbot.settings import LIVE_TRADING_ACK_PHRASE, Settings
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 
     from btcbot.exchange.client import BtcturkClient
     from btcbot.execution.noop import NoopExecution
+    from btcbot.services.health import HealthCheck
 
 
 def new_instance_id() -> str:
@@ -123,6 +127,15 @@ class LiveApp:
         """Reads ``CONTROL_DIR/KILL`` on every call; execution asks before every submit."""
         return KillFileProbe(self.settings.control_dir)
 
+    def audit_context(self, cycle_id: str | None = None) -> AuditContext:
+        """The stamp of this process (for repositories used outside ``startup``)."""
+        return AuditContext(
+            process_role=self.settings.app_role,
+            process_instance_id=self.instance_id,
+            config_hash=self.settings.config_hash,
+            cycle_id=cycle_id,
+        )
+
     def trading_facts(self, *, armed: bool) -> TradingFacts:
         """The policy's inputs now: settings, the armed flag read from the DB, the kill file."""
         s = self.settings
@@ -161,3 +174,49 @@ def build_live(
         instance_id=instance_id if instance_id is not None else new_instance_id(),
         transport=transport,
     )
+
+
+def monitor_health_checks(
+    app: MonitorApp, remaining: Callable[[], float]
+) -> list[tuple[str, HealthCheck]]:
+    """The checks of ``btcbot health``, in report order; ``remaining`` bounds the probe."""
+    from btcbot.adapters.processes import inspect_process  # noqa: PLC0415 - health only
+    from btcbot.observability.status_file import status_path  # noqa: PLC0415
+    from btcbot.services import health_checks as hc  # noqa: PLC0415
+    from btcbot.services.health import CheckResult  # noqa: PLC0415
+    from btcbot.services.health_db import check_database  # noqa: PLC0415
+
+    s = app.settings
+
+    def config() -> CheckResult:
+        return CheckResult(
+            "config",
+            HealthLevel.OK,
+            f"APP_ROLE=monitor, EXCHANGE={s.exchange.value}, SYMBOLS={','.join(s.symbols)}",
+            details={"config_hash": s.config_hash, "control_dir": str(s.control_dir)},
+        )
+
+    def exchange() -> CheckResult:
+        # Leave a second for reporting; never wait longer than 5 s for one request.
+        client = app.exchange_probe(timeout=max(0.5, min(5.0, remaining() - 1.0)))
+        try:
+            return hc.check_exchange_clock(client.server_time, app.clock)
+        finally:
+            client.close()
+
+    return [
+        ("config", config),
+        ("database", lambda: check_database(s.state_db_path, Role.MONITOR)),
+        (
+            "live_status",
+            lambda: hc.check_live_status(
+                status_path(s.control_dir),
+                clock=app.clock,
+                hostname=socket.gethostname(),
+                inspect=inspect_process,
+            ),
+        ),
+        ("kill_file", lambda: hc.check_kill_file(s.control_dir)),
+        ("exchange", exchange),
+        ("disk", lambda: hc.check_disk([s.state_db_path.parent, s.control_dir])),
+    ]
