@@ -1,0 +1,155 @@
+"""Market replay: 1-minute candles mapped onto the sim's timeline, with a price path inside each.
+
+Alignment: the minute that contains the sim's start time (its *anchor*) plays candle number
+``history_minutes`` of the file, so that many minutes of history exist before the start. Candle
+``k`` of the timeline covers ``[base + 60k, base + 60k + 60)`` with ``base = anchor_minute -
+60 * history_minutes``. Past either end the file is played back and forth ("ping-pong": forward,
+then backwards with open and close swapped), so the price path never jumps at a wrap.
+
+Inside one candle the price moves linearly through four points 20 s apart: open -> low -> high ->
+close for a rising candle, open -> high -> low -> close for a falling one. Everything here is a
+pure function of the file and the anchor, so a run is reproducible and a restarted sim resumes
+the same market.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+MINUTE = 60
+_LEG = 20  # seconds between the four points of a candle's price path
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One candle as the timeline sees it (already oriented for ping-pong playback)."""
+
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+
+    def path(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """The four prices at 0, 20, 40 and 60 seconds into the minute."""
+        if self.close >= self.open:
+            return (self.open, self.low, self.high, self.close)
+        return (self.open, self.high, self.low, self.close)
+
+
+def load_csv(path: Path) -> list[Bar]:
+    """Read ``ts,open,high,low,close,volume`` rows (header required); raise ValueError on junk."""
+    bars: list[Bar] = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        wanted = {"ts", "open", "high", "low", "close", "volume"}
+        if reader.fieldnames is None or not wanted <= set(reader.fieldnames):
+            raise ValueError(f"{path.name}: header must be ts,open,high,low,close,volume")
+        for line, row in enumerate(reader, start=2):
+            try:
+                o, h, lo, c, v = (
+                    Decimal(row[k]) for k in ("open", "high", "low", "close", "volume")
+                )
+            except (InvalidOperation, TypeError) as exc:
+                raise ValueError(f"{path.name}:{line}: not a number") from exc
+            if not (lo <= min(o, c) and h >= max(o, c) and lo > 0 and v >= 0):
+                raise ValueError(f"{path.name}:{line}: inconsistent candle")
+            bars.append(Bar(o, h, lo, c, v))
+    if not bars:
+        raise ValueError(f"{path.name}: no candles")
+    return bars
+
+
+def floor_minute(epoch: float) -> int:
+    """Start of the minute containing ``epoch`` (seconds)."""
+    return math.floor(epoch / MINUTE) * MINUTE
+
+
+def to_epoch(moment: datetime) -> float:
+    """Aware datetime -> Unix seconds."""
+    return moment.astimezone(UTC).timestamp()
+
+
+class ReplayFeed:
+    """The price of one pair at any instant of the sim's timeline."""
+
+    def __init__(self, bars: list[Bar], *, anchor: float, history_minutes: int) -> None:
+        self._bars = bars
+        self.anchor = anchor
+        self.history_minutes = history_minutes
+        self.base = floor_minute(anchor) - history_minutes * MINUTE
+        self._low = min(b.low for b in bars)
+        self._high = max(b.high for b in bars)
+
+    @property
+    def first_price(self) -> Decimal:
+        """Opening price of the file (used to derive scales of unknown pairs)."""
+        return self._bars[0].open
+
+    def index_at(self, epoch: float) -> int:
+        """Timeline candle number covering ``epoch``."""
+        return math.floor((epoch - self.base) / MINUTE)
+
+    def start_of(self, index: int) -> int:
+        """Unix seconds at which timeline candle ``index`` opens."""
+        return self.base + index * MINUTE
+
+    def bar(self, index: int) -> Bar:
+        """Timeline candle ``index``, played forward or backwards per the ping-pong rule."""
+        n = len(self._bars)
+        j = index % (2 * n)
+        if j < n:
+            return self._bars[j]
+        b = self._bars[2 * n - 1 - j]
+        return Bar(b.close, b.high, b.low, b.open, b.volume)
+
+    def price_at(self, epoch: float) -> Decimal:
+        """The replayed price at ``epoch`` (linear along the candle's path)."""
+        index = self.index_at(epoch)
+        offset = Decimal(str(round(epoch - self.start_of(index), 6)))
+        points = self.bar(index).path()
+        leg = min(int(offset // _LEG), 2)
+        frac = (offset - leg * _LEG) / _LEG
+        return points[leg] + (points[leg + 1] - points[leg]) * frac
+
+    def range_between(self, start: float, end: float) -> tuple[Decimal, Decimal]:
+        """Lowest and highest price the path visits in ``[start, end]``."""
+        first, last = self.index_at(start), self.index_at(end)
+        if last - first > 2 * len(self._bars):
+            return self._low, self._high
+        seen = [self.price_at(start), self.price_at(end)]
+        for index in range(first, last + 1):
+            t0 = self.start_of(index)
+            for n, price in enumerate(self.bar(index).path()):
+                if start < t0 + n * _LEG < end:
+                    seen.append(price)
+        return min(seen), max(seen)
+
+    def volume_between(self, start: float, end: float) -> Decimal:
+        """Base volume the file says traded in ``[start, end]`` (pro rata inside a minute)."""
+        if end <= start:
+            return Decimal(0)
+        total = Decimal(0)
+        for index in range(self.index_at(start), self.index_at(end) + 1):
+            t0 = self.start_of(index)
+            overlap = min(end, t0 + MINUTE) - max(start, t0)
+            if overlap > 0:
+                total += self.bar(index).volume * Decimal(str(round(overlap, 6))) / MINUTE
+        return total
+
+    def candle_so_far(self, index: int, now: float) -> Bar | None:
+        """Candle ``index`` as formed by ``now``: complete if past, partial if current."""
+        t0 = self.start_of(index)
+        if now < t0:
+            return None
+        if now >= t0 + MINUTE:
+            return self.bar(index)
+        low, high = self.range_between(t0, now)
+        bar = self.bar(index)
+        volume = bar.volume * Decimal(str(round(now - t0, 6))) / MINUTE
+        return Bar(bar.open, high, low, self.price_at(now), volume)
