@@ -1,0 +1,93 @@
+"""HMAC auth headers exactly as API.md §2, the clock offset, and secrets kept out of sight."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import timedelta
+
+import httpx
+import pytest
+from exchange_fakes import API_KEY, API_SECRET, START, build_client, envelope, new_fake
+
+from btcbot.adapters.clock import ManualClock
+from btcbot.domain.errors import AuthenticationError, ConfigError, ExchangeRejectError
+from btcbot.exchange.auth import Signer
+
+
+def _expected_signature(stamp: str) -> str:
+    key = base64.b64decode(API_SECRET)
+    digest = hmac.new(key, f"{API_KEY}{stamp}".encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def test_signer_matches_an_independent_hmac() -> None:
+    """X-Signature is base64(HMAC-SHA256(b64decode(secret), key + stamp)), 44 characters."""
+    headers = Signer(API_KEY, API_SECRET).headers(1790133600027)
+    assert headers["X-PCK"] == API_KEY
+    assert headers["X-Stamp"] == "1790133600027"
+    assert headers["X-Signature"] == _expected_signature("1790133600027")
+    assert len(headers["X-Signature"]) == 44
+
+
+@pytest.mark.parametrize("secret", ["not base64!!", "abc", "", "  "])
+def test_a_non_base64_secret_is_a_config_error_naming_the_variable(secret: str) -> None:
+    """A secret that is not base64 fails with a one-line ConfigError naming BTCTURK_API_SECRET."""
+    with pytest.raises(ConfigError) as exc:
+        Signer(API_KEY, secret)
+    assert "BTCTURK_API_SECRET" in str(exc.value)
+    assert exc.value.__cause__ is None
+    if secret.strip():
+        assert secret not in str(exc.value)
+
+
+def test_half_configured_credentials_are_refused() -> None:
+    """A key without a secret is a configuration error, not a client that fails later."""
+    with pytest.raises(ConfigError):
+        build_client(new_fake(), api_secret=None)
+
+
+def test_secrets_never_appear_in_repr() -> None:
+    """Neither the signer nor the client shows the key or the secret in its repr."""
+    client = build_client(new_fake())
+    signer = Signer(API_KEY, API_SECRET)
+    for text in (repr(signer), str(signer), repr(client)):
+        assert API_SECRET not in text
+        assert API_KEY not in text
+
+
+def test_private_calls_are_signed_with_the_server_clock_offset() -> None:
+    """A client whose clock is 30 s behind stamps requests with the server's time after syncing."""
+    fake = new_fake()
+    fake.json("GET", "/api/v1/users/balances", envelope([]))
+    behind = ManualClock(START - timedelta(seconds=30))
+    client = build_client(fake, clock=behind)
+    client.balances()
+    (sent,) = fake.sent("GET", "/api/v1/users/balances")
+    stamp = sent.headers["X-Stamp"]
+    assert abs(int(stamp) - int(START.timestamp() * 1000)) <= 1
+    assert sent.headers["X-PCK"] == API_KEY
+    assert sent.headers["X-Signature"] == _expected_signature(stamp)
+    assert client.clock_offset == timedelta(seconds=30)
+
+
+def test_public_calls_carry_no_auth_headers() -> None:
+    """Public endpoints are sent without X-PCK, X-Stamp or X-Signature."""
+    fake = new_fake()
+    fake.json("GET", "/api/v2/ticker", envelope([]))
+    with pytest.raises(ExchangeRejectError):  # data [] is an unknown pair; the request matters
+        build_client(fake).ticker("BTCTRY")
+    (sent,) = fake.sent("GET", "/api/v2/ticker")
+    assert not {"x-pck", "x-stamp", "x-signature"} & set(sent.headers.keys())
+
+
+def test_auth_failure_messages_never_contain_the_secret() -> None:
+    """A 401 surfaces as AuthenticationError whose message holds neither key nor secret."""
+    fake = new_fake()
+    fake.route("GET", "/api/v1/users/balances", lambda _r: httpx.Response(401))
+    with pytest.raises(AuthenticationError) as exc:
+        build_client(fake).balances()
+    assert API_SECRET not in str(exc.value)
+    assert API_KEY not in str(exc.value)
+    assert exc.value.endpoint == "GET /api/v1/users/balances"
