@@ -1,0 +1,227 @@
+"""Reconciliation: exchange orders and trades against the database, at startup and every cycle.
+
+Per symbol (the configured ones plus every symbol with an unfinished order), one pass reads
+``openOrders``, ``allOrders`` over a window and our own trades over the same window, then in one
+unit of work (rules in docs/EXECUTION.md):
+
+* an exchange order matching a tracked order (by exchange id, else by client id) updates it —
+  this is how PENDING_SUBMIT/UNKNOWN orders are resolved; Closed becomes FILLED;
+* an exchange order the database does not know is adopted and reported;
+* an unresolved order missing from a complete window that covers its creation counts one
+  absence; after ``absent_passes`` such passes it becomes NOT_PLACED and unblocks its symbol;
+* every trade is stored once (trade id UNIQUE); the new ones are returned for the ledger.
+
+The exchange is read before the unit of work opens, so SQLite's write lock is never held
+across the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from btcbot.adapters.clock import Clock
+from btcbot.domain.errors import ExchangeError, OrderNotFoundError, StateError
+from btcbot.domain.models import Fill, Order
+from btcbot.domain.orders import LocalOrderState, TrackedOrder
+from btcbot.execution.order_sync import absence_counts, adopted, follows_trigger, synced
+from btcbot.execution.ports import ExchangeOrderReader, OrderStore, UnitOfWorkFactory
+from btcbot.observability.logging import get_logger
+
+_log = get_logger(__name__)
+_ACTIVE = tuple(s for s in LocalOrderState if s.is_unresolved or s.is_live)
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationSettings:
+    """Bounds of one pass; docs/EXECUTION.md explains each choice."""
+
+    lookback: timedelta = timedelta(hours=6)
+    margin: timedelta = timedelta(minutes=5)
+    absent_passes: int = 3
+    settle: timedelta = timedelta(seconds=30)
+    all_orders_limit: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationReport:
+    """What one pass found and changed."""
+
+    new_fills: tuple[Fill, ...] = ()
+    adopted: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    not_placed: tuple[str, ...] = ()
+    unresolved_symbols: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class StartupVerdict:
+    """Whether startup reconciliation succeeded; without it the bot must only observe."""
+
+    trading_allowed: bool
+    reason: str | None
+    report: ReconciliationReport | None
+
+
+@dataclass(slots=True)
+class _Snapshot:
+    """What the exchange said about one symbol in this pass."""
+
+    orders: dict[int, Order]
+    trades: list[Fill]
+    complete: bool
+
+
+@dataclass(slots=True)
+class _Pass:
+    """One pass's fixed facts and what it changed so far."""
+
+    cycle_id: str
+    start: datetime
+    now: datetime
+    new_fills: list[Fill] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    not_placed: list[str] = field(default_factory=list)
+
+
+class ReconciliationService:
+    """Brings the database in line with the exchange; never sends an order or a cancel."""
+
+    def __init__(
+        self,
+        *,
+        reader: ExchangeOrderReader,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        settings: ReconciliationSettings | None = None,
+    ) -> None:
+        self._reader = reader
+        self._uow = uow_factory
+        self._clock = clock
+        self._cfg = settings or ReconciliationSettings()
+        if self._cfg.absent_passes < 1:
+            raise ValueError("absent_passes must be at least 1")
+
+    def startup(self, cycle_id: str, symbols: Collection[str]) -> StartupVerdict:
+        """The pass before the first decision; a failure means observe-only, with the reason."""
+        try:
+            report = self.reconcile(cycle_id, symbols)
+        except (ExchangeError, StateError) as exc:
+            reason = f"startup reconciliation failed, trading refused: {exc}"
+            _log.error(
+                "startup_reconciliation_failed", error_type=type(exc).__name__, error=str(exc)
+            )
+            return StartupVerdict(trading_allowed=False, reason=reason, report=None)
+        return StartupVerdict(trading_allowed=True, reason=None, report=report)
+
+    def reconcile(self, cycle_id: str, symbols: Collection[str]) -> ReconciliationReport:
+        """One pass over ``symbols`` and every symbol with an unfinished order."""
+        now = self._clock.now()
+        with self._uow(cycle_id) as uow:
+            active = uow.orders.in_states(_ACTIVE)
+        start = min([now - self._cfg.lookback] + [o.created_at - self._cfg.margin for o in active])
+        end = now + self._cfg.margin
+        changes = _Pass(cycle_id=cycle_id, start=start, now=now)
+        for symbol in sorted(set(symbols) | {o.symbol for o in active}):
+            snap = self._read(symbol, start, end, [o for o in active if o.symbol == symbol])
+            self._apply(changes, symbol, snap)
+        with self._uow(cycle_id) as uow:
+            unresolved = uow.orders.unresolved_symbols()
+        return ReconciliationReport(
+            new_fills=tuple(changes.new_fills),
+            adopted=tuple(changes.adopted),
+            updated=tuple(changes.updated),
+            not_placed=tuple(changes.not_placed),
+            unresolved_symbols=unresolved,
+        )
+
+    def _read(
+        self, symbol: str, start: datetime, end: datetime, active: list[TrackedOrder]
+    ) -> _Snapshot:
+        history = self._reader.all_orders(symbol, start, end, self._cfg.all_orders_limit)
+        orders = {o.order_id: o for o in history}
+        # openOrders is fresher than allOrders for resting orders; it wins on conflict.
+        orders.update({o.order_id: o for o in self._reader.open_orders(symbol)})
+        trades = self._reader.own_trades(symbol, start, end)
+        # Live orders created before the window and traded orders outside it: ask one by one.
+        wanted = {o.exchange_order_id for o in active if o.exchange_order_id is not None}
+        wanted |= {t.order_id for t in trades}
+        for order_id in sorted(wanted - orders.keys()):
+            try:
+                orders[order_id] = self._reader.get_order(order_id)
+            except OrderNotFoundError:
+                _log.warning("order_not_found_on_exchange", exchange_order_id=order_id)
+        complete = len(history) < self._cfg.all_orders_limit
+        return _Snapshot(orders=orders, trades=trades, complete=complete)
+
+    def _apply(self, changes: _Pass, symbol: str, snap: _Snapshot) -> None:
+        now = changes.now
+        with self._uow(changes.cycle_id) as uow:
+            matched: set[str] = set()
+            for seen in sorted(snap.orders.values(), key=lambda o: o.order_id):
+                tracked = self._match(uow.orders, seen)
+                if tracked is None:
+                    record = adopted(seen, now)
+                    uow.orders.add(record, event="adopted", detail=_describe(seen))
+                    changes.adopted.append(record.client_order_id)
+                    _log.warning("order_adopted", exchange_order_id=seen.order_id, symbol=symbol)
+                    continue
+                matched.add(tracked.client_order_id)
+                new = synced(tracked, seen, now)
+                if new is not None:
+                    uow.orders.save(new, event="reconciled", detail=_describe(seen))
+                    changes.updated.append(new.client_order_id)
+            for trade in sorted(snap.trades, key=lambda t: (t.timestamp, t.trade_id)):
+                if uow.orders.by_exchange_id(trade.order_id) is None:
+                    # Its order could not be fetched; the fill is stored and booked anyway.
+                    _log.warning("fill_without_order", trade_id=trade.trade_id)
+                if uow.fills.add(trade):
+                    changes.new_fills.append(trade)
+            if snap.complete:
+                self._count_absences(uow.orders, symbol, matched, changes)
+            uow.commit()
+
+    @staticmethod
+    def _match(orders: OrderStore, seen: Order) -> TrackedOrder | None:
+        tracked = orders.by_exchange_id(seen.order_id)
+        if tracked is not None or seen.client_order_id is None:
+            return tracked
+        candidate = orders.get(seen.client_order_id)
+        if candidate is None:
+            return None
+        if candidate.exchange_order_id is None or follows_trigger(candidate, seen):
+            return candidate
+        return None
+
+    def _count_absences(
+        self, orders: OrderStore, symbol: str, matched: set[str], changes: _Pass
+    ) -> None:
+        now = changes.now
+        unresolved = (LocalOrderState.PENDING_SUBMIT, LocalOrderState.UNKNOWN)
+        for order in orders.in_states(unresolved):
+            if order.symbol != symbol or order.client_order_id in matched:
+                continue
+            if not absence_counts(
+                order, now=now, window_start=changes.start, settle=self._cfg.settle
+            ):
+                continue
+            absences = order.absent_checks + 1
+            if absences >= self._cfg.absent_passes:
+                gone = replace(
+                    order, state=LocalOrderState.NOT_PLACED, absent_checks=absences, updated_at=now
+                )
+                orders.save(gone, event="not_placed", detail=f"absent from {absences} passes")
+                changes.not_placed.append(order.client_order_id)
+                _log.warning("order_not_placed", client_order_id=order.client_order_id)
+            else:
+                counted = replace(order, absent_checks=absences, updated_at=now)
+                orders.save(counted, event="absent", detail=f"absent from {absences} passes")
+
+
+def _describe(seen: Order) -> str:
+    return (
+        f"exchange id {seen.order_id} status {seen.status.value}"
+        f" filled {seen.filled_quantity} of {seen.quantity}"
+    )
