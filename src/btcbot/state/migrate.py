@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -65,10 +66,14 @@ def check_not_newer(version: int, db_path: Path | str) -> None:
     """Refuse a schema this code does not know (it would misread or corrupt it)."""
     latest = latest_version()
     if version > latest:
-        raise SchemaTooNewError(
-            f"{db_path} has schema version {version} but this btcbot knows only up to "
-            f"{latest}: upgrade btcbot; never point an older version at a newer database"
-        )
+        raise _too_new(version, latest, db_path)
+
+
+def _too_new(version: int, latest: int, db_path: Path | str) -> SchemaTooNewError:
+    return SchemaTooNewError(
+        f"{db_path} has schema version {version} but this btcbot knows only up to "
+        f"{latest}: upgrade btcbot; never point an older version at a newer database"
+    )
 
 
 def backup_path_for(db_path: Path, version: int, at: datetime) -> Path:
@@ -100,12 +105,25 @@ class MigrationResult:
     backup: Path | None
 
 
-def migrate(conn: sqlite3.Connection, db_path: Path, *, now: datetime) -> MigrationResult:
-    """Bring the database up to the latest schema; a no-op when it is already there."""
-    migrations = load_migrations()
+def migrate(
+    conn: sqlite3.Connection,
+    db_path: Path,
+    *,
+    now: datetime,
+    target: int | None = None,
+    migrations: Sequence[Migration] | None = None,
+) -> MigrationResult:
+    """Bring the database up to ``target`` (default: the latest schema); no-op when there.
+
+    ``migrations`` defaults to the bundled files; tests pass their own to exercise failures.
+    """
+    steps = tuple(load_migrations() if migrations is None else migrations)
+    latest = steps[-1].version if steps else 0
+    goal = latest if target is None else min(target, latest)
     current = schema_version(conn)
-    check_not_newer(current, db_path)
-    pending = [m for m in migrations if m.version > current]
+    if current > latest:
+        raise _too_new(current, latest, db_path)
+    pending = [m for m in steps if current < m.version <= goal]
     if not pending:
         return MigrationResult(current, current, None)
     copy: Path | None = None
@@ -114,7 +132,7 @@ def migrate(conn: sqlite3.Connection, db_path: Path, *, now: datetime) -> Migrat
         backup(conn, copy)
     for migration in pending:
         _apply(conn, migration)
-    return MigrationResult(current, migrations[-1].version, copy)
+    return MigrationResult(current, pending[-1].version, copy)
 
 
 def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
