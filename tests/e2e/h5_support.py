@@ -1,0 +1,230 @@
+"""Helpers for the health, guard, arming and secret-leak e2e tests: envs, a fake exchange clock.
+
+Every ``btcbot`` run gets an explicit, minimal environment (PATH plus btcbot's variables), as
+the PowerShell launchers do, so nothing from the developer's shell leaks in.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+BTCBOT = Path(sys.executable).with_name("btcbot.exe" if os.name == "nt" else "btcbot")
+CANARY_KEY = "CANARY-KEY-5e1f0d9c8b7a"
+CANARY_SECRET = base64.b64encode(b"CANARY-SECRET-a41c9e77-never-log-me").decode()
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """One LIVE and one MONITOR database plus the shared CONTROL_DIR, under ``root``."""
+
+    root: Path
+
+    @property
+    def control(self) -> Path:
+        """The shared CONTROL_DIR."""
+        return self.root / "control"
+
+    @property
+    def live_db(self) -> Path:
+        """The LIVE state database path."""
+        return self.root / "live" / "state.db"
+
+    @property
+    def monitor_db(self) -> Path:
+        """The MONITOR state database path."""
+        return self.root / "monitor" / "state.db"
+
+    def monitor_env(self, base_url: str = "http://127.0.0.1:9", **over: str) -> dict[str, str]:
+        """A valid MONITOR session environment."""
+        env = {
+            "APP_ROLE": "monitor",
+            "STATE_DB_PATH": str(self.monitor_db),
+            "CONTROL_DIR": str(self.control),
+            "LIVE_TRADING": "false",
+            "SAFE_MODE": "true",
+            "KILL_SWITCH": "true",
+            "EXCHANGE": "btcturk",
+            "BTCTURK_BASE_URL": base_url,
+            "BTCTURK_GRAPH_URL": base_url,
+        }
+        env.update(over)
+        return env
+
+    def live_env(self, **over: str) -> dict[str, str]:
+        """A valid LIVE session environment for real trading (fake credentials, loopback URL)."""
+        env = {
+            "APP_ROLE": "live",
+            "STATE_DB_PATH": str(self.live_db),
+            "CONTROL_DIR": str(self.control),
+            "LIVE_TRADING": "true",
+            "LIVE_TRADING_ACK": "I_UNDERSTAND",
+            "SAFE_MODE": "false",
+            "KILL_SWITCH": "false",
+            "EXCHANGE": "btcturk",
+            "BTCTURK_API_KEY": CANARY_KEY,
+            "BTCTURK_API_SECRET": CANARY_SECRET,
+            "BTCTURK_BASE_URL": "http://127.0.0.1:9",
+            "BTCTURK_GRAPH_URL": "http://127.0.0.1:9",
+        }
+        env.update(over)
+        return env
+
+    def init(self) -> Sandbox:
+        """Create both databases with ``btcbot db init``."""
+        for path in (self.live_db.parent, self.monitor_db.parent, self.control):
+            path.mkdir(parents=True, exist_ok=True)
+        for env in (self.live_env(), self.monitor_env()):
+            done = run(["db", "init"], env)
+            assert done.returncode == 0, done.stderr
+        return self
+
+
+def _process_env(env: dict[str, str]) -> dict[str, str]:
+    full = {"PATH": os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1"}
+    if os.name == "nt":
+        full["SYSTEMROOT"] = os.environ.get("SYSTEMROOT", "")
+    full.update(env)
+    return full
+
+
+def run(
+    args: list[str], env: dict[str, str], *, stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``btcbot args`` to completion with exactly ``env``."""
+    return subprocess.run(
+        [str(BTCBOT), *args],
+        env=_process_env(env),
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@contextmanager
+def waiting_arm(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """A real LIVE process: ``btcbot arm`` holding the lock at its confirmation prompt."""
+    proc = subprocess.Popen(
+        [str(BTCBOT), "arm"],
+        env=_process_env(env),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        prompt = ""
+        while "Type ARM" not in prompt:
+            char = proc.stdout.read(1)
+            assert char, (
+                f"arm exited early: {proc.wait()} {proc.stderr.read() if proc.stderr else ''}"
+            )
+            prompt += char
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(timeout=30)
+    return child.pid
+
+
+def write_status(control: Path, *, pid: int, age_seconds: float = 0, **over: object) -> None:
+    """Write a LIVE status file as the LIVE loop would (wall-clock times)."""
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415 - helper-local
+
+    from btcbot.observability.status_file import LiveStatus, status_path  # noqa: PLC0415
+    from btcbot.observability.status_file import write_status as write  # noqa: PLC0415
+
+    import psutil  # noqa: PLC0415 - helper-local
+
+    now = datetime.now(UTC)
+    # LIVE records its own start; the health check compares it with the process table.
+    try:
+        started = datetime.fromtimestamp(psutil.Process(pid).create_time(), UTC)
+    except psutil.NoSuchProcess:
+        started = now - timedelta(seconds=age_seconds + 1)
+    fields: dict[str, object] = {
+        "pid": pid,
+        "hostname": socket.gethostname(),
+        "instance_id": "e2e",
+        "started_at": started,
+        "written_at": now - timedelta(seconds=age_seconds),
+        "state": "running",
+        "mode": "live",
+        "cycle_seconds": 60.0,
+        "armed": True,
+        "kill_switch": False,
+        "cycle_id": "c-1",
+        "last_cycle_at": now - timedelta(seconds=age_seconds),
+    }
+    fields.update(over)
+    write(status_path(control), LiveStatus(**fields))  # type: ignore[arg-type]
+
+
+class _ClockHandler(BaseHTTPRequestHandler):
+    skew = 0.0
+    stall = False
+
+    def do_GET(self) -> None:
+        """Serve BtcTurk's bare server/time body, skewed; stall forever when asked to."""
+        if self.stall:
+            time.sleep(3600)
+        if self.path.split("?")[0] != "/api/v2/server/time":
+            self.send_error(404)
+            return
+        ms = int((time.time() + self.skew) * 1000)
+        body = json.dumps({"serverTime": ms, "serverTime2": "x"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
+        """Stay quiet."""
+
+
+@contextmanager
+def exchange_clock(skew: float = 0.0, *, stall: bool = False) -> Iterator[str]:
+    """A loopback stand-in for GET /api/v2/server/time whose clock is ``skew`` seconds off."""
+    handler = type("Handler", (_ClockHandler,), {"skew": skew, "stall": stall})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on (connection refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
