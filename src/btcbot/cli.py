@@ -429,3 +429,62 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 _REGISTRARS.append(_register_inspect)
+
+
+# ---------------------------------------------------------------- sim serve (owner H2)
+def _register_sim(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``btcbot sim serve``: the BtcTurk emulator on a loopback HTTP server (docs/EMULATOR.md)."""
+    sim = sub.add_parser("sim", help="the BtcTurk emulator")
+    actions = sim.add_subparsers(dest="sim_command", required=True, parser_class=_Parser)
+    p = actions.add_parser(
+        "serve", help="serve the emulator over HTTP until SIGINT/SIGTERM; prints its URL"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="listen address (loopback only by default)")
+    p.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default)")
+    p.add_argument(
+        "--data", type=Path, action="append", default=[], metavar="CSV",
+        help="1-minute candles ts,open,high,low,close,volume named <PAIR>.csv (repeatable; "
+        "default: the bundled synthetic BTCTRY and ETHTRY)",
+    )  # fmt: skip
+    p.add_argument("--faults", default="", metavar="SPEC", help="fault spec, e.g. 429:0.1,skew=3")
+    p.add_argument("--state", type=Path, help="JSON state file: loaded if present, saved on change")
+    p.add_argument("--api-key", help="the account's public key (default documented)")
+    p.add_argument("--api-secret", help="the account's base64 secret (default documented)")
+    p.add_argument("--start-balance", default="100000", help="TRY of a fresh account (100000)")
+    p.add_argument("--no-rate-limits", action="store_true", help="disable BtcTurk's quotas")
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    p.add_argument("--cancel-delay", type=float, default=0.0, help="seconds until a cancel lands")
+    p.add_argument(
+        "--stall-seconds", type=float, default=30.0, help="upper bound of a simulated timeout"
+    )
+    p.set_defaults(handler=_sim_serve)
+
+
+def _sim_serve(args: argparse.Namespace) -> int:
+    from decimal import Decimal, InvalidOperation  # noqa: PLC0415 - handlers import lazily
+
+    from btcbot.sim.auth import DEFAULT_API_KEY, DEFAULT_API_SECRET  # noqa: PLC0415
+    from btcbot.sim.serve import ServeOptions, serve  # noqa: PLC0415
+
+    try:
+        balance = Decimal(args.start_balance)
+    except InvalidOperation as exc:
+        raise ConfigError("--start-balance must be a number of TRY, e.g. 100000") from exc
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        data=tuple(args.data),
+        faults=args.faults,
+        state=args.state,
+        api_key=args.api_key or DEFAULT_API_KEY,
+        api_secret=args.api_secret or DEFAULT_API_SECRET,
+        start_balance=balance,
+        rate_limits=not args.no_rate_limits,
+        allow_remote=args.allow_remote,
+        stall_seconds=args.stall_seconds,
+        cancel_delay=args.cancel_delay,
+    )
+    return serve(options)
+
+
+_REGISTRARS.append(_register_sim)

@@ -1,0 +1,108 @@
+"""What ``btcbot sim serve`` does: build the emulator from its options and serve it on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from btcbot.domain.errors import ConfigError
+from btcbot.sim.app import SimApp
+from btcbot.sim.auth import DEFAULT_API_KEY, DEFAULT_API_SECRET, Credentials
+from btcbot.sim.datasets import load_feeds
+from btcbot.sim.exchange import SimConfig, SimExchange
+from btcbot.sim.faults import FaultPlan
+from btcbot.sim.server import SimHTTPServer, is_loopback, serve_until_signalled
+
+READY_PREFIX = "btcbot sim serving on "
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    """The command line of ``btcbot sim serve``, already typed."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    data: Sequence[Path] = field(default_factory=tuple)
+    faults: str = ""
+    state: Path | None = None
+    api_key: str = DEFAULT_API_KEY
+    api_secret: str = DEFAULT_API_SECRET
+    start_balance: Decimal = Decimal(100_000)
+    rate_limits: bool = True
+    allow_remote: bool = False
+    stall_seconds: float = 30.0
+    cancel_delay: float = 0.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_app(options: ServeOptions, now: Callable[[], datetime] = _now) -> SimApp:
+    """The app ``options`` describe; ConfigError names the option that is wrong."""
+    try:
+        plan = FaultPlan.parse(options.faults)
+    except ValueError as exc:
+        raise ConfigError(f"--faults: {exc}") from exc
+    try:
+        credentials = Credentials(options.api_key, options.api_secret)
+    except ValueError as exc:
+        raise ConfigError(f"--api-secret: {exc}") from exc
+    if options.start_balance < 0:
+        raise ConfigError("--start-balance must be zero or more TRY")
+    try:
+        feeds = load_feeds(list(options.data) or None)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"--data: {exc}") from exc
+    config = SimConfig(start_balance=options.start_balance, cancel_delay=options.cancel_delay)
+    if options.state is not None and options.state.exists():
+        try:
+            sim = SimExchange.load(options.state, feeds, now=now, config=config)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"--state: {exc}") from exc
+    else:
+        sim = SimExchange(feeds, now=now, config=config)
+    return SimApp(
+        sim,
+        faults=plan,
+        credentials=credentials,
+        rate_limits=options.rate_limits,
+        state_path=options.state,
+    )
+
+
+def serve(options: ServeOptions, *, announce: Callable[[str], None] | None = None) -> int:
+    """Run the emulator until SIGINT/SIGTERM; prints one ready line with the URL; returns 0."""
+    if not options.allow_remote and not is_loopback(options.host):
+        raise ConfigError(
+            f"--host {options.host} is not a loopback address; the emulator has no real "
+            "security, so it listens on 127.0.0.1 unless --allow-remote is given"
+        )
+    if not 0 <= options.port <= 65535:  # noqa: PLR2004 -- the TCP port range
+        raise ConfigError("--port must be between 0 and 65535 (0 picks a free port)")
+    app = build_app(options)
+    try:
+        server = SimHTTPServer(
+            (options.host, options.port), app, stall_seconds=options.stall_seconds
+        )
+    except OSError as exc:
+        raise ConfigError(
+            f"--host/--port: cannot listen on {options.host}:{options.port}: {exc}"
+        ) from exc
+
+    def _announce(url: str) -> None:
+        print(f"{READY_PREFIX}{url}", flush=True)  # noqa: T201 -- the documented ready line
+
+    def _save() -> None:
+        if options.state is not None:
+            with app.sim.lock:
+                app.sim.save(options.state)
+
+    serve_until_signalled(server, announce=announce or _announce, on_stop=_save)
+    return 0
+
+
+__all__ = ["READY_PREFIX", "ServeOptions", "build_app", "serve"]
