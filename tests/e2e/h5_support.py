@@ -17,8 +17,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import psutil
+
+from btcbot.observability.status_file import LiveStatus, status_path
+from btcbot.observability.status_file import write_status as write
 
 BTCBOT = Path(sys.executable).with_name("btcbot.exe" if os.name == "nt" else "btcbot")
 CANARY_KEY = "CANARY-KEY-5e1f0d9c8b7a"
@@ -153,13 +159,6 @@ def dead_pid() -> int:
 
 def write_status(control: Path, *, pid: int, age_seconds: float = 0, **over: object) -> None:
     """Write a LIVE status file as the LIVE loop would (wall-clock times)."""
-    from datetime import UTC, datetime, timedelta  # noqa: PLC0415 - helper-local
-
-    from btcbot.observability.status_file import LiveStatus, status_path  # noqa: PLC0415
-    from btcbot.observability.status_file import write_status as write  # noqa: PLC0415
-
-    import psutil  # noqa: PLC0415 - helper-local
-
     now = datetime.now(UTC)
     # LIVE records its own start; the health check compares it with the process table.
     try:
