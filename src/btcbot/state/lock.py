@@ -104,7 +104,11 @@ def _native_lock(db_path: Path) -> FileLock:
 
 
 class DbLock:
-    """A held ``<db>.lock``; release it (or leave the ``with``) when the process stops."""
+    """A held ``<db>.lock``; release it (or leave the ``with``) when the process stops.
+
+    Keep a reference for as long as the lock must be held: filelock lets go of the OS lock
+    when its object is garbage-collected.
+    """
 
     def __init__(self, db_path: Path, native: FileLock, holder: LockHolder) -> None:
         self.db_path = db_path
