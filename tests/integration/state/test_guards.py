@@ -1,0 +1,176 @@
+"""``open_for_role`` refuses every unsafe database before writing anything."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from btcbot.domain.enums import Role
+from btcbot.domain.errors import (
+    ConfigError,
+    DatabaseMissingError,
+    LockHeldError,
+    RoleMismatchError,
+    SchemaTooNewError,
+    SharedDatabaseError,
+)
+from btcbot.settings import Settings
+from btcbot.state.guards import open_for_role
+from btcbot.state.migrate import latest_version
+from btcbot.state.registry import check_not_shared, read_registration
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+MakeSettings = Callable[..., Settings]
+
+
+def _open(settings: Settings, instance: str = "test") -> None:
+    opened = open_for_role(settings, instance_id=instance, now=NOW)
+    opened.close()
+
+
+def _files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+def test_a_missing_database_is_refused_and_not_created(
+    tmp_path: Path, make_settings: MakeSettings
+) -> None:
+    """A typo in STATE_DB_PATH ends in 'run btcbot db init', and no file appears."""
+    (tmp_path / "control").mkdir()
+    settings = make_settings(Role.LIVE, tmp_path / "typo" / "stat.db")
+    before = _files(tmp_path)
+    with pytest.raises(DatabaseMissingError, match="btcbot db init"):
+        _open(settings)
+    assert _files(tmp_path) == before
+
+
+def test_a_missing_control_dir_is_a_configuration_error(
+    tmp_path: Path, make_settings: MakeSettings
+) -> None:
+    """Without CONTROL_DIR the roles cannot see each other, so nothing opens."""
+    settings = make_settings(Role.LIVE)
+    with pytest.raises(ConfigError, match="CONTROL_DIR"):
+        _open(settings)
+    assert not (tmp_path / "control").exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"just some text\n", None],
+    ids=["text-file", "foreign-sqlite"],
+)
+def test_a_file_that_is_not_a_btcbot_database_is_refused(
+    tmp_path: Path, make_settings: MakeSettings, content: bytes | None
+) -> None:
+    """A text file or somebody else's SQLite database is refused and left byte-for-byte alone."""
+    (tmp_path / "control").mkdir()
+    path = tmp_path / "other.db"
+    if content is None:
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE notes (x TEXT)")
+        conn.commit()
+        conn.close()
+    else:
+        path.write_bytes(content)
+    original = path.read_bytes()
+    with pytest.raises(DatabaseMissingError, match="not a btcbot state database"):
+        _open(make_settings(Role.LIVE, path))
+    assert path.read_bytes() == original
+
+
+def test_each_role_refuses_the_other_roles_database(
+    live_settings: Settings, monitor_settings: Settings, make_settings: MakeSettings
+) -> None:
+    """LIVE on a monitor-tagged DB and MONITOR on a live-tagged DB are both refused by tag."""
+    # Fresh registrations would catch these as shared files first; remove them to reach the tag.
+    registry = live_settings.control_dir / "registry"
+    for entry in registry.iterdir():
+        entry.unlink()
+    with pytest.raises(RoleMismatchError, match="tagged db_role=monitor but APP_ROLE=live"):
+        _open(make_settings(Role.LIVE, monitor_settings.state_db_path))
+    with pytest.raises(RoleMismatchError, match="tagged db_role=live but APP_ROLE=monitor"):
+        _open(make_settings(Role.MONITOR, live_settings.state_db_path))
+
+
+def test_a_newer_schema_is_refused(live_settings: Settings) -> None:
+    """A database migrated by a newer btcbot is refused, not opened."""
+    conn = sqlite3.connect(live_settings.state_db_path)
+    conn.execute(f"PRAGMA user_version = {latest_version() + 1}")
+    conn.close()
+    with pytest.raises(SchemaTooNewError):
+        _open(live_settings)
+
+
+def test_a_good_open_registers_locks_and_releases(live_settings: Settings) -> None:
+    """Opening registers the DB for the other role to see and holds the lock until closed."""
+    opened = open_for_role(live_settings, instance_id="first", now=NOW)
+    try:
+        registered = read_registration(live_settings.control_dir, Role.LIVE)
+        assert registered is not None
+        assert registered.db_uuid == opened.meta.db_uuid
+        with pytest.raises(LockHeldError):
+            _open(live_settings, "second")
+        conn = opened.connect()
+        conn.close()
+    finally:
+        opened.close()
+    _open(live_settings, "third")
+
+
+def _spelling(kind: str, live_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Another name for ``live_db``."""
+    if kind == "dotdot":
+        return live_db.parent / ".." / live_db.parent.name / live_db.name
+    if kind == "symlink":
+        link = tmp_path / "looks-like-monitor.db"
+        link.symlink_to(live_db)
+        return link
+    if kind == "hardlink":
+        link = tmp_path / "also-monitor.db"
+        os.link(live_db, link)
+        return link
+    monkeypatch.chdir(live_db.parent.parent)
+    return Path(live_db.parent.name) / live_db.name  # relative, resolved against the cwd
+
+
+@pytest.mark.parametrize("kind", ["relative", "dotdot", "symlink", "hardlink"])
+def test_the_other_roles_file_is_refused_however_it_is_spelled(
+    kind: str,
+    tmp_path: Path,
+    live_settings: Settings,
+    make_settings: MakeSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """MONITOR pointed at LIVE's file by another spelling is refused as a shared database."""
+    _open(live_settings)  # LIVE registers its file
+    spelled = _spelling(kind, live_settings.state_db_path, tmp_path, monkeypatch)
+    with pytest.raises(SharedDatabaseError, match="same file as the LIVE database"):
+        check_not_shared(live_settings.control_dir, Role.MONITOR, spelled)
+    if spelled.is_absolute():  # settings refuse relative paths before any guard runs
+        with pytest.raises(SharedDatabaseError):
+            _open(make_settings(Role.MONITOR, spelled))
+
+
+@pytest.mark.skipif(os.name != "nt", reason="letter case names one file only on Windows")
+def test_a_case_variant_is_refused_on_windows(
+    live_settings: Settings, make_settings: MakeSettings
+) -> None:
+    """On Windows, LIVE.DB and live.db are one file, so the case variant is refused."""
+    _open(live_settings)
+    upper = Path(str(live_settings.state_db_path).upper())
+    with pytest.raises(SharedDatabaseError):
+        _open(make_settings(Role.MONITOR, upper))
+
+
+def test_a_different_file_is_fine(live_settings: Settings, monitor_settings: Settings) -> None:
+    """Two roles on two files open side by side."""
+    first = open_for_role(live_settings, instance_id="l", now=NOW)
+    try:
+        _open(monitor_settings)
+    finally:
+        first.close()
