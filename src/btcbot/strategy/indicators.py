@@ -37,7 +37,8 @@ def ema(values: Sequence[Decimal], window: int) -> Decimal | None:
         alpha = Decimal(2) / (window + 1)
         average = seed
         for value in values[window:]:
-            average = alpha * value + (1 - alpha) * average
+            # This form keeps every step inside [average, value] despite rounding.
+            average += alpha * (value - average)
         return average
 
 
