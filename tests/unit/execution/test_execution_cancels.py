@@ -1,0 +1,146 @@
+"""Cancelling: TTL cancels, disarm cancels, and cancels allowed whatever the arming state."""
+
+from __future__ import annotations
+
+from conftest import TTL, Facts
+from execution_fakes import FakeDb, FakeGateway, KillFile, approved, live_facts
+
+from btcbot.adapters.clock import ManualClock
+from btcbot.domain.enums import ExchangeKind, Role
+from btcbot.domain.errors import AmbiguousOrderError, ExchangeRejectError, RateLimitedError
+from btcbot.domain.models import OrderAck, OrderRequest
+from btcbot.domain.orders import LocalOrderState
+from btcbot.execution.report import CancelResult
+from btcbot.execution.service import ExecutionService
+from btcbot.risk.policies import TradingFacts
+
+_DELETE = "DELETE /api/v1/order"
+
+
+def _place(service: ExecutionService, cycle: str, index: int = 0, symbol: str = "BTCTRY") -> str:
+    return service.execute(cycle, [approved(index, symbol)]).submits[0].client_order_id
+
+
+def test_orders_past_ttl_are_cancelled_younger_ones_kept(
+    service: ExecutionService, gateway: FakeGateway, db: FakeDb, clock: ManualClock
+) -> None:
+    """Only orders at least one TTL old are cancelled; the cancel is recorded as requested."""
+    old = _place(service, "c1")
+    clock.advance(TTL.total_seconds() - 60)
+    young = _place(service, "c2", symbol="ETHTRY")
+    clock.advance(60)
+    report = service.cancel_stale("c3")
+    assert [c.client_order_id for c in report.cancels] == [old]
+    assert gateway.cancelled == [db.committed.orders[old].exchange_order_id]
+    assert db.committed.orders[old].state is LocalOrderState.CANCEL_REQUESTED
+    assert db.committed.orders[young].state is LocalOrderState.SUBMITTED
+
+
+def test_accepted_cancel_is_resent_only_after_another_ttl(
+    service: ExecutionService, gateway: FakeGateway, clock: ManualClock
+) -> None:
+    """An async cancel still pending is not re-sent every cycle, only after one more TTL."""
+    _place(service, "c1")
+    clock.advance(TTL.total_seconds())
+    service.cancel_stale("c2")
+    clock.advance(TTL.total_seconds() / 2)
+    service.cancel_stale("c3")
+    assert len(gateway.cancelled) == 1
+    clock.advance(TTL.total_seconds() / 2)
+    service.cancel_stale("c4")
+    assert len(gateway.cancelled) == 2
+
+
+def test_kill_file_blocks_submit_but_not_cancel(
+    service: ExecutionService, gateway: FakeGateway, kill: KillFile, db: FakeDb
+) -> None:
+    """With the kill file present, cancel_all_open still cancels every live order."""
+    first = _place(service, "c1")
+    second = _place(service, "c1", 1, "ETHTRY")
+    kill.reason = "operator disarm"
+    blocked = service.execute("c2", [approved(0)])
+    report = service.cancel_all_open("c2", "disarm")
+    assert blocked.submits[0].result.value == "blocked"
+    assert {c.client_order_id for c in report.cancels} == {first, second}
+    assert all(c.result is CancelResult.REQUESTED for c in report.cancels)
+    assert len(gateway.submitted) == 2
+
+
+def test_cancel_allowed_when_disarmed_live(
+    service: ExecutionService, gateway: FakeGateway, facts: Facts
+) -> None:
+    """A disarmed real-trading process may still cancel (cancels only cut exposure)."""
+    facts.current = live_facts(armed=True)
+    _place(service, "c1")
+    facts.current = live_facts(armed=False)
+    report = service.cancel_all_open("c2", "disarm")
+    assert [c.result for c in report.cancels] == [CancelResult.REQUESTED]
+
+
+def test_monitor_role_cannot_cancel(
+    service: ExecutionService, gateway: FakeGateway, facts: Facts
+) -> None:
+    """The MONITOR role is refused even a cancel, before any call to the exchange."""
+    _place(service, "c1")
+    facts.current = TradingFacts(
+        role=Role.MONITOR,
+        live_trading=False,
+        ack=False,
+        safe_mode=True,
+        kill_switch=True,
+        armed=False,
+        kill_file_present=False,
+        exchange=ExchangeKind.SIM,
+    )
+    report = service.cancel_all_open("c2", "disarm")
+    assert [c.result for c in report.cancels] == [CancelResult.BLOCKED]
+    assert gateway.cancelled == []
+
+
+def test_unresolved_and_terminal_orders_are_not_cancelled(
+    service: ExecutionService, gateway: FakeGateway
+) -> None:
+    """Orders without an exchange id (UNKNOWN) cannot be cancelled and are skipped."""
+
+    def ambiguous(request: OrderRequest) -> OrderAck:
+        raise AmbiguousOrderError(
+            "timeout", endpoint="POST /api/v1/order", client_order_id=request.client_order_id
+        )
+
+    gateway.on_submit = ambiguous
+    _place(service, "c1")
+    report = service.cancel_all_open("c2", "disarm")
+    assert report.cancels == ()
+    assert gateway.cancelled == []
+
+
+def test_cancel_outcomes_are_typed(
+    service: ExecutionService, gateway: FakeGateway, db: FakeDb, clock: ManualClock
+) -> None:
+    """Refused, ambiguous and failed cancels are reported by type; only ambiguity moves state."""
+    ids = [_place(service, "c1", i, s) for i, s in enumerate(("BTCTRY", "ETHTRY", "XRPTRY"))]
+    errors = iter(
+        [
+            ExchangeRejectError("closed", endpoint=_DELETE, code=None, name="NOT_CANCELABLE"),
+            AmbiguousOrderError("timeout", endpoint=_DELETE, client_order_id=None),
+            RateLimitedError("slow down", endpoint=_DELETE, retry_after=1.0),
+        ]
+    )
+
+    def fail(_order_id: int) -> None:
+        raise next(errors)
+
+    gateway.on_cancel = fail
+    clock.advance(TTL.total_seconds() + 1)
+    report = service.cancel_stale("c2")
+    assert [c.result for c in report.cancels] == [
+        CancelResult.REFUSED,
+        CancelResult.AMBIGUOUS,
+        CancelResult.FAILED,
+    ]
+    states = [db.committed.orders[i].state for i in ids]
+    assert states == [
+        LocalOrderState.SUBMITTED,
+        LocalOrderState.CANCEL_REQUESTED,
+        LocalOrderState.SUBMITTED,
+    ]
