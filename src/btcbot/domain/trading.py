@@ -181,6 +181,7 @@ class RejectReason(StrEnum):
     NO_MARKET_DATA = "no_market_data"
     MARKET_DATA_UNUSABLE = "market_data_unusable"
     STALE_MARKET_DATA = "stale_market_data"
+    UNRESOLVED_ORDER = "unresolved_order"
     NO_POSITION = "no_position"
     MAX_ORDERS_PER_CYCLE = "max_orders_per_cycle"
     MAX_OPEN_ORDERS = "max_open_orders"

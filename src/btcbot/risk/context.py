@@ -20,7 +20,8 @@ class RiskContext:
     ``now`` comes from the injected clock; ``kill_switch_reason`` is the combined kill state
     (``btcbot.risk.kill_switch.kill_state``); ``open_orders`` are our orders still open on the
     exchange (closed ones are ignored); ``recent_fills`` and ``recent_submits`` need only reach
-    back over the cooldown and the submit-rate window.
+    back over the cooldown and the submit-rate window; ``unresolved_symbols`` are symbols with an
+    order whose fate execution does not know yet (pending submit or ambiguous).
     """
 
     now: datetime
@@ -31,6 +32,7 @@ class RiskContext:
     open_orders: Sequence[Order] = ()
     recent_fills: Sequence[Fill] = ()
     recent_submits: Sequence[datetime] = ()
+    unresolved_symbols: frozenset[str] = frozenset()
 
     def open_for(self, symbol: str | None = None) -> tuple[Order, ...]:
         """Open orders, all or of one symbol."""

@@ -101,8 +101,18 @@ def check_market_data(inp: RuleInput) -> RiskRejection | None:
     return None
 
 
+def check_unresolved(inp: RuleInput) -> RiskRejection | None:
+    """3. No new order in a symbol while one of its orders is in an unknown state."""
+    if inp.signal.symbol in inp.ctx.unresolved_symbols:
+        return _reject(
+            RejectReason.UNRESOLVED_ORDER,
+            f"{inp.signal.symbol} has an order of unknown fate; waiting for reconciliation",
+        )
+    return None
+
+
 def check_orders_per_cycle(inp: RuleInput) -> RiskRejection | None:
-    """3. At most ``max_orders_per_cycle`` approvals per cycle."""
+    """4. At most ``max_orders_per_cycle`` approvals per cycle."""
     if inp.tally.count >= inp.limits.max_orders_per_cycle:
         return _reject(
             RejectReason.MAX_ORDERS_PER_CYCLE,
@@ -112,7 +122,7 @@ def check_orders_per_cycle(inp: RuleInput) -> RiskRejection | None:
 
 
 def check_open_orders(inp: RuleInput) -> RiskRejection | None:
-    """4. Open orders plus this cycle's approvals stay under the total and per-symbol limits."""
+    """5. Open orders plus this cycle's approvals stay under the total and per-symbol limits."""
     symbol = inp.signal.symbol
     total = len(inp.ctx.open_for()) + inp.tally.count
     if total >= inp.limits.max_open_orders:
@@ -126,7 +136,7 @@ def check_open_orders(inp: RuleInput) -> RiskRejection | None:
 
 
 def check_order_notional(inp: RuleInput) -> RiskRejection | None:
-    """5. A buy's notional is at most ``max_order_notional_try``."""
+    """6. A buy's notional is at most ``max_order_notional_try``."""
     notional = inp.order.notional
     if inp.is_buy and notional > inp.limits.max_order_notional_try:
         return _reject(
@@ -137,7 +147,7 @@ def check_order_notional(inp: RuleInput) -> RiskRejection | None:
 
 
 def check_position_cap(inp: RuleInput) -> RiskRejection | None:
-    """6. Position value + open and approved buys + this buy <= ``max_position_notional_try``."""
+    """7. Position value + open and approved buys + this buy <= ``max_position_notional_try``."""
     if not inp.is_buy:
         return None
     symbol = inp.signal.symbol
@@ -156,7 +166,7 @@ def check_position_cap(inp: RuleInput) -> RiskRejection | None:
 
 
 def check_exposure_cap(inp: RuleInput) -> RiskRejection | None:
-    """7. All positions + open and approved buys + this buy <= ``max_total_exposure_try``."""
+    """8. All positions + open and approved buys + this buy <= ``max_total_exposure_try``."""
     if not inp.is_buy:
         return None
     after = (
@@ -174,7 +184,7 @@ def check_exposure_cap(inp: RuleInput) -> RiskRejection | None:
 
 
 def check_cash(inp: RuleInput) -> RiskRejection | None:
-    """8. notional x (1 + fee and tax) <= cash - open and approved buy locks - reserve."""
+    """9. notional x (1 + fee and tax) <= cash - open and approved buy locks - reserve."""
     if not inp.is_buy:
         return None
     lim = inp.limits
@@ -192,7 +202,7 @@ def check_cash(inp: RuleInput) -> RiskRejection | None:
 
 
 def check_exchange_rules(inp: RuleInput) -> RiskRejection | None:
-    """9. The venue's minimum notional, scales and price filter (via the domain quantizer)."""
+    """10. The venue's minimum notional, scales and price filter (via the domain quantizer)."""
     sized = inp.sized
     minimum = inp.snapshot.rules.min_notional
     if inp.order.notional < minimum or (
@@ -208,7 +218,7 @@ def check_exchange_rules(inp: RuleInput) -> RiskRejection | None:
 
 
 def check_price_band(inp: RuleInput) -> RiskRejection | None:
-    """10. The limit price lies strictly inside the venue's dynamic band."""
+    """11. The limit price lies strictly inside the venue's dynamic band."""
     rules = inp.snapshot.rules
     price = inp.order.price
     above = rules.max_limit_price is not None and price >= rules.max_limit_price
@@ -223,7 +233,7 @@ def check_price_band(inp: RuleInput) -> RiskRejection | None:
 
 
 def check_cooldown(inp: RuleInput) -> RiskRejection | None:
-    """11. No buy within ``cooldown_after_fill_seconds`` of the symbol's last fill."""
+    """12. No buy within ``cooldown_after_fill_seconds`` of the symbol's last fill."""
     if not inp.is_buy:
         return None
     last = inp.ctx.last_fill_at(inp.signal.symbol)
@@ -234,7 +244,7 @@ def check_cooldown(inp: RuleInput) -> RiskRejection | None:
 
 
 def check_loss_limits(inp: RuleInput) -> RiskRejection | None:
-    """12. Daily loss and drawdown on this cycle's books.
+    """13. Daily loss and drawdown on this cycle's books.
 
     A breach refuses everything; the soft drawdown threshold refuses buys (the thresholds
     ``next_trading_state`` applies, so the refusal starts in the cycle of the breach).
@@ -254,7 +264,7 @@ def check_loss_limits(inp: RuleInput) -> RiskRejection | None:
 
 
 def check_submit_rate(inp: RuleInput) -> RiskRejection | None:
-    """13. At most ``max_submits_per_window`` submits in the trailing window, this cycle's too."""
+    """14. At most ``max_submits_per_window`` submits in the trailing window, this cycle's too."""
     window = timedelta(seconds=inp.limits.submit_window_seconds)
     now = inp.ctx.now
     # Submits stamped after ``now`` (the clock stepped back) still count: fail closed.
@@ -270,6 +280,7 @@ def check_submit_rate(inp: RuleInput) -> RiskRejection | None:
 DEFAULT_RULES: tuple[RiskRule, ...] = (
     RiskRule("trading_state", check_trading_state, needs_order=False),
     RiskRule("market_data", check_market_data, needs_order=False),
+    RiskRule("unresolved_orders", check_unresolved, needs_order=False),
     RiskRule("orders_per_cycle", check_orders_per_cycle, needs_order=False),
     RiskRule("open_orders", check_open_orders, needs_order=False),
     RiskRule("order_notional", check_order_notional),

@@ -75,6 +75,8 @@ CASES: tuple[Case, ...] = (
          ctx=context(snapshots={"BTCTRY": snapshot(unusable="crossed book")})),
     Case("stale snapshot", "market_data", RejectReason.STALE_MARKET_DATA,
          ctx=context(snapshots={"BTCTRY": snapshot(age_s=31)})),
+    Case("symbol has an order of unknown fate", "unresolved_orders", RejectReason.UNRESOLVED_ORDER,
+         ctx=context(unresolved_symbols=frozenset({"BTCTRY"}))),
     Case("second order over the per-cycle limit", "orders_per_cycle",
          RejectReason.MAX_ORDERS_PER_CYCLE, signals=(BUY, BUY),
          limits=RiskLimits(max_orders_per_cycle=1)),
@@ -179,7 +181,7 @@ def test_table_covers_every_rule_in_order() -> None:
     names = [r.name for r in DEFAULT_RULES]
     assert {c.rule for c in CASES} == set(names)
     assert names == [
-        "trading_state", "market_data", "orders_per_cycle", "open_orders", "order_notional",
-        "position_cap", "exposure_cap", "cash", "exchange_rules", "price_band", "cooldown",
-        "loss_limits", "submit_rate",
+        "trading_state", "market_data", "unresolved_orders", "orders_per_cycle", "open_orders",
+        "order_notional", "position_cap", "exposure_cap", "cash", "exchange_rules", "price_band",
+        "cooldown", "loss_limits", "submit_rate",
     ]  # fmt: skip
