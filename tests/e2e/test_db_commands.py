@@ -73,7 +73,7 @@ def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_init_creates_a_tagged_database_then_check_passes(live_env: dict[str, str]) -> None:
-    """The db init command makes a live-tagged DB and registers it; db check then reports it healthy."""
+    """The db init command makes and registers a live-tagged DB; db check then passes."""
     done = _run(["db", "init"], live_env)
     assert done.returncode == 0, done.stderr
     assert "db_role=live" in done.stdout
