@@ -7,12 +7,12 @@ the invariants are in docs/LEDGER.md; valuation at mark prices is in ``ledger_va
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, InvalidOperation, localcontext
+from decimal import Decimal, Inexact, localcontext
 
-from btcbot.domain.enums import Side
-from btcbot.domain.errors import InvalidFillError, InventoryShortfallError, LedgerError
+from btcbot.domain.errors import InvalidFillError, LedgerError
+from btcbot.domain.ledger_fills import EXACT, fill_effect
 from btcbot.domain.ledger_types import (
     ZERO,
     DayTotals,
@@ -25,34 +25,6 @@ from btcbot.domain.ledger_types import (
 from btcbot.domain.models import Fill
 
 __all__ = ["Ledger"]
-
-# Sixty digits hold any realistic price x quantity exactly; trapping Inexact turns silent
-# rounding (which would break cash conservation) into a typed error instead.
-_EXACT = Context(prec=60, rounding=ROUND_HALF_EVEN, traps=[Inexact, InvalidOperation])
-# The only division (cost released by a partial sell) is rounded here, once.
-_COST_QUANTUM = Decimal("1e-18")
-
-
-@dataclass(frozen=True, slots=True)
-class _Charges:
-    """Fee and tax of one fill in quote units, and what they take from each asset."""
-
-    fee: Decimal
-    tax: Decimal
-    base: Decimal
-    quote: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class _Effect:
-    """Everything one fill changes, computed before anything is mutated."""
-
-    position: Position
-    cash_delta: Decimal
-    capital_delta: Decimal
-    realized: Decimal
-    fee: Decimal
-    tax: Decimal
 
 
 class Ledger:
@@ -122,14 +94,16 @@ class Ledger:
         """
         if fill.trade_id in self._applied:
             return False
-        pair = self._validate(fill)
+        pair = self._pair(fill.symbol)
+        effect = fill_effect(
+            self.position(pair.symbol), pair, fill, adopt_shortfalls=self._opening.adopt_shortfalls
+        )
+        key = (trading_day(fill.timestamp), pair.quote)
+        day = self._days.get(key, DayTotals(key[0], pair.quote))
         try:
-            with localcontext(_EXACT):
-                effect = self._buy(pair, fill) if fill.side is Side.BUY else self._sell(pair, fill)
+            with localcontext(EXACT):
                 cash = self.cash(pair.quote) + effect.cash_delta
                 capital = self.capital(pair.quote) + effect.capital_delta
-                key = (trading_day(fill.timestamp), pair.quote)
-                day = self._days.get(key, DayTotals(key[0], pair.quote))
                 day = replace(
                     day,
                     realized_pnl=day.realized_pnl + effect.realized,
@@ -154,86 +128,11 @@ class Ledger:
         """Apply each fill in order; return how many were new."""
         return sum(1 for fill in fills if self.apply_fill(fill))
 
-    def _validate(self, fill: Fill) -> Pair:
-        pair = self._pair(fill.symbol)
-        if fill.quantity <= ZERO or fill.price <= ZERO:
-            raise InvalidFillError(f"fill {fill.trade_id}: quantity and price must be positive")
-        if fill.fee < ZERO or fill.tax < ZERO:
-            raise InvalidFillError(f"fill {fill.trade_id}: fee and tax must not be negative")
-        if fill.timestamp.tzinfo is None:
-            raise InvalidFillError(f"fill {fill.trade_id}: timestamp must be timezone-aware")
-        charged = fill.fee != ZERO or fill.tax != ZERO
-        if charged and fill.fee_asset.upper() not in (pair.base, pair.quote):
-            raise InvalidFillError(
-                f"fill {fill.trade_id}: fee asset {fill.fee_asset!r} is neither "
-                f"{pair.base} nor {pair.quote}"
-            )
-        return pair
-
     def _pair(self, symbol: str) -> Pair:
         pair = self._pairs.get(symbol.replace("_", "").upper())
         if pair is None:
             raise InvalidFillError(f"pair {symbol} is not registered with the ledger")
         return pair
-
-    @staticmethod
-    def _charges(pair: Pair, fill: Fill) -> _Charges:
-        # Tax is VAT on the fee, so it is charged in the fee's asset.
-        if fill.fee_asset.upper() == pair.base:
-            return _Charges(fill.fee * fill.price, fill.tax * fill.price, fill.fee + fill.tax, ZERO)
-        return _Charges(fill.fee, fill.tax, ZERO, fill.fee + fill.tax)
-
-    def _buy(self, pair: Pair, fill: Fill) -> _Effect:
-        charges = self._charges(pair, fill)
-        received = fill.quantity - charges.base
-        if received < ZERO:
-            raise InvalidFillError(f"fill {fill.trade_id}: base fee exceeds the bought quantity")
-        old = self.position(pair.symbol)
-        position = replace(
-            old,
-            quantity=old.quantity + received,
-            cost_basis=old.cost_basis + fill.price * received,
-            fees=old.fees + charges.fee,
-            tax=old.tax + charges.tax,
-        )
-        cash_delta = -(fill.price * fill.quantity) - charges.quote
-        return _Effect(position, cash_delta, ZERO, ZERO, charges.fee, charges.tax)
-
-    def _sell(self, pair: Pair, fill: Fill) -> _Effect:
-        charges = self._charges(pair, fill)
-        disposed = fill.quantity + charges.base
-        old = self.position(pair.symbol)
-        shortfall = disposed - old.quantity
-        capital_delta = ZERO
-        if shortfall > ZERO:
-            if not self._opening.adopt_shortfalls:
-                raise InventoryShortfallError(
-                    f"sell {fill.trade_id} of {disposed} {pair.base} exceeds the position "
-                    f"{old.quantity}; enable shortfall adoption or apply the missing buys first",
-                    symbol=pair.symbol,
-                    shortfall=shortfall,
-                )
-            # Base we never saw bought entered the account from outside: book it at the fill
-            # price, so the adopted part realizes nothing and counts as external capital.
-            capital_delta = shortfall * fill.price
-            old = replace(
-                old,
-                quantity=old.quantity + shortfall,
-                cost_basis=old.cost_basis + capital_delta,
-                adopted_quantity=old.adopted_quantity + shortfall,
-            )
-        released = _released_cost(old, disposed)
-        realized = fill.price * disposed - released
-        position = replace(
-            old,
-            quantity=old.quantity - disposed,
-            cost_basis=old.cost_basis - released,
-            realized_pnl=old.realized_pnl + realized,
-            fees=old.fees + charges.fee,
-            tax=old.tax + charges.tax,
-        )
-        cash_delta = fill.price * fill.quantity - charges.quote
-        return _Effect(position, cash_delta, capital_delta, realized, charges.fee, charges.tax)
 
     # ------------------------------------------------------------------ reading
     @property
@@ -307,19 +206,9 @@ class Ledger:
             if position.quantity == ZERO and position.cost_basis != ZERO:
                 raise LedgerError(f"flat {position.symbol} still carries cost basis")
         for quote in self.quotes():
-            with localcontext(_EXACT):
+            with localcontext(EXACT):
                 books = self.capital(quote) + self.realized_pnl(quote)
                 books -= self.fees(quote) + self.tax(quote)
                 held = self.cash(quote) + self.cost_basis(quote)
             if books != held:
                 raise LedgerError(f"cash not conserved in {quote}: {books} != {held}")
-
-
-def _released_cost(position: Position, disposed: Decimal) -> Decimal:
-    """Cost basis leaving the position when ``disposed`` base units are sold (average cost)."""
-    if disposed == position.quantity:
-        return position.cost_basis
-    with localcontext() as ctx:
-        ctx.traps[Inexact] = False
-        share = position.cost_basis * disposed / position.quantity
-        return share.quantize(_COST_QUANTUM)
