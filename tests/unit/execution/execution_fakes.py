@@ -202,6 +202,7 @@ class FakeReader:
         self.orders: dict[int, Order] = {}
         self.trades: list[Fill] = []
         self.hidden_from_history: set[int] = set()
+        self.failure: Exception | None = None
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         """Fake ``open_orders``."""
@@ -218,7 +219,9 @@ class FakeReader:
         end: datetime | None = None,
         limit: int = 100,
     ) -> list[Order]:
-        """Fake ``all_orders``."""
+        """Fake ``all_orders``; raises ``failure`` when the test set one."""
+        if self.failure is not None:
+            raise self.failure
         found = [
             o
             for o in self.orders.values()

@@ -1,0 +1,236 @@
+"""Reconciliation over fakes: resolve by client id, adopt strangers, fills once, NOT_PLACED."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from execution_fakes import (
+    FakeDb,
+    FakeGateway,
+    FakeReader,
+    approved,
+    exchange_order,
+    fill,
+    uow_factory,
+)
+
+from btcbot.adapters.clock import ManualClock
+from btcbot.domain.enums import OrderMethod, OrderStatus, Side
+from btcbot.domain.errors import AmbiguousOrderError, ExchangeUnavailableError
+from btcbot.domain.models import OrderAck, OrderRequest
+from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
+from btcbot.execution.service import ExecutionService
+from btcbot.services.reconciliation import ReconciliationService, ReconciliationSettings
+
+SETTINGS = ReconciliationSettings(absent_passes=3, settle=timedelta(seconds=30))
+
+
+@pytest.fixture
+def reader() -> FakeReader:
+    """An exchange with no orders yet."""
+    return FakeReader()
+
+
+@pytest.fixture
+def reconciler(reader: FakeReader, db: FakeDb, clock: ManualClock) -> ReconciliationService:
+    """Reconciliation over the fakes."""
+    return ReconciliationService(
+        reader=reader, uow_factory=uow_factory(db), clock=clock, settings=SETTINGS
+    )
+
+
+def _ambiguous_submit(service: ExecutionService, gateway: FakeGateway, cycle: str) -> str:
+    def timeout(request: OrderRequest) -> OrderAck:
+        raise AmbiguousOrderError(
+            "timeout", endpoint="POST /api/v1/order", client_order_id=request.client_order_id
+        )
+
+    gateway.on_submit = timeout
+    cid = service.execute(cycle, [approved(0)]).submits[0].client_order_id
+    gateway.on_submit = gateway.accept
+    return cid
+
+
+def test_unknown_order_found_by_client_id_becomes_open(
+    service: ExecutionService,
+    gateway: FakeGateway,
+    reader: FakeReader,
+    reconciler: ReconciliationService,
+    db: FakeDb,
+) -> None:
+    """An UNKNOWN order present on the exchange adopts its exchange id and status."""
+    cid = _ambiguous_submit(service, gateway, "c1")
+    reader.orders[77] = exchange_order(77, cid)
+    report = reconciler.reconcile("c2", ["BTCTRY"])
+    order = db.committed.orders[cid]
+    assert (order.state, order.exchange_order_id) == (LocalOrderState.OPEN, 77)
+    assert report.unresolved_symbols == frozenset()
+    assert report.adopted == ()
+
+
+def test_closed_maps_to_filled_and_partial_to_partially_filled(
+    service: ExecutionService, reader: FakeReader, reconciler: ReconciliationService, db: FakeDb
+) -> None:
+    """BtcTurk's Closed becomes FILLED, Partial becomes PARTIALLY_FILLED with the filled amount."""
+    first = service.execute("c1", [approved(0)]).submits[0]
+    second = service.execute("c1b", [approved(0)]).submits[0]
+    assert first.exchange_order_id is not None
+    assert second.exchange_order_id is not None
+    reader.orders[first.exchange_order_id] = exchange_order(
+        first.exchange_order_id, first.client_order_id, status=OrderStatus.FILLED, left="0"
+    )
+    reader.orders[second.exchange_order_id] = exchange_order(
+        second.exchange_order_id,
+        second.client_order_id,
+        status=OrderStatus.PARTIALLY_FILLED,
+        left="0.006",
+    )
+    reconciler.reconcile("c2", ["BTCTRY"])
+    done, part = (
+        db.committed.orders[first.client_order_id],
+        db.committed.orders[second.client_order_id],
+    )
+    assert done.state is LocalOrderState.FILLED
+    assert part.state is LocalOrderState.PARTIALLY_FILLED
+    assert str(part.filled_quantity) == "0.004"
+
+
+def test_stranger_order_is_adopted_once(
+    reader: FakeReader, reconciler: ReconciliationService, db: FakeDb
+) -> None:
+    """An exchange order the database never saw is adopted and reported, only the first time."""
+    reader.orders[500] = exchange_order(500, "manual-by-operator")
+    first = reconciler.reconcile("c1", ["BTCTRY"])
+    second = reconciler.reconcile("c2", ["BTCTRY"])
+    adopted = db.committed.orders["adopted-500"]
+    assert first.adopted == ("adopted-500",)
+    assert second.adopted == ()
+    assert adopted.origin is OrderOrigin.ADOPTED
+    assert adopted.exchange_client_id == "manual-by-operator"
+
+
+def test_fills_are_returned_once_across_passes(
+    reader: FakeReader, reconciler: ReconciliationService, db: FakeDb
+) -> None:
+    """The same trade seen by two passes is stored and reported once."""
+    reader.orders[500] = exchange_order(500, None, status=OrderStatus.FILLED, left="0")
+    reader.trades = [fill(1, 500), fill(2, 500, "0.006")]
+    first = reconciler.reconcile("c1", ["BTCTRY"])
+    second = reconciler.reconcile("c2", ["BTCTRY"])
+    assert [f.trade_id for f in first.new_fills] == [1, 2]
+    assert second.new_fills == ()
+    assert sorted(db.committed.fills) == [1, 2]
+
+
+def test_absent_unknown_becomes_not_placed_after_the_bound(
+    service: ExecutionService,
+    gateway: FakeGateway,
+    reconciler: ReconciliationService,
+    db: FakeDb,
+    clock: ManualClock,
+) -> None:
+    """An UNKNOWN order missing from three settled, complete passes becomes NOT_PLACED."""
+    cid = _ambiguous_submit(service, gateway, "c1")
+    reconciler.reconcile("early", ["BTCTRY"])  # too young: does not count
+    assert db.committed.orders[cid].absent_checks == 0
+    clock.advance(SETTINGS.settle.total_seconds())
+    states = []
+    for n in range(3):
+        report = reconciler.reconcile(f"p{n}", ["BTCTRY"])
+        states.append(db.committed.orders[cid].state)
+    assert states == [LocalOrderState.UNKNOWN, LocalOrderState.UNKNOWN, LocalOrderState.NOT_PLACED]
+    assert report.not_placed == (cid,)
+    assert report.unresolved_symbols == frozenset()
+
+
+def test_truncated_history_never_counts_as_absence(
+    service: ExecutionService,
+    gateway: FakeGateway,
+    reader: FakeReader,
+    db: FakeDb,
+    clock: ManualClock,
+) -> None:
+    """When allOrders hits its limit the window may be incomplete, so nothing is marked absent."""
+    cid = _ambiguous_submit(service, gateway, "c1")
+    for n in range(2):
+        reader.orders[900 + n] = exchange_order(900 + n, f"other-{n}", status=OrderStatus.CANCELED)
+    narrow = ReconciliationService(
+        reader=reader,
+        uow_factory=uow_factory(db),
+        clock=clock,
+        settings=replace(SETTINGS, all_orders_limit=2),
+    )
+    clock.advance(3600)
+    for n in range(5):
+        narrow.reconcile(f"p{n}", ["BTCTRY"])
+    assert db.committed.orders[cid].state is LocalOrderState.UNKNOWN
+
+
+def test_cancel_requested_stays_until_exchange_confirms(
+    service: ExecutionService, reader: FakeReader, reconciler: ReconciliationService, db: FakeDb
+) -> None:
+    """An async cancel keeps CANCEL_REQUESTED while the order still shows open, then CANCELED."""
+    sub = service.execute("c1", [approved(0)]).submits[0]
+    assert sub.exchange_order_id is not None
+    reader.orders[sub.exchange_order_id] = exchange_order(
+        sub.exchange_order_id, sub.client_order_id
+    )
+    service.cancel_all_open("c2", "disarm")
+    reconciler.reconcile("c3", ["BTCTRY"])
+    pending = db.committed.orders[sub.client_order_id].state
+    reader.orders[sub.exchange_order_id] = exchange_order(
+        sub.exchange_order_id, sub.client_order_id, status=OrderStatus.CANCELED
+    )
+    reconciler.reconcile("c4", ["BTCTRY"])
+    assert pending is LocalOrderState.CANCEL_REQUESTED
+    assert db.committed.orders[sub.client_order_id].state is LocalOrderState.CANCELED
+
+
+def test_triggered_stop_follows_the_spawned_order(
+    reader: FakeReader, reconciler: ReconciliationService, db: FakeDb, clock: ManualClock
+) -> None:
+    """A triggered stop's new order (same client id, new id) is followed, not adopted."""
+    cid = "bb-c1-0-BTCTRY-b"
+    db.committed.orders[cid] = TrackedOrder(
+        client_order_id=cid,
+        origin=OrderOrigin.BOT,
+        symbol="BTCTRY",
+        side=Side.BUY,
+        method=OrderMethod.STOP_LIMIT,
+        price=Decimal(3_000_000),
+        quantity=Decimal("0.01"),
+        state=LocalOrderState.OPEN,
+        created_at=clock.now(),
+        updated_at=clock.now(),
+        exchange_order_id=10,
+        exchange_client_id=cid,
+    )
+    reader.orders[10] = exchange_order(
+        10, cid, method=OrderMethod.STOP_LIMIT, status=OrderStatus.CANCELED
+    )
+    reader.orders[11] = exchange_order(11, cid)
+    report = reconciler.reconcile("c2", ["BTCTRY"])
+    order = db.committed.orders[cid]
+    assert report.adopted == ()
+    assert (order.exchange_order_id, order.state) == (11, LocalOrderState.OPEN)
+
+
+def test_startup_failure_refuses_trading_with_the_reason(
+    reconciler: ReconciliationService, reader: FakeReader
+) -> None:
+    """If the startup pass cannot reach the exchange, trading is refused and the reason given."""
+    reader.failure = ExchangeUnavailableError("503 maintenance", endpoint="GET /api/v1/allOrders")
+    verdict = reconciler.startup("c0", ["BTCTRY"])
+    assert not verdict.trading_allowed
+    assert verdict.reason is not None
+    assert "503 maintenance" in verdict.reason
+
+
+def test_startup_success_allows_trading(reconciler: ReconciliationService) -> None:
+    """A clean startup pass allows trading and carries its report."""
+    verdict = reconciler.startup("c0", ["BTCTRY"])
+    assert verdict.trading_allowed
+    assert verdict.report is not None
