@@ -26,6 +26,8 @@ class AuditKind(StrEnum):
     KILL_FILE_WRITTEN = "kill_file_written"
     KILL_FILE_REMOVED = "kill_file_removed"
     HEALTH_CHECKED = "health_checked"
+    ORDER_ADOPTED = "order_adopted"
+    ORDER_NOT_PLACED = "order_not_placed"
 
 
 @dataclass(frozen=True, slots=True)
