@@ -1,4 +1,4 @@
-"""Bad configurations are refused with exit 2, one line naming the variable, and nothing on disk.
+"""Bad configurations are refused: exit 2 (health: 3), one line naming the variable, no files.
 
 Every case runs twice: in process through ``btcbot.cli.main`` (fast, precise failures) and as the
 real ``btcbot`` console script in a subprocess (the operator's view). The subprocesses of the
@@ -37,8 +37,16 @@ class Case:
     command: tuple[str, ...] = ("db", "init")
 
 
+_COMMANDS = {
+    "init": ("db", "init"),
+    "check": ("db", "check"),
+    "health": ("health",),
+    "arm": ("arm", "--yes"),
+}
+
+
 def _c(name: str, base: str, variable: str, cmd: str = "init", **change: str | None) -> Case:
-    return Case(name, base, change, variable, ("db", cmd))
+    return Case(name, base, change, variable, _COMMANDS[cmd])
 
 
 CASES = [
@@ -131,6 +139,17 @@ CASES = [
         "base-url-no-scheme", "dry", "BTCTURK_BASE_URL", "check", BTCTURK_BASE_URL="api.btcturk.com"
     ),
     _c("graph-url-ftp", "monitor", "BTCTURK_GRAPH_URL", BTCTURK_GRAPH_URL="ftp://graph.example"),
+    # --- the commands each role really runs: health (MONITOR, exit 3) and arm (LIVE, exit 2)
+    _c("health-role-missing", "monitor", "APP_ROLE", "health", APP_ROLE=DELETE),
+    _c("health-live-trading", "monitor", "LIVE_TRADING", "health", LIVE_TRADING="true"),
+    _c("health-safe-mode-off", "monitor", "SAFE_MODE", "health", SAFE_MODE="false"),
+    _c("health-kill-switch-off", "monitor", "KILL_SWITCH", "health", KILL_SWITCH="false"),
+    _c("health-db-relative", "monitor", "STATE_DB_PATH", "health", STATE_DB_PATH="m.db"),
+    _c("health-bad-base-url", "monitor", "BTCTURK_BASE_URL", "health", BTCTURK_BASE_URL="x"),
+    _c("arm-on-sim", "live", "EXCHANGE", "arm", EXCHANGE="sim"),
+    _c("arm-without-ack", "live", "LIVE_TRADING_ACK", "arm", LIVE_TRADING_ACK=DELETE),
+    _c("arm-secret-not-base64", "live", "BTCTURK_API_SECRET", "arm", BTCTURK_API_SECRET="%%%"),  # noqa: S106 - invalid on purpose
+    _c("arm-kill-switch-on", "live", "KILL_SWITCH", "arm", KILL_SWITCH="true"),
 ]
 
 
@@ -177,15 +196,21 @@ def test_the_table_is_big_and_covers_every_variable_kind() -> None:
 
 
 def _assert_refused(case: Case, code: int, stdout: str, stderr: str) -> None:
-    lines = stderr.strip().splitlines()
-    assert code == 2, f"{case.name}: exit {code}, stderr={stderr!r}"
-    assert len(lines) == 1, f"{case.name}: not one line: {stderr!r}"
-    assert lines[0].startswith("btcbot: error: "), lines[0]
+    both = stdout + stderr
+    lines = both.strip().splitlines()
+    assert "Traceback" not in both
+    assert "validation error" not in both.lower()  # pydantic's own multi-line dump
+    assert CANARY_SECRET not in both
+    assert len(lines) == 1, f"{case.name}: not one line: {both!r}"
     assert case.variable in lines[0], f"{case.name}: {lines[0]!r} does not name {case.variable}"
-    assert "Traceback" not in stderr
-    assert "validation error" not in stderr.lower()  # pydantic's own multi-line dump
-    assert CANARY_SECRET not in stdout + stderr
-    assert stdout == ""
+    if case.command[0] == "health":
+        # Nagios convention: bad configuration is UNKNOWN (3), reported on the summary line.
+        assert code == 3, f"{case.name}: exit {code}, output={both!r}"
+        assert lines[0].startswith("BTCBOT UNKNOWN"), lines[0]
+    else:
+        assert code == 2, f"{case.name}: exit {code}, output={both!r}"
+        assert lines[0].startswith("btcbot: error: "), lines[0]
+        assert stdout == ""
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
