@@ -119,7 +119,7 @@ def test_a_cancel_lost_after_acceptance_is_ambiguous_and_took_effect(kind: str) 
 
 
 def test_no_post_is_ever_sent_twice_under_a_storm_of_faults() -> None:
-    """Forty submits under random faults and generous GET retries: each POST reached the sim once."""
+    """Forty submits under random faults and generous GET retries: each POST reached it once."""
     spec = (
         "timeout:0.15,reset:0.1,5xx:0.1,502html:0.05,malformed:0.05,429:0.05,"
         "timeout_after_accept:0.15,seed=11"
