@@ -174,3 +174,11 @@ def test_same_inputs_same_decisions(sizes: list[int], sides: list[Side], cash: i
     assert first == RiskEngine(RiskLimits()).evaluate(list(signals), ctx)
     approved: tuple[ApprovedOrderIntent, ...] = first.approved
     assert all(a.intent.quantity > 0 for a in approved)
+
+
+def test_approved_prices_and_quantities_are_on_the_venue_grid() -> None:
+    """With a 10 TRY tick, a buy at an off-grid ask is rounded down onto the grid."""
+    ctx = context(snapshots={"BTCTRY": snapshot(ask=Decimal(1_000_015), tick_size=Decimal(10))})
+    (approved,) = ENGINE.evaluate([signal(size="1000")], ctx).approved
+    assert approved.intent.price == Decimal(1_000_010)
+    assert approved.intent.quantity == Decimal("0.00099998")
