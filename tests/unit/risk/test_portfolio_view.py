@@ -1,0 +1,65 @@
+"""PortfolioView: built from the ledger's valuation, drawdown in percent, flat when unbooked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from btcbot.domain.ledger_valuation import PositionValue, Valuation
+from btcbot.domain.trading import PortfolioView
+
+AT = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+def _valuation() -> Valuation:
+    position = PositionValue(
+        symbol="BTCTRY",
+        quantity=Decimal("0.01"),
+        avg_cost=Decimal(1_000_000),
+        mark=Decimal(980_000),
+        market_value=Decimal(9_800),
+        unrealized_pnl=Decimal(-200),
+    )
+    return Valuation(
+        quote="TRY",
+        at=AT,
+        day=AT.date(),
+        cash=Decimal(90_000),
+        capital=Decimal(100_000),
+        cost_basis=Decimal(10_000),
+        market_value=Decimal(9_800),
+        realized_pnl=Decimal(0),
+        unrealized_pnl=Decimal(-200),
+        fees=Decimal(10),
+        tax=Decimal(2),
+        equity=Decimal(99_800),
+        peak_equity=Decimal(100_000),
+        drawdown_pct=Decimal("0.2"),
+        daily_pnl=Decimal(-212),
+        daily_realized=Decimal(-12),
+        positions=(position,),
+    )
+
+
+def test_view_takes_the_ledger_figures() -> None:
+    """Cash, equity, peak, daily PnL and positions come straight from the valuation."""
+    view = PortfolioView.from_valuation(_valuation())
+    assert (view.cash, view.equity, view.peak_equity, view.daily_pnl) == (
+        Decimal(90_000),
+        Decimal(99_800),
+        Decimal(100_000),
+        Decimal(-212),
+    )
+    btc = view.position("BTCTRY")
+    assert (btc.quantity, btc.avg_cost) == (Decimal("0.01"), Decimal(1_000_000))
+
+
+def test_drawdown_agrees_with_the_ledger() -> None:
+    """The view's drawdown percent equals the ledger's for the same equity and peak."""
+    valuation = _valuation()
+    assert PortfolioView.from_valuation(valuation).drawdown_pct == valuation.drawdown_pct
+
+
+def test_unbooked_symbol_is_flat() -> None:
+    """A symbol the ledger holds nothing of reads as a flat position."""
+    assert PortfolioView.from_valuation(_valuation()).position("ETHTRY").is_flat
