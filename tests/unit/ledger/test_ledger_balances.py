@@ -1,0 +1,79 @@
+"""Seeding the books from exchange balances, and finding where the ledger and exchange disagree."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from ledger_builders import BTCTRY, ETHTRY, fill
+
+from btcbot.domain.enums import OrderMethod, Side
+from btcbot.domain.errors import MissingMarkError
+from btcbot.domain.ledger import Ledger
+from btcbot.domain.ledger_balances import (
+    BalanceDifference,
+    balance_differences,
+    opening_from_balances,
+    pair_of,
+)
+from btcbot.domain.ledger_types import Holding, Pair
+from btcbot.domain.models import Balance, SymbolRules
+
+
+def _balance(asset: str, total: str, locked: str = "0") -> Balance:
+    return Balance(asset, Decimal(total), Decimal(total) - Decimal(locked), Decimal(locked))
+
+
+def test_opening_books_quote_cash_and_base_holdings_at_the_mark() -> None:
+    """Quote balances (locked included) become cash; base balances become holdings at the mark."""
+    balances = [
+        _balance("TRY", "5000", locked="1000"),
+        _balance("BTC", "0.1"),
+        _balance("XRP", "9"),
+    ]
+    books = opening_from_balances(balances, (BTCTRY, ETHTRY), {"BTCTRY": Decimal(2_000_000)})
+    assert books.cash == (("TRY", Decimal(5000)),)
+    assert books.holdings == (Holding("BTCTRY", Decimal("0.1"), Decimal(200_000)),)
+    assert books.adopt_shortfalls
+    ledger = Ledger(books)
+    assert ledger.capital("TRY") == 205_000
+    assert balance_differences(ledger, balances) == ()
+
+
+def test_opening_needs_a_mark_for_every_held_base() -> None:
+    """A held base asset whose pair has no mark raises MissingMarkError."""
+    with pytest.raises(MissingMarkError, match="BTCTRY"):
+        opening_from_balances([_balance("BTC", "1")], (BTCTRY,), {})
+
+
+def test_a_base_that_is_also_a_quote_is_booked_once_as_cash() -> None:
+    """USDT held for BTCUSDT and traded in USDTTRY is cash, not also a USDTTRY holding."""
+    pairs = (Pair("USDTTRY", "USDT", "TRY"), Pair("BTCUSDT", "BTC", "USDT"))
+    books = opening_from_balances([_balance("USDT", "100")], pairs, {})
+    assert dict(books.cash) == {"TRY": Decimal(0), "USDT": Decimal(100)}
+    assert books.holdings == ()
+
+
+def test_differences_name_each_asset_that_disagrees() -> None:
+    """A fill the exchange has but the ledger lacks shows up as a TRY and a BTC difference."""
+    ledger = Ledger(opening_from_balances([_balance("TRY", "1000")], (BTCTRY,), {}))
+    ledger.apply_fill(fill(1, Side.BUY, "100", "2", fee="1"))
+    exchange = [_balance("TRY", "799"), _balance("BTC", "2")]
+    assert balance_differences(ledger, exchange) == ()
+    later = [_balance("TRY", "700"), _balance("BTC", "3")]
+    found = balance_differences(ledger, later)
+    assert found == (
+        BalanceDifference("BTC", Decimal(2), Decimal(3)),
+        BalanceDifference("TRY", Decimal(799), Decimal(700)),
+    )
+    assert found[0].difference == -1
+    assert balance_differences(ledger, later, tolerance=Decimal(100)) == ()
+
+
+def test_pair_of_normalises_the_exchange_rules() -> None:
+    """``pair_of`` turns SymbolRules into an upper-case Pair without the underscore."""
+    rules = SymbolRules(
+        "btc_try", "btc", "try", 1, "TRADING", 8, 0, False, None, None, None, Decimal(100),
+        None, None, frozenset({OrderMethod.LIMIT}),
+    )  # fmt: skip
+    assert pair_of(rules) == Pair("BTCTRY", "BTC", "TRY")
