@@ -1,0 +1,124 @@
+"""Replay feed alignment and price path, candle files, and the state file round trip."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from conftest import START, flat
+
+from btcbot.adapters.clock import ManualClock
+from btcbot.sim.candles import aggregate, parse_resolution
+from btcbot.sim.datasets import bundled_paths, load_feeds
+from btcbot.sim.exchange import SimExchange
+from btcbot.sim.feed import Bar, ReplayFeed, load_csv
+from btcbot.sim.validation import parse_order
+
+MakeSim = Callable[..., SimExchange]
+T0 = START.timestamp()
+
+
+def bar(o: int, h: int, lo: int, c: int) -> Bar:
+    """A candle from integer prices with volume 1."""
+    return Bar(Decimal(o), Decimal(h), Decimal(lo), Decimal(c), Decimal(1))
+
+
+def test_anchor_minute_plays_candle_number_history_minutes() -> None:
+    """The minute containing the start plays candle ``history_minutes`` of the file."""
+    feed = ReplayFeed([flat(100), flat(200), flat(300)], anchor=T0 + 30, history_minutes=1)
+    assert feed.price_at(T0 + 30) == Decimal(200)
+    assert feed.price_at(T0 - 1) == Decimal(100)
+
+
+def test_price_path_runs_open_low_high_close_for_a_rising_candle() -> None:
+    """A rising candle visits open, low, high, close at 0, 20, 40 and 60 seconds."""
+    feed = ReplayFeed([bar(100, 130, 90, 120)], anchor=T0, history_minutes=0)
+    assert [feed.price_at(T0 + s) for s in (0, 20, 40, 50)] == [100, 90, 130, 125]
+    assert feed.price_at(T0 + 10) == Decimal(95)
+    assert feed.range_between(T0, T0 + 59) == (Decimal(90), Decimal(130))
+    assert feed.range_between(T0, T0 + 10) == (Decimal(95), Decimal(100))
+
+
+def test_past_the_end_the_file_plays_backwards_without_a_jump() -> None:
+    """After the last candle the file is replayed in reverse, so the price is continuous."""
+    feed = ReplayFeed(
+        [bar(100, 110, 100, 110), bar(110, 120, 110, 120)], anchor=T0, history_minutes=0
+    )
+    assert feed.price_at(T0 + 119.999).quantize(Decimal(1)) == Decimal(120)
+    assert feed.price_at(T0 + 120) == Decimal(120)  # reversed second candle opens at its close
+    assert feed.price_at(T0 + 180) == Decimal(110)
+    assert feed.price_at(T0 + 240) == Decimal(100)  # ...and then forward again
+
+
+def test_load_csv_refuses_inconsistent_rows(tmp_path: Path) -> None:
+    """A candle whose high is below its close is refused with the file and line."""
+    path = tmp_path / "BTCTRY.csv"
+    path.write_text("ts,open,high,low,close,volume\n1,10,9,8,10,1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"BTCTRY.csv:2: inconsistent candle"):
+        load_csv(path)
+    path.write_text("time,price\n1,2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="header"):
+        load_csv(path)
+
+
+def test_bundled_data_is_small_and_realistic() -> None:
+    """The shipped CSVs are under 400 KB and priced at 2026 TRY levels."""
+    feeds = load_feeds()
+    assert set(feeds) == {"BTCTRY", "ETHTRY"}
+    assert all(p.stat().st_size < 400_000 for p in bundled_paths())
+    assert Decimal(2_000_000) < feeds["BTCTRY"][0].open < Decimal(6_000_000)
+    assert Decimal(50_000) < feeds["ETHTRY"][0].open < Decimal(300_000)
+    assert len(feeds["BTCTRY"]) >= 3 * 1440
+
+
+def test_resolutions_and_buckets() -> None:
+    """Minute, daily and calendar resolutions parse; hourly buckets aggregate 60 minutes."""
+    assert [parse_resolution(r) for r in ("1", "60", "1D", "1 d", "D", "1W")] == [
+        60, 3600, 86400, 86400, 86400, 604800,
+    ]  # fmt: skip
+    assert parse_resolution("1M") == -1
+    with pytest.raises(ValueError, match="unsupported"):
+        parse_resolution("7")
+    feed = ReplayFeed([flat(100)] * 180, anchor=T0, history_minutes=120)
+    rows = aggregate(feed, 3600, int(T0) - 7200, int(T0), T0)
+    assert [r.volume for r in rows] == [Decimal(60), Decimal(60), Decimal(0)]
+
+
+def test_save_and_load_round_trip(make_sim: MakeSim, clock: ManualClock, tmp_path: Path) -> None:
+    """A saved exchange reloads with the same orders, balances, trades and id sequence."""
+    sim = make_sim()
+    sim.advance()
+    body = {"pairSymbol": "BTCTRY", "orderType": "buy", "orderMethod": "limit"}
+    resting = sim.submit(parse_order({**body, "price": "500000", "quantity": "0.1"}, sim.pairs))
+    sim.submit(parse_order({**body, "orderMethod": "market", "quantity": "2000"}, sim.pairs))
+    sim.cancel(resting.id)
+    path = tmp_path / "state" / "sim.json"
+    sim.save(path)
+    assert [p.name for p in path.parent.iterdir()] == ["sim.json"]  # no temp file left behind
+    feeds = {s: [f.bar(i) for i in range(10)] for s, f in sim.feeds.items()}
+    back = SimExchange.load(path, feeds, now=clock.now, config=sim.config)
+    assert back.account == sim.account
+    assert [o.to_dict() for o in back.orders.values()] == [o.to_dict() for o in sim.orders.values()]
+    assert [t.to_dict() for t in back.trades] == [t.to_dict() for t in sim.trades]
+    assert back.price("BTCTRY") == sim.price("BTCTRY")
+    back.advance()
+    assert back.orders[resting.id].status == "Canceled"  # the pending cancel survived
+    after = back.submit(parse_order({**body, "price": "500000", "quantity": "0.1"}, back.pairs))
+    assert after.id > max(sim.orders)
+
+
+def test_load_refuses_other_pairs_or_junk(
+    make_sim: MakeSim, clock: ManualClock, tmp_path: Path
+) -> None:
+    """A state file saved for other pairs, or not a state file, is refused with a reason."""
+    sim = make_sim()
+    path = tmp_path / "sim.json"
+    sim.save(path)
+    with pytest.raises(ValueError, match="saved with pairs"):
+        SimExchange.load(path, {"BTCTRY": [flat(1)]}, now=clock.now)
+    path.write_text(json.dumps({"format": 99}), encoding="utf-8")
+    with pytest.raises(ValueError, match="not an emulator state file"):
+        SimExchange.load(path, {"BTCTRY": [flat(1)]}, now=clock.now)
