@@ -1,9 +1,9 @@
 """Process lifecycle: the startup guards in one place, and a graceful stop on signals.
 
-``startup(settings, expected_role=...)`` is the only way a command gets at its database: it
-checks the role, runs the state guards (database present and tagged for this role, schema not
-newer than the code, not the other role's file), takes the ``<db>.lock`` for the process life,
-registers the database in ``CONTROL_DIR/registry`` and yields a ``Runtime``. Any refusal is a
+``startup(settings, check=...)`` is the only way a command gets at its database: it checks
+the command's role, then runs ``btcbot.state.guards.open_for_role`` (database present and
+tagged for this role, schema not newer than the code, not the other role's file, the
+``<db>.lock`` held for the process life, registry) and yields a ``Runtime``. Any refusal is a
 ``SafetyRefusalError`` with a one-line message (exit 4; health: 3).
 
 ``StopToken`` + ``install_stop_handlers``: SIGINT/SIGTERM (and CTRL+C/CTRL+BREAK on Windows,
@@ -29,10 +29,8 @@ from btcbot.domain.records import AuditContext
 from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.observability.logging import get_logger
 from btcbot.settings import Settings
-from btcbot.state.lock import DbLock, acquire
-from btcbot.state.meta import DbMeta, read_meta
-from btcbot.state.migrate import check_not_newer, schema_version
-from btcbot.state.sqlite import connect
+from btcbot.state.guards import OpenedDatabase, open_for_role
+from btcbot.state.meta import DbMeta
 from btcbot.state.uow import ConnectionFactory, UnitOfWork
 
 EXIT_INTERRUPTED = 130
@@ -152,8 +150,12 @@ class Runtime:
     settings: Settings
     instance_id: str
     clock: Clock
-    meta: DbMeta
-    lock: DbLock
+    database: OpenedDatabase
+
+    @property
+    def meta(self) -> DbMeta:
+        """The database's immutable role tag."""
+        return self.database.meta
 
     def audit_context(self, cycle_id: str | None = None) -> AuditContext:
         """The stamp every row this process writes carries."""
@@ -166,30 +168,11 @@ class Runtime:
 
     def connection_factory(self) -> ConnectionFactory:
         """New connections to this database, with btcbot's pragmas."""
-        path = self.settings.state_db_path
-        return lambda: connect(path)
+        return self.database.connect
 
     def unit_of_work(self, cycle_id: str | None = None) -> UnitOfWork:
         """A fresh unit of work on this database."""
         return UnitOfWork(self.connection_factory(), self.audit_context(cycle_id))
-
-
-def _check_database(settings: Settings) -> DbMeta:
-    """Tag and schema, read without taking any lock: refuse before touching anything."""
-    db = settings.state_db_path
-    conn = connect(db)
-    try:
-        meta = read_meta(conn, db)
-        version = schema_version(conn)
-    finally:
-        conn.close()
-    if meta.db_role is not settings.app_role:
-        raise RoleMismatchError(
-            f"STATE_DB_PATH={db} is tagged db_role={meta.db_role.value} but APP_ROLE="
-            f"{settings.app_role.value}: each role opens only its own database"
-        )
-    check_not_newer(version, db)
-    return meta
 
 
 @contextmanager
@@ -202,32 +185,39 @@ def startup(
 ) -> Iterator[Runtime]:
     """Run every startup guard, hold ``<db>.lock`` for the block, release it after.
 
-    Order matters: role first (no file touched), then the database's tag and schema (read
-    only), then the lock; a dead holder's lock is taken over, logged and audited.
+    Order matters: the command's role first (no file touched), then ``state.guards``
+    (CONTROL_DIR, file present, not the other role's file, tag and schema read-only, lock,
+    migration with backup, registry). A dead holder's lock is taken over, logged and audited.
     """
     require_role(settings.app_role, check)
-    meta = _check_database(settings)
-    lock = acquire(
-        settings.state_db_path, role=settings.app_role, instance_id=instance_id, now=clock.now()
-    )
+    database = open_for_role(settings, instance_id=instance_id, now=clock.now())
     try:
-        runtime = Runtime(settings, instance_id, clock, meta, lock)
-        if lock.taken_over is not None:
-            _record_takeover(runtime, lock.taken_over.describe())
+        runtime = Runtime(settings, instance_id, clock, database)
+        migration = database.migration
+        if migration.from_version != migration.to_version:
+            _log.warning(
+                "database_migrated",
+                from_version=migration.from_version,
+                to_version=migration.to_version,
+                backup=str(migration.backup),
+            )
+        fact = database.lock.takeover_fact
+        if fact is not None:
+            _record_takeover(runtime, fact)
         yield runtime
     finally:
-        lock.release()
+        database.close()
 
 
-def _record_takeover(runtime: Runtime, previous: str) -> None:
-    _log.warning("lock_taken_over", previous_holder=previous, db=str(runtime.lock.db_path))
+def _record_takeover(runtime: Runtime, fact: str) -> None:
+    _log.warning("lock_taken_over", detail=fact, db=str(runtime.database.path))
     with runtime.unit_of_work() as uow:
         uow.audit.append(
             AuditEvent(
                 kind=AuditKind.LOCK_TAKEN_OVER,
                 at=runtime.clock.now(),
                 actor=f"btcbot {runtime.settings.app_role.value}",
-                detail={"previous_holder": previous},
+                detail={"fact": fact},
             )
         )
         uow.commit()

@@ -21,9 +21,19 @@ def _rows(db: Path, table: str) -> int:
         return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608 - test-chosen name
 
 
+def _other_control(sandbox: Sandbox) -> str:
+    # A CONTROL_DIR where the other role never registered, so the tag guard itself must refuse.
+    other = sandbox.root / "other-control"
+    other.mkdir()
+    return str(other)
+
+
 def test_monitor_on_a_live_tagged_db_is_refused(sandbox: Sandbox) -> None:
     """MONITOR pointed at the LIVE database: health answers UNKNOWN (3) naming the tag."""
-    done = run(["health"], sandbox.monitor_env(STATE_DB_PATH=str(sandbox.live_db)))
+    env = sandbox.monitor_env(
+        STATE_DB_PATH=str(sandbox.live_db), CONTROL_DIR=_other_control(sandbox)
+    )
+    done = run(["health"], env)
     assert done.returncode == 3
     assert "tagged db_role=live" in done.stdout
     assert done.stdout.count("\n") == 1
@@ -32,7 +42,10 @@ def test_monitor_on_a_live_tagged_db_is_refused(sandbox: Sandbox) -> None:
 
 def test_live_on_a_monitor_tagged_db_is_refused(sandbox: Sandbox) -> None:
     """LIVE pointed at the MONITOR database: arm is refused with exit 4 naming the tag."""
-    done = run(["arm", "--yes"], sandbox.live_env(STATE_DB_PATH=str(sandbox.monitor_db)))
+    env = sandbox.live_env(
+        STATE_DB_PATH=str(sandbox.monitor_db), CONTROL_DIR=_other_control(sandbox)
+    )
+    done = run(["arm", "--yes"], env)
     assert done.returncode == 4
     assert "tagged db_role=monitor" in done.stderr
     assert _rows(sandbox.monitor_db, "arming_changes") == 0
@@ -59,6 +72,7 @@ def test_both_roles_on_one_file_by_four_spellings_are_refused(sandbox: Sandbox) 
         assert done.returncode == 3, spelling
         assert done.stdout.startswith("BTCBOT UNKNOWN - "), spelling
         assert "STATE_DB_PATH" in done.stdout, spelling
+        assert "each role needs its own database" in done.stdout, spelling
     assert _rows(sandbox.live_db, "health_snapshots") == 0
 
 
