@@ -83,6 +83,10 @@ class Journal:
         """The booked state (a label)."""
         return "state"
 
+    def ensure_open(self) -> None:
+        """Open the books."""
+        self.calls.append("open_books")
+
     def close_cycle(self, record: CycleRecord[FakeDecision]) -> BookFigures:
         """Keep the record: this is the cycle's one commit."""
         self.calls.append("commit")
@@ -115,6 +119,7 @@ def test_a_cycle_runs_its_steps_in_order_and_commits_once() -> None:
     journal = Journal()
     cycle = _cycle(journal)
     assert cycle.startup()
+    assert journal.calls == ["reconcile", "open_books"]
     journal.calls.clear()
     outcome = cycle(1)
     assert journal.calls == ["market", "decide:state", "execute", "reconcile", "commit"]

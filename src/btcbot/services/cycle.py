@@ -23,7 +23,7 @@ identical demo runs (which start their ManualClock at the same instant).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
@@ -119,6 +119,10 @@ class BookPort(Protocol[_V_co, _D_contra]):
         """The state decisions are made on (positions, ledger, trading state, open orders)."""
         ...
 
+    def ensure_open(self) -> None:
+        """Open the books (after the first successful startup reconciliation)."""
+        ...
+
     def close_cycle(self, record: CycleRecord[_D_contra]) -> BookFigures:
         """Apply the record's fills to the ledger, persist everything in one commit, value it."""
         ...
@@ -144,6 +148,7 @@ class CycleParts(Generic[ViewT, DecisionT]):
     reconciler: ReconcilePort
     book: BookPort[ViewT, DecisionT]
     kill_probe: KillProbe
+    on_kill_seen: Callable[[], None] | None = None
     can_trade: bool = True
 
 
@@ -181,6 +186,7 @@ class LiveCycle(Generic[ViewT, DecisionT]):
                     consequence="no order is placed until reconciliation succeeds",
                 )
                 return False
+            self._p.book.ensure_open()
             self._reconciled = True
             self.last_open_orders = report.open_orders
             _log.info(
@@ -268,6 +274,8 @@ class LiveCycle(Generic[ViewT, DecisionT]):
         self._killed_seen = kill_reason
         if first:
             _log.warning("kill_file_seen", reason=kill_reason, action="cancel all open orders")
+            if self._p.on_kill_seen is not None:
+                self._p.on_kill_seen()
         elif self.last_open_orders == 0:
             return ExecutionReport()
         return self._p.execution.cancel_all(cycle_id, f"kill file: {kill_reason}")

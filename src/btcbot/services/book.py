@@ -1,0 +1,240 @@
+"""The LIVE book: the ledger and the cycle journal in the live DB, one commit per cycle.
+
+``view()`` reads what the next decision needs (open orders, recent submits, the trading state)
+and hands out the ledger as of the last commit. ``close_cycle()`` opens ONE unit of work and, in
+it, records the cycle, its signals and risk decisions, books every fill the ledger has not
+booked yet (``fills.unapplied()``, marked applied in the same commit, so a crash can neither
+lose nor double a fill), saves the ledger snapshot with its watermark, records a trading-state
+change, and commits. The in-memory ledger moves only after that commit succeeded.
+
+The books open once, after the first successful startup reconciliation: the newest stored
+snapshot, or — on a fresh database — an opening seeded from the exchange's own balances. Fills
+already stored at that moment are in those balances, so they are marked applied, not booked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from btcbot.adapters.clock import Clock
+from btcbot.domain.cycle_records import CycleRecord as CycleRow
+from btcbot.domain.cycle_records import TradingStateChange
+from btcbot.domain.enums import OrderStatus
+from btcbot.domain.errors import StateError
+from btcbot.domain.ledger import Ledger
+from btcbot.domain.ledger_types import Opening
+from btcbot.domain.ledger_valuation import EquityWatermark, Valuation, value
+from btcbot.domain.market import MarketSnapshot
+from btcbot.domain.models import Fill, Order
+from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
+from btcbot.domain.trading import TradingState
+from btcbot.observability.logging import get_logger
+from btcbot.services.cycle import CycleRecord
+from btcbot.services.cycle_report import BookFigures
+from btcbot.services.decision import Decision
+from btcbot.state.repositories.trading_uow import TradingUnitOfWork
+
+_log = get_logger(__name__)
+_LIVE_STATES = tuple(s for s in LocalOrderState if s.is_live)
+QUOTE = "TRY"
+
+
+@dataclass(frozen=True, slots=True)
+class BookView:
+    """The booked state a decision is made on (as of the last commit)."""
+
+    ledger: Ledger
+    watermark: EquityWatermark | None
+    marks: Mapping[str, Decimal]
+    trading_state: TradingState
+    open_orders: tuple[Order, ...]
+    recent_fills: tuple[Fill, ...]
+    recent_submits: tuple[datetime, ...]
+
+    def valuation(self, snapshots: Mapping[str, MarketSnapshot], at: datetime) -> Valuation:
+        """The ledger valued at this cycle's marks (the last known mark where data is missing)."""
+        return value(self.ledger, QUOTE, marks_from(snapshots, self.marks), at, self.watermark)[0]
+
+
+def marks_from(
+    snapshots: Mapping[str, MarketSnapshot], fallback: Mapping[str, Decimal]
+) -> dict[str, Decimal]:
+    """Mid price per symbol (last trade when a side is missing), over the ``fallback`` marks."""
+    marks = dict(fallback)
+    for symbol, snap in snapshots.items():
+        marks[symbol] = snap.mid if snap.mid is not None else snap.ticker.last
+    return marks
+
+
+def as_exchange_order(order: TrackedOrder) -> Order:
+    """A tracked live order as risk and strategy see open orders."""
+    partially = order.filled_quantity > 0
+    return Order(
+        order_id=order.exchange_order_id or 0,
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        side=order.side,
+        method=order.method,
+        price=order.price,
+        stop_price=None,
+        quantity=order.quantity,
+        left_quantity=max(order.quantity - order.filled_quantity, Decimal(0)),
+        status=OrderStatus.PARTIALLY_FILLED if partially else OrderStatus.OPEN,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+    )
+
+
+class LiveBook:
+    """The ``BookPort`` of the LIVE cycle over H8's trading unit of work and H7's ledger."""
+
+    def __init__(
+        self,
+        *,
+        uow_factory: Callable[[str | None], TradingUnitOfWork],
+        clock: Clock,
+        seed: Callable[[], Opening],
+        submit_window: timedelta,
+        recent_submits: int,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._seed = seed
+        self._submit_window = submit_window
+        self._recent_submits = recent_submits
+        self._ledger: Ledger | None = None
+        self._watermark: EquityWatermark | None = None
+        self._marks: dict[str, Decimal] = {}
+        self._last_fill: dict[str, Fill] = {}
+
+    @property
+    def is_open(self) -> bool:
+        """True once the books are loaded or seeded."""
+        return self._ledger is not None
+
+    def ensure_open(self) -> None:
+        """Load the newest ledger snapshot, or seed the opening from the exchange balances."""
+        if self._ledger is not None:
+            return
+        with self._uow(None) as uow:
+            stored = uow.ledger.latest()
+            fills = uow.fills.all()
+            if stored is not None:
+                ledger = Ledger.from_snapshot(stored.snapshot)
+                self._watermark = next((w for w in stored.watermarks if w.quote == QUOTE), None)
+            else:
+                ledger = Ledger(self._seed())
+                already = [f.trade_id for f in uow.fills.unapplied()]
+                uow.fills.mark_applied(already)
+                uow.ledger.save(ledger.snapshot(), at=self._clock.now())
+                uow.commit()
+                _log.info("ledger_seeded", cash=str(ledger.cash(QUOTE)), preexisting=len(already))
+        for fill in fills:
+            self._note_fill(fill)
+        self._ledger = ledger
+
+    def _note_fill(self, fill: Fill) -> None:
+        last = self._last_fill.get(fill.symbol)
+        if last is None or fill.timestamp >= last.timestamp:
+            self._last_fill[fill.symbol] = fill
+
+    def view(self) -> BookView:
+        """The booked state for the next decision."""
+        if self._ledger is None:
+            raise StateError("the books are not open: startup reconciliation must succeed first")
+        with self._uow(None) as uow:
+            live = uow.orders.in_states(_LIVE_STATES)
+            recent = uow.orders.recent(self._recent_submits)
+            state = uow.trading_state.current_state()
+        submits = tuple(o.created_at for o in recent if o.origin is OrderOrigin.BOT)
+        return BookView(
+            ledger=self._ledger,
+            watermark=self._watermark,
+            marks=dict(self._marks),
+            trading_state=state,
+            open_orders=tuple(as_exchange_order(o) for o in live),
+            recent_fills=tuple(self._last_fill.values()),
+            recent_submits=submits,
+        )
+
+    def close_cycle(self, record: CycleRecord[Decision]) -> BookFigures:
+        """Persist the cycle and book its fills in one commit; return the valued books."""
+        with self._uow(record.cycle_id) as uow:
+            row = CycleRow(record.cycle_id, record.number, record.started_at)
+            uow.cycles.start(row)
+            decision = record.decision
+            if decision is not None:
+                for signal in decision.signals:
+                    uow.decisions.add_signal(signal)
+                for risk_decision in decision.risk.decisions:
+                    uow.decisions.add_decision(risk_decision, at=record.started_at)
+                transition = decision.risk.transition
+                if transition.changed and transition.reason is not None:
+                    change = TradingStateChange(
+                        transition.state, transition.reason, record.started_at
+                    )
+                    uow.trading_state.record(change)
+                    _log.warning("trading_state_changed", state=transition.state.value)
+            figures, booked = self._book(uow, record)
+            uow.cycles.finish(
+                CycleRow(
+                    record.cycle_id,
+                    record.number,
+                    record.started_at,
+                    finished_at=record.finished_at,
+                    outcome="observe_only" if record.observe_only_reason else "ok",
+                    error=record.observe_only_reason,
+                    orders_submitted=len(record.execution.submitted),
+                    fills=len(booked.fills),
+                )
+            )
+            uow.commit()
+        if booked.ledger is not None:
+            self._ledger, self._watermark, self._marks = booked.ledger, booked.wm, booked.marks
+            for fill in booked.fills:
+                self._note_fill(fill)
+        return figures
+
+    def _book(
+        self, uow: TradingUnitOfWork, record: CycleRecord[Decision]
+    ) -> tuple[BookFigures, _Booked]:
+        if self._ledger is None:
+            zero = Decimal(0)
+            return BookFigures(zero, zero, zero, zero, zero), _Booked.empty()
+        ledger = Ledger.from_snapshot(self._ledger.snapshot())
+        fills = uow.fills.unapplied()
+        ledger.apply_fills(fills)
+        uow.fills.mark_applied([f.trade_id for f in fills])
+        marks = marks_from(record.snapshots, self._marks)
+        valuation, wm = value(ledger, QUOTE, marks, record.finished_at, self._watermark)
+        uow.ledger.save(
+            ledger.snapshot(), at=record.finished_at, watermarks=(wm,), valuation=valuation
+        )
+        exposure = {p.symbol: p.market_value for p in valuation.positions}
+        figures = BookFigures(
+            realized_pnl=valuation.realized_pnl,
+            unrealized_pnl=valuation.unrealized_pnl,
+            equity=valuation.equity,
+            drawdown_pct=valuation.drawdown_pct,
+            daily_pnl=valuation.daily_pnl,
+            exposure=exposure,
+        )
+        return figures, _Booked(ledger, wm, marks, tuple(fills))
+
+
+@dataclass(frozen=True, slots=True)
+class _Booked:
+    """What one commit booked, to adopt in memory once the commit succeeded."""
+
+    ledger: Ledger | None
+    wm: EquityWatermark | None
+    marks: dict[str, Decimal]
+    fills: tuple[Fill, ...]
+
+    @classmethod
+    def empty(cls) -> _Booked:
+        """Nothing booked (the books are not open yet)."""
+        return cls(None, None, {}, ())

@@ -1,0 +1,204 @@
+"""The LIVE service: build one cycle from the real parts, then run the loop until told to stop.
+
+What ``btcbot run`` and ``btcbot demo`` share. The caller (cli/wiring) has already run the
+startup guards and holds the database lock; it passes the guarded database (``Database``), the
+exchange client, the clocks and the stop token. Order of events:
+
+1. status file ``starting``; metrics exporter up (when a port is configured);
+2. startup reconciliation — on failure the loop still runs but only observes, retrying the
+   reconciliation each cycle, and says why in the log and the status file;
+3. cycles until ``--cycles`` or a stop request; each ends with metrics and the status file;
+4. status file ``stopped`` on a clean exit (a crash leaves ``running`` with a dead pid, which is
+   how the MONITOR tells the two apart).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Protocol
+
+from btcbot.adapters.clock import Clock
+from btcbot.adapters.control_dir import read_kill
+from btcbot.domain.enums import Role
+from btcbot.domain.ledger_types import Opening
+from btcbot.domain.records import AuditContext
+from btcbot.domain.trading import RiskLimits
+from btcbot.exchange.client import BtcturkClient
+from btcbot.execution.service import ExecutionService
+from btcbot.market_data.limits import MarketDataLimits
+from btcbot.market_data.service import MarketDataService
+from btcbot.observability.logging import get_logger
+from btcbot.observability.metrics import Metrics, start_exporter
+from btcbot.observability.status_file import status_path
+from btcbot.risk.kill_switch import KillSwitchProbe
+from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
+from btcbot.services.arming import record_disarm
+from btcbot.services.book import BookView, LiveBook, marks_from
+from btcbot.services.cycle import CycleParts, LiveCycle, run_tag
+from btcbot.services.cycle_observer import CycleObserver, ProcessFacts
+from btcbot.services.decision import Decision, DecisionCore
+from btcbot.services.live_parts import (
+    DecidePart,
+    ExecutionPart,
+    MarketPart,
+    ReconcilePart,
+    seed_opening,
+)
+from btcbot.services.reconciliation import ReconciliationService
+from btcbot.services.run_loop import LoopSummary, StopToken, run_loop
+from btcbot.state.repositories.trading_uow import trading_uow_factory
+from btcbot.state.uow import ConnectionFactory, UnitOfWork
+from btcbot.strategy.params import StrategyParams
+
+_log = get_logger(__name__)
+
+
+class Database(Protocol):
+    """The guarded, locked LIVE database (``btcbot.lifecycle.Runtime`` satisfies it)."""
+
+    def connection_factory(self) -> ConnectionFactory:
+        """New connections to the database."""
+        ...
+
+    def audit_context(self, cycle_id: str | None = None) -> AuditContext:
+        """The stamp of this process."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class LiveOptions:
+    """How this LIVE process trades and reports (from settings and the command line)."""
+
+    symbols: tuple[str, ...]
+    cycle_seconds: float
+    control_dir: Path
+    mode: str
+    instance_id: str
+    kill_switch_setting: bool
+    strategy: StrategyParams = field(default_factory=StrategyParams)
+    limits: RiskLimits = field(default_factory=RiskLimits)
+    order_ttl: timedelta = timedelta(minutes=5)
+    metrics_bind: str = "127.0.0.1"
+    metrics_port: int = 0
+
+
+@dataclass
+class LiveDeps:
+    """The outside world of the LIVE service, injected (real or in-process emulator)."""
+
+    db: Database
+    client: BtcturkClient
+    clock: Clock
+    wall_clock: Clock
+    facts: Callable[[bool], TradingFacts]
+    kill_probe: KillSwitchProbe
+    metrics: Metrics
+    armed: bool = False
+
+
+def build_cycle(opts: LiveOptions, deps: LiveDeps) -> LiveCycle[BookView, Decision]:
+    """Wire one LIVE cycle from the real parts (see ``btcbot.services.live_parts``)."""
+    uows = trading_uow_factory(deps.db.connection_factory(), deps.db.audit_context())
+    core = DecisionCore.from_params(opts.strategy, opts.limits)
+    market = MarketDataService(
+        deps.client, deps.clock, MarketDataLimits(candle_count=max(core.required_candles, 1) + 5)
+    )
+    armed = {"armed": deps.armed}
+    execution = ExecutionService(
+        gateway=deps.client,
+        uow_factory=uows,
+        policy=TradingArmedPolicy(),
+        facts=lambda: deps.facts(armed["armed"]),
+        kill_probe=deps.kill_probe,
+        clock=deps.clock,
+        order_ttl=opts.order_ttl,
+    )
+    reconciliation = ReconciliationService(reader=deps.client, uow_factory=uows, clock=deps.clock)
+
+    def seed() -> Opening:
+        rules = [r for s in opts.symbols if (r := market.rules.rules_for(s)) is not None]
+        marks = marks_from(market.snapshots(opts.symbols).snapshots, {})
+        return seed_opening(deps.client.balances(), rules, marks)
+
+    def on_kill_seen() -> None:
+        record = read_kill(opts.control_dir)
+        armed["armed"] = False
+        if record is not None:
+            unit = UnitOfWork(deps.db.connection_factory(), deps.db.audit_context())
+            record_disarm(unit, role=Role.LIVE, record=record)
+
+    book = LiveBook(
+        uow_factory=uows,
+        clock=deps.clock,
+        seed=seed,
+        submit_window=timedelta(seconds=opts.limits.submit_window_seconds),
+        recent_submits=opts.limits.max_submits_per_window,
+    )
+    parts: CycleParts[BookView, Decision] = CycleParts(
+        clock=deps.clock,
+        symbols=opts.symbols,
+        market=MarketPart(market),
+        decide=DecidePart(core, opts.symbols, kill_switch_setting=opts.kill_switch_setting),
+        execution=ExecutionPart(execution),
+        reconciler=ReconcilePart(reconciliation, uows, opts.symbols),
+        book=book,
+        kill_probe=deps.kill_probe,
+        on_kill_seen=on_kill_seen,
+    )
+    return LiveCycle(parts, tag=run_tag(deps.clock.now()))
+
+
+def run_live(
+    opts: LiveOptions,
+    deps: LiveDeps,
+    *,
+    stop: StopToken,
+    max_cycles: int | None,
+    sleep: Callable[[float], bool] | None = None,
+    monotonic: Callable[[], float] | None = None,
+) -> LoopSummary:
+    """Start up, reconcile, loop; always leave the status file saying how the process ended."""
+    observer = CycleObserver(
+        metrics=deps.metrics,
+        status_path=status_path(opts.control_dir),
+        wall_clock=deps.wall_clock,
+        facts=ProcessFacts(
+            instance_id=opts.instance_id,
+            mode=opts.mode,
+            cycle_seconds=opts.cycle_seconds,
+            armed=deps.armed,
+            kill_switch_setting=opts.kill_switch_setting,
+            symbols=opts.symbols,
+        ),
+    )
+    observer.starting()
+    exporter = (
+        start_exporter(deps.metrics.registry, bind=opts.metrics_bind, port=opts.metrics_port)
+        if opts.metrics_port
+        else None
+    )
+    try:
+        cycle = build_cycle(opts, deps)
+        if not cycle.startup():
+            _log.error("observe_only", reason="startup reconciliation failed; retried each cycle")
+        summary = run_loop(
+            cycle,
+            observer,
+            stop=stop,
+            cycle_seconds=opts.cycle_seconds,
+            max_cycles=max_cycles,
+            sleep=sleep,
+            monotonic=monotonic or time.monotonic,
+        )
+    except BaseException as exc:
+        observer.stopped(state="stopping", error=f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        if exporter is not None:
+            exporter.close()
+    observer.stopped()
+    return summary

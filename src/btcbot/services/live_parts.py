@@ -1,0 +1,151 @@
+"""Adapters from the real parts (market data, execution, reconciliation) onto the cycle's ports.
+
+Each is a few lines: it calls one service and translates its report into the cycle's small
+report types, so ``btcbot.services.cycle`` stays independent of their internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from btcbot.domain.ledger_types import Holding, Opening, Pair
+from btcbot.domain.market import MarketSnapshot
+from btcbot.domain.models import Balance, SymbolRules
+from btcbot.domain.orders import LocalOrderState
+from btcbot.domain.trading import PortfolioView
+from btcbot.execution.report import CancelResult, SubmitResult
+from btcbot.execution.report import ExecutionReport as ServiceReport
+from btcbot.execution.service import ExecutionService
+from btcbot.market_data.service import MarketDataService
+from btcbot.observability.logging import get_logger
+from btcbot.services.book import BookView
+from btcbot.services.cycle_report import ExecutionReport, ReconcileReport
+from btcbot.services.decision import Decision, DecisionCore, DecisionInputs
+from btcbot.services.reconciliation import ReconciliationService
+from btcbot.state.repositories.trading_uow import TradingUnitOfWork
+
+_log = get_logger(__name__)
+_LIVE_STATES = tuple(s for s in LocalOrderState if s.is_live)
+
+
+class MarketPart:
+    """Market snapshots for the cycle; per-symbol problems are logged and kept observe-only."""
+
+    def __init__(self, service: MarketDataService) -> None:
+        self._service = service
+
+    def snapshots(self, symbols: Sequence[str]) -> Mapping[str, MarketSnapshot]:
+        """Every snapshot that arrived, usable or not (the strategy skips unusable ones)."""
+        result = self._service.snapshots(symbols)
+        for symbol, reason in sorted(result.problems().items()):
+            _log.warning("market_data_unusable", symbol=symbol, reason=reason)
+        return result.snapshots
+
+
+class DecidePart:
+    """The decision core fed from the booked view, this cycle's snapshots and the time."""
+
+    def __init__(
+        self, core: DecisionCore, symbols: tuple[str, ...], *, kill_switch_setting: bool
+    ) -> None:
+        self._core = core
+        self._symbols = symbols
+        self._kill = "KILL_SWITCH=true" if kill_switch_setting else None
+
+    def __call__(
+        self, view: BookView, snapshots: Mapping[str, MarketSnapshot], now: datetime
+    ) -> Decision:
+        """One pure decision (see ``btcbot.services.decision``)."""
+        portfolio = PortfolioView.from_valuation(view.valuation(snapshots, now))
+        return self._core.decide(
+            DecisionInputs(
+                now=now,
+                symbols=self._symbols,
+                snapshots=snapshots,
+                portfolio=portfolio,
+                trading_state=view.trading_state,
+                kill_switch_reason=self._kill,
+                open_orders=view.open_orders,
+                recent_fills=view.recent_fills,
+                recent_submits=view.recent_submits,
+            )
+        )
+
+
+def _report(report: ServiceReport) -> ExecutionReport:
+    submitted = tuple(
+        (s.symbol, s.side.value) for s in report.submits if s.result is SubmitResult.SUBMITTED
+    )
+    rejected = tuple(
+        s.result.value for s in report.submits if s.result is not SubmitResult.SUBMITTED
+    )
+    canceled = tuple(c.why for c in report.cancels if c.result is CancelResult.REQUESTED)
+    return ExecutionReport(submitted=submitted, rejected=rejected, canceled=canceled)
+
+
+class ExecutionPart:
+    """Execution for the cycle: TTL cancels, then the approved intents; or cancel everything."""
+
+    def __init__(self, service: ExecutionService) -> None:
+        self._service = service
+
+    def execute(self, cycle_id: str, decision: Decision) -> ExecutionReport:
+        """Cancel orders past their TTL, then submit the approved intents in order."""
+        stale = self._service.cancel_stale(cycle_id)
+        return _report(stale.merged(self._service.execute(cycle_id, decision.approved)))
+
+    def cancel_all(self, cycle_id: str, reason: str) -> ExecutionReport:
+        """Cancel every live order (kill file / disarm)."""
+        return _report(self._service.cancel_all_open(cycle_id, reason))
+
+
+class ReconcilePart:
+    """Reconciliation for the cycle, with the count of orders still live afterwards."""
+
+    def __init__(
+        self,
+        service: ReconciliationService,
+        uow_factory: Callable[[str | None], TradingUnitOfWork],
+        symbols: tuple[str, ...],
+    ) -> None:
+        self._service = service
+        self._uow = uow_factory
+        self._symbols = symbols
+
+    def reconcile(self, cycle_id: str) -> ReconcileReport:
+        """One pass; raises ``ExchangeError`` when the exchange cannot be read."""
+        report = self._service.reconcile(cycle_id, self._symbols)
+        with self._uow(cycle_id) as uow:
+            live = len(uow.orders.in_states(_LIVE_STATES))
+        for cid in report.adopted:
+            _log.warning("order_adopted", client_order_id=cid)
+        return ReconcileReport(
+            fills=report.new_fills,
+            open_orders=live,
+            unresolved=len(report.unresolved_symbols),
+            adopted=len(report.adopted),
+        )
+
+
+def seed_opening(
+    balances: Sequence[Balance],
+    rules: Sequence[SymbolRules],
+    marks: Mapping[str, Decimal],
+) -> Opening:
+    """The ledger's opening from the exchange's own balances (fresh database only).
+
+    Quote assets become cash; each traded pair's base balance becomes a holding booked at the
+    current mark, so the books start exactly where the exchange account stands.
+    """
+    totals = {b.asset.upper(): b.total for b in balances}
+    pairs = tuple(Pair(r.symbol, r.base.upper(), r.quote.upper()) for r in rules)
+    quotes = sorted({p.quote for p in pairs})
+    holdings = tuple(
+        Holding(p.symbol, totals[p.base], totals[p.base] * marks[p.symbol])
+        for p in pairs
+        if totals.get(p.base, Decimal(0)) > 0
+    )
+    cash = tuple((q, totals.get(q, Decimal(0))) for q in quotes)
+    return Opening(pairs=pairs, cash=cash, holdings=holdings, adopt_shortfalls=True)
