@@ -64,8 +64,15 @@ class Ledger:
 
     @classmethod
     def from_snapshot(cls, snapshot: LedgerSnapshot) -> Ledger:
-        """Restore a ledger exactly as ``snapshot()`` captured it."""
+        """Restore a ledger exactly as ``snapshot()`` captured it.
+
+        Raises:
+            LedgerError: the snapshot holds a position in a pair its opening does not register.
+        """
         ledger = cls(snapshot.opening)
+        unknown = sorted({p.symbol for p in snapshot.positions} - set(ledger._pairs))
+        if unknown:
+            raise LedgerError(f"snapshot holds positions in unregistered pairs: {unknown}")
         ledger._capital = dict(snapshot.capital)
         ledger._cash = dict(snapshot.cash)
         ledger._positions = {p.symbol: p for p in snapshot.positions}

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from ledger_builders import START_CASH, T0, fill, new_ledger, opening
+from ledger_builders import ETHTRY, START_CASH, T0, fill, new_ledger, opening
 
 from btcbot.domain.enums import Side
 from btcbot.domain.errors import InvalidFillError, InventoryShortfallError, LedgerError
@@ -230,3 +230,13 @@ def test_positions_can_be_filtered_by_quote() -> None:
     assert ledger.cash("USDT") == Decimal("989.99")
     assert ledger.quotes() == ("TRY", "USDT")
     ledger.check_invariants()
+
+
+def test_a_snapshot_with_positions_in_unregistered_pairs_is_refused() -> None:
+    """Restoring a snapshot whose position names a pair the opening lacks raises LedgerError."""
+    ledger = new_ledger()
+    ledger.apply_fill(fill(1, BUY, "100", "1"))
+    snapshot = ledger.snapshot()
+    foreign = replace(snapshot, opening=replace(snapshot.opening, pairs=(ETHTRY,)))
+    with pytest.raises(LedgerError, match="BTCTRY"):
+        Ledger.from_snapshot(foreign)
