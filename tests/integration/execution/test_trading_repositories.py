@@ -1,0 +1,232 @@
+"""The trading tables on real SQLite: uniqueness, append-only history, audit stamps, round trips."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from btcbot.domain.cycle_records import CycleRecord, TradingStateChange
+from btcbot.domain.enums import OrderMethod, Role, Side
+from btcbot.domain.errors import StateError
+from btcbot.domain.ledger import Ledger
+from btcbot.domain.ledger_types import Opening, Pair
+from btcbot.domain.models import Fill
+from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
+from btcbot.domain.records import AuditContext
+from btcbot.domain.trading import (
+    ApprovedOrderIntent,
+    OrderIntent,
+    RejectReason,
+    RiskDecision,
+    RiskRejection,
+    Signal,
+    TradingState,
+)
+from btcbot.state.migrate import migrate
+from btcbot.state.repositories.trading_uow import TradingUnitOfWork
+from btcbot.state.sqlite import connect
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+AUDIT = AuditContext(Role.LIVE, "instance-1", "cfg-abc", cycle_id="c7")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A migrated, empty database."""
+    path = tmp_path / "live.db"
+    conn = connect(path, create=True)
+    migrate(conn, path, now=NOW)
+    conn.close()
+    return path
+
+
+def _uow(path: Path) -> TradingUnitOfWork:
+    return TradingUnitOfWork(lambda: connect(path), AUDIT)
+
+
+def _order(cid: str = "bb-c7-0-BTCTRY-b") -> TrackedOrder:
+    return TrackedOrder(
+        client_order_id=cid,
+        origin=OrderOrigin.BOT,
+        symbol="BTCTRY",
+        side=Side.BUY,
+        method=OrderMethod.LIMIT,
+        price=Decimal("3912345.10"),
+        quantity=Decimal("0.00025904"),
+        state=LocalOrderState.PENDING_SUBMIT,
+        created_at=NOW,
+        updated_at=NOW,
+        cycle_id="c7",
+        intent_index=0,
+        exchange_client_id=cid,
+    )
+
+
+def _fill(trade_id: int) -> Fill:
+    return Fill(
+        trade_id=trade_id,
+        order_id=25_327_923_527,
+        client_order_id="bb-c7-0-BTCTRY-b",
+        symbol="BTCTRY",
+        side=Side.BUY,
+        price=Decimal("3912345.10"),
+        quantity=Decimal("0.00025904"),
+        fee=Decimal("1.2160000000000001"),
+        tax=Decimal("0.2188"),
+        fee_asset="TRY",
+        timestamp=NOW,
+    )
+
+
+def test_order_round_trips_with_exact_decimals_and_history(db_path: Path) -> None:
+    """An order reads back equal, Decimals exact, and each change appends one history row."""
+    order = _order()
+    with _uow(db_path) as uow:
+        uow.orders.add(order, event="intent_recorded")
+        acked = replace(order, state=LocalOrderState.SUBMITTED, exchange_order_id=2**40)
+        uow.orders.save(acked, event="submit_acked")
+        uow.commit()
+    with _uow(db_path) as uow:
+        stored = uow.orders.get(order.client_order_id)
+        events = uow.orders.events(order.client_order_id)
+    assert stored == acked
+    assert [(e.from_state, e.to_state) for e in events] == [
+        (None, LocalOrderState.PENDING_SUBMIT),
+        (LocalOrderState.PENDING_SUBMIT, LocalOrderState.SUBMITTED),
+    ]
+
+
+def test_client_order_id_is_unique(db_path: Path) -> None:
+    """A second order under the same client id is refused with StateError."""
+    with _uow(db_path) as uow:
+        uow.orders.add(_order())
+        with pytest.raises(StateError, match="already recorded"):
+            uow.orders.add(_order())
+
+
+def test_uncommitted_intent_is_gone(db_path: Path) -> None:
+    """Leaving a unit of work without commit rolls the intent back."""
+    with _uow(db_path) as uow:
+        uow.orders.add(_order())
+    with _uow(db_path) as uow:
+        assert uow.orders.get(_order().client_order_id) is None
+
+
+def test_fill_stored_once_by_trade_id(db_path: Path) -> None:
+    """The same trade id is stored once; the ledger flag only goes from unapplied to applied."""
+    big = 1_149_163_839_863_900_657
+    with _uow(db_path) as uow:
+        assert uow.fills.add(_fill(big))
+        assert not uow.fills.add(_fill(big))
+        uow.fills.mark_applied([big])
+        uow.commit()
+    conn = connect(db_path)
+    try:
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(
+                "INSERT INTO fills (trade_id, exchange_order_id, symbol, side, price, quantity,"
+                " fee, tax, fee_asset, traded_at, process_role, process_instance_id,"
+                " config_hash) VALUES (?, 1, 'BTCTRY', 'buy', '1', '1', '0', '0', 'TRY', 'x',"
+                " 'live', 'i', 'h')",
+                (big,),
+            )
+        with pytest.raises(sqlite3.IntegrityError, match="unapplied to applied"):
+            conn.execute("UPDATE fills SET ledger_applied = 0")
+    finally:
+        conn.close()
+    with _uow(db_path) as uow:
+        assert uow.fills.all()[0] == _fill(big)
+        assert uow.fills.unapplied() == []
+
+
+def test_order_history_is_append_only(db_path: Path) -> None:
+    """order_events refuses UPDATE and DELETE."""
+    with _uow(db_path) as uow:
+        uow.orders.add(_order())
+        uow.commit()
+    conn = connect(db_path)
+    try:
+        for sql in ("UPDATE order_events SET event = 'x'", "DELETE FROM order_events"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                conn.execute(sql)
+    finally:
+        conn.close()
+
+
+def test_every_row_carries_the_audit_columns(db_path: Path) -> None:
+    """Orders, events and fills are stamped with role, instance, cycle and config hash."""
+    with _uow(db_path) as uow:
+        uow.orders.add(_order())
+        uow.fills.add(_fill(1))
+        uow.commit()
+    conn = connect(db_path)
+    try:
+        for table in ("orders", "order_events", "fills"):
+            row = conn.execute(
+                f"SELECT process_role, process_instance_id, cycle_id, config_hash FROM {table}"  # noqa: S608 - fixed names
+            ).fetchone()
+            assert tuple(row) == ("live", "instance-1", "c7", "cfg-abc")
+    finally:
+        conn.close()
+
+
+def test_halt_survives_a_restart(db_path: Path) -> None:
+    """A HALTED state written by one process is what the next process reads."""
+    with _uow(db_path) as uow:
+        assert uow.trading_state.current_state() is TradingState.ACTIVE
+        uow.trading_state.record(
+            TradingStateChange(TradingState.HALTED, "daily loss 1200 TRY > 1000 TRY", NOW)
+        )
+        uow.commit()
+    with _uow(db_path) as uow:  # a new connection, as after a restart
+        change = uow.trading_state.current()
+    assert change is not None
+    assert (change.state, change.reason) == (TradingState.HALTED, "daily loss 1200 TRY > 1000 TRY")
+
+
+def test_cycle_journal_records_start_finish_signals_and_decisions(db_path: Path) -> None:
+    """A cycle, its signal and its two kinds of decision are stored and read back."""
+    signal = Signal("BTCTRY", Side.BUY, Decimal(1000), "ma cross", "trend", NOW)
+    approved = ApprovedOrderIntent(
+        0,
+        OrderIntent(
+            "BTCTRY", Side.BUY, OrderMethod.LIMIT, Decimal(3_900_000), Decimal("0.0002"), "t", "r"
+        ),
+    )
+    rejected = RiskRejection(RejectReason.COOLDOWN, "filled 10 s ago")
+    record = CycleRecord("c7", 7, NOW)
+    with _uow(db_path) as uow:
+        uow.cycles.start(record)
+        uow.decisions.add_signal(signal)
+        uow.decisions.add_decision(RiskDecision(signal, approved), at=NOW)
+        uow.decisions.add_decision(RiskDecision(signal, rejected), at=NOW)
+        done = replace(record, finished_at=NOW + timedelta(seconds=1), outcome="ok", fills=2)
+        uow.cycles.finish(done)
+        uow.commit()
+    with _uow(db_path) as uow:
+        assert uow.cycles.get("c7") == done
+        assert uow.cycles.last_number() == 7
+        outcomes = [(d["outcome"], d["reason"]) for d in uow.decisions.decisions("c7")]
+        with pytest.raises(StateError, match="already recorded"):
+            uow.cycles.start(record)
+    assert outcomes == [("approved", None), ("rejected", "cooldown")]
+
+
+def test_ledger_snapshot_round_trips(db_path: Path) -> None:
+    """The newest ledger snapshot reads back equal, with its positions as rows."""
+    ledger = Ledger(Opening((Pair("BTCTRY", "BTC", "TRY"),), cash=(("TRY", Decimal(100_000)),)))
+    ledger.apply_fill(_fill(5))
+    with _uow(db_path) as uow:
+        uow.ledger.save(ledger.snapshot(), at=NOW)
+        uow.commit()
+    with _uow(db_path) as uow:
+        stored = uow.ledger.latest()
+        rows = uow.connection.execute("SELECT symbol, quantity FROM position_snapshots").fetchall()
+    assert stored is not None
+    assert stored.snapshot == ledger.snapshot()
+    assert [tuple(r) for r in rows] == [("BTCTRY", "0.00025904")]
