@@ -80,6 +80,14 @@ class Ledger:
         ledger._applied = set(snapshot.applied_trade_ids)
         return ledger
 
+    def copy(self) -> Ledger:
+        """An independent ledger with the same state (records are immutable, so this is cheap)."""
+        twin = Ledger(self._opening)
+        twin._capital, twin._cash = dict(self._capital), dict(self._cash)
+        twin._positions, twin._days = dict(self._positions), dict(self._days)
+        twin._applied = set(self._applied)
+        return twin
+
     def snapshot(self) -> LedgerSnapshot:
         """The whole state as sorted plain values (equal ledgers give equal snapshots)."""
         return LedgerSnapshot(

@@ -240,3 +240,14 @@ def test_a_snapshot_with_positions_in_unregistered_pairs_is_refused() -> None:
     foreign = replace(snapshot, opening=replace(snapshot.opening, pairs=(ETHTRY,)))
     with pytest.raises(LedgerError, match="BTCTRY"):
         Ledger.from_snapshot(foreign)
+
+
+def test_a_copy_is_equal_and_independent() -> None:
+    """A copy starts equal to its original, and fills applied to it leave the original alone."""
+    ledger = new_ledger()
+    ledger.apply_fill(fill(1, BUY, "100", "1"))
+    twin = ledger.copy()
+    assert twin.snapshot() == ledger.snapshot()
+    twin.apply_fill(fill(2, BUY, "100", "1"))
+    assert ledger.position("BTCTRY").quantity == 1
+    assert not ledger.has_applied(2)
