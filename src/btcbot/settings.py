@@ -4,6 +4,7 @@
 the given mapping (``os.environ`` by default) and never a ``.env`` file, a secrets directory or
 any other source, so what an operator's PowerShell session exports is what the process runs
 with. An empty value counts as unset (PowerShell cannot export an empty variable anyway).
+This module is long on purpose: it is the whole configuration surface, in one place to review.
 
 Every refusal is a ``ConfigError`` whose message is ONE line naming the variable, the value it
 needs and why; a secret's value never appears in it. Role profiles (docs/CONFIGURATION.md):
@@ -29,7 +30,14 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from btcbot.domain.enums import ExchangeKind, Role
@@ -162,29 +170,22 @@ class Settings(BaseSettings):
         del settings_cls, env_settings, dotenv_settings, file_secret_settings
         return (init_settings,)
 
-    @field_validator("app_role", mode="before")
-    @classmethod
-    def _role_lower(cls, value: object) -> object:
-        return str(value).strip().lower()
-
-    @field_validator("exchange", "log_format", mode="before")
+    @field_validator("app_role", "exchange", "log_format", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return str(value).strip().lower() if isinstance(value, str) else value
 
-    @field_validator("state_db_path", mode="before")
+    @field_validator("state_db_path", "control_dir", mode="before")
     @classmethod
-    def _db_path(cls, value: object) -> Path:
-        return _require_absolute("STATE_DB_PATH", value, "this role's own SQLite file")
-
-    @field_validator("control_dir", mode="before")
-    @classmethod
-    def _control_dir(cls, value: object) -> Path:
-        return _require_absolute("CONTROL_DIR", value, "the directory both roles share")
+    def _absolute(cls, value: object, info: ValidationInfo) -> Path:
+        variable = str(info.field_name).upper()
+        return _require_absolute(
+            variable, value, _NEEDS[variable].removeprefix("an absolute path to ")
+        )
 
     @field_validator("live_trading", "safe_mode", "kill_switch", mode="before")
     @classmethod
-    def _flags(cls, value: object, info: Any) -> object:
+    def _flags(cls, value: object, info: ValidationInfo) -> object:
         return _parse_bool(str(info.field_name).upper(), value)
 
     @field_validator("btcturk_api_key", mode="before")
@@ -216,15 +217,10 @@ class Settings(BaseSettings):
             )
         return text
 
-    @field_validator("btcturk_base_url", mode="before")
+    @field_validator("btcturk_base_url", "btcturk_graph_url", mode="before")
     @classmethod
-    def _base_url(cls, value: object) -> str:
-        return _check_url("BTCTURK_BASE_URL", value)
-
-    @field_validator("btcturk_graph_url", mode="before")
-    @classmethod
-    def _graph_url(cls, value: object) -> str:
-        return _check_url("BTCTURK_GRAPH_URL", value)
+    def _url(cls, value: object, info: ValidationInfo) -> str:
+        return _check_url(str(info.field_name).upper(), value)
 
     @field_validator("symbols", mode="before")
     @classmethod
