@@ -1,0 +1,38 @@
+"""Property test: however the clock moves, the candle window is the last N closed minutes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from market_fakes import MINUTE, START, FakeMarket
+
+from btcbot.adapters.clock import ManualClock
+from btcbot.market_data.candles import floor_minute
+from btcbot.market_data.limits import MarketDataLimits
+from btcbot.market_data.service import MarketDataService
+
+SETTLE = timedelta(seconds=2)
+
+
+@settings(deadline=None)
+@given(
+    st.integers(1, 40),
+    st.lists(st.integers(0, 3 * 3600), min_size=1, max_size=25),
+)
+def test_window_is_always_the_newest_closed_minutes(size: int, steps: list[int]) -> None:
+    """After any clock moves the window holds exactly the last ``size`` closed minutes, in order."""
+    clock = ManualClock(START)
+    fake = FakeMarket(clock)
+    service = MarketDataService(fake, clock, MarketDataLimits(candle_count=size))
+    minutes_closed = set()
+    for seconds in steps:
+        clock.advance(seconds)
+        candles = service.snapshot("BTCTRY").candles
+        last_closed = floor_minute(clock.now() - SETTLE) - MINUTE
+        expected = [last_closed - i * MINUTE for i in reversed(range(size))]
+        assert [c.open_time for c in candles] == expected
+        minutes_closed.add(last_closed)
+    # One klines request per newly closed minute at most, however often snapshots are taken.
+    assert fake.calls["klines"] <= len(minutes_closed)
