@@ -119,8 +119,10 @@ class Session:
         return backoff
 
     def _send_mutation(self, call: Call) -> Any:
+        # Preparing may itself fail (the first signed call syncs the clock); nothing was sent yet.
+        headers = self._prepare(call)
         try:
-            return self._send_once(call)
+            return self._transmit(call, headers)
         except (ExchangeUnavailableError, MalformedResponseError) as exc:
             if isinstance(exc, ExchangeUnavailableError) and isinstance(exc.__cause__, _NOT_SENT):
                 raise
@@ -131,6 +133,10 @@ class Session:
             ) from exc
 
     def _send_once(self, call: Call) -> Any:
+        return self._transmit(call, self._prepare(call))
+
+    def _prepare(self, call: Call) -> dict[str, str]:
+        """Wait for the rate limiter, then sign (so the stamp is fresh when the request leaves)."""
         if call.limit_key is not None:
             self._limiter.acquire(call.limit_key)
         headers = {"Accept": "application/json"}
@@ -138,6 +144,9 @@ class Session:
             headers.update(self._sign())
         if call.json_body is not None or call.signed:
             headers["Content-Type"] = "application/json"
+        return headers
+
+    def _transmit(self, call: Call, headers: dict[str, str]) -> Any:
         try:
             response = self._http.request(
                 call.method, call.url, params=call.params, json=call.json_body, headers=headers

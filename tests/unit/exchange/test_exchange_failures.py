@@ -278,3 +278,14 @@ def test_a_market_buy_sends_the_quote_amount_and_no_price() -> None:
     body = httpx.Response(200, content=fake.sent("POST", "/api/v1/order")[0].content).json()
     assert body["quantity"] == "250"
     assert "price" not in body
+
+
+def test_a_failed_clock_sync_before_a_post_is_not_ambiguous() -> None:
+    """If the first signed call's clock sync fails, the POST was never sent: not ambiguous."""
+    fake = new_fake()
+    fake.route("GET", "/api/v2/server/time", _status(503))
+    with pytest.raises(ExchangeUnavailableError) as exc:
+        build_client(fake, retry_policy=RetryPolicy(attempts=1)).submit_order(ORDER)
+    assert not isinstance(exc.value, AmbiguousOrderError)
+    assert exc.value.endpoint == "GET /api/v2/server/time"
+    assert fake.sent("POST", "/api/v1/order") == []
