@@ -186,9 +186,11 @@ def write_status(control: Path, *, pid: int, age_seconds: float = 0, **over: obj
 class _ClockHandler(BaseHTTPRequestHandler):
     skew = 0.0
     stall = False
+    hits: list[str]
 
     def do_GET(self) -> None:
         """Serve BtcTurk's bare server/time body, skewed; stall forever when asked to."""
+        self.hits.append(f"GET {self.path}")
         if self.stall:
             time.sleep(3600)
         if self.path.split("?")[0] != "/api/v2/server/time":
@@ -209,13 +211,23 @@ class _ClockHandler(BaseHTTPRequestHandler):
 @contextmanager
 def exchange_clock(skew: float = 0.0, *, stall: bool = False) -> Iterator[str]:
     """A loopback stand-in for GET /api/v2/server/time whose clock is ``skew`` seconds off."""
-    handler = type("Handler", (_ClockHandler,), {"skew": skew, "stall": stall})
+    with recording_exchange(skew, stall=stall) as (url, _hits):
+        yield url
+
+
+@contextmanager
+def recording_exchange(
+    skew: float = 0.0, *, stall: bool = False
+) -> Iterator[tuple[str, list[str]]]:
+    """``exchange_clock`` that also yields the list of requests it received."""
+    hits: list[str] = []
+    handler = type("Handler", (_ClockHandler,), {"skew": skew, "stall": stall, "hits": hits})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
     finally:
         server.shutdown()
         server.server_close()
