@@ -15,6 +15,7 @@ from btcbot.domain.enums import OrderMethod, Role, Side
 from btcbot.domain.errors import StateError
 from btcbot.domain.ledger import Ledger
 from btcbot.domain.ledger_types import Opening, Pair
+from btcbot.domain.ledger_valuation import value
 from btcbot.domain.models import Fill
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
 from btcbot.domain.records import AuditContext
@@ -230,3 +231,26 @@ def test_ledger_snapshot_round_trips(db_path: Path) -> None:
     assert stored is not None
     assert stored.snapshot == ledger.snapshot()
     assert [tuple(r) for r in rows] == [("BTCTRY", "0.00025904")]
+
+
+def test_ledger_json_only_when_fills_were_booked_watermarks_every_time(db_path: Path) -> None:
+    """Saving without new fills adds only a valuation row; the newest watermark is restored."""
+    ledger = Ledger(Opening((Pair("BTCTRY", "BTC", "TRY"),), cash=(("TRY", Decimal(100_000)),)))
+    ledger.apply_fill(_fill(5))
+    marks = {"BTCTRY": Decimal(4_000_000)}
+    first, wm1 = value(ledger, "TRY", marks, NOW)
+    later = NOW + timedelta(minutes=1)
+    second, wm2 = value(ledger, "TRY", {"BTCTRY": Decimal(4_100_000)}, later, wm1)
+    with _uow(db_path) as uow:
+        wrote = [
+            uow.ledger.save(ledger.snapshot(), at=NOW, watermarks=(wm1,), valuation=first),
+            uow.ledger.save(ledger.snapshot(), at=later, watermarks=(wm2,), valuation=second),
+        ]
+        uow.commit()
+    with _uow(db_path) as uow:
+        stored = uow.ledger.latest()
+        figures = uow.ledger.recent_valuations()
+    assert wrote == [True, False]
+    assert stored is not None
+    assert stored.watermarks == (wm2,)
+    assert [f["equity"] for f in figures] == [str(second.equity), str(first.equity)]

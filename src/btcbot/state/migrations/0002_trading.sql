@@ -139,18 +139,35 @@ CREATE TABLE risk_decisions (
 ) STRICT;
 CREATE INDEX risk_decisions_by_cycle ON risk_decisions (cycle_id);
 
--- The ledger as of the end of a cycle: the full snapshot as JSON (Decimals as strings) plus the
--- headline figures as columns for `btcbot inspect`.
+-- The ledger itself changes only when fills are booked, so its full JSON (Decimals as strings) is
+-- appended only then (fills_applied = how many trade ids it holds); the per-cycle figures and the
+-- equity watermarks (peak, day open), which move every cycle, go to the small valuations rows.
 CREATE TABLE ledger_snapshots (
     id                  INTEGER PRIMARY KEY AUTOINCREMENT,
     taken_at            TEXT NOT NULL,
+    fills_applied       INTEGER NOT NULL,
     snapshot            TEXT NOT NULL CHECK (json_valid(snapshot)),
+    process_role        TEXT NOT NULL,
+    process_instance_id TEXT NOT NULL,
+    cycle_id            TEXT,
+    config_hash         TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE valuations (
+    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    taken_at            TEXT NOT NULL,
+    watermarks          TEXT NOT NULL CHECK (json_valid(watermarks)),
+    quote               TEXT,
     equity              TEXT,
+    cash                TEXT,
     realized_pnl        TEXT,
     unrealized_pnl      TEXT,
+    fees                TEXT,
+    tax                 TEXT,
     peak_equity         TEXT,
     drawdown_pct        TEXT,
     daily_pnl           TEXT,
+    exposure            TEXT,
     process_role        TEXT NOT NULL,
     process_instance_id TEXT NOT NULL,
     cycle_id            TEXT,

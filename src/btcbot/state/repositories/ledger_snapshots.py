@@ -1,4 +1,10 @@
-"""Ledger snapshots: the whole ledger as JSON per cycle, with its positions and headline figures."""
+"""Ledger persistence: full snapshots when fills were booked, small valuation rows every cycle.
+
+The ledger (``LedgerSnapshot``) changes only when a fill is booked, but its JSON grows with the
+fill history, so it is appended only when its number of applied trade ids changed. The
+valuation and the equity watermarks (peak, day open), which move with prices, go to one small
+``valuations`` row per save, so a restart never loses a higher peak.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from btcbot.domain.ledger_codec import (
     snapshot_from_dict,
@@ -18,9 +25,13 @@ from btcbot.domain.ledger_valuation import EquityWatermark, Valuation
 from btcbot.state.repositories.base import Repository, from_db_time, to_db_time
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
 @dataclass(frozen=True, slots=True)
 class StoredLedger:
-    """The newest stored ledger: the snapshot, its watermarks and when it was taken."""
+    """The newest stored ledger, the newest watermarks and when the ledger was stored."""
 
     snapshot: LedgerSnapshot
     watermarks: tuple[EquityWatermark, ...]
@@ -28,7 +39,7 @@ class StoredLedger:
 
 
 class LedgerSnapshotRepository(Repository):
-    """Append a ledger snapshot per cycle; load the newest to rebuild the ledger after a restart."""
+    """Store the ledger and its valuations; load the newest to rebuild after a restart."""
 
     def save(
         self,
@@ -37,28 +48,30 @@ class LedgerSnapshotRepository(Repository):
         at: datetime,
         watermarks: Sequence[EquityWatermark] = (),
         valuation: Valuation | None = None,
-    ) -> int:
-        """Store ``snapshot`` (plus ``valuation``'s headline figures, if given); returns its id."""
-        document = {
-            "ledger": snapshot_to_dict(snapshot),
-            "watermarks": [watermark_to_dict(w) for w in watermarks],
-        }
-        figures: dict[str, object] = {}
-        if valuation is not None:
-            figures = {
-                "equity": str(valuation.equity),
-                "realized_pnl": str(valuation.realized_pnl),
-                "unrealized_pnl": str(valuation.unrealized_pnl),
-                "peak_equity": str(valuation.peak_equity),
-                "drawdown_pct": str(valuation.drawdown_pct),
-                "daily_pnl": str(valuation.daily_pnl),
-            }
+    ) -> bool:
+        """Store ``snapshot`` if it booked new fills, and a valuation row if there is one.
+
+        Returns True when a new ledger snapshot row was written.
+        """
+        written = self.save_snapshot(snapshot, at=at)
+        if valuation is not None or watermarks:
+            self.save_valuation(valuation, watermarks=watermarks, at=at)
+        return written
+
+    def save_snapshot(self, snapshot: LedgerSnapshot, *, at: datetime) -> bool:
+        """Append ``snapshot`` unless the newest stored one holds the same number of fills."""
+        applied = len(snapshot.applied_trade_ids)
+        row = self._conn.execute(
+            "SELECT fills_applied FROM ledger_snapshots ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is not None and row["fills_applied"] == applied:
+            return False
         snapshot_id = self._insert(
             "ledger_snapshots",
             {
                 "taken_at": to_db_time(at),
-                "snapshot": json.dumps(document, sort_keys=True, separators=(",", ":")),
-                **figures,
+                "fills_applied": applied,
+                "snapshot": _json(snapshot_to_dict(snapshot)),
             },
         )
         for position in snapshot.positions:
@@ -74,18 +87,63 @@ class LedgerSnapshotRepository(Repository):
                     "tax": str(position.tax),
                 },
             )
-        return snapshot_id
+        return True
+
+    def save_valuation(
+        self,
+        valuation: Valuation | None,
+        *,
+        watermarks: Sequence[EquityWatermark],
+        at: datetime,
+    ) -> None:
+        """Append one valuation row (figures as exact Decimal text) with the watermarks."""
+        figures: dict[str, object] = {}
+        if valuation is not None:
+            figures = {
+                "quote": valuation.quote,
+                "equity": str(valuation.equity),
+                "cash": str(valuation.cash),
+                "realized_pnl": str(valuation.realized_pnl),
+                "unrealized_pnl": str(valuation.unrealized_pnl),
+                "fees": str(valuation.fees),
+                "tax": str(valuation.tax),
+                "peak_equity": str(valuation.peak_equity),
+                "drawdown_pct": str(valuation.drawdown_pct),
+                "daily_pnl": str(valuation.daily_pnl),
+                "exposure": str(valuation.exposure),
+            }
+        self._insert(
+            "valuations",
+            {
+                "taken_at": to_db_time(at),
+                "watermarks": _json([watermark_to_dict(w) for w in watermarks]),
+                **figures,
+            },
+        )
 
     def latest(self) -> StoredLedger | None:
-        """The newest snapshot, or ``None`` before the first one."""
+        """The newest snapshot with the newest watermarks, or ``None`` before the first one."""
         row = self._conn.execute(
             "SELECT taken_at, snapshot FROM ledger_snapshots ORDER BY id DESC LIMIT 1"
         ).fetchone()
         if row is None:
             return None
-        document = json.loads(row["snapshot"])
+        marks = self._conn.execute(
+            "SELECT watermarks FROM valuations ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        watermarks = () if marks is None else json.loads(marks["watermarks"])
         return StoredLedger(
-            snapshot=snapshot_from_dict(document["ledger"]),
-            watermarks=tuple(watermark_from_dict(w) for w in document["watermarks"]),
+            snapshot=snapshot_from_dict(json.loads(row["snapshot"])),
+            watermarks=tuple(watermark_from_dict(w) for w in watermarks),
             taken_at=from_db_time(row["taken_at"]),
         )
+
+    def recent_valuations(self, limit: int = 20) -> list[dict[str, str | None]]:
+        """The newest ``limit`` valuation rows' figures, newest first, as exact text."""
+        rows = self._conn.execute(
+            "SELECT cycle_id, taken_at, quote, equity, cash, realized_pnl, unrealized_pnl, fees,"
+            " tax, peak_equity, drawdown_pct, daily_pnl, exposure FROM valuations"
+            " ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [dict(r) for r in rows]
