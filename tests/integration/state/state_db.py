@@ -1,19 +1,19 @@
-"""Shared fixtures for the state integration tests: settings per role and initialised DBs."""
+"""Helpers for the state integration tests: settings per role, and databases made by db init.
+
+A plain module rather than a conftest.py: test directories are not packages, so a second
+``conftest`` module name would collide with the others in a whole-tree mypy run.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pytest
 
 from btcbot.domain.enums import Role
 from btcbot.settings import Settings, load_settings
 from btcbot.state.admin import init_database
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-MakeSettings = Callable[..., Settings]
 
 
 def role_environ(role: Role, db_path: Path, control_dir: Path) -> dict[str, str]:
@@ -29,28 +29,14 @@ def role_environ(role: Role, db_path: Path, control_dir: Path) -> dict[str, str]
     }
 
 
-@pytest.fixture
-def make_settings(tmp_path: Path) -> MakeSettings:
-    """Settings for a role; the DB defaults to ``<tmp>/<role>/state.db``."""
-
-    def make(role: Role, db_path: Path | None = None) -> Settings:
-        path = db_path if db_path is not None else tmp_path / role.value / "state.db"
-        return load_settings(role_environ(role, path, tmp_path / "control"))
-
-    return make
+def settings_for(root: Path, role: Role, db_path: Path | None = None) -> Settings:
+    """Settings for ``role``; the DB defaults to ``<root>/<role>/state.db``."""
+    path = db_path if db_path is not None else root / role.value / "state.db"
+    return load_settings(role_environ(role, path, root / "control"))
 
 
-@pytest.fixture
-def live_settings(make_settings: MakeSettings) -> Settings:
-    """LIVE settings whose database has been created by ``db init``."""
-    settings = make_settings(Role.LIVE)
-    init_database(settings, instance_id="init-live", now=NOW)
-    return settings
-
-
-@pytest.fixture
-def monitor_settings(make_settings: MakeSettings) -> Settings:
-    """MONITOR settings whose database has been created by ``db init``."""
-    settings = make_settings(Role.MONITOR)
-    init_database(settings, instance_id="init-monitor", now=NOW)
+def initialised(root: Path, role: Role) -> Settings:
+    """Settings for ``role`` whose database ``db init`` has just created."""
+    settings = settings_for(root, role)
+    init_database(settings, instance_id=f"init-{role.value}", now=NOW)
     return settings

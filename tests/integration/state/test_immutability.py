@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
+from state_db import initialised
 
+from btcbot.domain.enums import Role
 from btcbot.settings import Settings
 
 META_TAMPERING = [
@@ -30,6 +33,12 @@ AUDIT_TAMPERING = [
         " process_instance_id, config_hash) VALUES (1, 'armed', 't', 'x', '{}', 'live', 'i', 'h')"
     ),
 ]
+
+
+@pytest.fixture
+def live_settings(tmp_path: Path) -> Settings:
+    """LIVE settings whose database ``db init`` has created."""
+    return initialised(tmp_path, Role.LIVE)
 
 
 def _plain_connection(settings: Settings) -> sqlite3.Connection:

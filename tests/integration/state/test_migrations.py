@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from state_db import initialised
 
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import SchemaTooNewError, StateError
@@ -25,6 +26,12 @@ from btcbot.state.sqlite import connect
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.skipif(latest_version() < 1, reason="no migrations bundled")
+
+
+@pytest.fixture
+def live_settings(tmp_path: Path) -> Settings:
+    """LIVE settings whose database ``db init`` has created."""
+    return initialised(tmp_path, Role.LIVE)
 
 
 def test_bundled_migrations_are_numbered_from_one_without_gaps() -> None:

@@ -6,9 +6,11 @@ import os
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
+from state_db import initialised, settings_for
 
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import (
@@ -26,6 +28,24 @@ from btcbot.state.registry import check_not_shared, read_registration
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 MakeSettings = Callable[..., Settings]
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> MakeSettings:
+    """Settings for a role, with its files under this test's directory."""
+    return partial(settings_for, tmp_path)
+
+
+@pytest.fixture
+def live_settings(tmp_path: Path) -> Settings:
+    """LIVE settings whose database ``db init`` has created."""
+    return initialised(tmp_path, Role.LIVE)
+
+
+@pytest.fixture
+def monitor_settings(tmp_path: Path) -> Settings:
+    """MONITOR settings whose database ``db init`` has created."""
+    return initialised(tmp_path, Role.MONITOR)
 
 
 def _open(settings: Settings, instance: str = "test") -> None:

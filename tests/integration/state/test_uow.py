@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 
 import pytest
+from state_db import initialised
 
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import StateError
@@ -25,6 +27,18 @@ from btcbot.state.sqlite import connect
 from btcbot.state.uow import UnitOfWork
 
 AT = datetime(2026, 11, 23, 12, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def live_settings(tmp_path: Path) -> Settings:
+    """LIVE settings whose database ``db init`` has created."""
+    return initialised(tmp_path, Role.LIVE)
+
+
+@pytest.fixture
+def monitor_settings(tmp_path: Path) -> Settings:
+    """MONITOR settings whose database ``db init`` has created."""
+    return initialised(tmp_path, Role.MONITOR)
 
 
 def _uow(settings: Settings, cycle_id: str | None = None) -> UnitOfWork:
