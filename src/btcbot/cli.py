@@ -431,6 +431,71 @@ def _inspect(args: argparse.Namespace) -> int:
 _REGISTRARS.append(_register_inspect)
 
 
+# ---------------------------------------------------------------- btcbot run (owner H9)
+def _register_run(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``btcbot run``: the LIVE trading cycle, once or in a loop (docs/CLI.md)."""
+    p = sub.add_parser("run", help="LIVE: run the trading cycle once (default) or in a loop")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="run one cycle and exit (default)")
+    mode.add_argument("--loop", action="store_true", help="run cycles until SIGINT/SIGTERM")
+    p.add_argument("--cycles", type=int, help="stop after N cycles (implies --loop)")
+    p.add_argument("--cycle-seconds", type=float, help="seconds per cycle (default CYCLE_SECONDS)")
+    p.set_defaults(handler=_run)
+
+
+def _run_cycles(args: argparse.Namespace) -> int | None:
+    """How many cycles the arguments ask for (``None``: until stopped)."""
+    if args.cycles is not None and args.cycles < 1:
+        raise ConfigError(f"--cycles must be at least 1 (got {args.cycles})")
+    if args.cycles is not None and args.once:
+        raise ConfigError("--once and --cycles contradict each other: pick one")
+    if args.cycle_seconds is not None and not 0 < args.cycle_seconds <= 86400:  # noqa: PLR2004 - a day
+        raise ConfigError(f"--cycle-seconds must be > 0 and <= 86400 (got {args.cycle_seconds:g})")
+    if args.cycles is not None:
+        return int(args.cycles)
+    return None if args.loop else 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from btcbot.domain.enums import Role  # noqa: PLC0415 - handlers import lazily
+    from btcbot.lifecycle import RoleCheck, require_role, stop_handling  # noqa: PLC0415
+    from btcbot.observability.metrics import Metrics  # noqa: PLC0415
+    from btcbot.services.live import LiveDeps, options_from, read_armed, run_live  # noqa: PLC0415
+    from btcbot.settings import load_settings  # noqa: PLC0415
+    from btcbot.wiring import build_live  # noqa: PLC0415
+
+    cycles = _run_cycles(args)
+    settings = load_settings()
+    require_role(settings.app_role, RoleCheck("run", Role.LIVE))
+    app = build_live(settings)
+    _logging_for(settings, app.instance_id)
+    opts = options_from(settings, instance_id=app.instance_id, cycle_seconds=args.cycle_seconds)
+    with stop_handling() as stop, app.startup("run") as runtime:
+        client = app.trading_client()
+        try:
+            deps = LiveDeps(
+                db=runtime,
+                client=client,
+                clock=app.clock,
+                wall_clock=app.clock,
+                facts=lambda armed: app.trading_facts(armed=armed),
+                kill_probe=app.kill_probe,
+                metrics=Metrics(),
+                armed=read_armed(runtime),
+            )
+            summary = run_live(opts, deps, stop=stop, max_cycles=cycles)
+        finally:
+            client.close()
+    print(
+        f"btcbot run: {summary.cycles} cycle(s), {summary.failed} failed"
+        + (f", stopped by {stop.reason}" if summary.stopped else "")
+    )
+    return EXIT_INTERRUPTED if stop.reason == "SIGINT" else EXIT_OK
+
+
+_REGISTRARS.append(_register_run)
+
+
 # ---------------------------------------------------------------- sim serve (owner H2)
 def _register_sim(sub: argparse._SubParsersAction[_Parser]) -> None:
     """``btcbot sim serve``: the BtcTurk emulator on a loopback HTTP server (docs/EMULATOR.md)."""

@@ -159,6 +159,28 @@ class LiveApp:
             clock=self.clock,
         )
 
+    def trading_client(self, *, timeout: float = 10.0) -> BtcturkClient:
+        """The signed client LIVE reads and trades with (H9: run loop and demo).
+
+        ``BTCBOT_TEST_CRASH_POINTS`` (crash-safety tests only, docs/DEMO.md) wraps the transport
+        so the process SIGKILLs itself at chosen points of an order POST.
+        """
+        # Imported here: building the client pulls in httpx, tenacity and the wire mappers.
+        from btcbot.exchange.client import BtcturkClient  # noqa: PLC0415 - keep start-up lean
+        from btcbot.exchange.crash_points import wrap_from_env  # noqa: PLC0415 - same reason
+
+        s = self.settings
+        key, secret = s.btcturk_api_key, s.btcturk_api_secret
+        return BtcturkClient(
+            base_url=s.btcturk_base_url,
+            graph_url=s.btcturk_graph_url,
+            api_key=key.get_secret_value() if key is not None else None,
+            api_secret=secret.get_secret_value() if secret is not None else None,
+            clock=self.clock,
+            transport=wrap_from_env(self.transport),
+            timeout=timeout,
+        )
+
 
 def build_live(
     settings: Settings,

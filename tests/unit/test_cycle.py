@@ -123,7 +123,7 @@ def test_a_cycle_runs_its_steps_in_order_and_commits_once() -> None:
     journal.calls.clear()
     outcome = cycle(1)
     assert journal.calls == ["market", "decide:state", "execute", "reconcile", "commit"]
-    assert outcome.cycle_id == "260102030405678-1"
+    assert outcome.cycle_id == "260102030405678c1"
     assert outcome.execution.submitted == (("BTCTRY", "buy"),)
     assert outcome.risk_rejections == ("max_open_orders",)
     assert outcome.figures is not None
@@ -174,5 +174,5 @@ def test_an_exchange_failure_fails_the_cycle_without_a_commit() -> None:
     journal.market_error = ExchangeUnavailableError("timeout", endpoint="GET /api/v2/ticker")
     outcome = cycle(7)
     assert outcome.error is not None
-    assert outcome.cycle_id.endswith("-7")
+    assert outcome.cycle_id.endswith("c7")
     assert journal.records == []

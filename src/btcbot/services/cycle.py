@@ -2,7 +2,7 @@
 
 Order of a cycle (ARCHITECTURE.md, "One LIVE cycle"):
 
-1. A cycle id (``<run tag>-<n>``) is bound to every log line; the kill file is read.
+1. A cycle id (``<run tag>c<n>``) is bound to every log line; the kill file is read.
 2. If a kill file appeared, every open order is cancelled and no new order is placed this cycle
    (or any later one until ``btcbot arm`` removes it).
 3. Until startup reconciliation has succeeded the cycle only observes: it refreshes market data
@@ -16,9 +16,10 @@ Order of a cycle (ARCHITECTURE.md, "One LIVE cycle"):
 8. The book applies new fills to the ledger exactly once and persists the cycle record, signals,
    risk decisions, fills and the ledger in ONE commit.
 
-The run tag is the process start time from the injected clock, so cycle ids — and the client
-order ids derived from them — never repeat across restarts, and repeat exactly across two
-identical demo runs (which start their ManualClock at the same instant).
+Cycle ids are ``<run tag>c<n>`` (plain alphanumerics, so client order ids embed them
+verbatim). The run tag is the process start time from the injected clock, so cycle ids - and
+the client order ids derived from them - never repeat across restarts, and repeat exactly
+across two identical demo runs (which start their ManualClock at the same instant).
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ class LiveCycle(Generic[ViewT, DecisionT]):
 
     def startup(self) -> bool:
         """Startup reconciliation before the first decision; False (observe only) if it failed."""
-        cycle_id = f"{self._tag}-0"
+        cycle_id = f"{self._tag}c0"
         with bound_context(cycle_id=cycle_id):
             try:
                 report = self._p.reconciler.reconcile(cycle_id)
@@ -200,7 +201,7 @@ class LiveCycle(Generic[ViewT, DecisionT]):
 
     def __call__(self, number: int) -> CycleOutcome:
         """Run cycle ``number`` (see the module docstring for the order of steps)."""
-        cycle_id = f"{self._tag}-{number}"
+        cycle_id = f"{self._tag}c{number}"
         with bound_context(cycle_id=cycle_id):
             try:
                 return self._run(cycle_id, number)

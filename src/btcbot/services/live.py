@@ -50,6 +50,7 @@ from btcbot.services.live_parts import (
 )
 from btcbot.services.reconciliation import ReconciliationService
 from btcbot.services.run_loop import LoopSummary, StopToken, run_loop
+from btcbot.settings import Settings
 from btcbot.state.repositories.trading_uow import trading_uow_factory
 from btcbot.state.uow import ConnectionFactory, UnitOfWork
 from btcbot.strategy.params import StrategyParams
@@ -202,3 +203,25 @@ def run_live(
             exporter.close()
     observer.stopped()
     return summary
+
+
+def options_from(
+    settings: Settings, *, instance_id: str, cycle_seconds: float | None = None
+) -> LiveOptions:
+    """The LIVE options of ``settings`` (``--cycle-seconds`` overrides ``CYCLE_SECONDS``)."""
+    return LiveOptions(
+        symbols=settings.symbols,
+        cycle_seconds=cycle_seconds if cycle_seconds is not None else settings.cycle_seconds,
+        control_dir=settings.control_dir,
+        mode="dry-run" if settings.is_dry_run else "live",
+        instance_id=instance_id,
+        kill_switch_setting=settings.kill_switch,
+        metrics_bind=settings.metrics_bind,
+        metrics_port=settings.metrics_port,
+    )
+
+
+def read_armed(db: Database) -> bool:
+    """The armed flag the LIVE database holds now."""
+    with UnitOfWork(db.connection_factory(), db.audit_context()) as uow:
+        return uow.arming.is_armed()
