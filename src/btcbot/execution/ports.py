@@ -13,6 +13,7 @@ from typing import Protocol, Self
 
 from btcbot.domain.models import Fill, Order, OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState, TrackedOrder
+from btcbot.observability.audit import AuditEvent
 
 
 class OrderGateway(Protocol):
@@ -103,6 +104,14 @@ class FillStore(Protocol):
         ...
 
 
+class AuditLog(Protocol):
+    """The append-only audit trail (``btcbot.state.repositories.audit``)."""
+
+    def append(self, event: AuditEvent) -> int:
+        """Store ``event``; returns its id."""
+        ...
+
+
 class TradingUnitOfWorkPort(Protocol):
     """One transaction: changes are durable only after ``commit()``."""
 
@@ -114,6 +123,11 @@ class TradingUnitOfWorkPort(Protocol):
     @property
     def fills(self) -> FillStore:
         """The fill store of this transaction."""
+        ...
+
+    @property
+    def audit(self) -> AuditLog:
+        """The audit trail of this transaction."""
         ...
 
     def commit(self) -> None:

@@ -27,6 +27,7 @@ from btcbot.domain.models import Fill, Order
 from btcbot.domain.orders import LocalOrderState, TrackedOrder
 from btcbot.execution.order_sync import absence_counts, adopted, follows_trigger, synced
 from btcbot.execution.ports import ExchangeOrderReader, OrderStore, UnitOfWorkFactory
+from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.observability.logging import get_logger
 
 _log = get_logger(__name__)
@@ -165,6 +166,7 @@ class ReconciliationService:
                 if tracked is None:
                     record = adopted(seen, now)
                     uow.orders.add(record, event="adopted", detail=_describe(seen))
+                    uow.audit.append(_audit(AuditKind.ORDER_ADOPTED, record, now))
                     changes.adopted.append(record.client_order_id)
                     _log.warning("order_adopted", exchange_order_id=seen.order_id, symbol=symbol)
                     continue
@@ -180,7 +182,8 @@ class ReconciliationService:
                 if uow.fills.add(trade):
                     changes.new_fills.append(trade)
             if snap.complete:
-                self._count_absences(uow.orders, symbol, matched, changes)
+                for gone in self._count_absences(uow.orders, symbol, matched, changes):
+                    uow.audit.append(_audit(AuditKind.ORDER_NOT_PLACED, gone, now))
             uow.commit()
 
     @staticmethod
@@ -197,8 +200,10 @@ class ReconciliationService:
 
     def _count_absences(
         self, orders: OrderStore, symbol: str, matched: set[str], changes: _Pass
-    ) -> None:
+    ) -> list[TrackedOrder]:
+        """Count one absence for each unresolved order not seen; return those now NOT_PLACED."""
         now = changes.now
+        gone_now: list[TrackedOrder] = []
         unresolved = (LocalOrderState.PENDING_SUBMIT, LocalOrderState.UNKNOWN)
         for order in orders.in_states(unresolved):
             if order.symbol != symbol or order.client_order_id in matched:
@@ -214,10 +219,26 @@ class ReconciliationService:
                 )
                 orders.save(gone, event="not_placed", detail=f"absent from {absences} passes")
                 changes.not_placed.append(order.client_order_id)
+                gone_now.append(gone)
                 _log.warning("order_not_placed", client_order_id=order.client_order_id)
             else:
                 counted = replace(order, absent_checks=absences, updated_at=now)
                 orders.save(counted, event="absent", detail=f"absent from {absences} passes")
+        return gone_now
+
+
+def _audit(kind: AuditKind, order: TrackedOrder, now: datetime) -> AuditEvent:
+    return AuditEvent(
+        kind=kind,
+        at=now,
+        actor="reconciliation",
+        detail={
+            "symbol": order.symbol,
+            "client_order_id": order.client_order_id,
+            "exchange_client_id": order.exchange_client_id,
+            "exchange_order_id": order.exchange_order_id,
+        },
+    )
 
 
 def _describe(seen: Order) -> str:

@@ -10,6 +10,7 @@ from execution_rig import TTL, Rig, open_rig
 from btcbot.domain.enums import Side
 from btcbot.domain.orders import LocalOrderState, OrderOrigin
 from btcbot.execution.report import CancelResult, SubmitResult
+from btcbot.observability.audit import AuditKind
 from btcbot.sim.exchange import SimConfig
 from btcbot.sim.faults import FaultPlan
 from btcbot.sim.validation import OrderParams
@@ -59,11 +60,13 @@ def test_unknown_exchange_order_is_adopted_and_recorded(tmp_path: Path) -> None:
         with rig.uow() as uow:
             adopted = uow.orders.by_exchange_id(foreign.id)
             events = [] if adopted is None else uow.orders.events(adopted.client_order_id)
+            audited = uow.audit.recent(kind=AuditKind.ORDER_ADOPTED)
         assert adopted is not None
         assert adopted.origin is OrderOrigin.ADOPTED
         assert adopted.exchange_client_id == "placed-by-hand"
         assert report.adopted == (adopted.client_order_id,)
         assert [e.event for e in events] == ["adopted"]
+        assert [e.detail["exchange_order_id"] for e in audited] == [foreign.id]
 
 
 def test_fills_are_stored_once_when_reconciliation_runs_twice(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from btcbot.domain.errors import OrderNotFoundError, StateError
 from btcbot.domain.models import Fill, Order, OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState, OrderEvent, TrackedOrder
 from btcbot.domain.trading import ApprovedOrderIntent, OrderIntent
+from btcbot.observability.audit import AuditEvent
 from btcbot.risk.policies import TradingFacts
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -33,6 +34,7 @@ class Tables:
     events: list[OrderEvent] = field(default_factory=list)
     fills: dict[int, Fill] = field(default_factory=dict)
     applied: set[int] = field(default_factory=set)
+    audit: list[AuditEvent] = field(default_factory=list)
 
 
 class FakeDb:
@@ -111,6 +113,18 @@ class FakeFills:
         self._t.applied.update(trade_ids)
 
 
+class FakeAudit:
+    """The ``AuditLog`` port over a working copy."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def append(self, event: AuditEvent) -> int:
+        """Fake ``append``."""
+        self._t.audit.append(event)
+        return len(self._t.audit)
+
+
 class FakeUnitOfWork:
     """Copies the committed tables on enter; ``commit`` publishes; leaving discards the rest."""
 
@@ -128,6 +142,11 @@ class FakeUnitOfWork:
     def fills(self) -> FakeFills:
         """Fake ``fills``."""
         return FakeFills(self._work)
+
+    @property
+    def audit(self) -> FakeAudit:
+        """Fake ``audit``."""
+        return FakeAudit(self._work)
 
     def commit(self) -> None:
         """Fake ``commit``."""

@@ -23,6 +23,7 @@ from btcbot.domain.errors import AmbiguousOrderError, ExchangeUnavailableError
 from btcbot.domain.models import OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
 from btcbot.execution.service import ExecutionService
+from btcbot.observability.audit import AuditKind
 from btcbot.services.reconciliation import ReconciliationService, ReconciliationSettings
 
 SETTINGS = ReconciliationSettings(absent_passes=3, settle=timedelta(seconds=30))
@@ -110,6 +111,9 @@ def test_stranger_order_is_adopted_once(
     assert second.adopted == ()
     assert adopted.origin is OrderOrigin.ADOPTED
     assert adopted.exchange_client_id == "manual-by-operator"
+    assert [(e.kind, e.detail["exchange_order_id"]) for e in db.committed.audit] == [
+        (AuditKind.ORDER_ADOPTED, 500)
+    ]
 
 
 def test_fills_are_returned_once_across_passes(
@@ -144,6 +148,9 @@ def test_absent_unknown_becomes_not_placed_after_the_bound(
     assert states == [LocalOrderState.UNKNOWN, LocalOrderState.UNKNOWN, LocalOrderState.NOT_PLACED]
     assert report.not_placed == (cid,)
     assert report.unresolved_symbols == frozenset()
+    assert [(e.kind, e.detail["client_order_id"]) for e in db.committed.audit] == [
+        (AuditKind.ORDER_NOT_PLACED, cid)
+    ]
 
 
 def test_truncated_history_never_counts_as_absence(
