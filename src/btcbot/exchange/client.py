@@ -34,6 +34,8 @@ from btcbot.exchange.session import Call, RetryPolicy, Session
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ORDER = "/api/v1/order"
+# Clocks drift; BtcTurk allows +-5 s. Re-measuring every 10 min costs one unlimited GET.
+RESYNC_INTERVAL = timedelta(minutes=10)
 
 
 class BtcturkClient:
@@ -41,7 +43,8 @@ class BtcturkClient:
 
     ``base_url`` is the REST host (``https://api.btcturk.com``), ``graph_url`` the candle host
     (``https://graph-api.btcturk.com``); the client appends ``/api/v2``, ``/api/v1`` and ``/v1``.
-    The first signed call measures the server clock offset unless ``sync_clock`` ran already.
+    Signed calls measure the server clock offset first, and again every ``RESYNC_INTERVAL``,
+    unless ``auto_sync_clock`` is false.
     """
 
     def __init__(
@@ -67,6 +70,8 @@ class BtcturkClient:
             Signer(api_key, api_secret) if api_key is not None and api_secret is not None else None
         )
         self._offset: timedelta | None = None if auto_sync_clock else timedelta(0)
+        self._auto_sync = auto_sync_clock
+        self._synced_at: datetime | None = None
         self._http = httpx.Client(transport=transport, timeout=timeout)
         limiter = rate_limiter or RateLimiter(
             BTCTURK_LIMITS, now=lambda: clock.now().timestamp(), sleep=clock.sleep
@@ -98,6 +103,7 @@ class BtcturkClient:
         server = self.server_time()
         after = self._clock.now()
         self._offset = server - (before + (after - before) / 2)
+        self._synced_at = after
         return self._offset
 
     @property
@@ -108,7 +114,9 @@ class BtcturkClient:
     def _auth_headers(self) -> dict[str, str]:
         if self._signer is None:
             raise ConfigError("BTCTURK_API_KEY and BTCTURK_API_SECRET are required for this call")
-        if self._offset is None:
+        if self._auto_sync and (
+            self._synced_at is None or self._clock.now() - self._synced_at > RESYNC_INTERVAL
+        ):
             self.sync_clock()
         offset = self._offset or timedelta(0)
         stamp_ms = (self._clock.now() + offset - _EPOCH) // timedelta(milliseconds=1)

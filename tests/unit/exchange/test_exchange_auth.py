@@ -91,3 +91,16 @@ def test_auth_failure_messages_never_contain_the_secret() -> None:
     assert API_SECRET not in str(exc.value)
     assert API_KEY not in str(exc.value)
     assert exc.value.endpoint == "GET /api/v1/users/balances"
+
+
+def test_the_clock_offset_is_measured_again_after_ten_minutes() -> None:
+    """Signed calls re-sync the clock once the last measurement is over ten minutes old."""
+    fake = new_fake()
+    fake.json("GET", "/api/v1/users/balances", envelope([]))
+    client = build_client(fake)
+    client.balances()
+    client.balances()
+    assert len(fake.sent("GET", "/api/v2/server/time")) == 1
+    fake.clock.advance(601)
+    client.balances()
+    assert len(fake.sent("GET", "/api/v2/server/time")) == 2
