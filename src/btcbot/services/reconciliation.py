@@ -38,7 +38,8 @@ _ACTIVE = tuple(s for s in LocalOrderState if s.is_unresolved or s.is_live)
 class ReconciliationSettings:
     """Bounds of one pass; docs/EXECUTION.md explains each choice."""
 
-    lookback: timedelta = timedelta(hours=6)
+    lookback: timedelta = timedelta(hours=1)
+    startup_lookback: timedelta = timedelta(days=7)
     margin: timedelta = timedelta(minutes=5)
     absent_passes: int = 3
     settle: timedelta = timedelta(seconds=30)
@@ -108,7 +109,7 @@ class ReconciliationService:
     def startup(self, cycle_id: str, symbols: Collection[str]) -> StartupVerdict:
         """The pass before the first decision; a failure means observe-only, with the reason."""
         try:
-            report = self.reconcile(cycle_id, symbols)
+            report = self.reconcile(cycle_id, symbols, lookback=self._cfg.startup_lookback)
         except (ExchangeError, StateError) as exc:
             reason = f"startup reconciliation failed, trading refused: {exc}"
             _log.error(
@@ -117,12 +118,19 @@ class ReconciliationService:
             return StartupVerdict(trading_allowed=False, reason=reason, report=None)
         return StartupVerdict(trading_allowed=True, reason=None, report=report)
 
-    def reconcile(self, cycle_id: str, symbols: Collection[str]) -> ReconciliationReport:
-        """One pass over ``symbols`` and every symbol with an unfinished order."""
+    def reconcile(
+        self, cycle_id: str, symbols: Collection[str], *, lookback: timedelta | None = None
+    ) -> ReconciliationReport:
+        """One pass over ``symbols`` and every symbol with an unfinished order.
+
+        The window reaches back ``lookback`` (default: the settings' per-cycle lookback) and at
+        least to the creation of every unfinished order, minus the margin.
+        """
         now = self._clock.now()
         with self._uow(cycle_id) as uow:
             active = uow.orders.in_states(_ACTIVE)
-        start = min([now - self._cfg.lookback] + [o.created_at - self._cfg.margin for o in active])
+        back = self._cfg.lookback if lookback is None else lookback
+        start = min([now - back] + [o.created_at - self._cfg.margin for o in active])
         end = now + self._cfg.margin
         changes = _Pass(cycle_id=cycle_id, start=start, now=now)
         for symbol in sorted(set(symbols) | {o.symbol for o in active}):

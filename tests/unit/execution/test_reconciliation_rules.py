@@ -241,3 +241,16 @@ def test_startup_success_allows_trading(reconciler: ReconciliationService) -> No
     verdict = reconciler.startup("c0", ["BTCTRY"])
     assert verdict.trading_allowed
     assert verdict.report is not None
+
+
+def test_startup_looks_further_back_than_a_cycle(
+    reader: FakeReader, reconciler: ReconciliationService, clock: ManualClock
+) -> None:
+    """A finished stranger older than the per-cycle window is still adopted at startup."""
+    old = clock.now() - SETTINGS.lookback - timedelta(hours=2)
+    reader.orders[600] = exchange_order(600, None, status=OrderStatus.FILLED, created_at=old)
+    routine = reconciler.reconcile("c1", ["BTCTRY"])
+    verdict = reconciler.startup("c2", ["BTCTRY"])
+    assert routine.adopted == ()
+    assert verdict.report is not None
+    assert verdict.report.adopted == ("adopted-600",)
