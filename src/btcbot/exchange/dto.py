@@ -53,15 +53,6 @@ class Wire(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class Envelope(Wire):
-    """``{success, message, code, data}`` around every JSON body except time, ping and graph."""
-
-    success: bool | None = None
-    message: str | None = None
-    code: int | str | None = None
-    data: Any = None
-
-
 class ServerTimeDTO(Wire):
     """``GET /api/v2/server/time`` (bare, no envelope)."""
 
