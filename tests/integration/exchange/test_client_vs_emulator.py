@@ -13,9 +13,10 @@ from btcbot.domain.enums import OrderMethod, OrderStatus, Side
 from btcbot.domain.errors import (
     AuthenticationError,
     ExchangeRejectError,
+    InsufficientBalanceError,
     OrderNotFoundError,
 )
-from btcbot.domain.models import SymbolRules
+from btcbot.domain.models import OrderRequest, SymbolRules
 from btcbot.domain.quantize import quantize_limit, quantize_market
 
 
@@ -120,9 +121,10 @@ def test_typed_rejects_from_the_emulator(kind: str) -> None:
         rules = _rules(venue)
         bid = client.ticker("BTCTRY").bid
         huge = quantize_limit(rules, Side.BUY, bid * Decimal("0.9"), Decimal(10))
-        with pytest.raises(ExchangeRejectError) as exc:
+        with pytest.raises(InsufficientBalanceError) as exc:
             client.submit_order(huge.to_request("too-big"))
         assert exc.value.code == 1122
+        assert venue.tally.posts_by_client_id["too-big"] == 1
 
 
 def test_wrong_signature_is_an_authentication_error(kind: str) -> None:
@@ -148,3 +150,17 @@ def test_server_clock_skew_is_measured_and_applied(kind: str) -> None:
     with open_venue(kind, faults="skew=7") as venue:
         assert venue.client.balances()
         assert venue.client.clock_offset == timedelta(seconds=7)
+
+
+def test_a_request_our_validation_refuses_never_reaches_the_emulator(kind: str) -> None:
+    """An over-long client id and a non-positive quantity are refused before any byte is sent."""
+    bad = [
+        OrderRequest("BTCTRY", Side.BUY, OrderMethod.LIMIT, Decimal(1), Decimal(10), "x" * 51),
+        OrderRequest("BTCTRY", Side.SELL, OrderMethod.MARKET, Decimal(0), None, "zero"),
+    ]
+    with open_venue(kind) as venue:
+        for request in bad:
+            with pytest.raises(ExchangeRejectError) as exc:
+                venue.client.submit_order(request)
+            assert exc.value.name == "CLIENT_VALIDATION"
+        assert venue.tally.requests["POST /api/v1/order"] == 0
