@@ -18,7 +18,7 @@ $ErrorActionPreference = 'Stop'
 $config = (Resolve-Path -LiteralPath $ConfigFile).Path
 $runner = Join-Path $PSScriptRoot 'run_monitor.ps1'
 $arguments = "-NoProfile -NonInteractive -ExecutionPolicy Bypass -File `"$runner`" -ConfigFile `"$config`""
-if ($PromFile) { $arguments += " health --prom-file `"$PromFile`"" }
+if ($PromFile) { $arguments += " -- health --prom-file `"$PromFile`"" }
 
 try {
     $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument $arguments

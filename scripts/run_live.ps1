@@ -7,6 +7,8 @@
     then runs btcbot and exits with btcbot's own exit code (0 ok, 1 failure, 2 config, 4 refused,
     130 interrupted). Extra arguments replace the default command, e.g. -- inspect.
 #>
+# No positional binding: every word after the named parameters goes to btcbot.
+[CmdletBinding(PositionalBinding = $false)]
 param(
     [Parameter(Mandatory)] [string] $ConfigFile,
     [string] $VenvDir = (Join-Path $PSScriptRoot '..\.venv-live'),

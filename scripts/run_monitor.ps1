@@ -6,6 +6,8 @@
     credentials ever), runs btcbot health and exits with its Nagios code: 0 OK, 1 WARNING,
     2 CRITICAL, 3 UNKNOWN. Extra arguments go to btcbot, e.g. -- health --json.
 #>
+# No positional binding: every word after the named parameters goes to btcbot.
+[CmdletBinding(PositionalBinding = $false)]
 param(
     [Parameter(Mandatory)] [string] $ConfigFile,
     [string] $VenvDir = (Join-Path $PSScriptRoot '..\.venv-monitor'),
