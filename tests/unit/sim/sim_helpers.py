@@ -1,16 +1,17 @@
-"""Fixtures for the emulator's unit tests: a manual clock, small feeds, a WSGI caller."""
+"""Helpers for the emulator's unit tests: a manual clock, small feeds, a direct WSGI caller.
+
+A uniquely named module rather than a conftest.py: tests are not packages, so two conftest
+modules would collide for mypy.
+"""
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-
-import pytest
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.sim.app import SimApp
@@ -27,24 +28,16 @@ def flat(price: int, volume: str = "1", wick: int = 0) -> Bar:
     return Bar(p, p + wick, p - wick, p, Decimal(volume))
 
 
-@pytest.fixture
-def clock() -> ManualClock:
+def new_clock() -> ManualClock:
     """A manual clock at START."""
     return ManualClock(START)
 
 
-@pytest.fixture
-def make_sim(clock: ManualClock) -> Callable[..., SimExchange]:
-    """Build a SimExchange over ``bars`` (BTCTRY by default) whose minute 2 covers START."""
-
-    def build(bars: list[Bar] | None = None, **config: Any) -> SimExchange:
-        feed = bars or [flat(1_000_000)] * 10
-        cfg = SimConfig(history_minutes=config.pop("history_minutes", 2), **config)
-        return SimExchange(
-            {"BTCTRY": feed, "ETHTRY": [flat(100_000)] * 10}, now=clock.now, config=cfg
-        )
-
-    return build
+def build_sim(clock: ManualClock, bars: list[Bar] | None = None, **config: Any) -> SimExchange:
+    """A SimExchange over ``bars`` for BTCTRY (flat 1,000,000 TRY by default), minute 2 at START."""
+    feed = bars or [flat(1_000_000)] * 10
+    cfg = SimConfig(history_minutes=config.pop("history_minutes", 2), **config)
+    return SimExchange({"BTCTRY": feed, "ETHTRY": [flat(100_000)] * 10}, now=clock.now, config=cfg)
 
 
 @dataclass
@@ -60,53 +53,49 @@ class Reply:
         return json.loads(self.body)
 
 
-@pytest.fixture
-def call(clock: ManualClock) -> Callable[..., Reply]:
-    """Call a WSGI app directly with a minimal environ; ``signed=True`` adds valid HMAC headers."""
-
-    def invoke(
-        app: SimApp,
-        method: str,
-        path: str,
-        *,
-        query: str = "",
-        body: Any = None,
-        signed: bool = False,
-        headers: dict[str, str] | None = None,
-        content_type: str = "application/json",
-    ) -> Reply:
-        raw = (
-            body
-            if isinstance(body, bytes)
-            else (json.dumps(body).encode() if body is not None else b"")
+def wsgi_call(
+    clock: ManualClock,
+    app: SimApp,
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    body: Any = None,
+    signed: bool = False,
+    headers: dict[str, str] | None = None,
+    content_type: str = "application/json",
+) -> Reply:
+    """Call ``app`` with a minimal environ; ``signed=True`` adds valid HMAC headers at ``clock``."""
+    raw = (
+        body
+        if isinstance(body, bytes)
+        else (json.dumps(body).encode() if body is not None else b"")
+    )
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "CONTENT_LENGTH": str(len(raw)),
+        "CONTENT_TYPE": content_type if raw else "",
+        "wsgi.input": io.BytesIO(raw),
+    }
+    sent = dict(headers or {})
+    if signed:
+        stamp = int(clock.now().timestamp() * 1000)
+        sent.update(
+            {
+                "X-PCK": DEFAULT_API_KEY,
+                "X-Stamp": str(stamp),
+                "X-Signature": sign(DEFAULT_API_KEY, DEFAULT_API_SECRET, stamp),
+            }
         )
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "CONTENT_LENGTH": str(len(raw)),
-            "CONTENT_TYPE": content_type if raw else "",
-            "wsgi.input": io.BytesIO(raw),
-        }
-        sent = dict(headers or {})
-        if signed:
-            stamp = int(clock.now().timestamp() * 1000)
-            sent.update(
-                {
-                    "X-PCK": DEFAULT_API_KEY,
-                    "X-Stamp": str(stamp),
-                    "X-Signature": sign(DEFAULT_API_KEY, DEFAULT_API_SECRET, stamp),
-                }
-            )
-        for name, value in sent.items():
-            environ["HTTP_" + name.upper().replace("-", "_")] = value
-        captured: dict[str, Any] = {}
+    for name, value in sent.items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    captured: dict[str, Any] = {}
 
-        def start_response(status: str, hdrs: list[tuple[str, str]]) -> None:
-            captured["status"] = int(status.split(maxsplit=1)[0])
-            captured["headers"] = {k.lower(): v for k, v in hdrs}
+    def start_response(status: str, hdrs: list[tuple[str, str]]) -> None:
+        captured["status"] = int(status.split(maxsplit=1)[0])
+        captured["headers"] = {k.lower(): v for k, v in hdrs}
 
-        payload = b"".join(app(environ, start_response))
-        return Reply(captured["status"], captured["headers"], payload)
-
-    return invoke
+    payload = b"".join(app(environ, start_response))
+    return Reply(captured["status"], captured["headers"], payload)

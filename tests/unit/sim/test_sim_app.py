@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Reply
+from sim_helpers import Reply, build_sim, new_clock, wsgi_call
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.sim.app import SimApp, create_app
@@ -18,6 +19,25 @@ from btcbot.sim.faults import FaultPlan
 
 MakeSim = Callable[..., SimExchange]
 Call = Callable[..., Reply]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A manual clock at START."""
+    return new_clock()
+
+
+@pytest.fixture
+def make_sim(clock: ManualClock) -> MakeSim:
+    """Builds sims on ``clock``."""
+    return partial(build_sim, clock)
+
+
+@pytest.fixture
+def call(clock: ManualClock) -> Call:
+    """Calls a WSGI app directly at ``clock``'s time."""
+    return partial(wsgi_call, clock)
+
 
 # Key order of one exchangeinfo symbol, as in the captured sample (ccxt's fixture).
 SYMBOL_KEYS = [

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
+from functools import partial
 from typing import Any
 
 import pytest
-from conftest import flat
+from sim_helpers import build_sim, flat, new_clock
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.sim.exchange import SimExchange
@@ -16,6 +17,18 @@ from btcbot.sim.model import CANCELED, CLOSED, PARTIAL, UNTOUCHED, SimOrder
 from btcbot.sim.validation import SimRejectError, parse_order
 
 MakeSim = Callable[..., SimExchange]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A manual clock at START."""
+    return new_clock()
+
+
+@pytest.fixture
+def make_sim(clock: ManualClock) -> MakeSim:
+    """Builds sims on ``clock``."""
+    return partial(build_sim, clock)
 
 
 def taker_fee(notional: Decimal) -> Decimal:

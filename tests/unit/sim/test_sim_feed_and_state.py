@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import START, flat
+from sim_helpers import START, build_sim, flat, new_clock
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.sim.candles import aggregate, parse_resolution
@@ -18,6 +19,20 @@ from btcbot.sim.feed import Bar, ReplayFeed, load_csv
 from btcbot.sim.validation import parse_order
 
 MakeSim = Callable[..., SimExchange]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A manual clock at START."""
+    return new_clock()
+
+
+@pytest.fixture
+def make_sim(clock: ManualClock) -> MakeSim:
+    """Builds sims on ``clock``."""
+    return partial(build_sim, clock)
+
+
 T0 = START.timestamp()
 
 
