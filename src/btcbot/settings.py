@@ -25,6 +25,8 @@ import os
 import re
 from base64 import b64decode
 from collections.abc import Callable, Mapping
+from dataclasses import fields
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -42,11 +44,14 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from btcbot.domain.enums import ExchangeKind, Role
 from btcbot.domain.errors import ConfigError
+from btcbot.domain.trading import RiskLimits
 
 LIVE_TRADING_ACK_PHRASE = "I_UNDERSTAND"
 _SYMBOL = re.compile(r"^[A-Z0-9]{2,20}$")
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_RISK = RiskLimits()  # the documented defaults, so they are written down once
+_STRATEGY_NAMES = ("trend", "mean_reversion")
 
 
 class _SettingError(ValueError):
@@ -152,9 +157,73 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = Field(default="json", alias="LOG_FORMAT")
 
     # ---------------------------------------------------------------- risk and strategy knobs
-    # H6 (risk/strategy) and H9 (run loop) add their fields in this section, each with an env
-    # alias, a default, a validator if the type alone cannot say what is valid, and a line in
-    # .env.example (tests/unit/test_settings_env_example.py fails until it is documented).
+    # Each knob: an env alias, a default, a validator if the type alone cannot say what is
+    # valid, and a line in .env.example (tests/unit/test_settings_env_example.py fails until it
+    # is documented). Risk defaults come from RiskLimits itself; money in TRY, ratios in percent.
+    risk_max_orders_per_cycle: int = Field(
+        default=_RISK.max_orders_per_cycle, alias="RISK_MAX_ORDERS_PER_CYCLE"
+    )
+    risk_max_open_orders: int = Field(default=_RISK.max_open_orders, alias="RISK_MAX_OPEN_ORDERS")
+    risk_max_open_orders_per_symbol: int = Field(
+        default=_RISK.max_open_orders_per_symbol, alias="RISK_MAX_OPEN_ORDERS_PER_SYMBOL"
+    )
+    risk_max_order_notional_try: Decimal = Field(
+        default=_RISK.max_order_notional_try, alias="RISK_MAX_ORDER_NOTIONAL_TRY"
+    )
+    risk_max_position_notional_try: Decimal = Field(
+        default=_RISK.max_position_notional_try, alias="RISK_MAX_POSITION_NOTIONAL_TRY"
+    )
+    risk_max_total_exposure_try: Decimal = Field(
+        default=_RISK.max_total_exposure_try, alias="RISK_MAX_TOTAL_EXPOSURE_TRY"
+    )
+    risk_cash_reserve_try: Decimal = Field(
+        default=_RISK.cash_reserve_try, alias="RISK_CASH_RESERVE_TRY"
+    )
+    risk_max_fee_and_tax_pct: Decimal = Field(
+        default=_RISK.max_fee_and_tax_pct, alias="RISK_MAX_FEE_AND_TAX_PCT"
+    )
+    risk_max_data_age_seconds: int = Field(
+        default=_RISK.max_data_age_seconds, alias="RISK_MAX_DATA_AGE_SECONDS"
+    )
+    risk_cooldown_after_fill_seconds: int = Field(
+        default=_RISK.cooldown_after_fill_seconds, alias="RISK_COOLDOWN_AFTER_FILL_SECONDS"
+    )
+    risk_max_daily_loss_try: Decimal = Field(
+        default=_RISK.max_daily_loss_try, alias="RISK_MAX_DAILY_LOSS_TRY"
+    )
+    risk_reduce_at_drawdown_pct: Decimal = Field(
+        default=_RISK.reduce_at_drawdown_pct, alias="RISK_REDUCE_AT_DRAWDOWN_PCT"
+    )
+    risk_max_drawdown_pct: Decimal = Field(
+        default=_RISK.max_drawdown_pct, alias="RISK_MAX_DRAWDOWN_PCT"
+    )
+    risk_max_submits_per_window: int = Field(
+        default=_RISK.max_submits_per_window, alias="RISK_MAX_SUBMITS_PER_WINDOW"
+    )
+    risk_submit_window_seconds: int = Field(
+        default=_RISK.submit_window_seconds, alias="RISK_SUBMIT_WINDOW_SECONDS"
+    )
+    # Strategy knobs: settings may not import btcbot.strategy, so wiring builds StrategyParams
+    # from these (tests/unit/test_settings_knobs.py pins the defaults to StrategyParams()).
+    strategies: tuple[str, ...] = Field(default=("trend", "mean_reversion"), alias="STRATEGIES")
+    strategy_trend_fast_window: int = Field(default=5, ge=1, alias="STRATEGY_TREND_FAST_WINDOW")
+    strategy_trend_slow_window: int = Field(default=20, ge=2, alias="STRATEGY_TREND_SLOW_WINDOW")
+    strategy_trend_order_notional_try: Decimal = Field(
+        default=Decimal(1000), gt=0, alias="STRATEGY_TREND_ORDER_NOTIONAL_TRY"
+    )
+    strategy_meanrev_window: int = Field(default=20, ge=2, alias="STRATEGY_MEANREV_WINDOW")
+    strategy_meanrev_entry_z: Decimal = Field(
+        default=Decimal(2), gt=0, alias="STRATEGY_MEANREV_ENTRY_Z"
+    )
+    strategy_meanrev_take_profit_pct: Decimal = Field(
+        default=Decimal("1.5"), gt=0, alias="STRATEGY_MEANREV_TAKE_PROFIT_PCT"
+    )
+    strategy_meanrev_stop_loss_pct: Decimal = Field(
+        default=Decimal(1), gt=0, lt=100, alias="STRATEGY_MEANREV_STOP_LOSS_PCT"
+    )
+    strategy_meanrev_order_notional_try: Decimal = Field(
+        default=Decimal(1000), gt=0, alias="STRATEGY_MEANREV_ORDER_NOTIONAL_TRY"
+    )
     # ---------------------------------------------------------------- end of knobs
 
     @classmethod
@@ -239,6 +308,23 @@ class Settings(BaseSettings):
             raise _SettingError("SYMBOLS", f"SYMBOLS lists a pair twice ({str(value)!r})")
         return tuple(items)
 
+    @field_validator("strategies", mode="before")
+    @classmethod
+    def _strategies(cls, value: object) -> tuple[str, ...]:
+        if isinstance(value, tuple | list):
+            value = ",".join(str(v) for v in value)
+        text = str(value).strip().lower()
+        if text == "none":  # observe only: an empty variable would count as unset
+            return ()
+        names = tuple(part.strip() for part in text.split(","))
+        if any(n not in _STRATEGY_NAMES for n in names) or len(set(names)) != len(names):
+            raise _SettingError(
+                "STRATEGIES",
+                f"STRATEGIES must list each of {', '.join(_STRATEGY_NAMES)} at most once, "
+                f"comma-separated, or be 'none' (got {str(value)!r})",
+            )
+        return names
+
     @field_validator("metrics_bind", mode="before")
     @classmethod
     def _bind(cls, value: object) -> str:
@@ -264,7 +350,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _role_profile(self) -> Settings:
-        problem = _profile_problem(self)
+        problem = _profile_problem(self) or _knob_problem(self)
         if problem is not None:
             raise problem
         return self
@@ -278,6 +364,12 @@ class Settings(BaseSettings):
         public = self.model_dump(mode="json", exclude=set(_SECRET_FIELDS))
         blob = json.dumps(public, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
+
+    def risk_limits(self) -> RiskLimits:
+        """The RISK_* knobs as the risk layer's ``RiskLimits`` (validated when settings load)."""
+        return RiskLimits(
+            **{f.name: getattr(self, f"risk_{f.name}") for f in fields(RiskLimits) if f.init}
+        )
 
     @property
     def is_dry_run(self) -> bool:
@@ -370,6 +462,28 @@ _LIVE_RULES: tuple[_Rule, ...] = (
 )
 
 
+def _knob_problem(s: Settings) -> _SettingError | None:
+    """Combinations of knobs that no single field can judge."""
+    try:
+        s.risk_limits()
+    except ConfigError as exc:
+        # RiskLimits speaks in field names; the operator sets variables.
+        message, variable = str(exc), "RISK_*"
+        for f in sorted(fields(RiskLimits), key=lambda f: -len(f.name)):
+            name = f"RISK_{f.name.upper()}"
+            message, hits = re.subn(rf"\b(risk limit )?{f.name}\b", name, message)
+            variable = name if hits and variable == "RISK_*" else variable
+        return _SettingError(variable, message)
+    if s.strategy_trend_fast_window >= s.strategy_trend_slow_window:
+        return _SettingError(
+            "STRATEGY_TREND_FAST_WINDOW",
+            "STRATEGY_TREND_FAST_WINDOW must be below STRATEGY_TREND_SLOW_WINDOW "
+            f"(got {s.strategy_trend_fast_window} and {s.strategy_trend_slow_window}): "
+            "equal or inverted windows never cross",
+        )
+    return None
+
+
 def env_names() -> tuple[str, ...]:
     """Every environment variable the model reads, in declaration order."""
     return tuple(str(f.alias) for f in Settings.model_fields.values())
@@ -401,8 +515,10 @@ def _one_line(exc: ValidationError, values: Mapping[str, str]) -> str:
     variable = next(
         (str(f.alias) for key, f in Settings.model_fields.items() if name in {key, f.alias}), name
     )
-    needs = _NEEDS.get(variable, "a valid value")
+    shown = "" if variable.startswith("BTCTURK_API") else f" (got {values.get(variable, '')!r})"
+    if variable not in _NEEDS:  # knobs: pydantic's own phrase says which bound or type
+        return f"{variable} {first['msg'].replace('Input should be', 'must be')}{shown}{extra}"
+    needs = _NEEDS[variable]
     if first["type"] == "missing":
         return f"{variable} is required: set it to {needs}{extra}"
-    shown = "" if variable.startswith("BTCTURK_API") else f" (got {values.get(variable, '')!r})"
     return f"{variable} must be {needs}{shown}{extra}"
