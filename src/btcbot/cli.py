@@ -496,6 +496,39 @@ def _run(args: argparse.Namespace) -> int:
 _REGISTRARS.append(_register_run)
 
 
+# ---------------------------------------------------------------- btcbot demo (owner H9)
+def _register_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``btcbot demo``: LIVE dry run on the in-process emulator + MONITOR health (docs/DEMO.md)."""
+    p = sub.add_parser(
+        "demo", help="run LIVE (dry run) on the in-process emulator and the MONITOR; no network"
+    )
+    p.add_argument("--cycles", type=int, default=300, help="LIVE cycles to run (default 300)")
+    p.add_argument("--workspace", type=Path, help="new directory for the databases (default: temp)")
+    p.add_argument("--seed", type=int, default=0, help="emulator seed (default 0)")
+    p.set_defaults(handler=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import tempfile  # noqa: PLC0415 - handlers import lazily
+
+    from btcbot.services.demo import DemoOptions, run_demo  # noqa: PLC0415
+    from btcbot.wiring import build_live  # noqa: PLC0415
+
+    if not 1 <= args.cycles <= 100_000:  # noqa: PLR2004 - a sane upper bound
+        raise ConfigError(f"--cycles must be between 1 and 100000 (got {args.cycles})")
+    workspace = args.workspace or Path(tempfile.mkdtemp(prefix="btcbot-demo-"))
+    opts = DemoOptions(workspace=workspace.resolve(), cycles=args.cycles, seed=args.seed)
+    report = run_demo(
+        opts,
+        lambda settings, clock, transport: build_live(settings, clock=clock, transport=transport),
+    )
+    print(report.render())
+    return EXIT_OK if report.health_code == 0 else EXIT_FAILURE
+
+
+_REGISTRARS.append(_register_demo)
+
+
 # ---------------------------------------------------------------- sim serve (owner H2)
 def _register_sim(sub: argparse._SubParsersAction[_Parser]) -> None:
     """``btcbot sim serve``: the BtcTurk emulator on a loopback HTTP server (docs/EMULATOR.md)."""

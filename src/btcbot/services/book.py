@@ -55,8 +55,9 @@ class BookView:
     recent_submits: tuple[datetime, ...]
 
     def valuation(self, snapshots: Mapping[str, MarketSnapshot], at: datetime) -> Valuation:
-        """The ledger valued at this cycle's marks (the last known mark where data is missing)."""
-        return value(self.ledger, QUOTE, marks_from(snapshots, self.marks), at, self.watermark)[0]
+        """The ledger valued at this cycle's marks (see ``marks_for``)."""
+        marks = marks_for(self.ledger, snapshots, self.marks)
+        return value(self.ledger, QUOTE, marks, at, self.watermark)[0]
 
 
 def marks_from(
@@ -67,6 +68,19 @@ def marks_from(
     for symbol, snap in snapshots.items():
         marks[symbol] = snap.mid if snap.mid is not None else snap.ticker.last
     return marks
+
+
+def marks_for(
+    ledger: Ledger, snapshots: Mapping[str, MarketSnapshot], last: Mapping[str, Decimal]
+) -> dict[str, Decimal]:
+    """A mark for every held symbol: this cycle's, else the last seen, else its average cost.
+
+    A market-data gap on a held symbol must not fail the cycle's commit (the books would stop
+    moving); valuing it at the last known price is the honest fallback.
+    """
+    fallback = {p.symbol: p.avg_cost for p in ledger.positions(QUOTE) if not p.is_flat}
+    fallback.update(last)
+    return marks_from(snapshots, fallback)
 
 
 def as_exchange_order(order: TrackedOrder) -> Order:
@@ -204,11 +218,11 @@ class LiveBook:
         if self._ledger is None:
             zero = Decimal(0)
             return BookFigures(zero, zero, zero, zero, zero), _Booked.empty()
-        ledger = Ledger.from_snapshot(self._ledger.snapshot())
+        ledger = self._ledger.copy()
         fills = uow.fills.unapplied()
         ledger.apply_fills(fills)
         uow.fills.mark_applied([f.trade_id for f in fills])
-        marks = marks_from(record.snapshots, self._marks)
+        marks = marks_for(ledger, record.snapshots, self._marks)
         valuation, wm = value(ledger, QUOTE, marks, record.finished_at, self._watermark)
         uow.ledger.save(
             ledger.snapshot(), at=record.finished_at, watermarks=(wm,), valuation=valuation

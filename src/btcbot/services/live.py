@@ -24,6 +24,7 @@ from typing import Protocol
 from btcbot.adapters.clock import Clock
 from btcbot.adapters.control_dir import read_kill
 from btcbot.domain.enums import Role
+from btcbot.domain.ledger_balances import opening_from_balances, pair_of
 from btcbot.domain.ledger_types import Opening
 from btcbot.domain.records import AuditContext
 from btcbot.domain.trading import RiskLimits
@@ -46,7 +47,6 @@ from btcbot.services.live_parts import (
     ExecutionPart,
     MarketPart,
     ReconcilePart,
-    seed_opening,
 )
 from btcbot.services.reconciliation import ReconciliationService
 from btcbot.services.run_loop import LoopSummary, StopToken, run_loop
@@ -123,7 +123,7 @@ def build_cycle(opts: LiveOptions, deps: LiveDeps) -> LiveCycle[BookView, Decisi
     def seed() -> Opening:
         rules = [r for s in opts.symbols if (r := market.rules.rules_for(s)) is not None]
         marks = marks_from(market.snapshots(opts.symbols).snapshots, {})
-        return seed_opening(deps.client.balances(), rules, marks)
+        return opening_from_balances(deps.client.balances(), [pair_of(r) for r in rules], marks)
 
     def on_kill_seen() -> None:
         record = read_kill(opts.control_dir)
@@ -161,8 +161,13 @@ def run_live(
     max_cycles: int | None,
     sleep: Callable[[float], bool] | None = None,
     monotonic: Callable[[], float] | None = None,
+    before_stop: Callable[[], None] | None = None,
 ) -> LoopSummary:
-    """Start up, reconcile, loop; always leave the status file saying how the process ended."""
+    """Start up, reconcile, loop; always leave the status file saying how the process ended.
+
+    ``before_stop`` runs after the last cycle while the status file still says ``running``
+    (the demo runs the MONITOR's health check there).
+    """
     observer = CycleObserver(
         metrics=deps.metrics,
         status_path=status_path(opts.control_dir),
@@ -195,6 +200,8 @@ def run_live(
             sleep=sleep,
             monotonic=monotonic or time.monotonic,
         )
+        if before_stop is not None:
+            before_stop()
     except BaseException as exc:
         observer.stopped(state="stopping", error=f"{type(exc).__name__}: {exc}")
         raise

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal
 
-from btcbot.domain.ledger_types import Holding, Opening, Pair
 from btcbot.domain.market import MarketSnapshot
-from btcbot.domain.models import Balance, SymbolRules
 from btcbot.domain.orders import LocalOrderState
 from btcbot.domain.trading import PortfolioView
 from btcbot.execution.report import CancelResult, SubmitResult
@@ -127,25 +124,3 @@ class ReconcilePart:
             unresolved=len(report.unresolved_symbols),
             adopted=len(report.adopted),
         )
-
-
-def seed_opening(
-    balances: Sequence[Balance],
-    rules: Sequence[SymbolRules],
-    marks: Mapping[str, Decimal],
-) -> Opening:
-    """The ledger's opening from the exchange's own balances (fresh database only).
-
-    Quote assets become cash; each traded pair's base balance becomes a holding booked at the
-    current mark, so the books start exactly where the exchange account stands.
-    """
-    totals = {b.asset.upper(): b.total for b in balances}
-    pairs = tuple(Pair(r.symbol, r.base.upper(), r.quote.upper()) for r in rules)
-    quotes = sorted({p.quote for p in pairs})
-    holdings = tuple(
-        Holding(p.symbol, totals[p.base], totals[p.base] * marks[p.symbol])
-        for p in pairs
-        if totals.get(p.base, Decimal(0)) > 0
-    )
-    cash = tuple((q, totals.get(q, Decimal(0))) for q in quotes)
-    return Opening(pairs=pairs, cash=cash, holdings=holdings, adopt_shortfalls=True)

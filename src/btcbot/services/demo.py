@@ -1,0 +1,272 @@
+"""``btcbot demo``: the whole LIVE + MONITOR story on the in-process emulator, no network.
+
+1. A fresh workspace: live and monitor databases (``db init`` for each role) and a control dir.
+2. A ``ManualClock`` starting at a fixed instant, shared by the bot and the emulator, advanced
+   ``cycle_seconds`` after each cycle: hours of bundled candles replay in seconds.
+3. The LIVE loop exactly as ``btcbot run`` builds it, in dry run (``LIVE_TRADING=false``,
+   ``EXCHANGE=sim``), talking to the emulator through ``EmulatorTransport``.
+4. After the last cycle, while LIVE still reports ``running``, ``btcbot health`` runs as a real
+   MONITOR subprocess on its own database. It probes an emulator on 127.0.0.1 whose clock is the
+   wall clock: the in-process one has no socket, and its accelerated clock would rightly fail
+   the clock-offset check.
+5. A report: cycles, orders, fills, PnL, max drawdown, the health verdict, and a sha256 over the
+   order and fill histories — equal for two runs with the same ``--cycles`` and ``--seed``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Protocol
+
+from btcbot.adapters.clock import Clock, ManualClock, SystemClock
+from btcbot.domain.errors import ConfigError
+from btcbot.exchange.client import BtcturkClient
+from btcbot.exchange.transport import EmulatorTransport
+from btcbot.observability.logging import configure_logging
+from btcbot.observability.metrics import Metrics
+from btcbot.risk.kill_switch import KillSwitchProbe
+from btcbot.risk.policies import TradingFacts
+from btcbot.services.demo_history import DemoFigures, read_figures
+from btcbot.services.live import Database, LiveDeps, LiveOptions, run_live
+from btcbot.services.run_loop import StopToken
+from btcbot.settings import Settings, load_settings
+from btcbot.sim.app import SimApp
+from btcbot.sim.auth import DEFAULT_API_KEY, DEFAULT_API_SECRET
+from btcbot.sim.datasets import load_feeds
+from btcbot.sim.exchange import SimConfig, SimExchange
+from btcbot.sim.server import SimHTTPServer
+from btcbot.state.admin import init_database
+from btcbot.strategy.params import MeanReversionParams, StrategyParams, TrendParams
+
+# A fixed start: two runs with the same inputs see the same market at the same instants.
+DEMO_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+SIM_URL = "http://127.0.0.1"  # never connected to: EmulatorTransport answers in process
+HEALTH_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    """The command line of ``btcbot demo``."""
+
+    workspace: Path
+    cycles: int = 300
+    seed: int = 0
+    cycle_seconds: float = 60.0
+    symbols: tuple[str, ...] = ("BTCTRY", "ETHTRY")
+
+
+class LiveAppLike(Protocol):
+    """What the demo needs of ``btcbot.wiring.LiveApp``."""
+
+    instance_id: str
+
+    @property
+    def kill_probe(self) -> KillSwitchProbe:
+        """Reads the kill file."""
+        ...
+
+    def startup(self, command: str) -> AbstractContextManager[Database]:
+        """Guards and the LIVE database's lock."""
+        ...
+
+    def trading_client(self, *, timeout: float = 10.0) -> BtcturkClient:
+        """The signed client."""
+        ...
+
+    def trading_facts(self, *, armed: bool) -> TradingFacts:
+        """The armed policy's inputs."""
+        ...
+
+
+BuildLive = Callable[[Settings, Clock, EmulatorTransport], LiveAppLike]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoReport:
+    """What the demo prints."""
+
+    workspace: Path
+    figures: DemoFigures
+    health_code: int
+    health_summary: str
+
+    def render(self) -> str:
+        """The short human report."""
+        f = self.figures
+        return "\n".join(
+            [
+                f"btcbot demo: workspace {self.workspace}",
+                f"  cycles            {f.cycles}",
+                f"  orders            {f.orders} ({f.orders_filled} filled)",
+                f"  fills             {f.fills}",
+                f"  realized PnL      {f.realized_pnl:.2f} TRY",
+                f"  unrealized PnL    {f.unrealized_pnl:.2f} TRY",
+                f"  equity            {f.equity:.2f} TRY",
+                f"  max drawdown      {f.max_drawdown_pct:.4f} %",
+                f"  health (MONITOR)  exit {self.health_code}: {self.health_summary}",
+                f"  history sha256    {f.history_sha256}",
+            ]
+        )
+
+
+def _environ(opts: DemoOptions, role: str, base_url: str) -> dict[str, str]:
+    ws = opts.workspace
+    env = {
+        "APP_ROLE": role,
+        "STATE_DB_PATH": str(ws / role / "state.db"),
+        "CONTROL_DIR": str(ws / "control"),
+        "LIVE_TRADING": "false",
+        "SAFE_MODE": "false" if role == "live" else "true",
+        "KILL_SWITCH": "false" if role == "live" else "true",
+        "EXCHANGE": "sim",
+        "BTCTURK_BASE_URL": base_url,
+        "BTCTURK_GRAPH_URL": f"{base_url}/graph",
+        "SYMBOLS": ",".join(opts.symbols),
+        "CYCLE_SECONDS": f"{opts.cycle_seconds:g}",
+        "METRICS_PORT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    if role == "live":
+        env |= {"BTCTURK_API_KEY": DEFAULT_API_KEY, "BTCTURK_API_SECRET": DEFAULT_API_SECRET}
+    return env
+
+
+def prepare_workspace(opts: DemoOptions) -> tuple[Settings, dict[str, str]]:
+    """Create the control dir and both databases; return LIVE settings and the MONITOR env."""
+    ws = opts.workspace
+    if (ws / "live").exists() or (ws / "monitor").exists():
+        raise ConfigError(
+            f"--workspace {ws} already holds a demo: pass a new directory (or omit --workspace)"
+        )
+    for sub in ("live", "monitor", "control"):
+        (ws / sub).mkdir(parents=True, exist_ok=True)
+    live = load_settings(_environ(opts, "live", SIM_URL))
+    now = SystemClock().now()
+    init_database(live, instance_id="demo-db-init", now=now)
+    monitor_env = _environ(opts, "monitor", "http://127.0.0.1:1")
+    init_database(load_settings(monitor_env), instance_id="demo-db-init", now=now)
+    return live, monitor_env
+
+
+def demo_strategy() -> tuple[StrategyParams, TrendParams]:
+    """Parameters that trade a few times an hour on the bundled one-minute candles."""
+    trend = TrendParams(fast_window=3, slow_window=12, order_notional_try=Decimal(1500))
+    mean_reversion = MeanReversionParams(
+        window=15,
+        entry_z=Decimal("1.5"),
+        take_profit_pct=Decimal("0.6"),
+        stop_loss_pct=Decimal("0.8"),
+        order_notional_try=Decimal(1500),
+    )
+    return StrategyParams(trend=trend, mean_reversion=mean_reversion), trend
+
+
+@contextmanager
+def probe_exchange(seed: int) -> Iterator[str]:
+    """An emulator on 127.0.0.1 (wall clock) for the MONITOR's reachability and clock probe."""
+    sim = SimExchange(load_feeds(), now=SystemClock().now, config=SimConfig(seed=seed))
+    server = SimHTTPServer(("127.0.0.1", 0), SimApp(sim, rate_limits=False), stall_seconds=1.0)
+    thread = threading.Thread(target=server.serve_forever, name="demo-probe", daemon=True)
+    thread.start()
+    try:
+        yield server.url
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def run_health(monitor_env: Mapping[str, str], url: str) -> tuple[int, str]:
+    """``btcbot health`` as a MONITOR subprocess; its exit code and summary line."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BTCTURK_", "APP_"))}
+    env |= dict(monitor_env) | {"BTCTURK_BASE_URL": url, "BTCTURK_GRAPH_URL": f"{url}/graph"}
+    done = subprocess.run(  # noqa: S603 - our own interpreter running our own command
+        [sys.executable, "-m", "btcbot", "health", "--timeout", f"{HEALTH_TIMEOUT:g}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=HEALTH_TIMEOUT + 10,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    return done.returncode, lines[-1] if lines else done.stderr.strip()[-200:]
+
+
+class _NeverStop:
+    """The demo ends after its cycles; SIGINT still interrupts the process as usual."""
+
+    def is_set(self) -> bool:
+        """Never set."""
+        return False
+
+    def wait(self, timeout: float) -> bool:
+        """Not used: the demo sleeps on its ManualClock."""
+        del timeout
+        return False
+
+
+def run_demo(
+    opts: DemoOptions, build_live: BuildLive, *, stop: StopToken | None = None
+) -> DemoReport:
+    """Run the demo described in the module docstring and return its report."""
+    settings, monitor_env = prepare_workspace(opts)
+    clock = ManualClock(DEMO_START)
+    sim = SimExchange(load_feeds(), now=clock.now, config=SimConfig(seed=opts.seed))
+    app = build_live(settings, clock, EmulatorTransport(SimApp(sim, rate_limits=False)))
+    # JSON lines on stderr, warnings and worse only: stdout is the report.
+    configure_logging(role="live", instance_id=app.instance_id, level="WARNING")
+    strategy, _ = demo_strategy()
+    live_opts = LiveOptions(
+        symbols=settings.symbols,
+        cycle_seconds=opts.cycle_seconds,
+        control_dir=settings.control_dir,
+        mode="dry-run",
+        instance_id=app.instance_id,
+        kill_switch_setting=False,
+        strategy=strategy,
+    )
+    health: list[tuple[int, str]] = []
+
+    def monitor() -> None:
+        with probe_exchange(opts.seed) as url:
+            health.append(run_health(monitor_env, url))
+
+    def sleep(seconds: float) -> bool:
+        clock.advance(seconds)
+        return False
+
+    with app.startup("demo") as db:
+        client = app.trading_client()
+        try:
+            deps = LiveDeps(
+                db=db,
+                client=client,
+                clock=clock,
+                wall_clock=SystemClock(),
+                facts=lambda armed: app.trading_facts(armed=armed),
+                kill_probe=app.kill_probe,
+                metrics=Metrics(),
+            )
+            summary = run_live(
+                live_opts,
+                deps,
+                stop=stop or _NeverStop(),
+                max_cycles=opts.cycles,
+                sleep=sleep,
+                monotonic=lambda: clock.now().timestamp(),
+                before_stop=monitor,
+            )
+        finally:
+            client.close()
+        figures = read_figures(db, cycles=summary.cycles)
+    code, line = health[0] if health else (3, "health did not run")
+    return DemoReport(opts.workspace, figures, code, line)
