@@ -129,7 +129,10 @@ def migrate(
     copy: Path | None = None
     if current > 0:  # a brand-new database has nothing worth copying
         copy = backup_path_for(db_path, current, now)
-        backup(conn, copy)
+        try:
+            backup(conn, copy)
+        except (sqlite3.Error, OSError) as exc:
+            raise StateError(f"cannot back up {db_path} to {copy} before migrating: {exc}") from exc
     for migration in pending:
         _apply(conn, migration)
     return MigrationResult(current, pending[-1].version, copy)

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from btcbot.domain.enums import Role
-from btcbot.domain.errors import SharedDatabaseError
+from btcbot.domain.errors import SharedDatabaseError, StateError
 
 REGISTRY_DIR = "registry"
 
@@ -47,7 +47,10 @@ def other_role(role: Role) -> Role:
 
 def register(control_dir: Path, role: Role, db_path: Path, *, db_uuid: str, now: datetime) -> None:
     """Record (atomically) that ``role`` uses ``db_path``."""
-    st = db_path.stat()
+    try:
+        st = db_path.stat()
+    except OSError as exc:
+        raise StateError(f"cannot stat {db_path}: {exc}") from exc
     entry = Registration(
         role=role.value,
         db_path=str(db_path.absolute()),
@@ -58,10 +61,13 @@ def register(control_dir: Path, role: Role, db_path: Path, *, db_uuid: str, now:
         registered_at=now.isoformat(),
     )
     target = registry_path(control_dir, role)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(asdict(entry), sort_keys=True, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(asdict(entry), sort_keys=True, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        raise StateError(f"cannot register the {role.value} database in {target}: {exc}") from exc
 
 
 def read_registration(control_dir: Path, role: Role) -> Registration | None:
