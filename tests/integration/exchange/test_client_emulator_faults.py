@@ -51,8 +51,7 @@ def test_each_fault_on_a_get_is_classified(
     kind: str, fault: str, error: type[ExchangeError]
 ) -> None:
     """With retries off, each fault on GET balances surfaces as exactly its error class."""
-    timeout = 0.5 if kind == "socket" else 2.0
-    with open_venue(kind, faults=f"{fault}:#2@{BALANCES}", timeout=timeout) as venue:
+    with open_venue(kind, faults=f"{fault}:#2@{BALANCES}") as venue:
         assert venue.client.balances()  # first request: no fault (and the clock sync)
         with pytest.raises(ExchangeError) as exc:
             venue.client.balances()
@@ -64,10 +63,7 @@ def test_each_fault_on_a_get_is_classified(
 def test_gets_recover_from_transient_faults_by_retrying(kind: str, fault: str) -> None:
     """A GET struck once by a transient fault succeeds on its retry."""
     policy = RetryPolicy(attempts=3)
-    timeout = 0.5 if kind == "socket" else 2.0
-    with open_venue(
-        kind, faults=f"{fault}:#1@{BALANCES}", retry_policy=policy, timeout=timeout
-    ) as venue:
+    with open_venue(kind, faults=f"{fault}:#1@{BALANCES}", retry_policy=policy) as venue:
         assert venue.client.balances()
         assert venue.tally.requests[f"GET {BALANCES}"] == (1 if fault == "slow" else 2)
 
@@ -77,9 +73,8 @@ def test_a_post_accepted_then_lost_is_ambiguous_and_found_by_client_id(
     kind: str, fault: str
 ) -> None:
     """The order was placed but the answer lost: AmbiguousOrderError, then found in open orders."""
-    timeout = 0.5 if kind == "socket" else 2.0
     policy = RetryPolicy(attempts=5)
-    with open_venue(kind, faults=f"{fault}:#1", timeout=timeout, retry_policy=policy) as venue:
+    with open_venue(kind, faults=f"{fault}:#1", retry_policy=policy) as venue:
         request = _limit_buy(venue, "ambiguous-1")
         with pytest.raises(AmbiguousOrderError) as exc:
             venue.client.submit_order(request)
@@ -95,9 +90,8 @@ def test_a_post_accepted_then_lost_is_ambiguous_and_found_by_client_id(
 @pytest.mark.parametrize("fault", ["timeout", "reset", "5xx", "502html", "malformed"])
 def test_a_post_lost_before_or_after_the_venue_is_never_resent(kind: str, fault: str) -> None:
     """Whether or not the emulator executed it, a faulted POST is ambiguous and reached it once."""
-    timeout = 0.5 if kind == "socket" else 2.0
     with open_venue(
-        kind, faults=f"{fault}:#1@{ORDER}", timeout=timeout, retry_policy=RetryPolicy(attempts=5)
+        kind, faults=f"{fault}:#1@{ORDER}", retry_policy=RetryPolicy(attempts=5)
     ) as venue:
         request = _limit_buy(venue, f"lost-{fault}")
         with pytest.raises(AmbiguousOrderError):
@@ -109,8 +103,7 @@ def test_a_post_lost_before_or_after_the_venue_is_never_resent(kind: str, fault:
 
 def test_a_cancel_lost_after_acceptance_is_ambiguous_and_took_effect(kind: str) -> None:
     """DELETE answered by a timeout after acceptance: ambiguous, and the order ends Canceled."""
-    timeout = 0.5 if kind == "socket" else 2.0
-    with open_venue(kind, faults="timeout_after_accept:#2", timeout=timeout) as venue:
+    with open_venue(kind, faults="timeout_after_accept:#2") as venue:
         ack = venue.client.submit_order(_limit_buy(venue, "cancel-me"))
         with pytest.raises(AmbiguousOrderError):
             venue.client.cancel_order(ack.order_id)
