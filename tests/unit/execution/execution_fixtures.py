@@ -1,4 +1,9 @@
-"""Fixtures for the execution unit tests: a fake store, gateway, kill file and the service."""
+"""Fixtures for the execution unit tests.
+
+Tests are not a package, so a ``conftest.py`` here would clash with other folders' (mypy sees
+one module ``conftest``); test modules star-import this module instead. Functions are named
+``*_fixture`` and registered under the short name, so test parameters never shadow imports.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,16 @@ from btcbot.execution.service import ExecutionService
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
 
 TTL = timedelta(minutes=5)
+__all__ = [
+    "TTL",
+    "Facts",
+    "clock_fixture",
+    "db_fixture",
+    "facts_fixture",
+    "gateway_fixture",
+    "kill_fixture",
+    "service_fixture",
+]
 
 
 class Facts:
@@ -25,38 +40,38 @@ class Facts:
         return self.current
 
 
-@pytest.fixture
-def clock() -> ManualClock:
+@pytest.fixture(name="clock")
+def clock_fixture() -> ManualClock:
     """A clock at a fixed instant."""
     return ManualClock(T0)
 
 
-@pytest.fixture
-def db() -> FakeDb:
+@pytest.fixture(name="db")
+def db_fixture() -> FakeDb:
     """An empty fake database."""
     return FakeDb()
 
 
-@pytest.fixture
-def gateway(clock: ManualClock) -> FakeGateway:
+@pytest.fixture(name="gateway")
+def gateway_fixture(clock: ManualClock) -> FakeGateway:
     """An exchange that accepts every order."""
     return FakeGateway(clock)
 
 
-@pytest.fixture
-def kill() -> KillFile:
+@pytest.fixture(name="kill")
+def kill_fixture() -> KillFile:
     """No kill file until a test writes one."""
     return KillFile()
 
 
-@pytest.fixture
-def facts() -> Facts:
+@pytest.fixture(name="facts")
+def facts_fixture() -> Facts:
     """Dry-run facts that allow trading."""
     return Facts()
 
 
-@pytest.fixture
-def service(
+@pytest.fixture(name="service")
+def service_fixture(
     db: FakeDb, gateway: FakeGateway, kill: KillFile, facts: Facts, clock: ManualClock
 ) -> ExecutionService:
     """The execution service over the fakes."""

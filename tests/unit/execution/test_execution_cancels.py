@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import TTL, Facts
 from execution_fakes import FakeDb, FakeGateway, KillFile, approved, live_facts
+from execution_fixtures import *  # noqa: F403 - the shared fixtures (no conftest: see its docstring)
+from execution_fixtures import TTL, Facts
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.domain.enums import ExchangeKind, Role

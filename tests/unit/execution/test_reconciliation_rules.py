@@ -16,6 +16,7 @@ from execution_fakes import (
     fill,
     uow_factory,
 )
+from execution_fixtures import *  # noqa: F403 - the shared fixtures (no conftest: see its docstring)
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.domain.enums import OrderMethod, OrderStatus, Side
