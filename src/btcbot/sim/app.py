@@ -8,8 +8,11 @@ path, wrong method: 405 with an empty body.
 
 from __future__ import annotations
 
+import sys
 import time
+import traceback
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -126,8 +129,7 @@ class SimApp:
                 self.sim.save(self.state_path)
         if delay:
             self._sleep(delay)
-        reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
-        status = f"{response.status} {reason.get(response.status, 'Status')}"
+        status = f"{response.status} {HTTPStatus(response.status).phrase}"
         headers = [*response.headers, ("Content-Length", str(len(response.body)))]
         start_response(status, headers)
         return [response.body]
@@ -175,14 +177,27 @@ class SimApp:
         return json_response(429, body, headers=[("Retry-After", str(retry_after))])
 
     def _handle(self, req: Request) -> Response:
-        matched = _match(req.path)
-        if matched is None:
-            return Response(404)
-        template, params = matched
-        handler = ROUTES.get((req.method, template))
-        if handler is None:
-            allowed = sorted(m for m, t in ROUTES if t == template)
-            return Response(405, b"", [("Allow", ", ".join(allowed))])
+        found = _resolve(req)
+        if isinstance(found, Response):
+            return found
+        handler, template, params = found
+        refused = self._gate(req, template)
+        if refused is not None:
+            return refused
+        self.sim.advance()
+        req = Request(req.method, req.path, req.query, req.headers, req.body, params)
+        try:
+            return handler(self, req)
+        except SimRejectError as exc:
+            body = error(exc.message, exc.code, status=exc.status, full=exc.full)
+            return json_response(exc.status, body)
+        except Exception:  # noqa: BLE001 -- an emulator bug must still answer like BtcTurk would
+            traceback.print_exc(file=sys.stderr)
+            body = error("INTERNAL_ERROR", "INTERNAL_ERROR", status=500, full=False)
+            return json_response(500, body)
+
+    def _gate(self, req: Request, template: str) -> Response | None:
+        """Quota first (BtcTurk counts refused calls too), then the HMAC of private calls."""
         if self.limiter is not None:
             refusal = self.limiter.hit(req.method, template, self.sim.epoch())
             if refusal is not None:
@@ -192,13 +207,20 @@ class SimApp:
             problem = self.credentials.check(req.headers, server_ms=self.server_ms())
             if problem is not None:
                 return json_response(401, error(problem, 1037, status=401, full=False))
-        self.sim.advance()
-        req = Request(req.method, req.path, req.query, req.headers, req.body, params)
-        try:
-            return handler(self, req)
-        except SimRejectError as exc:
-            body = error(exc.message, exc.code, status=exc.status, full=exc.full)
-            return json_response(exc.status, body)
+        return None
+
+
+def _resolve(req: Request) -> tuple[Handler, str, dict[str, str]] | Response:
+    """The handler of ``req``, or the empty 404 / 405 BtcTurk answers."""
+    matched = _match(req.path)
+    if matched is None:
+        return Response(404)
+    template, params = matched
+    handler = ROUTES.get((req.method, template))
+    if handler is None:
+        allowed = sorted(m for m, t in ROUTES if t == template)
+        return Response(405, b"", [("Allow", ", ".join(allowed))])
+    return handler, template, params
 
 
 def _request(environ: dict[str, Any]) -> Request:
