@@ -72,7 +72,7 @@ class _Snapshot:
 
     orders: dict[int, Order]
     trades: list[Fill]
-    complete: bool
+    covered: frozenset[str]  # unresolved orders whose creation a complete search covered
 
 
 @dataclass(slots=True)
@@ -162,8 +162,34 @@ class ReconciliationService:
                 orders[order_id] = self._reader.get_order(order_id)
             except OrderNotFoundError:
                 _log.warning("order_not_found_on_exchange", exchange_order_id=order_id)
-        complete = len(history) < self._cfg.all_orders_limit
-        return _Snapshot(orders=orders, trades=trades, complete=complete)
+        return _Snapshot(
+            orders=orders,
+            trades=trades,
+            covered=self._search_unresolved(
+                symbol, active, orders, complete=len(history) < self._cfg.all_orders_limit
+            ),
+        )
+
+    def _search_unresolved(
+        self, symbol: str, active: list[TrackedOrder], orders: dict[int, Order], *, complete: bool
+    ) -> frozenset[str]:
+        """Which unresolved orders a complete search covered; narrows the search if needed.
+
+        A truncated ``allOrders`` answer proves nothing about absence, so each unresolved order
+        then gets its own query over its creation time +- the margin.
+        """
+        unresolved = [o for o in active if o.state.is_unresolved]
+        if complete:
+            return frozenset(o.client_order_id for o in unresolved)
+        covered: set[str] = set()
+        margin, limit = self._cfg.margin, self._cfg.all_orders_limit
+        for order in unresolved:
+            around = order.created_at
+            narrow = self._reader.all_orders(symbol, around - margin, around + margin, limit)
+            orders.update({o.order_id: o for o in narrow if o.order_id not in orders})
+            if len(narrow) < limit:
+                covered.add(order.client_order_id)
+        return frozenset(covered)
 
     def _apply(self, changes: _Pass, symbol: str, snap: _Snapshot) -> None:
         now = changes.now
@@ -189,9 +215,8 @@ class ReconciliationService:
                     _log.warning("fill_without_order", trade_id=trade.trade_id)
                 if uow.fills.add(trade):
                     changes.new_fills.append(trade)
-            if snap.complete:
-                for gone in self._count_absences(uow.orders, symbol, matched, changes):
-                    uow.audit.append(_audit(AuditKind.ORDER_NOT_PLACED, gone, now))
+            for gone in self._count_absences(uow.orders, snap.covered, matched, changes):
+                uow.audit.append(_audit(AuditKind.ORDER_NOT_PLACED, gone, now))
             uow.commit()
 
     @staticmethod
@@ -207,14 +232,14 @@ class ReconciliationService:
         return None
 
     def _count_absences(
-        self, orders: OrderStore, symbol: str, matched: set[str], changes: _Pass
+        self, orders: OrderStore, covered: frozenset[str], matched: set[str], changes: _Pass
     ) -> list[TrackedOrder]:
         """Count one absence for each unresolved order not seen; return those now NOT_PLACED."""
         now = changes.now
         gone_now: list[TrackedOrder] = []
         unresolved = (LocalOrderState.PENDING_SUBMIT, LocalOrderState.UNKNOWN)
         for order in orders.in_states(unresolved):
-            if order.symbol != symbol or order.client_order_id in matched:
+            if order.client_order_id not in covered or order.client_order_id in matched:
                 continue
             if not absence_counts(
                 order, now=now, window_start=changes.start, settle=self._cfg.settle

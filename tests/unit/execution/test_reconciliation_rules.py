@@ -255,3 +255,29 @@ def test_startup_looks_further_back_than_a_cycle(
     assert routine.adopted == ()
     assert verdict.report is not None
     assert verdict.report.adopted == ("adopted-600",)
+
+
+def test_narrow_search_settles_an_unknown_when_history_is_truncated(
+    service: ExecutionService,
+    gateway: FakeGateway,
+    reader: FakeReader,
+    db: FakeDb,
+    clock: ManualClock,
+) -> None:
+    """A truncated window is searched again around the order's creation, which can settle it."""
+    for n in range(2):
+        early = clock.now() - timedelta(minutes=30)
+        reader.orders[900 + n] = exchange_order(
+            900 + n, f"other-{n}", status=OrderStatus.CANCELED, created_at=early
+        )
+    cid = _ambiguous_submit(service, gateway, "c1")
+    narrow = ReconciliationService(
+        reader=reader,
+        uow_factory=uow_factory(db),
+        clock=clock,
+        settings=replace(SETTINGS, all_orders_limit=2),
+    )
+    clock.advance(SETTINGS.settle.total_seconds())
+    for n in range(SETTINGS.absent_passes):
+        narrow.reconcile(f"p{n}", ["BTCTRY"])
+    assert db.committed.orders[cid].state is LocalOrderState.NOT_PLACED
