@@ -239,3 +239,29 @@ def closed_port_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def sim_serve(*args: str) -> Iterator[str]:
+    """``btcbot sim serve`` (the real emulator) on a free loopback port; yields its base URL."""
+    proc = subprocess.Popen(
+        [str(BTCBOT), "sim", "serve", "--port", "0", *args],
+        env=_process_env({}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("btcbot sim serving on "), f"sim serve said {line!r}"
+        yield line.rsplit(" ", 1)[1].strip()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+        if proc.stdout is not None:
+            proc.stdout.close()

@@ -14,6 +14,7 @@ from h5_support import (
     dead_pid,
     exchange_clock,
     run,
+    sim_serve,
     waiting_arm,
     write_status,
 )
@@ -76,19 +77,27 @@ def test_text_mode_prints_exactly_one_summary_line(sandbox: Sandbox, live_pid: i
     assert done.stdout.startswith("BTCBOT OK - ")
 
 
-def test_clock_skew_of_3_s_is_warning_1(sandbox: Sandbox, live_pid: int) -> None:
-    """The exchange clock 3 s ahead: WARNING, exit 1, naming the offset."""
+def test_all_good_against_the_real_emulator_is_ok_0(sandbox: Sandbox, live_pid: int) -> None:
+    """Against 'btcbot sim serve' with no faults, a healthy setup answers OK (0)."""
     write_status(sandbox.control, pid=live_pid)
-    with exchange_clock(3.0) as url:
+    with sim_serve() as url:
+        code, doc = _health(sandbox, url)
+    assert code == 0, doc["summary"]
+
+
+def test_clock_skew_of_3_s_is_warning_1(sandbox: Sandbox, live_pid: int) -> None:
+    """The emulator's clock skewed 3 s ahead: WARNING, exit 1, naming the offset."""
+    write_status(sandbox.control, pid=live_pid)
+    with sim_serve("--faults", "skew=3") as url:
         code, doc = _health(sandbox, url)
     assert code == 1
     assert _check(doc, "exchange")["status"] == "warning"
 
 
 def test_clock_skew_of_10_s_is_critical_2(sandbox: Sandbox, live_pid: int) -> None:
-    """The exchange clock 10 s behind: CRITICAL, exit 2 (BtcTurk would reject signed calls)."""
+    """The emulator's clock skewed 10 s: CRITICAL, exit 2 (BtcTurk would reject signed calls)."""
     write_status(sandbox.control, pid=live_pid)
-    with exchange_clock(-10.0) as url:
+    with sim_serve("--faults", "skew=10") as url:
         code, doc = _health(sandbox, url)
     assert code == 2
     assert "rejects signed calls" in str(_check(doc, "exchange")["reason"])
