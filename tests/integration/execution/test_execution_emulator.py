@@ -5,15 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from execution_rig import TTL, Rig, open_rig
+from execution_rig import DRY_RUN, TTL, Rig, open_rig
 
-from btcbot.domain.enums import Side
+from btcbot.domain.enums import Role, Side
+from btcbot.domain.models import OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState, OrderOrigin
+from btcbot.domain.records import AuditContext
 from btcbot.execution.report import CancelResult, SubmitResult
+from btcbot.execution.service import ExecutionService
 from btcbot.observability.audit import AuditKind
+from btcbot.risk.policies import TradingArmedPolicy
 from btcbot.sim.exchange import SimConfig
 from btcbot.sim.faults import FaultPlan
 from btcbot.sim.validation import OrderParams
+from btcbot.state.repositories.trading_uow import trading_uow_factory
+from btcbot.state.sqlite import connect
 
 
 def _state(rig: Rig, client_order_id: str) -> LocalOrderState:
@@ -158,3 +164,42 @@ def test_startup_reconciliation_failure_refuses_trading(tmp_path: Path) -> None:
         assert not verdict.trading_allowed
         assert verdict.reason is not None
         assert "allOrders" in verdict.reason
+
+
+class _PeekingGateway:
+    """The real client, but each POST first reads the order from SQLite on another connection."""
+
+    def __init__(self, rig: Rig) -> None:
+        self._rig = rig
+        self.seen: list[LocalOrderState | None] = []
+
+    def submit_order(self, request: OrderRequest) -> OrderAck:
+        """Record what another process would read now, then POST for real."""
+        with self._rig.uow() as uow:
+            stored = uow.orders.get(request.client_order_id)
+        self.seen.append(None if stored is None else stored.state)
+        return self._rig.client.submit_order(request)
+
+    def cancel_order(self, order_id: int) -> None:
+        """Cancel for real."""
+        self._rig.client.cancel_order(order_id)
+
+
+def test_intent_is_durable_in_sqlite_before_the_post(tmp_path: Path) -> None:
+    """At POST time another connection already reads the intent as PENDING_SUBMIT."""
+    with open_rig(tmp_path) as rig:
+        peeking = _PeekingGateway(rig)
+        service = ExecutionService(
+            gateway=peeking,
+            uow_factory=trading_uow_factory(
+                lambda: connect(rig.db_path), AuditContext(Role.LIVE, "peek", "cfg-hash")
+            ),
+            policy=TradingArmedPolicy(),
+            facts=lambda: DRY_RUN,
+            kill_probe=rig.kill,
+            clock=rig.clock,
+            order_ttl=TTL,
+        )
+        report = service.execute("c1", [rig.intent(0), rig.intent(1, symbol="ETHTRY")])
+        assert peeking.seen == [LocalOrderState.PENDING_SUBMIT, LocalOrderState.PENDING_SUBMIT]
+        assert report.submitted == 2
