@@ -97,7 +97,8 @@ class Sandbox:
         return self
 
 
-def _process_env(env: dict[str, str]) -> dict[str, str]:
+def process_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` plus only what any process needs to start (PATH; SYSTEMROOT on Windows)."""
     full = {"PATH": os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1"}
     if os.name == "nt":
         full["SYSTEMROOT"] = os.environ.get("SYSTEMROOT", "")
@@ -111,7 +112,7 @@ def run(
     """Run ``btcbot args`` to completion with exactly ``env``."""
     return subprocess.run(
         [str(BTCBOT), *args],
-        env=_process_env(env),
+        env=process_env(env),
         input=stdin if stdin is not None else "",
         capture_output=True,
         text=True,
@@ -125,7 +126,7 @@ def waiting_arm(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
     """A real LIVE process: ``btcbot arm`` holding the lock at its confirmation prompt."""
     proc = subprocess.Popen(
         [str(BTCBOT), "arm"],
-        env=_process_env(env),
+        env=process_env(env),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -246,7 +247,7 @@ def sim_serve(*args: str) -> Iterator[str]:
     """``btcbot sim serve`` (the real emulator) on a free loopback port; yields its base URL."""
     proc = subprocess.Popen(
         [str(BTCBOT), "sim", "serve", "--port", "0", *args],
-        env=_process_env({}),
+        env=process_env({}),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -9,9 +9,25 @@ base64 body and for its decoded bytes.
 from __future__ import annotations
 
 import base64
+import json
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
-from h5_support import CANARY_KEY, CANARY_SECRET, Sandbox, exchange_clock, run, waiting_arm
+from h5_support import (
+    BTCBOT,
+    CANARY_KEY,
+    CANARY_SECRET,
+    Sandbox,
+    exchange_clock,
+    process_env,
+    run,
+    sim_serve,
+    waiting_arm,
+)
 
 NEEDLES = (
     CANARY_KEY.encode(),
@@ -66,6 +82,72 @@ def test_the_canary_never_appears_in_any_output_or_file(tmp_path: Path) -> None:
     # The scan must have had something to look at: DBs, lock records, kill file, .prom.
     assert scanned >= 6
     assert any("Traceback" in d.stderr for _a, d in outputs) is False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_cycles(status: Path, proc: subprocess.Popen[str], cycles: int) -> None:
+    """Poll the status file until ``cycles`` distinct completed cycles were reported."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            doc = json.loads(status.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            doc = {}
+        if doc.get("last_cycle_at") and doc.get("cycle_id"):
+            seen.add(str(doc["cycle_id"]))
+            if len(seen) >= cycles:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"LIVE did not complete {cycles} cycles (exit {proc.poll()})")
+
+
+def test_a_live_dry_run_leaks_nothing_into_status_metrics_or_db(tmp_path: Path) -> None:
+    """A LIVE dry run on the emulator, signed with the canary: no status/metric/DB/log leak."""
+    sandbox = Sandbox(tmp_path).init()
+    port = _free_port()
+    with sim_serve("--api-key", CANARY_KEY, "--api-secret", CANARY_SECRET) as url:
+        env = sandbox.live_env(
+            LIVE_TRADING="false",
+            LIVE_TRADING_ACK="",
+            EXCHANGE="sim",
+            BTCTURK_BASE_URL=url,
+            BTCTURK_GRAPH_URL=f"{url}/graph",
+            METRICS_PORT=str(port),
+            LOG_LEVEL="DEBUG",
+        )
+        env = {k: v for k, v in env.items() if v}
+        proc = subprocess.Popen(
+            [str(BTCBOT), "run", "--loop", "--cycle-seconds", "0.5"],
+            env=process_env(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            _wait_for_cycles(sandbox.control / "live_status.json", proc, 2)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+                metrics = resp.read()
+        finally:
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
+    _scan(metrics, "metrics endpoint")
+    assert b"btcbot_cycles_total" in metrics
+    _scan(out.encode(), "run stdout")
+    _scan(err.encode(), "run stderr")
+    assert "Traceback" not in err
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            _scan(path.read_bytes(), str(path))
+    # SIGINT stopped the loop gracefully at a cycle boundary: exit 130, status "stopped".
+    assert proc.returncode == 130, err[-2000:]
+    final = json.loads((sandbox.control / "live_status.json").read_text(encoding="utf-8"))
+    assert final["state"] == "stopped"
 
 
 def test_the_scan_would_catch_a_leak() -> None:
