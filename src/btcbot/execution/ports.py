@@ -13,6 +13,7 @@ from typing import Protocol, Self
 
 from btcbot.domain.models import Fill, Order, OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState, TrackedOrder
+from btcbot.domain.trading import TradingState
 from btcbot.observability.audit import AuditEvent
 
 
@@ -104,6 +105,14 @@ class FillStore(Protocol):
         ...
 
 
+class TradingStateStore(Protocol):
+    """The persistent trading state (``btcbot.state.repositories.trading_state``)."""
+
+    def current_state(self) -> TradingState:
+        """ACTIVE, REDUCING or HALTED (ACTIVE when never set)."""
+        ...
+
+
 class AuditLog(Protocol):
     """The append-only audit trail (``btcbot.state.repositories.audit``)."""
 
@@ -123,6 +132,11 @@ class TradingUnitOfWorkPort(Protocol):
     @property
     def fills(self) -> FillStore:
         """The fill store of this transaction."""
+        ...
+
+    @property
+    def trading_state(self) -> TradingStateStore:
+        """The trading state of this transaction."""
         ...
 
     @property

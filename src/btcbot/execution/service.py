@@ -4,6 +4,7 @@ Per approved intent, in this order (docs/EXECUTION.md):
 
 1. refuse if the symbol has an unresolved (PENDING_SUBMIT / UNKNOWN) order;
 2. re-check ``TradingArmedPolicy`` with a fresh look at the kill file;
+   (a HALTED trading state refuses too: risk should never have approved the intent);
 3. derive the deterministic client order id and COMMIT the intent as PENDING_SUBMIT in its
    own unit of work -- before any byte goes to the exchange, so a crash cannot lose it;
 4. POST once. An ack records the exchange id (SUBMITTED); a definitive refusal records
@@ -31,7 +32,7 @@ from btcbot.domain.errors import (
     TradeBlockedError,
 )
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
-from btcbot.domain.trading import ApprovedOrderIntent
+from btcbot.domain.trading import ApprovedOrderIntent, TradingState
 from btcbot.execution.cancels import OrderCanceller
 from btcbot.execution.client_ids import client_order_id
 from btcbot.execution.ports import OrderGateway, UnitOfWorkFactory
@@ -89,8 +90,11 @@ class ExecutionService:
 
     def execute(self, cycle_id: str, intents: Sequence[ApprovedOrderIntent]) -> ExecutionReport:
         """Submit ``intents`` of cycle ``cycle_id``; one outcome per intent, in order."""
-        blocked = set(self.unresolved_symbols())
-        refusal: str | None = None
+        with self._uow(None) as uow:
+            blocked = set(uow.orders.unresolved_symbols())
+            state = uow.trading_state.current_state()
+        # Risk already refuses new orders when HALTED; this second look fails closed if it did not.
+        refusal = "trading state is HALTED" if state is TradingState.HALTED else None
         outcomes: list[SubmitOutcome] = []
         for approved in intents:
             cid = client_order_id(cycle_id, approved.index, approved.symbol, approved.side)

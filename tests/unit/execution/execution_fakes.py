@@ -19,7 +19,7 @@ from btcbot.domain.enums import ExchangeKind, OrderMethod, OrderStatus, Role, Si
 from btcbot.domain.errors import OrderNotFoundError, StateError
 from btcbot.domain.models import Fill, Order, OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState, OrderEvent, TrackedOrder
-from btcbot.domain.trading import ApprovedOrderIntent, OrderIntent
+from btcbot.domain.trading import ApprovedOrderIntent, OrderIntent, TradingState
 from btcbot.observability.audit import AuditEvent
 from btcbot.risk.policies import TradingFacts
 
@@ -35,6 +35,7 @@ class Tables:
     fills: dict[int, Fill] = field(default_factory=dict)
     applied: set[int] = field(default_factory=set)
     audit: list[AuditEvent] = field(default_factory=list)
+    trading_state: TradingState = TradingState.ACTIVE
 
 
 class FakeDb:
@@ -125,6 +126,17 @@ class FakeAudit:
         return len(self._t.audit)
 
 
+class FakeTradingState:
+    """The ``TradingStateStore`` port over a working copy."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def current_state(self) -> TradingState:
+        """Fake ``current_state``."""
+        return self._t.trading_state
+
+
 class FakeUnitOfWork:
     """Copies the committed tables on enter; ``commit`` publishes; leaving discards the rest."""
 
@@ -142,6 +154,11 @@ class FakeUnitOfWork:
     def fills(self) -> FakeFills:
         """Fake ``fills``."""
         return FakeFills(self._work)
+
+    @property
+    def trading_state(self) -> FakeTradingState:
+        """Fake ``trading_state``."""
+        return FakeTradingState(self._work)
 
     @property
     def audit(self) -> FakeAudit:

@@ -11,7 +11,8 @@ from btcbot.domain.enums import ExchangeKind, Role
 from btcbot.domain.errors import AmbiguousOrderError, ExchangeRejectError, RateLimitedError
 from btcbot.domain.models import OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState
-from btcbot.execution.report import CancelResult
+from btcbot.domain.trading import TradingState
+from btcbot.execution.report import CancelResult, SubmitResult
 from btcbot.execution.service import ExecutionService
 from btcbot.risk.policies import TradingFacts
 
@@ -145,3 +146,17 @@ def test_cancel_outcomes_are_typed(
         LocalOrderState.CANCEL_REQUESTED,
         LocalOrderState.SUBMITTED,
     ]
+
+
+def test_halted_state_refuses_submits_but_not_cancels(
+    service: ExecutionService, gateway: FakeGateway, db: FakeDb
+) -> None:
+    """In HALTED nothing new is sent (even if risk let an intent through); cancels still go."""
+    _place(service, "c1")
+    db.committed.trading_state = TradingState.HALTED
+    report = service.execute("c2", [approved(0, "ETHTRY")])
+    cancels = service.cancel_all_open("c2", "halt")
+    assert report.submits[0].result is SubmitResult.BLOCKED
+    assert report.submits[0].detail == "trading state is HALTED"
+    assert len(gateway.submitted) == 1
+    assert [c.result for c in cancels.cancels] == [CancelResult.REQUESTED]
