@@ -17,16 +17,15 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
-from btcbot.sim.book import Book, Level, synthetic_book
+from btcbot.sim import fills
+from btcbot.sim.book import Book, synthetic_book
 from btcbot.sim.feed import Bar, ReplayFeed, to_epoch
-from btcbot.sim.matching import FeeSchedule, walk
+from btcbot.sim.matching import FeeSchedule
 from btcbot.sim.model import (
     CANCELED,
-    CLOSED,
-    PARTIAL,
     UNTOUCHED,
     Account,
     InsufficientFundsError,
@@ -34,7 +33,7 @@ from btcbot.sim.model import (
     SimTrade,
 )
 from btcbot.sim.pairs import PairSpec, normalize_symbol, spec_for
-from btcbot.sim.validation import OrderParams, SimRejectError, check_band
+from btcbot.sim.validation import OrderParams, SimRejectError, check_band, check_stop_side
 
 ORDER_ID_BASE = 25_327_923_517  # BtcTurk's order ids were ~2.5e10 in 2024: far above 2**31
 TRADE_ID_BASE = 1_149_163_839_863_900_657  # and trade ids above 2**53
@@ -123,191 +122,116 @@ class SimExchange:
 
     # ------------------------------------------------------------------ per-request step
     def advance(self) -> None:
-        """Run matching up to now and finish due cancels; call once at the start of a request."""
+        """Run the market up to now and finish due cancels; call once at the start of a request.
+
+        Order of work: resting limit orders fill over the elapsed interval, then stops the
+        path reached trigger, then cancels accepted by an earlier request take effect.
+        """
         t = self.epoch()
         self.seq += 1
         if t > self.processed_until:
             for symbol in self.pairs:
-                self._match_resting(symbol, self.processed_until, t)
+                fills.match_resting(self, symbol, self.processed_until, t)
+                fills.trigger_stops(self, symbol, self.processed_until, t)
             self.processed_until = t
         for order in [o for o in self.open.values() if o.cancel_seq is not None]:
             due = order.cancel_seq is not None and order.cancel_seq < self.seq
             if due and t >= (order.cancel_at or 0):
                 order.status = CANCELED
-                self._finish(order, int(t * 1000))
-
-    def _match_resting(self, symbol: str, start: float, end: float) -> None:
-        resting = [o for o in self.open.values() if o.symbol == symbol and o.method == "limit"]
-        if not resting:
-            return
-        feed, spec = self.feeds[symbol], self.pairs[symbol]
-        low, high = feed.range_between(start, end)
-        volume = feed.volume_between(start, end) * self.config.participation
-        quantum = Decimal(1).scaleb(-spec.numerator_scale)
-        stamp = int(end * 1000)
-        buys = sorted(
-            (o for o in resting if o.side == "buy"), key=lambda o: (-(o.price or 0), o.id)
-        )
-        sells = sorted((o for o in resting if o.side == "sell"), key=lambda o: (o.price or 0, o.id))
-        for orders in (buys, sells):
-            capacity = volume
-            for order in orders:
-                price = order.price or Decimal(0)
-                if (order.side == "buy" and price < low) or (order.side == "sell" and price > high):
-                    break
-                qty = min(order.left, capacity).quantize(quantum, rounding=ROUND_DOWN)
-                if qty <= 0:
-                    break
-                self._fill(order, price, qty, maker=True, stamp=stamp)
-                capacity -= qty
+                fills.finish(self, order, int(t * 1000))
 
     # ------------------------------------------------------------------ orders
     def submit(self, params: OrderParams) -> SimOrder:
-        """Accept checked ``params`` or raise SimRejectError (1226/1227, 1123, 1122)."""
+        """Accept checked ``params`` or raise SimRejectError (1124/1125, 1226/1227, 1123, 1122)."""
         spec, symbol = params.spec, params.spec.symbol
-        if params.method == "limit":
+        buy = params.side == "buy"
+        book = self.book(symbol)
+        if params.method in ("limit", "stoplimit"):
             low, high = self.band(symbol)
             check_band(params.price, low=low, high=high)
-        book = self.book(symbol)
-        if params.price is not None:
-            notional = params.price * params.quantity
-        elif params.side == "buy":
-            notional = params.quantity
+        if params.stop_price is not None:
+            check_stop_side(
+                params.stop_price, buy=buy, best_bid=book.best_bid, best_ask=book.best_ask
+            )
+        reference = params.price or params.stop_price
+        if reference is not None:
+            notional = reference * params.quantity
         else:
-            notional = params.quantity * book.best_bid
+            notional = params.quantity if buy else params.quantity * book.best_bid
         if notional < spec.min_exchange_value:
             raise SimRejectError("FAILED_MIN_TOTAL_AMOUNT", 1123)
-        buy = params.side == "buy"
+        if buy and params.method == "stopmarket":
+            notional *= 1 + self.config.market_band  # the triggered market order may walk 5%
         asset = spec.denominator if buy else spec.numerator
         amount = self.config.fees.buy_lock(notional) if buy else params.quantity
         try:
             self.account.lock(asset, amount)
         except InsufficientFundsError as exc:
             raise SimRejectError("FAILED_ORDER_WITH_OPEN_ORDERS", 1122) from exc
-        order = self._new_order(params, asset, amount)
-        if params.method == "market":
-            self._run_market(order, book)
-        elif buy and order.price is not None and order.price >= book.best_ask:
-            self._take(order, book.asks, limit=order.price)
-        elif not buy and order.price is not None and order.price <= book.best_bid:
-            self._take(order, book.bids, limit=order.price)
+        order = self.new_order(
+            symbol=symbol,
+            side=params.side,
+            method=params.method,
+            quantity=params.quantity,
+            price=params.price,
+            stop_price=params.stop_price,
+            client_id=params.client_id,
+            asset=asset,
+            locked=amount,
+        )
+        if order.method == "market":
+            fills.run_market(self, order, book)
+        elif order.method == "limit" and fills.marketable(order, book):
+            fills.take(
+                self, order, book.asks if buy else book.bids, limit=order.price or Decimal(0)
+            )
         return order
 
-    def _new_order(self, params: OrderParams, asset: str, locked: Decimal) -> SimOrder:
+    def new_order(
+        self,
+        *,
+        symbol: str,
+        side: str,
+        method: str,
+        quantity: Decimal,
+        price: Decimal | None,
+        stop_price: Decimal | None,
+        client_id: str | None,
+        asset: str,
+        locked: Decimal,
+    ) -> SimOrder:
+        """Record a new open order holding ``locked`` of ``asset`` (already locked)."""
         n = len(self.orders) + 1
         self.last_order_id += 1 + zlib.crc32(f"{self.config.seed}:o:{n}".encode()) % 97
         digest = hashlib.sha256(f"{self.config.seed}:client:{n}".encode()).digest()
-        client_id = params.client_id or str(uuid.UUID(bytes=digest[:16], version=4))
         stamp = self.ms()
         order = SimOrder(
             id=self.last_order_id,
-            client_id=client_id,
-            symbol=params.spec.symbol,
-            side=params.side,
-            method=params.method,
-            price=params.price,
-            stop_price=params.stop_price,
-            quantity=params.quantity,
-            left=params.quantity,
+            client_id=client_id or str(uuid.UUID(bytes=digest[:16], version=4)),
+            symbol=symbol,
+            side=side,
+            method=method,
+            price=price,
+            stop_price=stop_price,
+            quantity=quantity,
+            left=quantity,
             status=UNTOUCHED,
             created_ms=stamp,
             updated_ms=stamp,
             locked_asset=asset,
             locked=locked,
+            in_quote=method == "market" and side == "buy" and stop_price is None,
         )
         self.orders[order.id] = order
         self.open[order.id] = order
         self.dirty = True
         return order
 
-    def _take(self, order: SimOrder, levels: tuple[Level, ...], *, limit: Decimal) -> None:
-        """A marketable limit order takes the book up to its price; the rest rests."""
-        spec = self.pairs[order.symbol]
-        quantum = Decimal(1).scaleb(-spec.numerator_scale)
-        for price, qty in walk(
-            levels,
-            base=order.left,
-            quote=None,
-            limit=limit,
-            is_buy=order.side == "buy",
-            base_quantum=quantum,
-        ):
-            self._fill(order, price, qty, maker=False, stamp=self.ms())
-
-    def _run_market(self, order: SimOrder, book: Book) -> None:
-        spec = self.pairs[order.symbol]
-        quantum = Decimal(1).scaleb(-spec.numerator_scale)
-        band = self.config.market_band
-        buy = order.side == "buy"
-        pieces = walk(
-            book.asks if buy else book.bids,
-            base=None if buy else order.quantity,
-            quote=order.quantity if buy else None,
-            limit=book.best_ask * (1 + band) if buy else book.best_bid * (1 - band),
-            is_buy=buy,
-            base_quantum=quantum,
-        )
-        stamp = self.ms()
-        for price, qty in pieces:
-            self._fill(order, price, qty, maker=False, stamp=stamp)
-        if order.is_open:
-            # Quote dust too small to buy one base quantum counts as done; anything else was
-            # beyond the 5% band and is dropped, as BtcTurk does with market remainders.
-            dust = buy and order.left < book.best_ask * quantum
-            order.status = CLOSED if dust else CANCELED
-            if dust:
-                order.left = Decimal(0)
-            self._finish(order, stamp)
-
-    def _fill(
-        self, order: SimOrder, price: Decimal, qty: Decimal, *, maker: bool, stamp: int
-    ) -> None:
-        spec = self.pairs[order.symbol]
-        notional = price * qty
-        fee, tax = self.config.fees.charges(notional, maker=maker)
-        if order.side == "buy":
-            cost = notional + fee + tax
-            self.account.spend_locked(spec.denominator, cost)
-            order.locked -= cost
-            self.account.credit(spec.numerator, qty)
-            order.left -= notional if order.method == "market" else qty
-        else:
-            self.account.spend_locked(spec.numerator, qty)
-            order.locked -= qty
-            self.account.credit(spec.denominator, notional - fee - tax)
-            order.left -= qty
+    def next_trade_id(self) -> int:
+        """A new trade id: increasing, far above 2**53, with seeded gaps."""
         n = len(self.trades) + 1
         self.last_trade_id += 1 + zlib.crc32(f"{self.config.seed}:t:{n}".encode()) % 89
-        self.trades.append(
-            SimTrade(
-                id=self.last_trade_id,
-                order_id=order.id,
-                client_id=order.client_id,
-                symbol=order.symbol,
-                numerator=spec.numerator,
-                denominator=spec.denominator,
-                side=order.side,
-                price=price,
-                amount=qty,
-                fee=fee,
-                tax=tax,
-                timestamp_ms=stamp,
-            )
-        )
-        order.status = CLOSED if order.left <= 0 else PARTIAL
-        order.updated_ms = stamp
-        if order.status == CLOSED:
-            self._finish(order, stamp)
-        self.dirty = True
-
-    def _finish(self, order: SimOrder, stamp: int) -> None:
-        """Leave the open set: give back whatever the order still holds locked."""
-        if order.locked > 0:
-            self.account.unlock(order.locked_asset, order.locked)
-        order.locked = Decimal(0)
-        order.updated_ms = stamp
-        self.open.pop(order.id, None)
-        self.dirty = True
+        return self.last_trade_id
 
     def cancel(self, order_id: int) -> None:
         """Accept a cancel (it takes effect on a later request) or raise 1052."""

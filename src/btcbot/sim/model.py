@@ -27,7 +27,7 @@ def _load(raw: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(slots=True)
 class SimOrder:
-    """One order. ``quantity``/``left`` are base units, except a market buy's (quote units)."""
+    """One order. ``quantity``/``left`` are base units unless ``in_quote`` (a market buy)."""
 
     id: int
     client_id: str
@@ -45,6 +45,7 @@ class SimOrder:
     locked: Decimal  # what this order still holds locked in ``locked_asset``
     cancel_at: float | None = None  # epoch seconds after which an accepted cancel takes effect
     cancel_seq: int | None = None  # request number of the DELETE; takes effect on a later one
+    in_quote: bool = False  # quantity/left are quote units (a market buy as submitted)
 
     @property
     def is_open(self) -> bool:

@@ -34,8 +34,7 @@ class PairSpec:
     has_fraction: bool
     tick_size: Decimal
     min_exchange_value: Decimal
-    # Stop orders are not emulated (docs/EMULATOR.md), so the pairs do not offer them.
-    order_methods: tuple[str, ...] = ("MARKET", "LIMIT")
+    order_methods: tuple[str, ...] = ("MARKET", "LIMIT", "STOP_MARKET", "STOP_LIMIT")
     display_format: str = "#,###"
     order: int = 1000
 

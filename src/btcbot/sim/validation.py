@@ -2,8 +2,9 @@
 
 Order of checks (first failure wins): pair -> orderType -> orderMethod (and whether the pair
 offers it) -> numbers present and positive -> price scale (1126) -> quantity scale (1127) ->
-stop price scale (1128) -> dynamic price band (1226/1227). The engine then checks the minimum
-notional (1123) and the free balance including the commission lock (1122).
+stop price scale (1128). The engine then checks the dynamic price band (1226/1227), the stop
+price's side of the market (1124/1125), the minimum notional (1123) and the free balance
+including the commission lock (1122).
 """
 
 from __future__ import annotations
@@ -161,3 +162,11 @@ def check_band(price: Decimal | None, *, low: Decimal, high: Decimal) -> None:
     if price < low:
         # Sic: BtcTurk's name for "below the minimum price" (API.md section 5).
         raise SimRejectError("PRICE_MUST_BE_LESS_THAN_MINPRICE", 1227)
+
+
+def check_stop_side(stop: Decimal, *, buy: bool, best_bid: Decimal, best_ask: Decimal) -> None:
+    """A buy stop must sit above the market and a sell stop below it (1125 / 1124)."""
+    if buy and stop < best_bid:
+        raise SimRejectError("FAILED_STOP_PRICE_LESS_THAN_BEST_BID", 1125)
+    if not buy and stop > best_ask:
+        raise SimRejectError("FAILED_STOP_PRICE_GREATER_THAN_BEST_ASK", 1124)

@@ -52,10 +52,12 @@ def order_object(order: SimOrder, spec: PairSpec, *, first_price: Decimal | None
     """The order object of openOrders/allOrders/order/{id} (API.md 4.4).
 
     ``price`` of a market order is its first fill's price ("price reflects only the first
-    partial fill"), ``0`` when nothing filled. ``time`` is the creation time here; openOrders
-    overwrites it with ``0`` as BtcTurk does.
+    partial fill"), else its stop price (a stop-market order, as captured), else ``0``.
+    ``time`` is the creation time here; openOrders overwrites it with ``0`` as BtcTurk does.
     """
-    price = order.price if order.price is not None else (first_price or Decimal(0))
+    price = (
+        order.price if order.price is not None else (first_price or order.stop_price or Decimal(0))
+    )
     return {
         "id": order.id,
         "price": text(price),

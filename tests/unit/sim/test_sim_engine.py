@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
 from typing import Any
@@ -82,7 +83,21 @@ def test_buy_lock_is_notional_plus_max_commission_and_tax(make_sim: MakeSim) -> 
         ({"price": "990000", "quantity": "0.000000001"}, 1127),
         ({"orderMethod": "market", "quantity": "99"}, 1123),
         ({"orderMethod": "market", "quantity": "1000.5"}, 1127),
-        ({"orderMethod": "stoplimit", "price": "990000", "stopPrice": "1", "quantity": "1"}, 1134),
+        (
+            {"orderMethod": "stoplimit", "price": "990000", "stopPrice": "990000", "quantity": "1"},
+            1125,
+        ),
+        ({"orderMethod": "stopmarket", "stopPrice": "1005000.5", "quantity": "0.01"}, 1128),
+        (
+            {
+                "orderMethod": "stopmarket",
+                "orderType": "sell",
+                "stopPrice": "1005000",
+                "quantity": "1",
+            },
+            1124,
+        ),
+        ({"orderMethod": "fok", "price": "990000", "quantity": "1"}, 1134),
         ({"orderType": "hold", "price": "990000", "quantity": "1"}, 1193),
         ({"pairSymbol": "NOPETRY", "price": "990000", "quantity": "1"}, 1037),
     ],
@@ -248,3 +263,74 @@ def test_ccxt_newclientorderid_is_tolerated_but_not_used(make_sim: MakeSim) -> N
     sim = make_sim()
     order = place(sim, price="500000", quantity="0.001", newClientOrderId="ccxt-id")
     assert order.client_id != "ccxt-id"
+
+
+def spike_bars() -> list[Bar]:
+    """Flat at 1,000,000 until START, then minutes that spike to 1,010,000."""
+    p, top = Decimal(1_000_000), Decimal(1_010_000)
+    return [flat(1_000_000, "0")] * 3 + [Bar(p, top, p, p, Decimal(1))] * 6
+
+
+def test_method_the_pair_does_not_offer_is_refused(make_sim: MakeSim) -> None:
+    """A market order on a pair without MARKET is 1118, a limit order without LIMIT 1120."""
+    sim = make_sim()
+    spec = replace(sim.pairs["BTCTRY"], order_methods=("STOP_LIMIT",))
+    for method, code in (("market", 1118), ("limit", 1120)):
+        body = {"pairSymbol": "BTCTRY", "orderType": "buy", "orderMethod": method, "quantity": "1"}
+        with pytest.raises(SimRejectError) as info:
+            parse_order({**body, "price": "990000"}, {"BTCTRY": spec})
+        assert info.value.code == code
+
+
+def test_stop_limit_sell_triggers_into_a_new_order_with_the_same_client_id(
+    make_sim: MakeSim, clock: ManualClock
+) -> None:
+    """When the path falls to the stop, the stop turns Canceled and a new limit order takes over."""
+    sim = make_sim(dip_bars())
+    place(sim, orderMethod="market", quantity="20000")
+    btc = sim.account.free["BTC"]
+    stop = place(sim, orderType="sell", orderMethod="stoplimit", stopPrice="995000",
+                 price="994000", quantity=str(btc), newOrderClientId="guard")  # fmt: skip
+    assert (stop.status, sim.account.locked["BTC"]) == (UNTOUCHED, btc)
+    clock.advance(120)
+    sim.advance()
+    child = sim.orders[max(sim.orders)]
+    assert stop.status == CANCELED
+    assert (child.method, child.client_id, child.side) == ("limit", "guard", "sell")
+    assert child.id > stop.id
+    assert child.status == CLOSED  # 994,000 was below the bid: it took the book at once
+    assert sim.account.total("BTC") == 0
+    assert sim.account.locked["BTC"] == 0
+
+
+def test_stop_market_buy_triggers_and_buys_its_base_quantity(
+    make_sim: MakeSim, clock: ManualClock
+) -> None:
+    """A stop-market buy's quantity is base: once triggered it buys that much, unlocks the rest."""
+    sim = make_sim(spike_bars())
+    stop = place(sim, orderMethod="stopmarket", stopPrice="1005000", quantity="0.01")
+    assert sim.account.locked["TRY"] == Decimal(1_005_000 * 0.01) * Decimal("1.05") * Decimal(
+        "1.0018"
+    )
+    clock.advance(120)
+    sim.advance()
+    child = sim.orders[max(sim.orders)]
+    assert stop.status == CANCELED
+    assert (child.method, child.status, child.client_id) == ("market", CLOSED, stop.client_id)
+    assert sim.account.free["BTC"] == Decimal("0.01")
+    assert sim.account.locked["TRY"] == 0
+
+
+def test_canceled_stop_never_triggers(make_sim: MakeSim, clock: ManualClock) -> None:
+    """A stop canceled before the price reaches it releases its lock and spawns nothing."""
+    sim = make_sim(spike_bars())
+    stop = place(
+        sim, orderMethod="stoplimit", stopPrice="1005000", price="1006000", quantity="0.01"
+    )
+    sim.cancel(stop.id)
+    sim.advance()
+    clock.advance(120)
+    sim.advance()
+    assert stop.status == CANCELED
+    assert list(sim.orders) == [stop.id]
+    assert sim.account.free["TRY"] == Decimal(100_000)
