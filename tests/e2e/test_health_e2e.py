@@ -216,3 +216,25 @@ def test_each_run_stores_a_snapshot_in_the_monitor_db_only(sandbox: Sandbox, liv
     with sqlite3.connect(sandbox.monitor_db) as mon, sqlite3.connect(sandbox.live_db) as live:
         assert mon.execute("SELECT COUNT(*) FROM health_snapshots").fetchone()[0] >= 1
         assert live.execute("SELECT COUNT(*) FROM health_snapshots").fetchone()[0] == 0
+
+
+def test_the_watchdog_answers_unknown_3_when_the_run_overruns(
+    sandbox: Sandbox, live_pid: int
+) -> None:
+    """With the MONITOR DB write-locked by another connection, the watchdog ends the run: 3."""
+    import sqlite3  # noqa: PLC0415 - the test holds a write lock on the file directly
+
+    write_status(sandbox.control, pid=live_pid)
+    blocker = sqlite3.connect(sandbox.monitor_db, isolation_level=None)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")
+        with exchange_clock(0) as url:
+            started = time.monotonic()
+            done = run(["health", "--timeout", "2"], sandbox.monitor_env(url), timeout=30)
+            elapsed = time.monotonic() - started
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert done.returncode == 3
+    assert done.stdout == "BTCBOT UNKNOWN - health check timed out after 2 s\n"
+    assert elapsed < 2 + 5
