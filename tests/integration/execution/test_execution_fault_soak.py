@@ -1,4 +1,4 @@
-"""Many cycles of submit, cancel and reconcile under every emulator fault: no duplicate, nothing lost."""
+"""Many cycles of submit, cancel and reconcile under every emulator fault: no duplicate, no loss."""
 
 from __future__ import annotations
 
