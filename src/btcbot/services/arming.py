@@ -23,9 +23,11 @@ from btcbot.adapters.control_dir import KillRecord, read_kill, remove_kill, writ
 from btcbot.domain.enums import Role
 from btcbot.domain.records import ArmingState, KillSwitchRecord, KillSwitchSource
 from btcbot.observability.audit import AuditEvent, AuditKind
+from btcbot.observability.logging import get_logger
 from btcbot.state.uow import UnitOfWork
 
 CONFIRM_WORD = "ARM"
+_log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,13 @@ def arm(uow: UnitOfWork, *, control_dir: Path, clock: Clock, actor: str, reason:
                 )
             )
             uow.commit()
+    _log.warning(
+        "armed",
+        actor=actor,
+        reason=reason,
+        was_armed=was_armed,
+        removed_kill_file=None if removed is None else removed.reason,
+    )
     return ArmOutcome(was_armed=was_armed, removed_kill=removed)
 
 
@@ -90,7 +99,8 @@ def write_kill_file(control_dir: Path, *, reason: str, actor: str, clock: Clock)
     record = KillRecord(
         reason=reason, by=actor, at=clock.now(), pid=os.getpid(), hostname=socket.gethostname()
     )
-    write_kill(control_dir, record)
+    path = write_kill(control_dir, record)
+    _log.warning("kill_file_written", path=str(path), reason=reason, actor=actor)
     return record
 
 
