@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from btcbot.domain.enums import OrderMethod
 from btcbot.domain.models import Order
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
+from btcbot.observability.audit import AuditEvent, AuditKind
 
 ADOPTED_PREFIX = "adopted-"
 _STOP_METHODS = frozenset({OrderMethod.STOP_LIMIT, OrderMethod.STOP_MARKET})
@@ -80,3 +81,26 @@ def absence_counts(
     enough for the exchange to have listed it (``settle``).
     """
     return window_start <= tracked.created_at and now - tracked.created_at >= settle
+
+
+def audit_event(kind: AuditKind, order: TrackedOrder, now: datetime) -> AuditEvent:
+    """The audit record of an adoption or a NOT_PLACED verdict (ids only, no amounts)."""
+    return AuditEvent(
+        kind=kind,
+        at=now,
+        actor="reconciliation",
+        detail={
+            "symbol": order.symbol,
+            "client_order_id": order.client_order_id,
+            "exchange_client_id": order.exchange_client_id,
+            "exchange_order_id": order.exchange_order_id,
+        },
+    )
+
+
+def describe(seen: Order) -> str:
+    """One line for an order's history: what the exchange reported."""
+    return (
+        f"exchange id {seen.order_id} status {seen.status.value}"
+        f" filled {seen.filled_quantity} of {seen.quantity}"
+    )

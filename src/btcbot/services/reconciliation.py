@@ -25,9 +25,16 @@ from btcbot.adapters.clock import Clock
 from btcbot.domain.errors import ExchangeError, OrderNotFoundError, StateError
 from btcbot.domain.models import Fill, Order
 from btcbot.domain.orders import LocalOrderState, TrackedOrder
-from btcbot.execution.order_sync import absence_counts, adopted, follows_trigger, synced
+from btcbot.execution.order_sync import (
+    absence_counts,
+    adopted,
+    audit_event,
+    describe,
+    follows_trigger,
+    synced,
+)
 from btcbot.execution.ports import ExchangeOrderReader, OrderStore, UnitOfWorkFactory
-from btcbot.observability.audit import AuditEvent, AuditKind
+from btcbot.observability.audit import AuditKind
 from btcbot.observability.logging import get_logger
 
 _log = get_logger(__name__)
@@ -199,15 +206,15 @@ class ReconciliationService:
                 tracked = self._match(uow.orders, seen)
                 if tracked is None:
                     record = adopted(seen, now)
-                    uow.orders.add(record, event="adopted", detail=_describe(seen))
-                    uow.audit.append(_audit(AuditKind.ORDER_ADOPTED, record, now))
+                    uow.orders.add(record, event="adopted", detail=describe(seen))
+                    uow.audit.append(audit_event(AuditKind.ORDER_ADOPTED, record, now))
                     changes.adopted.append(record.client_order_id)
                     _log.warning("order_adopted", exchange_order_id=seen.order_id, symbol=symbol)
                     continue
                 matched.add(tracked.client_order_id)
                 new = synced(tracked, seen, now)
                 if new is not None:
-                    uow.orders.save(new, event="reconciled", detail=_describe(seen))
+                    uow.orders.save(new, event="reconciled", detail=describe(seen))
                     changes.updated.append(new.client_order_id)
             for trade in sorted(snap.trades, key=lambda t: (t.timestamp, t.trade_id)):
                 if uow.orders.by_exchange_id(trade.order_id) is None:
@@ -216,7 +223,7 @@ class ReconciliationService:
                 if uow.fills.add(trade):
                     changes.new_fills.append(trade)
             for gone in self._count_absences(uow.orders, snap.covered, matched, changes):
-                uow.audit.append(_audit(AuditKind.ORDER_NOT_PLACED, gone, now))
+                uow.audit.append(audit_event(AuditKind.ORDER_NOT_PLACED, gone, now))
             uow.commit()
 
     @staticmethod
@@ -258,24 +265,3 @@ class ReconciliationService:
                 counted = replace(order, absent_checks=absences, updated_at=now)
                 orders.save(counted, event="absent", detail=f"absent from {absences} passes")
         return gone_now
-
-
-def _audit(kind: AuditKind, order: TrackedOrder, now: datetime) -> AuditEvent:
-    return AuditEvent(
-        kind=kind,
-        at=now,
-        actor="reconciliation",
-        detail={
-            "symbol": order.symbol,
-            "client_order_id": order.client_order_id,
-            "exchange_client_id": order.exchange_client_id,
-            "exchange_order_id": order.exchange_order_id,
-        },
-    )
-
-
-def _describe(seen: Order) -> str:
-    return (
-        f"exchange id {seen.order_id} status {seen.status.value}"
-        f" filled {seen.filled_quantity} of {seen.quantity}"
-    )
