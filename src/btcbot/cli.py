@@ -242,7 +242,8 @@ def _health_report(args: argparse.Namespace, deadline: Deadline) -> HealthReport
 def _emit_unknown(args: argparse.Namespace, reason: str) -> None:
     line = f"BTCBOT UNKNOWN - {reason}".replace("\n", " ")
     if args.json:
-        print(json.dumps({"status": "unknown", "code": HEALTH_UNKNOWN, "summary": line}))
+        doc = {"status": "unknown", "code": HEALTH_UNKNOWN, "summary": line, "checks": []}
+        print(json.dumps(doc, sort_keys=True))
     else:
         print(line)
     if args.prom_file is not None:
@@ -392,7 +393,10 @@ def _record_disarm(app: LiveApp | MonitorApp, record: KillRecord) -> str:
         with app.startup("disarm") as runtime:
             arming.record_disarm(runtime.unit_of_work(), role=app.settings.app_role, record=record)
     except LockHeldError:
-        return "the database is in use (LIVE loop running): it records the disarm at its next check"
+        return (
+            "the database is in use by another btcbot process (a running LIVE loop records the "
+            "disarm itself at its next check)"
+        )
     except BtcbotError as exc:
         return f"kill file is in force; not recorded in the database: {exc}"
     return f"recorded in {app.settings.state_db_path}"
