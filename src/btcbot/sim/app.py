@@ -108,10 +108,11 @@ class SimApp:
     @faults.setter
     def faults(self, plan: FaultPlan) -> None:
         self._injector = FaultInjector(plan)
+        self.sim.skew_seconds = plan.skew_seconds
 
     def server_ms(self) -> int:
         """Server time in ms, including the plan's clock skew."""
-        return self.sim.ms() + int(self.faults.skew_seconds * 1000)
+        return self.sim.ms()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Serve one WSGI request."""

@@ -87,6 +87,7 @@ class SimExchange:
         self.seq = 0
         self.processed_until = self.anchor
         self.dirty = False
+        self.skew_seconds = 0.0  # set by the app from the fault plan's ``skew``
 
     # ------------------------------------------------------------------ time and market
     def epoch(self) -> float:
@@ -94,8 +95,16 @@ class SimExchange:
         return to_epoch(self.now())
 
     def ms(self) -> int:
-        """The sim clock as Unix milliseconds."""
-        return int(self.epoch() * 1000)
+        """The exchange's clock now, in Unix ms: the sim clock plus any injected skew."""
+        return self.stamp(self.epoch())
+
+    def stamp(self, epoch: float) -> int:
+        """A timestamp the exchange reports for an event at ``epoch`` (sim clock + skew), in ms.
+
+        Every time the exchange reports — server time, tickers, books, orders, trades — is on
+        this skewed clock; the market replay and the quotas run on the sim clock itself.
+        """
+        return int((epoch + self.skew_seconds) * 1000)
 
     def price(self, symbol: str) -> Decimal:
         """The replayed price now, on the pair's price grid."""
@@ -138,7 +147,7 @@ class SimExchange:
             due = order.cancel_seq is not None and order.cancel_seq < self.seq
             if due and t >= (order.cancel_at or 0):
                 order.status = CANCELED
-                fills.finish(self, order, int(t * 1000))
+                fills.finish(self, order, self.stamp(t))
 
     # ------------------------------------------------------------------ orders
     def submit(self, params: OrderParams) -> SimOrder:

@@ -131,7 +131,7 @@ def match_resting(sim: SimExchange, symbol: str, start: float, end: float) -> No
     feed = sim.feeds[symbol]
     low, high = feed.range_between(start, end)
     volume = feed.volume_between(start, end) * sim.config.participation
-    stamp = int(end * 1000)
+    stamp = sim.stamp(end)
     buys = sorted((o for o in resting if o.side == "buy"), key=lambda o: (-(o.price or 0), o.id))
     sells = sorted((o for o in resting if o.side == "sell"), key=lambda o: (o.price or 0, o.id))
     for orders in (buys, sells):
@@ -157,7 +157,7 @@ def trigger_stops(sim: SimExchange, symbol: str, start: float, end: float) -> No
     if not stops:
         return
     low, high = sim.feeds[symbol].range_between(start, end)
-    stamp = int(end * 1000)
+    stamp = sim.stamp(end)
     for stop in sorted(stops, key=lambda o: o.id):
         trigger = stop.stop_price or Decimal(0)
         if (stop.side == "buy" and high < trigger) or (stop.side == "sell" and low > trigger):

@@ -357,7 +357,7 @@ def test_slow_fault_sleeps_outside_the_engine(make_sim: MakeSim, call: Call) -> 
 
 
 def test_clock_skew_moves_server_time_and_the_stamp_window(make_sim: MakeSim, call: Call) -> None:
-    """skew=10 shifts server/time by 10 s, so an unsynchronised client's stamp is refused."""
+    """skew=10 shifts the exchange clock by 10 s: an unsynchronised client's stamp is refused."""
     plain = create_app(make_sim())
     skewed = create_app(make_sim(), FaultPlan.parse("skew=10"))
     t0 = call(plain, "GET", "/api/v2/server/time").json()["serverTime"]
@@ -365,6 +365,8 @@ def test_clock_skew_moves_server_time_and_the_stamp_window(make_sim: MakeSim, ca
     assert t1 - t0 == 10_000
     refused = call(skewed, "GET", "/api/v1/users/balances", signed=True)
     assert (refused.status, refused.json()["message"]) == (401, "Unauthorized - Invalid Nonce")
+    ticker = call(skewed, "GET", "/api/v2/ticker", query="pairSymbol=BTCTRY").json()["data"][0]
+    assert ticker["timestamp"] == t1  # every time the exchange reports is on its skewed clock
 
 
 def test_state_file_is_saved_after_a_mutating_request(
