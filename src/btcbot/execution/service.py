@@ -3,8 +3,8 @@
 Per approved intent, in this order (docs/EXECUTION.md):
 
 1. refuse if the symbol has an unresolved (PENDING_SUBMIT / UNKNOWN) order;
-2. re-check ``TradingArmedPolicy`` with a fresh look at the kill file;
-   (a HALTED trading state refuses too: risk should never have approved the intent);
+2. re-check ``TradingArmedPolicy`` with a fresh look at the kill file (a persisted HALTED
+   trading state refuses too: risk should never have approved the intent);
 3. derive the deterministic client order id and COMMIT the intent as PENDING_SUBMIT in its
    own unit of work -- before any byte goes to the exchange, so a crash cannot lose it;
 4. POST once. An ack records the exchange id (SUBMITTED); a definitive refusal records
