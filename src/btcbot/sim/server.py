@@ -33,6 +33,8 @@ class SimHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], app: WSGIApp, *, stall_seconds: float) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6  # e.g. ``--host ::1``
         super().__init__(address, _Handler)
         self.app = app
         self.stall_seconds = stall_seconds
