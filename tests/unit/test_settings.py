@@ -6,6 +6,8 @@ import base64
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from btcbot.domain.enums import ExchangeKind, Role
 from btcbot.domain.errors import ConfigError
@@ -208,3 +210,29 @@ def test_unknown_variables_are_ignored() -> None:
     """Variables btcbot does not read (PATH, HOME...) do not disturb loading."""
     s = load_settings(dict(MONITOR, PATH="/bin", UNRELATED="1"))
     assert isinstance(s, Settings)
+
+
+_PAIR = st.from_regex(r"[A-Za-z0-9]{2,20}", fullmatch=True)
+
+
+@given(st.lists(_PAIR, min_size=1, max_size=6, unique_by=str.upper), st.sampled_from(["", " "]))
+def test_any_valid_symbol_list_normalises_to_upper_case(pairs: list[str], pad: str) -> None:
+    """Valid pair names in any case, with padding around the commas, load upper-cased in order."""
+    s = load_settings(dict(MONITOR, SYMBOLS=",".join(f"{pad}{p}{pad}" for p in pairs)))
+    assert s.symbols == tuple(p.upper() for p in pairs)
+
+
+@given(st.text(min_size=1, max_size=40).filter(lambda t: t.strip() != ""))
+def test_a_rejected_secret_never_shapes_the_message(secret: str) -> None:
+    """Whatever invalid secret is given, the refusal is the same fixed line (no echo possible)."""
+    try:
+        base64.b64decode(secret.strip(), validate=True)
+    except ValueError:
+        pass
+    else:
+        return  # valid base64 is not a refusal case
+    message = _refusal(dict(LIVE_ARMED, BTCTURK_API_SECRET=secret))
+    assert message == (
+        "BTCTURK_API_SECRET must be the base64 private key BtcTurk issued "
+        "(it is not valid base64; the value is not shown)"
+    )
