@@ -72,6 +72,17 @@ def follows_trigger(tracked: TrackedOrder, seen: Order) -> bool:
     )
 
 
+def is_spent_stop(tracked: TrackedOrder, seen: Order) -> bool:
+    """True when ``seen`` is the cancelled stop order ``tracked`` left behind when it triggered."""
+    return (
+        tracked.method in _STOP_METHODS
+        and seen.method in _STOP_METHODS
+        and tracked.exchange_order_id is not None
+        and seen.order_id < tracked.exchange_order_id
+        and seen.client_order_id == tracked.exchange_client_id
+    )
+
+
 def absence_counts(
     tracked: TrackedOrder, *, now: datetime, window_start: datetime, settle: timedelta
 ) -> bool:

@@ -31,6 +31,7 @@ from btcbot.execution.order_sync import (
     audit_event,
     describe,
     follows_trigger,
+    is_spent_stop,
     synced,
 )
 from btcbot.execution.ports import ExchangeOrderReader, OrderStore, UnitOfWorkFactory
@@ -204,6 +205,8 @@ class ReconciliationService:
             matched: set[str] = set()
             for seen in sorted(snap.orders.values(), key=lambda o: o.order_id):
                 tracked = self._match(uow.orders, seen)
+                if tracked is None and self._is_spent_stop(uow.orders, seen):
+                    continue  # the cancelled leg of a stop we already follow to its new order
                 if tracked is None:
                     record = adopted(seen, now)
                     uow.orders.add(record, event="adopted", detail=describe(seen))
@@ -225,6 +228,11 @@ class ReconciliationService:
             for gone in self._count_absences(uow.orders, snap.covered, matched, changes):
                 uow.audit.append(audit_event(AuditKind.ORDER_NOT_PLACED, gone, now))
             uow.commit()
+
+    @staticmethod
+    def _is_spent_stop(orders: OrderStore, seen: Order) -> bool:
+        candidate = None if seen.client_order_id is None else orders.get(seen.client_order_id)
+        return candidate is not None and is_spent_stop(candidate, seen)
 
     @staticmethod
     def _match(orders: OrderStore, seen: Order) -> TrackedOrder | None:

@@ -221,8 +221,9 @@ def test_triggered_stop_follows_the_spawned_order(
     )
     reader.orders[11] = exchange_order(11, cid)
     report = reconciler.reconcile("c2", ["BTCTRY"])
+    again = reconciler.reconcile("c3", ["BTCTRY"])
     order = db.committed.orders[cid]
-    assert report.adopted == ()
+    assert report.adopted == again.adopted == ()
     assert (order.exchange_order_id, order.state) == (11, LocalOrderState.OPEN)
 
 
