@@ -154,7 +154,7 @@ class SimExchange:
         """Accept checked ``params`` or raise SimRejectError (1124/1125, 1226/1227, 1123, 1122)."""
         spec, symbol = params.spec, params.spec.symbol
         buy = params.side == "buy"
-        book = self.book(symbol)
+        book = self.book(symbol, depth=1)  # the full book only when the order will take it
         if params.method in ("limit", "stoplimit"):
             low, high = self.band(symbol)
             check_band(params.price, low=low, high=high)
@@ -189,10 +189,11 @@ class SimExchange:
             locked=amount,
         )
         if order.method == "market":
-            fills.run_market(self, order, book)
+            fills.run_market(self, order, self.book(symbol))
         elif order.method == "limit" and fills.marketable(order, book):
+            full = self.book(symbol)
             fills.take(
-                self, order, book.asks if buy else book.bids, limit=order.price or Decimal(0)
+                self, order, full.asks if buy else full.bids, limit=order.price or Decimal(0)
             )
         return order
 

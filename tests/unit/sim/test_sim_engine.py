@@ -334,3 +334,14 @@ def test_canceled_stop_never_triggers(make_sim: MakeSim, clock: ManualClock) -> 
     assert stop.status == CANCELED
     assert list(sim.orders) == [stop.id]
     assert sim.account.free["TRY"] == Decimal(100_000)
+
+
+def test_large_market_buy_walks_several_levels(make_sim: MakeSim) -> None:
+    """A market buy bigger than the best ask's size takes the next levels at rising prices."""
+    sim = make_sim()
+    order = place(sim, orderMethod="market", quantity="95000")
+    prices = [t.price for t in sim.trades if t.order_id == order.id]
+    assert len(prices) >= 2
+    assert prices == sorted(prices)
+    assert len(set(prices)) == len(prices)
+    assert order.status == CLOSED
