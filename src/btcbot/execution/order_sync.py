@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from btcbot.domain.enums import OrderMethod
 from btcbot.domain.models import Order
@@ -15,6 +16,12 @@ from btcbot.observability.audit import AuditEvent, AuditKind
 
 ADOPTED_PREFIX = "adopted-"
 _STOP_METHODS = frozenset({OrderMethod.STOP_LIMIT, OrderMethod.STOP_MARKET})
+
+
+def _filled(seen: Order) -> Decimal:
+    """The filled amount; a zero is stored as ``0``, not as leftAmount's ``0E-16``."""
+    filled = seen.filled_quantity
+    return Decimal(0) if filled == 0 else filled
 
 
 def synced(tracked: TrackedOrder, seen: Order, now: datetime) -> TrackedOrder | None:
@@ -30,7 +37,7 @@ def synced(tracked: TrackedOrder, seen: Order, now: datetime) -> TrackedOrder | 
         tracked,
         state=state,
         exchange_order_id=seen.order_id,
-        filled_quantity=seen.filled_quantity,
+        filled_quantity=_filled(seen),
         absent_checks=0,
     )
     if changed == tracked:
@@ -53,7 +60,7 @@ def adopted(seen: Order, now: datetime) -> TrackedOrder:
         updated_at=now,
         exchange_order_id=seen.order_id,
         exchange_client_id=seen.client_order_id,
-        filled_quantity=seen.filled_quantity,
+        filled_quantity=_filled(seen),
     )
 
 
