@@ -418,6 +418,7 @@ def _inspect(args: argparse.Namespace) -> int:
     from btcbot.domain.enums import Role  # noqa: PLC0415
     from btcbot.services.inspect import build_view, read_live_arming  # noqa: PLC0415
     from btcbot.settings import load_settings  # noqa: PLC0415
+    from btcbot.state.guards import preflight  # noqa: PLC0415
     from btcbot.wiring import build_live  # noqa: PLC0415
 
     settings = load_settings()
@@ -425,6 +426,8 @@ def _inspect(args: argparse.Namespace) -> int:
     _logging_for(settings, app.instance_id)
     arming_state = None
     if settings.app_role is Role.LIVE:
+        # The read-only guards (file, registry, tag, schema); no lock, so it works mid-loop.
+        preflight(settings)
         arming_state = read_live_arming(settings.state_db_path, app.audit_context())
     facts = app.trading_facts(armed=arming_state is not None and arming_state.armed)
     view = build_view(facts=facts, control_dir=settings.control_dir, arming=arming_state)
