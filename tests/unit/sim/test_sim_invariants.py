@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-
 from decimal import Decimal
 from functools import cache
 from typing import Any
