@@ -402,3 +402,16 @@ def test_klines_history_is_tradingview_shaped(app: SimApp, call: Call, clock: Ma
     assert isinstance(daily, list)
     assert daily[-1]["pair"] == "BTCTRY"
     assert isinstance(daily[-1]["time"], int)
+
+
+def test_older_daily_ohlc_and_currency_ticker(app: SimApp, call: Call) -> None:
+    """/api/v2/ohlc is enveloped with string values and ms times; ticker/currency filters pairs."""
+    data = call(app, "GET", "/api/v2/ohlc", query="pairSymbol=BTCTRY&last=2").json()["data"]
+    assert data
+    assert isinstance(data[-1]["time"], int)
+    assert data[-1]["time"] % 86_400_000 == 0
+    assert all(isinstance(data[-1][k], str) for k in ("open", "high", "low", "close", "volume"))
+    eth = call(app, "GET", "/api/v2/ticker/currency", query="symbol=eth").json()["data"]
+    assert [t["pair"] for t in eth] == ["ETHTRY"]
+    transfers = call(app, "GET", "/api/v1/users/transactions/crypto", signed=True).json()
+    assert transfers["data"] == []
