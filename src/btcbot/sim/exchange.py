@@ -2,10 +2,11 @@
 
 Every request first calls :meth:`SimExchange.advance`, which (1) fills resting limit orders
 whose price the replayed price path crossed since the last request, as maker, at the order's
-price, with at most ``participation`` x the replayed volume per side and interval, and then
-(2) finishes cancels accepted by an *earlier* request once ``cancel_delay`` seconds have
-passed — BtcTurk's asynchronous cancel: DELETE answers 200 at once, the order turns Canceled
-a moment later and may still fill in between.
+price, with at most ``participation`` x the replayed volume per side and interval; (2) triggers
+the stop orders the path reached; then (3) finishes cancels accepted by an *earlier* request
+once ``cancel_delay`` seconds have passed — BtcTurk's asynchronous cancel: DELETE answers 200
+at once, the order turns Canceled a moment later and may still fill in between. What happens
+to an order after acceptance lives in ``fills.py``.
 """
 
 from __future__ import annotations
