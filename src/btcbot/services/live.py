@@ -53,7 +53,7 @@ from btcbot.services.run_loop import LoopSummary, StopToken, run_loop
 from btcbot.settings import Settings
 from btcbot.state.repositories.trading_uow import trading_uow_factory
 from btcbot.state.uow import ConnectionFactory, UnitOfWork
-from btcbot.strategy.params import StrategyParams
+from btcbot.strategy.params import MeanReversionParams, StrategyParams, TrendParams
 
 _log = get_logger(__name__)
 
@@ -223,8 +223,30 @@ def options_from(
         mode="dry-run" if settings.is_dry_run else "live",
         instance_id=instance_id,
         kill_switch_setting=settings.kill_switch,
+        strategy=strategy_params(settings),
+        limits=settings.risk_limits(),
         metrics_bind=settings.metrics_bind,
         metrics_port=settings.metrics_port,
+    )
+
+
+def strategy_params(settings: Settings) -> StrategyParams:
+    """The STRATEGIES / STRATEGY_* knobs as the strategy layer's parameters."""
+    s = settings
+    return StrategyParams(
+        enabled=s.strategies,
+        trend=TrendParams(
+            fast_window=s.strategy_trend_fast_window,
+            slow_window=s.strategy_trend_slow_window,
+            order_notional_try=s.strategy_trend_order_notional_try,
+        ),
+        mean_reversion=MeanReversionParams(
+            window=s.strategy_meanrev_window,
+            entry_z=s.strategy_meanrev_entry_z,
+            take_profit_pct=s.strategy_meanrev_take_profit_pct,
+            stop_loss_pct=s.strategy_meanrev_stop_loss_pct,
+            order_notional_try=s.strategy_meanrev_order_notional_try,
+        ),
     )
 
 
