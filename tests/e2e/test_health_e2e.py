@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from h5_support import (
+    BTCBOT,
     Sandbox,
     closed_port_url,
     dead_pid,
     exchange_clock,
+    process_env,
     run,
     sim_serve,
     waiting_arm,
@@ -243,3 +247,58 @@ def test_the_watchdog_answers_unknown_3_when_the_run_overruns(
     assert done.returncode == 3
     assert done.stdout == "BTCBOT UNKNOWN - health check timed out after 2 s\n"
     assert elapsed < 2 + 5
+
+
+def _start_dry_run(sandbox: Sandbox, url: str) -> subprocess.Popen[str]:
+    env = sandbox.live_env(
+        LIVE_TRADING="false",
+        LIVE_TRADING_ACK="",
+        EXCHANGE="sim",
+        BTCTURK_BASE_URL=url,
+        BTCTURK_GRAPH_URL=f"{url}/graph",
+        METRICS_PORT="0",
+    )
+    return subprocess.Popen(
+        [str(BTCBOT), "run", "--loop", "--cycle-seconds", "1"],
+        env=process_env({k: v for k, v in env.items() if v}),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def _wait_for_a_cycle(sandbox: Sandbox, proc: subprocess.Popen[str]) -> None:
+    path = sandbox.control / "live_status.json"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if path.exists() and json.loads(path.read_text(encoding="utf-8")).get("last_cycle_at"):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"LIVE completed no cycle (exit {proc.poll()})")
+
+
+def test_a_real_live_loop_is_ok_then_stopped_then_crashed(tmp_path: Path) -> None:
+    """Real 'btcbot run --loop' on the emulator: OK (0); stopped cleanly: 2; SIGKILLed: 2."""
+    sandbox = Sandbox(tmp_path).init()
+    with sim_serve() as url:
+        live = _start_dry_run(sandbox, url)
+        try:
+            _wait_for_a_cycle(sandbox, live)
+            running, doc = _health(sandbox, url)
+        finally:
+            live.send_signal(signal.SIGTERM)
+            live.wait(timeout=60)
+        stopped, stopped_doc = _health(sandbox, url)
+        (sandbox.control / "live_status.json").unlink()
+        crashed_live = _start_dry_run(sandbox, url)
+        try:
+            _wait_for_a_cycle(sandbox, crashed_live)
+        finally:
+            crashed_live.kill()
+            crashed_live.wait(timeout=60)
+        crashed, crashed_doc = _health(sandbox, url)
+    assert running == 0, doc["summary"]
+    assert stopped == 2
+    assert "LIVE stopped" in str(_check(stopped_doc, "live_status")["reason"])
+    assert crashed == 2
+    assert "not running" in str(_check(crashed_doc, "live_status")["reason"])
