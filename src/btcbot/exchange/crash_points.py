@@ -7,9 +7,10 @@ tests set it, nothing else does (docs/DEMO.md, "Crash-safety hooks"). Grammar::
 
 ``before_post`` kills the process right before an order POST leaves — after execution has
 committed the intent, so the restarted bot must find it PENDING_SUBMIT and resolve it.
-``after_timeout`` kills it right after an order POST timed out — with the emulator's
-``timeout_after_accept`` fault the exchange has accepted the order, so the restarted bot must
-adopt it by client order id and never send it again. ``P`` is a probability in 0..1.
+``after_timeout`` kills it right after an order POST timed out or lost its connection - with
+the emulator's ``timeout_after_accept`` fault the exchange has accepted the order, so the
+restarted bot must find it by client order id and never send it again. ``P`` is a probability
+in 0..1.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ class CrashPointTransport(httpx.BaseTransport):
             _die()
         try:
             return self._inner.handle_request(request)
-        except httpx.TimeoutException:
+        except httpx.TransportError:
+            # A timeout or a dropped connection: the emulator may well have accepted the order.
             if is_post and self._plan.hit("after_timeout"):
                 _die()
             raise
