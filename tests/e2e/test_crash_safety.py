@@ -1,0 +1,130 @@
+"""The LIVE process SIGKILLed 50+ times mid-trading, restarted against the same emulator each time.
+
+Kills come from two sources, so they land everywhere a power cut could:
+
+* the test's own SIGKILL after a random lifetime (any point of a cycle, including inside a
+  SQLite commit);
+* the test-only crash points (``BTCBOT_TEST_CRASH_POINTS``): right before an order POST leaves,
+  after its intent was committed, and right after a POST that the emulator accepted and then
+  stalled past the client's patience (``timeout_after_accept``).
+
+Then one clean run with the kill file present cancels what rests, and the books are checked
+against the exchange itself.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from h5_support import BTCBOT, Sandbox, process_env, run
+from live_support import (
+    SimServer,
+    dry_run_env,
+    falling_candles,
+    init_sandbox,
+    integrity_ok,
+    query,
+    sim_serve,
+)
+
+from btcbot.domain.ledger import Ledger
+from btcbot.domain.ledger_balances import balance_differences
+from btcbot.domain.ledger_codec import snapshot_from_dict
+
+KILLS = 50
+FAULTS = "timeout_after_accept:0.25@/api/v1/order,seed=7"
+
+
+def _one_life(box: Sandbox, url: str, rng: random.Random, n: int, log: Path) -> tuple[int, bool]:
+    """Start LIVE, let it live a random while (or die at a crash point).
+
+    Returns its exit code and whether it killed itself at a crash point.
+    """
+    env = dry_run_env(
+        box, url, BTCBOT_TEST_CRASH_POINTS=f"before_post:0.08,after_timeout:0.5,seed={n}"
+    )
+    with log.open("a") as err:
+        proc = subprocess.Popen(
+            [str(BTCBOT), "run", "--loop", "--cycle-seconds", "0.05"],
+            env=process_env(env),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        deadline = time.monotonic() + rng.uniform(0.8, 4.0)
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        by_itself = proc.poll() is not None
+        if not by_itself:
+            proc.send_signal(signal.SIGKILL)
+        return proc.wait(timeout=30), by_itself
+
+
+def _exchange_view(sim: SimServer, since: datetime) -> tuple[list[tuple[int, str | None]], int]:
+    client = sim.client()
+    try:
+        orders = client.all_orders("BTCTRY", start=since, end=datetime.now(UTC), limit=1000)
+        trades = client.own_trades("BTCTRY", start=since, end=datetime.now(UTC))
+        return [(o.order_id, o.client_order_id) for o in orders], len(trades)
+    finally:
+        client.close()
+
+
+def _ledger_differences(sim: SimServer, db: Path) -> object:
+    raw = query(db, "SELECT snapshot FROM ledger_snapshots ORDER BY id DESC LIMIT 1")[0][0]
+    ledger = Ledger.from_snapshot(snapshot_from_dict(json.loads(str(raw))))
+    client = sim.client()
+    try:
+        return balance_differences(ledger, client.balances())
+    finally:
+        client.close()
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_points_never_duplicates_or_loses_an_order(tmp_path: Path) -> None:
+    """50+ SIGKILLs: no duplicate, no unknown exchange order, integrity ok, ledger = balances."""
+    box = init_sandbox(tmp_path)
+    rng = random.Random(20261123)
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    log = tmp_path / "live.log"
+    kills = self_kills = 0
+    with sim_serve(
+        falling_candles(tmp_path / "BTCTRY.csv"), "--faults", FAULTS, "--stall-seconds", "0.5"
+    ) as sim:
+        for n in range(KILLS):
+            code, by_itself = _one_life(box, sim.url, rng, n, log)
+            assert code == -signal.SIGKILL, f"life {n} ended with {code}, not SIGKILL"
+            kills += 1
+            self_kills += by_itself
+            assert integrity_ok(box.live_db), f"integrity_check failed after kill {n}"
+        # The operator's way out: disarm, then one clean run cancels what rests and books it all.
+        mon = box.monitor_env(sim.url, EXCHANGE="sim", BTCTURK_GRAPH_URL=f"{sim.url}/graph")
+        assert run(["disarm", "--reason", "end of crash test"], mon).returncode == 0
+        final = run(["run", "--cycles", "8", "--cycle-seconds", "0.3"], dry_run_env(box, sim.url))
+        assert final.returncode == 0, final.stderr[-3000:]
+        assert integrity_ok(box.live_db)
+
+        orders, trades = _exchange_view(sim, since)
+        bot_ids = Counter(cid for _, cid in orders if cid and cid.startswith("bb-"))
+        assert bot_ids, "the bot should have placed orders between the kills"
+        assert [cid for cid, n in bot_ids.items() if n > 1] == [], (
+            "duplicate orders on the exchange"
+        )
+        known = {int(str(r[0])) for r in query(box.live_db, "SELECT exchange_order_id FROM orders")
+                 if r[0] is not None}  # fmt: skip
+        assert [oid for oid, _ in orders if oid not in known] == [], "exchange orders unknown to DB"
+        stored = query(box.live_db, "SELECT count(*), sum(ledger_applied) FROM fills")[0]
+        assert stored[0] == trades, "every exchange trade is stored exactly once"
+        assert stored[0] == stored[1], "every stored fill is booked"
+        assert _ledger_differences(sim, box.live_db) == ()
+    assert kills >= KILLS
+    assert self_kills >= 5, "the crash points (before POST, after a lost POST) should have fired"
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" not in text
