@@ -11,28 +11,35 @@ health check do not pay for the trading stack at start-up.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from btcbot.commands.exit_codes import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    HEALTH_UNKNOWN,
+)
 from btcbot.domain.errors import BtcbotError, ConfigError, SafetyRefusalError
 
 if TYPE_CHECKING:
-    from btcbot.adapters.control_dir import KillRecord
-    from btcbot.services.health import Deadline, HealthReport
     from btcbot.settings import Settings
-    from btcbot.wiring import LiveApp, MonitorApp
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_REFUSED = 4
-EXIT_INTERRUPTED = 130
-HEALTH_UNKNOWN = 3
+__all__ = [
+    "EXIT_FAILURE",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_REFUSED",
+    "EXIT_USAGE",
+    "HEALTH_UNKNOWN",
+    "build_parser",
+    "main",
+]
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -143,36 +150,17 @@ def _db_check(args: argparse.Namespace) -> int:
 _REGISTRARS.append(_register_db)
 
 
-# ---------------------------------------------------------------- shared by H5's commands
+# ---------------------------------------------------------------- shared by the handlers
 def _logging_for(settings: Settings, instance_id: str) -> None:
     """JSON logs on stderr, redacting the configured API credentials."""
-    from btcbot.observability.logging import configure_logging  # noqa: PLC0415
+    from btcbot.commands.common import configure_command_logging  # noqa: PLC0415
 
-    secrets = [
-        s.get_secret_value() for s in (settings.btcturk_api_key, settings.btcturk_api_secret) if s
-    ]
-    configure_logging(
-        role=settings.app_role.value,
-        instance_id=instance_id,
-        level=settings.log_level,
-        fmt=settings.log_format,
-        secrets=secrets,
-    )
-
-
-def _app_for(settings: Settings) -> LiveApp | MonitorApp:
-    from btcbot.domain.enums import Role  # noqa: PLC0415
-    from btcbot.wiring import build_live, build_monitor  # noqa: PLC0415
-
-    return build_live(settings) if settings.app_role is Role.LIVE else build_monitor(settings)
+    configure_command_logging(settings, instance_id)
 
 
 # ---------------------------------------------------------------- btcbot health
-_MAX_HEALTH_TIMEOUT = 600.0
-
-
 def _register_health(sub: argparse._SubParsersAction[_Parser]) -> None:
-    """``btcbot health``: the MONITOR's Nagios-style check."""
+    """``btcbot health``: the MONITOR's Nagios-style check (btcbot.commands.health)."""
     p = sub.add_parser(
         "health", help="MONITOR: check LIVE, the exchange and this host; exit 0/1/2/3 (Nagios)"
     )
@@ -188,94 +176,9 @@ def _register_health(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _health(args: argparse.Namespace) -> int:
-    from btcbot.services.health import Deadline  # noqa: PLC0415
+    from btcbot.commands.health import run_health  # noqa: PLC0415 - handlers import lazily
 
-    if not 1.0 <= args.timeout <= _MAX_HEALTH_TIMEOUT:
-        raise ConfigError(
-            f"--timeout must be between 1 and {_MAX_HEALTH_TIMEOUT:g} s (got {args.timeout:g})"
-        )
-    deadline = Deadline(args.timeout, lambda: _health_expired(args)).start()
-    try:
-        report = _health_report(args, deadline)
-    except BtcbotError as exc:
-        deadline.cancel()
-        _emit_unknown(args, str(exc))
-        return HEALTH_UNKNOWN
-    deadline.cancel()
-    if args.prom_file is not None:
-        _write_prom(args.prom_file, report)
-    if args.json:
-        print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
-    else:
-        print(report.summary())
-    return report.exit_code
-
-
-def _health_report(args: argparse.Namespace, deadline: Deadline) -> HealthReport:
-    from btcbot.domain.records import HealthLevel  # noqa: PLC0415
-    from btcbot.services.health import CheckResult, run_checks  # noqa: PLC0415
-    from btcbot.settings import load_settings  # noqa: PLC0415
-    from btcbot.wiring import build_monitor, monitor_health_checks  # noqa: PLC0415
-
-    del args
-    settings = load_settings()
-    app = build_monitor(settings)
-    _logging_for(settings, app.instance_id)
-    with app.startup("health") as runtime:
-        report = run_checks(monitor_health_checks(app, deadline.remaining), app.clock)
-        try:
-            with runtime.unit_of_work() as uow:
-                uow.health.add(report.snapshot())
-                uow.commit()
-        except BtcbotError as exc:
-            report = report.with_check(
-                CheckResult(
-                    "database",
-                    HealthLevel.CRITICAL,
-                    f"cannot write the health snapshot: {exc}",
-                    "check disk space and permissions of STATE_DB_PATH",
-                )
-            )
-    return report
-
-
-def _emit_unknown(args: argparse.Namespace, reason: str) -> None:
-    line = f"BTCBOT UNKNOWN - {reason}".replace("\n", " ")
-    if args.json:
-        doc = {"status": "unknown", "code": HEALTH_UNKNOWN, "summary": line, "checks": []}
-        print(json.dumps(doc, sort_keys=True))
-    else:
-        print(line)
-    if args.prom_file is not None:
-        with contextlib.suppress(OSError):
-            _write_prom(args.prom_file, None)
-
-
-def _health_expired(args: argparse.Namespace) -> None:
-    """Watchdog: the run overran ``--timeout``; answer UNKNOWN and end the process now."""
-    _emit_unknown(args, f"health check timed out after {args.timeout:g} s")
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(HEALTH_UNKNOWN)
-
-
-def _write_prom(path: Path, report: HealthReport | None) -> None:
-    from btcbot.observability.metrics import HealthMetrics, write_textfile  # noqa: PLC0415
-    from btcbot.services.health import EXIT_CODES  # noqa: PLC0415
-
-    metrics = HealthMetrics()
-    metrics.last_run.set_to_current_time()
-    if report is None:
-        metrics.status.set(HEALTH_UNKNOWN)
-    else:
-        metrics.status.set(report.exit_code)
-        metrics.duration.set(report.duration_seconds)
-        for check in report.checks:
-            metrics.check_status.labels(check=check.name).set(EXIT_CODES[check.status])
-            offset = check.details.get("offset_seconds")
-            if check.name == "exchange" and isinstance(offset, float | int):
-                metrics.clock_offset.set(offset)
-    write_textfile(path, metrics.registry)
+    return run_health(args)
 
 
 _REGISTRARS.append(_register_health)
@@ -293,57 +196,9 @@ def _register_arm(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _arm(args: argparse.Namespace) -> int:
-    from btcbot.domain.enums import Role  # noqa: PLC0415
-    from btcbot.domain.errors import LockHeldError, TradeBlockedError  # noqa: PLC0415
-    from btcbot.lifecycle import RoleCheck, require_role  # noqa: PLC0415
-    from btcbot.services import arming  # noqa: PLC0415
-    from btcbot.settings import load_settings  # noqa: PLC0415
-    from btcbot.wiring import build_live  # noqa: PLC0415
+    from btcbot.commands.arming import run_arm  # noqa: PLC0415 - handlers import lazily
 
-    settings = load_settings()
-    require_role(settings.app_role, RoleCheck("arm", Role.LIVE))
-    if not settings.live_trading:
-        raise TradeBlockedError(
-            "btcbot arm is for real trading: set LIVE_TRADING=true (with EXCHANGE=btcturk and "
-            "LIVE_TRADING_ACK); a dry run (LIVE_TRADING=false) needs no arming"
-        )
-    app = build_live(settings)
-    _logging_for(settings, app.instance_id)
-    try:
-        with app.startup("arm") as runtime:
-            if not args.yes and not _confirmed(settings):
-                print("btcbot arm: not confirmed; nothing changed", file=sys.stderr)
-                return EXIT_REFUSED
-            outcome = arming.arm(
-                runtime.unit_of_work(),
-                control_dir=settings.control_dir,
-                clock=app.clock,
-                actor=arming.operator_name(),
-                reason=args.reason,
-            )
-    except LockHeldError as exc:
-        raise LockHeldError(
-            f"cannot arm while another process holds the LIVE database ({exc}); stop the LIVE "
-            "loop (CTRL+C), run 'btcbot arm', then start the loop again"
-        ) from None
-    removed = f"; removed kill file ({outcome.removed_kill.reason})" if outcome.removed_kill else ""
-    print(
-        f"btcbot arm: ARMED {settings.state_db_path}{removed}. "
-        "Start the loop: btcbot run --loop (check with: btcbot inspect)"
-    )
-    return EXIT_OK
-
-
-def _confirmed(settings: Settings) -> bool:
-    from btcbot.services.arming import CONFIRM_WORD  # noqa: PLC0415
-
-    print(
-        f"About to ARM live trading: real orders on BtcTurk for {', '.join(settings.symbols)}, "
-        f"database {settings.state_db_path}.\nType {CONFIRM_WORD} to confirm: ",
-        end="",
-        flush=True,
-    )
-    return sys.stdin.readline().strip() == CONFIRM_WORD
+    return run_arm(args)
 
 
 def _register_disarm(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -359,47 +214,9 @@ def _register_disarm(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _disarm(args: argparse.Namespace) -> int:
-    from btcbot.adapters.clock import SystemClock  # noqa: PLC0415
-    from btcbot.services import arming  # noqa: PLC0415
+    from btcbot.commands.arming import run_disarm  # noqa: PLC0415 - handlers import lazily
 
-    actor = arming.operator_name()
-    if args.control_dir is not None:
-        if not args.control_dir.is_absolute():
-            raise ConfigError(f"--control-dir must be an absolute path (got {args.control_dir})")
-        record = arming.write_kill_file(
-            args.control_dir, reason=args.reason, actor=actor, clock=SystemClock()
-        )
-        print(f"btcbot disarm: DISARMED, kill file {args.control_dir / 'KILL'} ({record.reason})")
-        return EXIT_OK
-    from btcbot.settings import load_settings  # noqa: PLC0415
-
-    settings = load_settings()
-    app = _app_for(settings)
-    _logging_for(settings, app.instance_id)
-    record = arming.write_kill_file(
-        settings.control_dir, reason=args.reason, actor=actor, clock=app.clock
-    )
-    print(f"btcbot disarm: DISARMED, kill file {settings.control_dir / 'KILL'} ({record.reason})")
-    print(f"btcbot disarm: {_record_disarm(app, record)}")
-    return EXIT_OK
-
-
-def _record_disarm(app: LiveApp | MonitorApp, record: KillRecord) -> str:
-    """Record the disarm in this role's own database if it is free; never undoes the kill file."""
-    from btcbot.domain.errors import LockHeldError  # noqa: PLC0415
-    from btcbot.services import arming  # noqa: PLC0415
-
-    try:
-        with app.startup("disarm") as runtime:
-            arming.record_disarm(runtime.unit_of_work(), role=app.settings.app_role, record=record)
-    except LockHeldError:
-        return (
-            "the database is in use by another btcbot process (a running LIVE loop records the "
-            "disarm itself at its next check)"
-        )
-    except BtcbotError as exc:
-        return f"kill file is in force; not recorded in the database: {exc}"
-    return f"recorded in {app.settings.state_db_path}"
+    return run_disarm(args)
 
 
 _REGISTRARS.append(_register_arm)
@@ -415,29 +232,9 @@ def _register_inspect(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from btcbot.domain.enums import Role  # noqa: PLC0415
-    from btcbot.services.inspect import build_view, read_live_arming  # noqa: PLC0415
-    from btcbot.settings import load_settings  # noqa: PLC0415
-    from btcbot.state.guards import preflight  # noqa: PLC0415
-    from btcbot.wiring import build_live  # noqa: PLC0415
+    from btcbot.commands.inspect import run_inspect  # noqa: PLC0415 - handlers import lazily
 
-    settings = load_settings()
-    app = build_live(settings)  # for trading_facts only; nothing is started
-    _logging_for(settings, app.instance_id)
-    arming_state = None
-    if settings.app_role is Role.LIVE:
-        # The read-only guards (file, registry, tag, schema); no lock, so it works mid-loop.
-        preflight(settings)
-        arming_state = read_live_arming(settings.state_db_path, app.audit_context())
-    facts = app.trading_facts(armed=arming_state is not None and arming_state.armed)
-    view = build_view(facts=facts, control_dir=settings.control_dir, arming=arming_state)
-    if args.json:
-        print(json.dumps(view.as_dict(), indent=2, sort_keys=True, default=str))
-        return EXIT_OK
-    for key, value in view.as_dict().items():
-        shown = json.dumps(value, default=str) if isinstance(value, dict | list) else value
-        print(f"{key + ':':<22} {shown}")
-    return EXIT_OK
+    return run_inspect(args)
 
 
 _REGISTRARS.append(_register_inspect)

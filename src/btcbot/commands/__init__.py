@@ -1,0 +1,1 @@
+"""The operator commands' handlers: ``btcbot.cli`` parses, these run (loaded only when used)."""

@@ -1,0 +1,100 @@
+"""``btcbot arm`` and ``btcbot disarm``: the operator's two deliberate acts (docs/CLI.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from btcbot.adapters.clock import SystemClock
+from btcbot.adapters.control_dir import KillRecord
+from btcbot.commands.common import app_for, configure_command_logging
+from btcbot.commands.exit_codes import EXIT_OK, EXIT_REFUSED
+from btcbot.domain.enums import Role
+from btcbot.domain.errors import BtcbotError, ConfigError, LockHeldError, TradeBlockedError
+from btcbot.lifecycle import RoleCheck, require_role
+from btcbot.services import arming
+from btcbot.settings import Settings, load_settings
+from btcbot.wiring import LiveApp, MonitorApp, build_live
+
+
+def run_arm(args: argparse.Namespace) -> int:
+    """Arm the LIVE database (LIVE role, every flag right, the loop stopped, confirmed)."""
+    settings = load_settings()
+    require_role(settings.app_role, RoleCheck("arm", Role.LIVE))
+    if not settings.live_trading:
+        raise TradeBlockedError(
+            "btcbot arm is for real trading: set LIVE_TRADING=true (with EXCHANGE=btcturk and "
+            "LIVE_TRADING_ACK); a dry run (LIVE_TRADING=false) needs no arming"
+        )
+    app = build_live(settings)
+    configure_command_logging(settings, app.instance_id)
+    try:
+        with app.startup("arm") as runtime:
+            if not args.yes and not _confirmed(settings):
+                print("btcbot arm: not confirmed; nothing changed", file=sys.stderr)
+                return EXIT_REFUSED
+            outcome = arming.arm(
+                runtime.unit_of_work(),
+                control_dir=settings.control_dir,
+                clock=app.clock,
+                actor=arming.operator_name(),
+                reason=args.reason,
+            )
+    except LockHeldError as exc:
+        raise LockHeldError(
+            f"cannot arm while another process holds the LIVE database ({exc}); stop the LIVE "
+            "loop (CTRL+C), run 'btcbot arm', then start the loop again"
+        ) from None
+    removed = f"; removed kill file ({outcome.removed_kill.reason})" if outcome.removed_kill else ""
+    print(
+        f"btcbot arm: ARMED {settings.state_db_path}{removed}. "
+        "Start the loop: btcbot run --loop (check with: btcbot inspect)"
+    )
+    return EXIT_OK
+
+
+def _confirmed(settings: Settings) -> bool:
+    print(
+        f"About to ARM live trading: real orders on BtcTurk for {', '.join(settings.symbols)}, "
+        f"database {settings.state_db_path}.\nType {arming.CONFIRM_WORD} to confirm: ",
+        end="",
+        flush=True,
+    )
+    return sys.stdin.readline().strip() == arming.CONFIRM_WORD
+
+
+def run_disarm(args: argparse.Namespace) -> int:
+    """Write the kill file (either role, or no settings at all with --control-dir)."""
+    actor = arming.operator_name()
+    if args.control_dir is not None:
+        if not args.control_dir.is_absolute():
+            raise ConfigError(f"--control-dir must be an absolute path (got {args.control_dir})")
+        record = arming.write_kill_file(
+            args.control_dir, reason=args.reason, actor=actor, clock=SystemClock()
+        )
+        print(f"btcbot disarm: DISARMED, kill file {args.control_dir / 'KILL'} ({record.reason})")
+        return EXIT_OK
+    settings = load_settings()
+    app = app_for(settings)
+    configure_command_logging(settings, app.instance_id)
+    record = arming.write_kill_file(
+        settings.control_dir, reason=args.reason, actor=actor, clock=app.clock
+    )
+    print(f"btcbot disarm: DISARMED, kill file {settings.control_dir / 'KILL'} ({record.reason})")
+    print(f"btcbot disarm: {_record_disarm(app, record)}")
+    return EXIT_OK
+
+
+def _record_disarm(app: LiveApp | MonitorApp, record: KillRecord) -> str:
+    """Record the disarm in this role's own database if it is free; never undoes the kill file."""
+    try:
+        with app.startup("disarm") as runtime:
+            arming.record_disarm(runtime.unit_of_work(), role=app.settings.app_role, record=record)
+    except LockHeldError:
+        return (
+            "the database is in use by another btcbot process (a running LIVE loop records the "
+            "disarm itself at its next check)"
+        )
+    except BtcbotError as exc:
+        return f"kill file is in force; not recorded in the database: {exc}"
+    return f"recorded in {app.settings.state_db_path}"
