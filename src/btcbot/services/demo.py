@@ -29,6 +29,7 @@ from typing import Protocol
 
 from btcbot.adapters.clock import Clock, ManualClock, SystemClock
 from btcbot.domain.errors import ConfigError
+from btcbot.domain.trading import RiskLimits
 from btcbot.exchange.client import BtcturkClient
 from btcbot.exchange.transport import EmulatorTransport
 from btcbot.observability.logging import configure_logging
@@ -41,7 +42,7 @@ from btcbot.services.run_loop import StopToken
 from btcbot.settings import Settings, load_settings
 from btcbot.sim.app import SimApp
 from btcbot.sim.auth import DEFAULT_API_KEY, DEFAULT_API_SECRET
-from btcbot.sim.datasets import load_feeds
+from btcbot.sim.datasets import BUNDLED, load_feeds
 from btcbot.sim.exchange import SimConfig, SimExchange
 from btcbot.sim.server import SimHTTPServer
 from btcbot.state.admin import init_database
@@ -61,7 +62,12 @@ class DemoOptions:
     cycles: int = 300
     seed: int = 0
     cycle_seconds: float = 60.0
-    symbols: tuple[str, ...] = ("BTCTRY", "ETHTRY")
+    data: tuple[Path, ...] = ()
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """The pairs the candle files name (the bundled BTCTRY and ETHTRY by default)."""
+        return tuple(p.stem.upper() for p in self.data) or BUNDLED
 
 
 class LiveAppLike(Protocol):
@@ -157,7 +163,7 @@ def prepare_workspace(opts: DemoOptions) -> tuple[Settings, dict[str, str]]:
     return live, monitor_env
 
 
-def demo_strategy() -> tuple[StrategyParams, TrendParams]:
+def demo_strategy() -> StrategyParams:
     """Parameters that trade a few times an hour on the bundled one-minute candles."""
     trend = TrendParams(fast_window=3, slow_window=12, order_notional_try=Decimal(1500))
     mean_reversion = MeanReversionParams(
@@ -167,7 +173,7 @@ def demo_strategy() -> tuple[StrategyParams, TrendParams]:
         stop_loss_pct=Decimal("0.8"),
         order_notional_try=Decimal(1500),
     )
-    return StrategyParams(trend=trend, mean_reversion=mean_reversion), trend
+    return StrategyParams(trend=trend, mean_reversion=mean_reversion)
 
 
 @contextmanager
@@ -214,17 +220,39 @@ class _NeverStop:
         return False
 
 
-def run_demo(
-    opts: DemoOptions, build_live: BuildLive, *, stop: StopToken | None = None
-) -> DemoReport:
-    """Run the demo described in the module docstring and return its report."""
+@dataclass
+class InProcessLive:
+    """A LIVE stack on the in-process emulator, ready to run (demo, benchmarks, tests).
+
+    ``sim_app.faults`` may be replaced between cycles; ``clock`` is shared with the emulator.
+    """
+
+    settings: Settings
+    monitor_env: dict[str, str]
+    clock: ManualClock
+    sim_app: SimApp
+    options: LiveOptions
+    deps: LiveDeps
+
+
+@contextmanager
+def in_process_live(
+    opts: DemoOptions,
+    build_live: BuildLive,
+    *,
+    strategy: StrategyParams | None = None,
+    limits: RiskLimits | None = None,
+    sim_config: SimConfig | None = None,
+) -> Iterator[InProcessLive]:
+    """Prepare the workspace, start the emulator and open the LIVE database (lock held)."""
     settings, monitor_env = prepare_workspace(opts)
     clock = ManualClock(DEMO_START)
-    sim = SimExchange(load_feeds(), now=clock.now, config=SimConfig(seed=opts.seed))
-    app = build_live(settings, clock, EmulatorTransport(SimApp(sim, rate_limits=False)))
+    feeds = load_feeds(list(opts.data) or None)
+    config = sim_config or SimConfig(seed=opts.seed)
+    sim_app = SimApp(SimExchange(feeds, now=clock.now, config=config), rate_limits=False)
+    app = build_live(settings, clock, EmulatorTransport(sim_app))
     # JSON lines on stderr, warnings and worse only: stdout is the report.
     configure_logging(role="live", instance_id=app.instance_id, level="WARNING")
-    strategy, _ = demo_strategy()
     live_opts = LiveOptions(
         symbols=settings.symbols,
         cycle_seconds=opts.cycle_seconds,
@@ -232,18 +260,9 @@ def run_demo(
         mode="dry-run",
         instance_id=app.instance_id,
         kill_switch_setting=False,
-        strategy=strategy,
+        strategy=strategy or demo_strategy(),
+        limits=limits or RiskLimits(),
     )
-    health: list[tuple[int, str]] = []
-
-    def monitor() -> None:
-        with probe_exchange(opts.seed) as url:
-            health.append(run_health(monitor_env, url))
-
-    def sleep(seconds: float) -> bool:
-        clock.advance(seconds)
-        return False
-
     with app.startup("demo") as db:
         client = app.trading_client()
         try:
@@ -256,17 +275,35 @@ def run_demo(
                 kill_probe=app.kill_probe,
                 metrics=Metrics(),
             )
-            summary = run_live(
-                live_opts,
-                deps,
-                stop=stop or _NeverStop(),
-                max_cycles=opts.cycles,
-                sleep=sleep,
-                monotonic=lambda: clock.now().timestamp(),
-                before_stop=monitor,
-            )
+            yield InProcessLive(settings, monitor_env, clock, sim_app, live_opts, deps)
         finally:
             client.close()
-        figures = read_figures(db, cycles=summary.cycles)
+
+
+def run_demo(
+    opts: DemoOptions, build_live: BuildLive, *, stop: StopToken | None = None
+) -> DemoReport:
+    """Run the demo described in the module docstring and return its report."""
+    health: list[tuple[int, str]] = []
+    with in_process_live(opts, build_live) as live:
+
+        def monitor() -> None:
+            with probe_exchange(opts.seed) as url:
+                health.append(run_health(live.monitor_env, url))
+
+        def sleep(seconds: float) -> bool:
+            live.clock.advance(seconds)
+            return False
+
+        summary = run_live(
+            live.options,
+            live.deps,
+            stop=stop or _NeverStop(),
+            max_cycles=opts.cycles,
+            sleep=sleep,
+            monotonic=lambda: live.clock.now().timestamp(),
+            before_stop=monitor,
+        )
+        figures = read_figures(live.deps.db, cycles=summary.cycles)
     code, line = health[0] if health else (3, "health did not run")
     return DemoReport(opts.workspace, figures, code, line)
