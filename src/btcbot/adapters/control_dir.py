@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,24 @@ def kill_path(control_dir: Path) -> Path:
     return control_dir / KILL_FILE_NAME
 
 
+# On Windows a reader that has the target open makes os.replace fail with PermissionError for
+# a moment (Python opens files without FILE_SHARE_DELETE); retry briefly instead of failing.
+_REPLACE_ATTEMPTS = 40
+_REPLACE_PAUSE_S = 0.025
+
+
+def _replace(tmp: Path, target: Path) -> None:
+    for attempt in range(_REPLACE_ATTEMPTS):
+        try:
+            tmp.replace(target)
+        except PermissionError:
+            if attempt == _REPLACE_ATTEMPTS - 1:
+                raise
+            time.sleep(_REPLACE_PAUSE_S)
+        else:
+            return
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Replace ``path`` so a concurrent reader sees the old file or the new one, whole.
 
@@ -51,7 +70,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        Path(tmp).replace(path)
+        _replace(Path(tmp), path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -76,3 +76,36 @@ def test_naive_times_are_refused_at_construction() -> None:
     """A LiveStatus cannot be built with a naive datetime."""
     with pytest.raises(ValueError, match="timezone-aware"):
         dataclasses.replace(BASE, written_at=datetime(2026, 1, 1))  # noqa: DTZ001 - the naive time is the point
+
+
+def test_replace_retries_while_a_windows_reader_holds_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transient PermissionError from os.replace (Windows reader) is retried, not raised."""
+    real_replace = Path.replace
+    failures = iter([True, True, False])
+
+    def flaky(self: Path, target: Path) -> Path:
+        if next(failures):
+            raise PermissionError("sharing violation")
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", flaky)
+    write_status(status_path(tmp_path), BASE)
+    assert read_status(status_path(tmp_path)) == BASE
+    assert [p.name for p in tmp_path.iterdir()] == ["live_status.json"]
+
+
+def test_replace_gives_up_and_cleans_up_when_the_file_stays_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A permanently locked target raises PermissionError and leaves no temp file behind."""
+
+    def locked(self: Path, target: Path) -> Path:
+        raise PermissionError("sharing violation")
+
+    monkeypatch.setattr(Path, "replace", locked)
+    monkeypatch.setattr("btcbot.observability.atomic._REPLACE_PAUSE_S", 0.0)
+    with pytest.raises(PermissionError):
+        write_status(status_path(tmp_path), BASE)
+    assert list(tmp_path.iterdir()) == []
