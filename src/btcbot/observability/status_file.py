@@ -8,6 +8,7 @@ no secret and no money: only liveness, arming and error facts.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,6 +119,16 @@ def _parse(raw: dict[str, Any]) -> LiveStatus:
     )
 
 
+def _read_text(path: Path, attempts: int = 5) -> str:
+    # On Windows the file is briefly unopenable while LIVE renames a new one over it.
+    for _ in range(attempts - 1):
+        try:
+            return path.read_text(encoding="utf-8")
+        except PermissionError:
+            time.sleep(0.05)
+    return path.read_text(encoding="utf-8")
+
+
 def read_status(path: Path) -> LiveStatus:
     """Read the status file.
 
@@ -125,7 +136,7 @@ def read_status(path: Path) -> LiveStatus:
         FileNotFoundError: LIVE has never written one in this ``CONTROL_DIR``.
         StatusFileError: the file is not valid JSON of the expected shape.
     """
-    text = path.read_text(encoding="utf-8")
+    text = _read_text(path)
     try:
         raw = json.loads(text)
     except ValueError as exc:
