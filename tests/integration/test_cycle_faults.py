@@ -1,0 +1,129 @@
+"""The real LIVE cycle on the in-process emulator while it injects every fault it knows.
+
+429s, 5xx, timeouts, resets, malformed bodies, accepted-then-timed-out (and accepted-then-5xx)
+order POSTs and DELETEs, partial fills (low participation) and asynchronous cancels: the cycle
+must never raise anything but a handled exchange failure, never send an order twice, and
+resolve every ambiguous order within a bounded number of cycles.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from btcbot.adapters.clock import Clock
+from btcbot.domain.enums import OrderMethod, Side
+from btcbot.domain.ledger import Ledger
+from btcbot.domain.ledger_balances import balance_differences
+from btcbot.domain.models import OrderRequest
+from btcbot.domain.orders import LocalOrderState
+from btcbot.domain.trading import RiskLimits
+from btcbot.exchange.transport import EmulatorTransport
+from btcbot.services.arming import write_kill_file
+from btcbot.services.book import BookView
+from btcbot.services.cycle import LiveCycle
+from btcbot.services.decision import Decision
+from btcbot.services.demo import DemoOptions, InProcessLive, in_process_live
+from btcbot.services.live import build_cycle
+from btcbot.settings import Settings
+from btcbot.sim.exchange import SimConfig
+from btcbot.sim.faults import FaultPlan
+from btcbot.state.repositories.trading_uow import trading_uow_factory
+from btcbot.wiring import LiveApp, build_live
+
+FAULTS = (
+    "429:0.05,5xx:0.04,502html:0.02,timeout:0.04,reset:0.02,malformed:0.03,"
+    "timeout_after_accept:0.25,5xx_after_accept:0.1,seed=11"
+)
+# Unresolved orders are NOT_PLACED after 3 absent passes (docs/EXECUTION.md); allow retries.
+MAX_UNRESOLVED_CYCLES = 8
+UNRESOLVED = (LocalOrderState.PENDING_SUBMIT, LocalOrderState.UNKNOWN)
+
+
+def _build(settings: Settings, clock: Clock, transport: EmulatorTransport) -> LiveApp:
+    return build_live(settings, clock=clock, transport=transport)
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[InProcessLive]:
+    """A LIVE stack whose emulator fills resting orders slowly and cancels late."""
+    config = SimConfig(seed=3, cancel_delay=90.0, participation=Decimal("0.05"))
+    limits = RiskLimits(cooldown_after_fill_seconds=0, max_submits_per_window=100)
+    opts = DemoOptions(workspace=tmp_path, seed=3)
+    with in_process_live(opts, _build, limits=limits, sim_config=config) as stack:
+        yield stack
+
+
+def _unresolved(live: InProcessLive) -> set[str]:
+    uows = trading_uow_factory(live.deps.db.connection_factory(), live.deps.db.audit_context())
+    with uows(None) as uow:
+        return {o.client_order_id for o in uow.orders.in_states(UNRESOLVED)}
+
+
+def _place_resting_buy(live: InProcessLive) -> int:
+    """A hand-placed limit buy far under the market (faults paused): LIVE adopts it."""
+    plan, live.sim_app.faults = live.sim_app.faults, FaultPlan()
+    client = live.deps.client
+    price = (client.ticker("BTCTRY").bid * Decimal("0.8")).quantize(Decimal(1))
+    qty = (Decimal(300) / price).quantize(Decimal("0.00000001"))
+    ack = client.submit_order(
+        OrderRequest("BTCTRY", Side.BUY, OrderMethod.LIMIT, qty, price, "by-hand-1")
+    )
+    live.sim_app.faults = plan
+    return ack.order_id
+
+
+def _run(cycle: LiveCycle[BookView, Decision], live: InProcessLive, first: int, count: int,
+         ages: Counter[str]) -> int:  # fmt: skip
+    failed = 0
+    for n in range(first, first + count):
+        outcome = cycle(n)
+        failed += outcome.error is not None
+        live.clock.advance(live.options.cycle_seconds)
+        now = _unresolved(live)
+        for cid in now:
+            ages[cid] += 1
+            assert ages[cid] <= MAX_UNRESOLVED_CYCLES, f"{cid} unresolved for {ages[cid]} cycles"
+    return failed
+
+
+@pytest.mark.slow
+def test_every_fault_is_survived_without_duplicates_and_ambiguity_resolves(
+    live: InProcessLive,
+) -> None:
+    """150 faulty cycles, then 6 clean ones: no duplicate, nothing unresolved, books = balances."""
+    live.sim_app.faults = FaultPlan.parse(FAULTS)
+    cycle = build_cycle(live.options, live.deps)
+    while not cycle.startup():
+        live.clock.advance(live.options.cycle_seconds)
+    ages: Counter[str] = Counter()
+    failed = _run(cycle, live, 1, 100, ages)
+    resting = _place_resting_buy(live)
+    failed += _run(cycle, live, 101, 20, ages)
+    write_kill_file(live.options.control_dir, reason="fault test", actor="test", clock=live.clock)
+    failed += _run(cycle, live, 121, 30, ages)
+    assert failed < 150, "some cycles must get through the faults"
+    assert ages, "some order outcomes should have been ambiguous"
+
+    live.sim_app.faults = FaultPlan()
+    _run(cycle, live, 151, 6, ages)
+    assert _unresolved(live) == set()
+
+    sim = live.sim_app.sim
+    sent = Counter(o.client_id for o in sim.orders.values())
+    assert [cid for cid, n in sent.items() if n > 1] == [], "an order was sent twice"
+    assert sim.orders[resting].status == "Canceled", "the disarm cancel (async, faulty) landed"
+    assert balance_differences(_booked_ledger(live), live.deps.client.balances()) == ()
+
+
+def _booked_ledger(live: InProcessLive) -> Ledger:
+    """The ledger as the last committed cycle left it, rebuilt from the DB."""
+    uows = trading_uow_factory(live.deps.db.connection_factory(), live.deps.db.audit_context())
+    with uows(None) as uow:
+        stored = uow.ledger.latest()
+    assert stored is not None
+    return Ledger.from_snapshot(stored.snapshot)
