@@ -53,6 +53,7 @@ class BookView:
     open_orders: tuple[Order, ...]
     recent_fills: tuple[Fill, ...]
     recent_submits: tuple[datetime, ...]
+    unresolved_symbols: frozenset[str] = frozenset()
 
     def valuation(self, snapshots: Mapping[str, MarketSnapshot], at: datetime) -> Valuation:
         """The ledger valued at this cycle's marks (see ``marks_for``)."""
@@ -163,6 +164,7 @@ class LiveBook:
             live = uow.orders.in_states(_LIVE_STATES)
             recent = uow.orders.recent(self._recent_submits)
             state = uow.trading_state.current_state()
+            unresolved = uow.orders.unresolved_symbols()
         submits = tuple(o.created_at for o in recent if o.origin is OrderOrigin.BOT)
         return BookView(
             ledger=self._ledger,
@@ -172,6 +174,7 @@ class LiveBook:
             open_orders=tuple(as_exchange_order(o) for o in live),
             recent_fills=tuple(self._last_fill.values()),
             recent_submits=submits,
+            unresolved_symbols=unresolved,
         )
 
     def close_cycle(self, record: CycleRecord[Decision]) -> BookFigures:

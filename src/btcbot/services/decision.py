@@ -40,6 +40,7 @@ class DecisionInputs:
     open_orders: Sequence[Order] = ()
     recent_fills: Sequence[Fill] = ()
     recent_submits: Sequence[datetime] = ()
+    unresolved_symbols: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,5 +97,6 @@ class DecisionCore:
             open_orders=inputs.open_orders,
             recent_fills=inputs.recent_fills,
             recent_submits=inputs.recent_submits,
+            unresolved_symbols=inputs.unresolved_symbols,
         )
         return Decision(signals=signals, risk=self.risk.evaluate(signals, ctx))

@@ -67,6 +67,7 @@ class DecidePart:
                 open_orders=view.open_orders,
                 recent_fills=view.recent_fills,
                 recent_submits=view.recent_submits,
+                unresolved_symbols=view.unresolved_symbols,
             )
         )
 
