@@ -51,6 +51,11 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as ccxt and httpx expect
     server: SimHTTPServer
 
+    def setup(self) -> None:
+        """No Nagle: a small response must not wait for the client's delayed ACK (~40 ms)."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 -- stdlib's signature
         """Stay quiet: the one line on stdout is the readiness announcement."""
 
@@ -96,13 +101,11 @@ class _Handler(BaseHTTPRequestHandler):
         if fault in ("timeout", "reset"):
             self._drop()
             return
-        code, _, reason = status.partition(" ")
-        self.send_response(int(code), reason)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
+        # Status line, headers and body leave in one write (one TCP segment for small bodies).
+        lines = [f"{self.protocol_version} {status}", f"Date: {self.date_time_string()}"]
+        lines += [f"{name}: {value}" for name, value in headers]
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head + (b"" if self.command == "HEAD" else payload))
 
     def _stall(self) -> None:
         """Hold the connection silently until the client hangs up or the bound passes."""
