@@ -213,3 +213,18 @@ def test_disk_thresholds(tmp_path: Path, free: int, level: HealthLevel) -> None:
     """Free space under 1 GiB warns and under 100 MiB is critical (the least free path counts)."""
     result = check_disk([tmp_path, tmp_path / "x"], DiskLimits(), usage=lambda _p: free)
     assert result.status is level
+
+
+def test_nagios_line_appends_performance_data() -> None:
+    """The text line carries Nagios perfdata: duration, clock offset with thresholds, status age."""
+    report = HealthReport(
+        NOW,
+        0.25,
+        (
+            CheckResult("exchange", OK, "ok", details={"offset_seconds": 0.5}),
+            CheckResult("live_status", OK, "ok", details={"age_seconds": 12.0}),
+        ),
+    )
+    assert report.nagios_line() == (
+        "BTCBOT OK - all 2 checks OK | duration=0.250s clock_offset=0.500s;2;5 status_age=12.0s"
+    )

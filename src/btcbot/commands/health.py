@@ -39,7 +39,7 @@ def run_health(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     else:
-        print(report.summary())
+        print(report.nagios_line())
     return report.exit_code
 
 

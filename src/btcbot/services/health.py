@@ -92,6 +92,18 @@ class HealthReport:
             body = "; ".join(f"{c.name}: {c.reason}" for c in problems)
         return f"BTCBOT {status.value.upper()} - {body}".replace("\n", " ")
 
+    def nagios_line(self) -> str:
+        """The summary plus Nagios performance data (``| clock_offset=0.01s;2;5 ...``)."""
+        perf = [f"duration={self.duration_seconds:.3f}s"]
+        for check in self.checks:
+            offset = check.details.get("offset_seconds")
+            if check.name == "exchange" and isinstance(offset, int | float):
+                perf.append(f"clock_offset={offset:.3f}s;2;5")
+            age = check.details.get("age_seconds")
+            if check.name == "live_status" and isinstance(age, int | float):
+                perf.append(f"status_age={age:.1f}s")
+        return f"{self.summary()} | {' '.join(perf)}"
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON document of ``btcbot health --json``."""
         return {
