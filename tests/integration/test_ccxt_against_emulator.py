@@ -6,6 +6,7 @@ the comments below point out each place ccxt's behaviour is the odd one out.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,11 +22,13 @@ from btcbot.sim.serve import READY_PREFIX
 
 def _start(*extra: str) -> tuple[subprocess.Popen[str], str]:
     """Run ``btcbot sim serve`` on a free loopback port; return it and its announced URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "btcbot", "sim", "serve", "--port", "0", *extra],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    command = [sys.executable, "-m", "btcbot", "sim", "serve", "--port", "0", *extra]
+    if sys.platform == "win32":
+        # Its own process group, so CTRL+BREAK reaches only the emulator.
+        flags = subprocess.CREATE_NEW_PROCESS_GROUP
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, creationflags=flags)
+    else:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     assert line.startswith(READY_PREFIX), line
@@ -33,7 +36,11 @@ def _start(*extra: str) -> tuple[subprocess.Popen[str], str]:
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()  # SIGTERM: the server must stop cleanly with exit code 0
+    # The server must stop cleanly with exit code 0: SIGTERM here, CTRL+BREAK on Windows.
+    if sys.platform == "win32":
+        proc.send_signal(signal.CTRL_BREAK_EVENT)
+    else:
+        proc.terminate()
     code = proc.wait(timeout=10)
     if proc.stdout is not None:
         proc.stdout.close()
