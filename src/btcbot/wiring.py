@@ -2,9 +2,10 @@
 
 ``build_monitor`` gives the MONITOR a ``NoopExecution`` (it cannot trade), an exchange client
 *without credentials* used only for the health probe, and its own database through the
-lifecycle guards. ``build_live`` gives LIVE the ``TradingArmedPolicy``, the kill-file probe and
-the execution slot the trading cycle fills. Heavy modules (the exchange client, execution) are
-imported inside the functions that use them, so ``btcbot health`` loads only what it runs.
+lifecycle guards. ``build_live`` gives LIVE the ``TradingArmedPolicy``, the kill-file probe
+and the signed client the trading cycle's execution service is built on. Heavy modules (the
+exchange client, execution) are imported inside the functions that use them, so
+``btcbot health`` loads only what it runs.
 """
 
 from __future__ import annotations
@@ -113,14 +114,18 @@ def build_monitor(
 
 @dataclass
 class LiveApp:
-    """Everything the LIVE role uses; the trading cycle (run loop) fills ``execution``."""
+    """Everything the LIVE role uses.
+
+    The run loop (``services.live``) builds the execution service from ``trading_client()``,
+    ``trading_facts`` (re-checked by ``TradingArmedPolicy`` before every submit) and
+    ``kill_probe``; nothing here holds an open client or connection until asked.
+    """
 
     settings: Settings
     clock: Clock
     instance_id: str
     transport: httpx.BaseTransport | None = None
     policy: TradingArmedPolicy = field(default_factory=TradingArmedPolicy)
-    execution: object | None = None
 
     @cached_property
     def kill_probe(self) -> KillFileProbe:
@@ -189,7 +194,7 @@ def build_live(
     transport: httpx.BaseTransport | None = None,
     instance_id: str | None = None,
 ) -> LiveApp:
-    """Wire the LIVE role; the run loop adds the execution service (``LiveApp.execution``)."""
+    """Wire the LIVE role (``APP_ROLE=live`` is enforced when it starts up)."""
     return LiveApp(
         settings=settings,
         clock=clock if clock is not None else SystemClock(),
