@@ -150,3 +150,17 @@ def test_ccxt_gets_network_errors_from_injected_resets_and_timeouts() -> None:
         assert client.fetch_ticker("BTC/TRY")["last"] > 0  # the third call is served normally
     finally:
         _stop(proc)
+
+
+def test_ccxt_candles_need_since_as_on_btcturk(exchange: Any) -> None:
+    """With ``since`` candles load; without it ccxt sends a negative ``from``, refused with 400.
+
+    ccxt and BtcTurk disagree here (API.md section 9): a real request with ccxt's negative
+    ``from`` got HTTP 400, and the emulator deliberately answers the same way.
+    """
+    hour_ago = exchange.milliseconds() - 3_600_000
+    candles = exchange.fetch_ohlcv("BTC/TRY", "1m", since=hour_ago)
+    assert len(candles) >= 59
+    assert all(c[2] >= c[3] for c in candles)  # high >= low
+    with pytest.raises(ccxt.BaseError, match="400"):
+        exchange.fetch_ohlcv("BTC/TRY", "1h")
