@@ -252,54 +252,10 @@ def _register_run(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(handler=_run)
 
 
-def _run_cycles(args: argparse.Namespace) -> int | None:
-    """How many cycles the arguments ask for (``None``: until stopped)."""
-    if args.cycles is not None and args.cycles < 1:
-        raise ConfigError(f"--cycles must be at least 1 (got {args.cycles})")
-    if args.cycles is not None and args.once:
-        raise ConfigError("--once and --cycles contradict each other: pick one")
-    if args.cycle_seconds is not None and not 0 < args.cycle_seconds <= 86400:  # noqa: PLR2004 - a day
-        raise ConfigError(f"--cycle-seconds must be > 0 and <= 86400 (got {args.cycle_seconds:g})")
-    if args.cycles is not None:
-        return int(args.cycles)
-    return None if args.loop else 1
-
-
 def _run(args: argparse.Namespace) -> int:
-    from btcbot.domain.enums import Role  # noqa: PLC0415 - handlers import lazily
-    from btcbot.lifecycle import RoleCheck, require_role, stop_handling  # noqa: PLC0415
-    from btcbot.observability.metrics import Metrics  # noqa: PLC0415
-    from btcbot.services.live import LiveDeps, options_from, read_armed, run_live  # noqa: PLC0415
-    from btcbot.settings import load_settings  # noqa: PLC0415
-    from btcbot.wiring import build_live  # noqa: PLC0415
+    from btcbot.commands.run import run_live_command  # noqa: PLC0415 - handlers import lazily
 
-    cycles = _run_cycles(args)
-    settings = load_settings()
-    require_role(settings.app_role, RoleCheck("run", Role.LIVE))
-    app = build_live(settings)
-    _logging_for(settings, app.instance_id)
-    opts = options_from(settings, instance_id=app.instance_id, cycle_seconds=args.cycle_seconds)
-    with stop_handling() as stop, app.startup("run") as runtime:
-        client = app.trading_client()
-        try:
-            deps = LiveDeps(
-                db=runtime,
-                client=client,
-                clock=app.clock,
-                wall_clock=app.clock,
-                facts=lambda armed: app.trading_facts(armed=armed),
-                kill_probe=app.kill_probe,
-                metrics=Metrics(),
-                armed=read_armed(runtime),
-            )
-            summary = run_live(opts, deps, stop=stop, max_cycles=cycles)
-        finally:
-            client.close()
-    print(
-        f"btcbot run: {summary.cycles} cycle(s), {summary.failed} failed"
-        + (f", stopped by {stop.reason}" if summary.stopped else "")
-    )
-    return EXIT_INTERRUPTED if stop.reason == "SIGINT" else EXIT_OK
+    return run_live_command(args)
 
 
 _REGISTRARS.append(_register_run)
@@ -318,21 +274,9 @@ def _register_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    import tempfile  # noqa: PLC0415 - handlers import lazily
+    from btcbot.commands.demo import run_demo_command  # noqa: PLC0415 - handlers import lazily
 
-    from btcbot.services.demo import DemoOptions, run_demo  # noqa: PLC0415
-    from btcbot.wiring import build_live  # noqa: PLC0415
-
-    if not 1 <= args.cycles <= 100_000:  # noqa: PLR2004 - a sane upper bound
-        raise ConfigError(f"--cycles must be between 1 and 100000 (got {args.cycles})")
-    workspace = args.workspace or Path(tempfile.mkdtemp(prefix="btcbot-demo-"))
-    opts = DemoOptions(workspace=workspace.resolve(), cycles=args.cycles, seed=args.seed)
-    report = run_demo(
-        opts,
-        lambda settings, clock, transport: build_live(settings, clock=clock, transport=transport),
-    )
-    print(report.render())
-    return EXIT_OK if report.health_code == 0 else EXIT_FAILURE
+    return run_demo_command(args)
 
 
 _REGISTRARS.append(_register_demo)

@@ -1,0 +1,28 @@
+"""``btcbot demo``: LIVE dry run on the in-process emulator, MONITOR health, a short report."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from btcbot.commands.exit_codes import EXIT_FAILURE, EXIT_OK
+from btcbot.domain.errors import ConfigError
+from btcbot.services.demo import DemoOptions, run_demo
+from btcbot.wiring import build_live
+
+_MAX_CYCLES = 100_000
+
+
+def run_demo_command(args: argparse.Namespace) -> int:
+    """Print the report; exit 0 when the MONITOR found everything healthy, 1 otherwise."""
+    if not 1 <= args.cycles <= _MAX_CYCLES:
+        raise ConfigError(f"--cycles must be between 1 and {_MAX_CYCLES} (got {args.cycles})")
+    workspace = args.workspace or Path(tempfile.mkdtemp(prefix="btcbot-demo-"))
+    opts = DemoOptions(workspace=workspace.resolve(), cycles=args.cycles, seed=args.seed)
+    report = run_demo(
+        opts,
+        lambda settings, clock, transport: build_live(settings, clock=clock, transport=transport),
+    )
+    print(report.render())
+    return EXIT_OK if report.health_code == 0 else EXIT_FAILURE

@@ -1,0 +1,60 @@
+"""``btcbot run``: the LIVE trading cycle, once or in a loop, until done or told to stop."""
+
+from __future__ import annotations
+
+import argparse
+
+from btcbot.commands.common import configure_command_logging
+from btcbot.commands.exit_codes import EXIT_INTERRUPTED, EXIT_OK
+from btcbot.domain.enums import Role
+from btcbot.domain.errors import ConfigError
+from btcbot.lifecycle import RoleCheck, require_role, stop_handling
+from btcbot.observability.metrics import Metrics
+from btcbot.services.live import LiveDeps, options_from, read_armed, run_live
+from btcbot.settings import load_settings
+from btcbot.wiring import build_live
+
+_MAX_CYCLE_SECONDS = 86400.0
+
+
+def run_cycles(args: argparse.Namespace) -> int | None:
+    """How many cycles the arguments ask for (``None``: until stopped)."""
+    if args.cycles is not None and args.cycles < 1:
+        raise ConfigError(f"--cycles must be at least 1 (got {args.cycles})")
+    if args.cycles is not None and args.once:
+        raise ConfigError("--once and --cycles contradict each other: pick one")
+    seconds = args.cycle_seconds
+    if seconds is not None and not 0 < seconds <= _MAX_CYCLE_SECONDS:
+        raise ConfigError(f"--cycle-seconds must be > 0 and <= 86400 (got {seconds:g})")
+    if args.cycles is not None:
+        return int(args.cycles)
+    return None if args.loop else 1
+
+
+def run_live_command(args: argparse.Namespace) -> int:
+    """Guards, lock, startup reconciliation, the loop; exit 0 (130 after CTRL+C)."""
+    cycles = run_cycles(args)
+    settings = load_settings()
+    require_role(settings.app_role, RoleCheck("run", Role.LIVE))
+    app = build_live(settings)
+    configure_command_logging(settings, app.instance_id)
+    opts = options_from(settings, instance_id=app.instance_id, cycle_seconds=args.cycle_seconds)
+    with stop_handling() as stop, app.startup("run") as runtime:
+        client = app.trading_client()
+        try:
+            deps = LiveDeps(
+                db=runtime,
+                client=client,
+                clock=app.clock,
+                wall_clock=app.clock,
+                facts=lambda armed: app.trading_facts(armed=armed),
+                kill_probe=app.kill_probe,
+                metrics=Metrics(),
+                armed=read_armed(runtime),
+            )
+            summary = run_live(opts, deps, stop=stop, max_cycles=cycles)
+        finally:
+            client.close()
+    stopped = f", stopped by {stop.reason}" if summary.stopped else ""
+    print(f"btcbot run: {summary.cycles} cycle(s), {summary.failed} failed{stopped}")
+    return EXIT_INTERRUPTED if stop.reason == "SIGINT" else EXIT_OK
