@@ -64,7 +64,10 @@ def build_app(options: ServeOptions, now: Callable[[], datetime] = _now) -> SimA
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"--state: {exc}") from exc
     else:
-        sim = SimExchange(feeds, now=now, config=config)
+        try:
+            sim = SimExchange(feeds, now=now, config=config)
+        except ValueError as exc:  # e.g. a file name that names no pair
+            raise ConfigError(f"--data: {exc}") from exc
     return SimApp(
         sim,
         faults=plan,

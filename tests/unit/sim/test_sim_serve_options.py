@@ -52,3 +52,11 @@ def test_state_file_lets_a_restarted_emulator_resume(tmp_path: Path) -> None:
     orders = call(second, "GET", "/api/v1/openOrders", signed=True).json()["data"]["bids"]
     assert [o["id"] for o in orders] == [placed]
     assert second.sim.account.total("TRY") == Decimal(50_000)
+
+
+def test_csv_named_for_no_pair_is_a_config_error(tmp_path: Path) -> None:
+    """A candle file whose name is not <BASE><QUOTE>.csv is refused naming --data."""
+    path = tmp_path / "prices.csv"
+    path.write_text("ts,open,high,low,close,volume\n1,10,11,9,10,1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="--data: cannot tell the quote currency"):
+        build_app(ServeOptions(data=(path,)))
