@@ -128,3 +128,5 @@ def test_sigkill_at_random_points_never_duplicates_or_loses_an_order(tmp_path: P
     assert self_kills >= 5, "the crash points (before POST, after a lost POST) should have fired"
     text = log.read_text(encoding="utf-8")
     assert "Traceback" not in text
+    for point in ("before_post", "after_timeout"):
+        assert f'"point": "{point}"' in text, f"the {point} crash point never fired"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sys
 
 import httpx
 
@@ -47,8 +48,11 @@ class CrashPlan:
         return odds > 0 and self._random.random() < odds
 
 
-def _die() -> None:
-    # SIGKILL: no handler, no flush, no cleanup: exactly what a power cut leaves behind.
+def _die(point: str) -> None:
+    # One line first, so the test can tell which point fired; then SIGKILL: no handler, no
+    # flush, no cleanup - exactly what a power cut leaves behind.
+    sys.stderr.write(f'{{"event": "test_crash_point", "point": "{point}"}}\n')
+    sys.stderr.flush()
     os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
@@ -63,13 +67,13 @@ class CrashPointTransport(httpx.BaseTransport):
         """Send ``request`` (or die just before / just after a timed-out order POST)."""
         is_post = request.method == "POST" and request.url.path.endswith(_ORDER_PATH)
         if is_post and self._plan.hit("before_post"):
-            _die()
+            _die("before_post")
         try:
             return self._inner.handle_request(request)
         except httpx.TransportError:
             # A timeout or a dropped connection: the emulator may well have accepted the order.
             if is_post and self._plan.hit("after_timeout"):
-                _die()
+                _die("after_timeout")
             raise
 
     def close(self) -> None:
