@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from btcbot.adapters.clock import Clock
@@ -112,13 +112,11 @@ class LiveBook:
         uow_factory: Callable[[str | None], TradingUnitOfWork],
         clock: Clock,
         seed: Callable[[], Opening],
-        submit_window: timedelta,
         recent_submits: int,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._seed = seed
-        self._submit_window = submit_window
         self._recent_submits = recent_submits
         self._ledger: Ledger | None = None
         self._watermark: EquityWatermark | None = None

@@ -150,7 +150,6 @@ class CycleParts(Generic[ViewT, DecisionT]):
     book: BookPort[ViewT, DecisionT]
     kill_probe: KillProbe
     on_kill_seen: Callable[[], None] | None = None
-    can_trade: bool = True
 
 
 def run_tag(start: datetime) -> str:
@@ -282,8 +281,6 @@ class LiveCycle(Generic[ViewT, DecisionT]):
         return self._p.execution.cancel_all(cycle_id, f"kill file: {kill_reason}")
 
     def _observe_only_reason(self, kill_reason: str | None) -> str | None:
-        if not self._p.can_trade:
-            return "trading not allowed in this configuration"
         if kill_reason is not None:
             return f"kill file: {kill_reason}"
         if not self._reconciled and not self.startup():

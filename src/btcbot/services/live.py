@@ -136,7 +136,6 @@ def build_cycle(opts: LiveOptions, deps: LiveDeps) -> LiveCycle[BookView, Decisi
         uow_factory=uows,
         clock=deps.clock,
         seed=seed,
-        submit_window=timedelta(seconds=opts.limits.submit_window_seconds),
         recent_submits=opts.limits.max_submits_per_window,
     )
     parts: CycleParts[BookView, Decision] = CycleParts(
