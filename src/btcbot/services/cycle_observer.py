@@ -107,9 +107,16 @@ class CycleObserver:
             kill_switch=killed,
             kill_reason=outcome.kill_reason,
             open_orders=outcome.open_orders,
-            last_error=outcome.error,
+            last_error=outcome.error or _observe_only_note(outcome),
         )
 
     def _write(self, **changes: object) -> None:
         self._status = replace(self._status, written_at=self._wall.now(), **changes)  # type: ignore[arg-type]
         write_status(self._path, self._status)
+
+
+def _observe_only_note(outcome: CycleOutcome) -> str | None:
+    """Why a healthy-looking cycle placed nothing (the kill file has its own field)."""
+    if outcome.observe_only is None or outcome.kill_reason is not None:
+        return None
+    return f"observe only: {outcome.observe_only}"

@@ -24,6 +24,7 @@ from typing import Protocol
 from btcbot.adapters.clock import Clock
 from btcbot.adapters.control_dir import read_kill
 from btcbot.domain.enums import Role
+from btcbot.domain.errors import ConfigError
 from btcbot.domain.ledger_balances import opening_from_balances, pair_of
 from btcbot.domain.ledger_types import Opening
 from btcbot.domain.records import AuditContext
@@ -33,7 +34,7 @@ from btcbot.execution.service import ExecutionService
 from btcbot.market_data.limits import MarketDataLimits
 from btcbot.market_data.service import MarketDataService
 from btcbot.observability.logging import get_logger
-from btcbot.observability.metrics import Metrics, start_exporter
+from btcbot.observability.metrics import Exporter, Metrics, start_exporter
 from btcbot.observability.status_file import status_path
 from btcbot.risk.kill_switch import KillSwitchProbe
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
@@ -152,6 +153,19 @@ def build_cycle(opts: LiveOptions, deps: LiveDeps) -> LiveCycle[BookView, Decisi
     return LiveCycle(parts, tag=run_tag(deps.clock.now()))
 
 
+def _exporter(opts: LiveOptions, metrics: Metrics) -> Exporter | None:
+    """The /metrics endpoint, or ``None`` when ``METRICS_PORT=0``; a busy port is a config error."""
+    if not opts.metrics_port:
+        return None
+    try:
+        return start_exporter(metrics.registry, bind=opts.metrics_bind, port=opts.metrics_port)
+    except OSError as exc:
+        raise ConfigError(
+            f"METRICS_PORT={opts.metrics_port} on METRICS_BIND={opts.metrics_bind} cannot be "
+            f"served ({exc.strerror or exc}): choose a free port, or 0 to turn metrics off"
+        ) from None
+
+
 def run_live(
     opts: LiveOptions,
     deps: LiveDeps,
@@ -180,12 +194,8 @@ def run_live(
             symbols=opts.symbols,
         ),
     )
+    exporter = _exporter(opts, deps.metrics)
     observer.starting()
-    exporter = (
-        start_exporter(deps.metrics.registry, bind=opts.metrics_bind, port=opts.metrics_port)
-        if opts.metrics_port
-        else None
-    )
     try:
         cycle = build_cycle(opts, deps)
         if not cycle.startup():
