@@ -58,7 +58,7 @@ def _one_life(box: Sandbox, url: str, rng: random.Random, n: int, log: Path) -> 
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
-        deadline = time.monotonic() + rng.uniform(0.8, 4.0)
+        deadline = time.monotonic() + rng.uniform(0.4, 2.4)
         while time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.02)
         by_itself = proc.poll() is not None
