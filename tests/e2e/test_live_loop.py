@@ -128,6 +128,9 @@ def test_dry_run_trades_with_monitor_healthy_then_disarm_stops_it(tmp_path: Path
             late = [row for row in created if utc(str(row[0])) > kill.at]
             # At most the one order a cycle already had in flight when the kill file appeared.
             assert len(late) <= 1, late
+            # LIVE recorded the disarm in its own database, so it survives the file's removal.
+            recorded = query(box.live_db, "SELECT reason FROM kill_switch_events")
+            assert ("e2e: stop trading",) in recorded
         finally:
             live.terminate()
             live.wait(timeout=60)
