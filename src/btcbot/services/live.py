@@ -102,6 +102,13 @@ class LiveDeps:
     armed: bool = False
 
 
+@dataclass
+class _Arming:
+    """The DB's armed flag as of start-up; a kill file seen later clears it for this process."""
+
+    armed: bool
+
+
 def build_cycle(opts: LiveOptions, deps: LiveDeps) -> LiveCycle[BookView, Decision]:
     """Wire one LIVE cycle from the real parts (see ``btcbot.services.live_parts``)."""
     uows = trading_uow_factory(deps.db.connection_factory(), deps.db.audit_context())
@@ -109,12 +116,12 @@ def build_cycle(opts: LiveOptions, deps: LiveDeps) -> LiveCycle[BookView, Decisi
     market = MarketDataService(
         deps.client, deps.clock, MarketDataLimits(candle_count=max(core.required_candles, 1) + 5)
     )
-    armed = {"armed": deps.armed}
+    arming = _Arming(armed=deps.armed)
     execution = ExecutionService(
         gateway=deps.client,
         uow_factory=uows,
         policy=TradingArmedPolicy(),
-        facts=lambda: deps.facts(armed["armed"]),
+        facts=lambda: deps.facts(arming.armed),
         kill_probe=deps.kill_probe,
         clock=deps.clock,
         order_ttl=opts.order_ttl,
@@ -128,7 +135,7 @@ def build_cycle(opts: LiveOptions, deps: LiveDeps) -> LiveCycle[BookView, Decisi
 
     def on_kill_seen() -> None:
         record = read_kill(opts.control_dir)
-        armed["armed"] = False
+        arming.armed = False
         if record is not None:
             unit = UnitOfWork(deps.db.connection_factory(), deps.db.audit_context())
             record_disarm(unit, role=Role.LIVE, record=record)
