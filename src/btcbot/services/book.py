@@ -38,7 +38,8 @@ from btcbot.services.decision import Decision
 from btcbot.state.repositories.trading_uow import TradingUnitOfWork
 
 _log = get_logger(__name__)
-_LIVE_STATES = tuple(s for s in LocalOrderState if s.is_live)
+LIVE_STATES = tuple(s for s in LocalOrderState if s.is_live)
+"""Order states that rest (or may rest) on the exchange: what "open orders" counts."""
 QUOTE = "TRY"
 
 
@@ -159,7 +160,7 @@ class LiveBook:
         if self._ledger is None:
             raise StateError("the books are not open: startup reconciliation must succeed first")
         with self._uow(None) as uow:
-            live = uow.orders.in_states(_LIVE_STATES)
+            live = uow.orders.in_states(LIVE_STATES)
             recent = uow.orders.recent(self._recent_submits)
             state = uow.trading_state.current_state()
             unresolved = uow.orders.unresolved_symbols()

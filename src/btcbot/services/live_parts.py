@@ -10,21 +10,19 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from btcbot.domain.market import MarketSnapshot
-from btcbot.domain.orders import LocalOrderState
 from btcbot.domain.trading import PortfolioView
 from btcbot.execution.report import CancelResult, SubmitResult
 from btcbot.execution.report import ExecutionReport as ServiceReport
 from btcbot.execution.service import ExecutionService
 from btcbot.market_data.service import MarketDataService
 from btcbot.observability.logging import get_logger
-from btcbot.services.book import BookView
+from btcbot.services.book import LIVE_STATES, BookView
 from btcbot.services.cycle_report import ExecutionReport, ReconcileReport
 from btcbot.services.decision import Decision, DecisionCore, DecisionInputs
 from btcbot.services.reconciliation import ReconciliationService
 from btcbot.state.repositories.trading_uow import TradingUnitOfWork
 
 _log = get_logger(__name__)
-_LIVE_STATES = tuple(s for s in LocalOrderState if s.is_live)
 
 
 class MarketPart:
@@ -116,7 +114,7 @@ class ReconcilePart:
         """One pass; raises ``ExchangeError`` when the exchange cannot be read."""
         report = self._service.reconcile(cycle_id, self._symbols)
         with self._uow(cycle_id) as uow:
-            live = len(uow.orders.in_states(_LIVE_STATES))
+            live = len(uow.orders.in_states(LIVE_STATES))
         for cid in report.adopted:
             _log.warning("order_adopted", client_order_id=cid)
         return ReconcileReport(
