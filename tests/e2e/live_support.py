@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -19,13 +18,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from h5_support import BTCBOT, Sandbox, run
+from h5_support import Sandbox
+from h5_support import sim_serve as h5_sim_serve
 
 from btcbot.adapters.clock import SystemClock
 from btcbot.exchange.client import BtcturkClient
 from btcbot.sim.auth import DEFAULT_API_KEY, DEFAULT_API_SECRET
-
-READY = "btcbot sim serving on "
 
 
 def free_port() -> int:
@@ -48,11 +46,10 @@ def falling_candles(path: Path, *, minutes: int = 1800, start: float = 1_000_000
     return path
 
 
-@dataclass
+@dataclass(frozen=True)
 class SimServer:
-    """A running ``btcbot sim serve``."""
+    """A running ``btcbot sim serve`` at ``url``."""
 
-    proc: subprocess.Popen[str]
     url: str
 
     def client(self, timeout: float = 5.0) -> BtcturkClient:
@@ -69,24 +66,9 @@ class SimServer:
 
 @contextmanager
 def sim_serve(data: Path, *extra: str) -> Iterator[SimServer]:
-    """``btcbot sim serve`` on a free loopback port until the block ends."""
-    proc = subprocess.Popen(
-        [str(BTCBOT), "sim", "serve", "--data", str(data), "--no-rate-limits", *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith(READY), f"sim serve did not start: {line!r}"
-        yield SimServer(proc, line[len(READY) :].strip())
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+    """``btcbot sim serve`` over ``data`` (no quotas: the client keeps its own) until the end."""
+    with h5_sim_serve("--data", str(data), "--no-rate-limits", *extra) as url:
+        yield SimServer(url)
 
 
 def dry_run_env(box: Sandbox, url: str, **over: str) -> dict[str, str]:
@@ -121,13 +103,7 @@ def monitor_env(box: Sandbox, url: str) -> dict[str, str]:
 
 def init_sandbox(root: Path) -> Sandbox:
     """Both databases and the control dir, made by the real ``btcbot db init``."""
-    box = Sandbox(root)
-    for path in (box.live_db.parent, box.monitor_db.parent, box.control):
-        path.mkdir(parents=True, exist_ok=True)
-    for env in (box.live_env(), box.monitor_env()):
-        done = run(["db", "init"], env)
-        assert done.returncode == 0, done.stderr
-    return box
+    return Sandbox(root).init()
 
 
 def query(db: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
