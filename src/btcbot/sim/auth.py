@@ -32,9 +32,11 @@ class Credentials:
 
     def __post_init__(self) -> None:
         try:
-            base64.b64decode(self.api_secret, validate=True)
+            key = base64.b64decode(self.api_secret, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise ValueError("the emulator's API secret must be base64, like BtcTurk's") from exc
+        if not key:
+            raise ValueError("the emulator's API secret must not be empty")
 
     def check(self, headers: Mapping[str, str], *, server_ms: int) -> str | None:
         """None when the request is authentic, else BtcTurk's 401 message.

@@ -47,6 +47,8 @@ def build_app(options: ServeOptions, now: Callable[[], datetime] = _now) -> SimA
         plan = FaultPlan.parse(options.faults)
     except ValueError as exc:
         raise ConfigError(f"--faults: {exc}") from exc
+    if not options.api_key.strip():
+        raise ConfigError("--api-key must not be empty")
     try:
         credentials = Credentials(options.api_key, options.api_secret)
     except ValueError as exc:
@@ -87,6 +89,11 @@ def serve(options: ServeOptions, *, announce: Callable[[str], None] | None = Non
     if not 0 <= options.port <= 65535:  # noqa: PLR2004 -- the TCP port range
         raise ConfigError("--port must be between 0 and 65535 (0 picks a free port)")
     app = build_app(options)
+    if options.state is not None:
+        try:  # fail now, in one line, rather than on the first order
+            app.sim.save(options.state)
+        except OSError as exc:
+            raise ConfigError(f"--state: cannot write {options.state}: {exc.strerror}") from exc
     try:
         server = SimHTTPServer(
             (options.host, options.port), app, stall_seconds=options.stall_seconds

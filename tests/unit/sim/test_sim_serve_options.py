@@ -21,6 +21,8 @@ from btcbot.sim.server import is_loopback
         (ServeOptions(api_secret="not base64!"), "--api-secret"),  # noqa: S106 -- a bad test value
         (ServeOptions(start_balance=Decimal(-1)), "--start-balance"),
         (ServeOptions(data=(Path("missing/BTCTRY.csv"),)), "--data"),
+        (ServeOptions(api_key=" "), "--api-key"),
+        (ServeOptions(api_secret=""), "--api-secret"),
     ],
 )
 def test_bad_options_raise_one_config_error(options: ServeOptions, fragment: str) -> None:
@@ -60,3 +62,11 @@ def test_csv_named_for_no_pair_is_a_config_error(tmp_path: Path) -> None:
     path.write_text("ts,open,high,low,close,volume\n1,10,11,9,10,1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="--data: cannot tell the quote currency"):
         build_app(ServeOptions(data=(path,)))
+
+
+def test_unwritable_state_file_is_refused_at_start(tmp_path: Path) -> None:
+    """A --state path that cannot be written is a ConfigError before the server listens."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(ConfigError, match="--state: cannot write"):
+        serve(ServeOptions(state=blocker / "sim.json"))
