@@ -88,6 +88,7 @@ def _ledger_differences(sim: SimServer, db: Path) -> object:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # a long scenario on a shared 2-CPU machine: never cut short
 def test_sigkill_at_random_points_never_duplicates_or_loses_an_order(tmp_path: Path) -> None:
     """50+ SIGKILLs: no duplicate, no unknown exchange order, integrity ok, ledger = balances."""
     box = init_sandbox(tmp_path)

@@ -87,6 +87,7 @@ def _assert_metrics(port: int) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # a long scenario on a shared 2-CPU machine: never cut short
 def test_dry_run_trades_with_monitor_healthy_then_disarm_stops_it(tmp_path: Path) -> None:
     """200+ trading cycles, health 0 on every poll; disarm stops orders and cancels open ones."""
     box = init_sandbox(tmp_path)
