@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from btcbot.services.arming import write_kill_file
 from btcbot.services.book import BookView
 from btcbot.services.cycle import LiveCycle
 from btcbot.services.decision import Decision
-from btcbot.services.demo import DemoOptions, InProcessLive, in_process_live
+from btcbot.services.demo import DemoOptions, InProcessLive, demo_strategy, in_process_live
 from btcbot.services.live import build_cycle
 from btcbot.settings import Settings
 from btcbot.sim.exchange import SimConfig
@@ -50,11 +51,26 @@ def _build(settings: Settings, clock: Clock, transport: EmulatorTransport) -> Li
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[InProcessLive]:
-    """A LIVE stack whose emulator fills resting orders slowly and cancels late."""
+    """A LIVE stack whose large orders walk the book (partial fills) and whose cancels land late."""
     config = SimConfig(seed=3, cancel_delay=90.0, participation=Decimal("0.05"))
-    limits = RiskLimits(cooldown_after_fill_seconds=0, max_submits_per_window=100)
+    limits = RiskLimits(
+        cooldown_after_fill_seconds=0,
+        max_submits_per_window=100,
+        max_order_notional_try=Decimal(60_000),
+        max_position_notional_try=Decimal(90_000),
+        max_total_exposure_try=Decimal(95_000),
+    )
+    base = demo_strategy()
+    big = Decimal(50_000)
+    strategy = replace(
+        base,
+        trend=replace(base.trend, order_notional_try=big),
+        mean_reversion=replace(base.mean_reversion, order_notional_try=big),
+    )
     opts = DemoOptions(workspace=tmp_path, seed=3)
-    with in_process_live(opts, _build, limits=limits, sim_config=config) as stack:
+    with in_process_live(
+        opts, _build, strategy=strategy, limits=limits, sim_config=config
+    ) as stack:
         yield stack
 
 
@@ -114,6 +130,8 @@ def test_every_fault_is_survived_without_duplicates_and_ambiguity_resolves(
     assert _unresolved(live) == set()
 
     sim = live.sim_app.sim
+    fills_per_order = Counter(t.order_id for t in sim.trades)
+    assert max(fills_per_order.values()) > 1, "some order should have filled in parts"
     sent = Counter(o.client_id for o in sim.orders.values())
     assert [cid for cid, n in sent.items() if n > 1] == [], "an order was sent twice"
     assert sim.orders[resting].status == "Canceled", "the disarm cancel (async, faulty) landed"
