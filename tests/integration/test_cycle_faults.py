@@ -1,9 +1,9 @@
 """The real LIVE cycle on the in-process emulator while it injects every fault it knows.
 
 429s, 5xx, timeouts, resets, malformed bodies, accepted-then-timed-out (and accepted-then-5xx)
-order POSTs and DELETEs, partial fills (low participation) and asynchronous cancels: the cycle
-must never raise anything but a handled exchange failure, never send an order twice, and
-resolve every ambiguous order within a bounded number of cycles.
+order POSTs and DELETEs, partial fills (large orders walk the book) and asynchronous cancels:
+the cycle must never raise anything but a handled exchange failure, never send an order twice,
+and resolve every ambiguous order within a bounded number of cycles.
 """
 
 from __future__ import annotations
