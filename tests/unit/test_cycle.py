@@ -176,3 +176,18 @@ def test_an_exchange_failure_fails_the_cycle_without_a_commit() -> None:
     assert outcome.error is not None
     assert outcome.cycle_id.endswith("c7")
     assert journal.records == []
+
+
+def test_trading_resumes_once_the_kill_file_is_gone() -> None:
+    """After ``btcbot arm`` removes the kill file, the next cycle decides and executes again."""
+    journal = Journal()
+    cycle = _cycle(journal)
+    cycle.startup()
+    journal.kill = "paused"
+    cycle(1)
+    assert "execute" not in journal.calls
+    journal.kill = None
+    journal.calls.clear()
+    cycle(2)
+    assert "execute" in journal.calls
+    assert journal.records[-1].kill_reason is None
