@@ -2,8 +2,9 @@
 
 Kills come from two sources, so they land everywhere a power cut could:
 
-* the test's own SIGKILL after a random lifetime (any point of a cycle, including inside a
-  SQLite commit);
+* the test's own SIGKILL at a random moment: a third of the lives during start-up (guards,
+  lock, startup reconciliation), the rest after they have traded, anywhere in a cycle
+  (including inside a SQLite commit);
 * the test-only crash points (``BTCBOT_TEST_CRASH_POINTS``): right before an order POST leaves,
   after its intent was committed, and right after a POST that the emulator accepted and then
   stalled past the client's patience (``timeout_after_accept``).
@@ -20,6 +21,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +29,7 @@ import pytest
 from h5_support import BTCBOT, Sandbox, process_env, run
 from live_support import (
     SimServer,
+    cycle_number,
     dry_run_env,
     falling_candles,
     init_sandbox,
@@ -38,6 +41,7 @@ from live_support import (
 from btcbot.domain.ledger import Ledger
 from btcbot.domain.ledger_balances import balance_differences
 from btcbot.domain.ledger_codec import snapshot_from_dict
+from btcbot.observability.status_file import read_status, status_path
 
 KILLS = 50
 FAULTS = "timeout_after_accept:0.25@/api/v1/order,seed=7"
@@ -58,13 +62,33 @@ def _one_life(box: Sandbox, url: str, rng: random.Random, n: int, log: Path) -> 
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
-        deadline = time.monotonic() + rng.uniform(0.4, 2.4)
-        while time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)
+        if n % 3 == 0:
+            # Every third life dies somewhere in start-up (guards, lock, startup reconciliation).
+            _live_until(proc, time.monotonic() + rng.uniform(0.3, 1.5))
+        else:
+            # The others trade first, however loaded the machine is, then die mid-cycle.
+            _live_until(proc, time.monotonic() + 30, until=lambda: _trading(box, proc.pid))
+            _live_until(proc, time.monotonic() + rng.uniform(0.1, 1.5))
         by_itself = proc.poll() is not None
         if not by_itself:
             proc.send_signal(signal.SIGKILL)
         return proc.wait(timeout=30), by_itself
+
+
+def _live_until(
+    proc: subprocess.Popen[bytes], deadline: float, until: Callable[[], bool] = lambda: False
+) -> None:
+    while time.monotonic() < deadline and proc.poll() is None and not until():
+        time.sleep(0.02)
+
+
+def _trading(box: Sandbox, pid: int) -> bool:
+    """True once the LIVE process ``pid`` has finished a cycle (its own status file says so)."""
+    try:
+        status = read_status(status_path(box.control))
+    except (FileNotFoundError, ValueError):
+        return False
+    return status.pid == pid and cycle_number(status.cycle_id) >= 1
 
 
 def _exchange_view(sim: SimServer, since: datetime) -> tuple[list[tuple[int, str | None]], int]:
