@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from h5_support import (
     BTCBOT,
+    CANARY_KEY,
+    CANARY_SECRET,
     Sandbox,
     closed_port_url,
     dead_pid,
@@ -280,7 +282,9 @@ def _wait_for_a_cycle(sandbox: Sandbox, proc: subprocess.Popen[str]) -> None:
 def test_a_real_live_loop_is_ok_then_stopped_then_crashed(tmp_path: Path) -> None:
     """Real 'btcbot run --loop' on the emulator: OK (0); stopped cleanly: 2; SIGKILLed: 2."""
     sandbox = Sandbox(tmp_path).init()
-    with sim_serve() as url:
+    # The emulator's account uses the LIVE session's (canary) credentials, so LIVE really
+    # reconciles and trades; with a key the exchange refuses, LIVE is observe-only (WARNING).
+    with sim_serve("--api-key", CANARY_KEY, "--api-secret", CANARY_SECRET) as url:
         live = _start_dry_run(sandbox, url)
         try:
             _wait_for_a_cycle(sandbox, live)
