@@ -168,11 +168,6 @@ class LiveCycle(Generic[ViewT, DecisionT]):
         self.last_open_orders = 0
         self.last_kill_reason: str | None = None
 
-    @property
-    def reconciled(self) -> bool:
-        """True once startup reconciliation has succeeded."""
-        return self._reconciled
-
     def startup(self) -> bool:
         """Startup reconciliation before the first decision; False (observe only) if it failed."""
         cycle_id = f"{self._tag}c0"
