@@ -124,11 +124,6 @@ class LiveBook:
         self._marks: dict[str, Decimal] = {}
         self._last_fill: dict[str, Fill] = {}
 
-    @property
-    def is_open(self) -> bool:
-        """True once the books are loaded or seeded."""
-        return self._ledger is not None
-
     def ensure_open(self) -> None:
         """Load the newest ledger snapshot, or seed the opening from the exchange balances."""
         if self._ledger is not None:
