@@ -204,7 +204,9 @@ def run_health(monitor_env: Mapping[str, str], url: str) -> tuple[int, str]:
         check=False,
     )
     lines = done.stdout.strip().splitlines()
-    return done.returncode, lines[-1] if lines else done.stderr.strip()[-200:]
+    # The Nagios summary line; its performance data after "|" is for the scheduler, not people.
+    summary = lines[-1].split("|", 1)[0].strip() if lines else done.stderr.strip()[-200:]
+    return done.returncode, summary
 
 
 class _NeverStop:
