@@ -11,7 +11,12 @@ from btcbot.adapters.clock import ManualClock
 from btcbot.domain.errors import ExchangeUnavailableError
 from btcbot.domain.market import MarketSnapshot
 from btcbot.services.cycle import CycleParts, CycleRecord, LiveCycle, run_tag
-from btcbot.services.cycle_report import BookFigures, ExecutionReport, ReconcileReport
+from btcbot.services.cycle_report import (
+    BookFigures,
+    ExecutionReport,
+    ReconcileReport,
+    StartupCheck,
+)
 
 START = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -78,6 +83,14 @@ class Journal:
             raise ExchangeUnavailableError("503", endpoint="GET /api/v1/openOrders")
         return ReconcileReport(open_orders=self.open_orders)
 
+    def startup(self, cycle_id: str) -> StartupCheck:
+        """The startup pass: a refusal with its reason while ``recon_failures`` last."""
+        self.calls.append("startup_reconcile")
+        try:
+            return StartupCheck(report=self.reconcile(cycle_id))
+        except ExchangeUnavailableError as exc:
+            return StartupCheck(refused=f"startup reconciliation failed, trading refused: {exc}")
+
     # book
     def view(self) -> str:
         """The booked state (a label)."""
@@ -119,7 +132,7 @@ def test_a_cycle_runs_its_steps_in_order_and_commits_once() -> None:
     journal = Journal()
     cycle = _cycle(journal)
     assert cycle.startup()
-    assert journal.calls == ["reconcile", "open_books"]
+    assert journal.calls == ["startup_reconcile", "reconcile", "open_books"]
     journal.calls.clear()
     outcome = cycle(1)
     assert journal.calls == ["market", "decide:state", "execute", "reconcile", "commit"]
@@ -139,7 +152,10 @@ def test_no_decision_before_startup_reconciliation_succeeds() -> None:
     journal.calls.clear()
     cycle(1)
     assert "execute" not in journal.calls
-    assert journal.records[-1].observe_only_reason == "startup reconciliation has not succeeded"
+    reason = journal.records[-1].observe_only_reason
+    assert reason is not None
+    assert reason.startswith("startup reconciliation failed, trading refused: ")
+    assert "openOrders" in reason
     journal.calls.clear()
     cycle(2)
     assert "execute" in journal.calls

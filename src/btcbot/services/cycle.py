@@ -6,7 +6,9 @@ Order of a cycle (ARCHITECTURE.md, "One LIVE cycle"):
 2. If a kill file appeared, every open order is cancelled and no new order is placed this cycle
    (or any later one until ``btcbot arm`` removes it).
 3. Until startup reconciliation has succeeded the cycle only observes: it refreshes market data
-   and retries the reconciliation, but decides nothing and sends nothing.
+   and retries the reconciliation, but decides nothing and sends nothing. Startup
+   reconciliation is the reconciler's own startup pass (a 7-day window, so orders and fills
+   from a long downtime are found); the refusal's one-line reason is the observe-only reason.
 4. Market snapshots for every symbol; the last booked state is read.
 5. The pure decision core (strategy, then risk) turns them into signals, approved intents and
    rejections; the same function drives the backtest.
@@ -33,7 +35,13 @@ from btcbot.adapters.clock import Clock
 from btcbot.domain.errors import ExchangeError
 from btcbot.domain.market import MarketSnapshot
 from btcbot.observability.logging import bound_context, get_logger
-from btcbot.services.cycle_report import BookFigures, CycleOutcome, ExecutionReport, ReconcileReport
+from btcbot.services.cycle_report import (
+    BookFigures,
+    CycleOutcome,
+    ExecutionReport,
+    ReconcileReport,
+    StartupCheck,
+)
 
 _log = get_logger(__name__)
 
@@ -112,6 +120,10 @@ class ReconcilePort(Protocol):
         """Reconcile now; raise ``ExchangeError`` when the exchange cannot be read."""
         ...
 
+    def startup(self, cycle_id: str) -> StartupCheck:
+        """The startup pass (a longer window than a cycle's); a failure is a refusal."""
+        ...
+
 
 class BookPort(Protocol[_V_co, _D_contra]):
     """The live DB as the cycle sees it: the last booked state, and the one commit per cycle."""
@@ -164,23 +176,25 @@ class LiveCycle(Generic[ViewT, DecisionT]):
         self._p = parts
         self._tag = tag
         self._reconciled = False
+        self._refused = "startup reconciliation has not run"
         self._killed_seen: str | None = None
         self.last_open_orders = 0
         self.last_kill_reason: str | None = None
 
     def startup(self) -> bool:
-        """Startup reconciliation before the first decision; False (observe only) if it failed."""
+        """Startup reconciliation before the first decision; False (observe only) if refused."""
         cycle_id = f"{self._tag}c0"
         with bound_context(cycle_id=cycle_id):
-            try:
-                report = self._p.reconciler.reconcile(cycle_id)
-            except ExchangeError as exc:
+            check = self._p.reconciler.startup(cycle_id)
+            if check.report is None:
+                self._refused = check.refused or "startup reconciliation has not succeeded"
                 _log.error(
-                    "startup_reconciliation_failed",
-                    error=str(exc),
+                    "startup_reconciliation_refused",
+                    reason=self._refused,
                     consequence="no order is placed until reconciliation succeeds",
                 )
                 return False
+            report = check.report
             self._p.book.ensure_open()
             self._reconciled = True
             self.last_open_orders = report.open_orders
@@ -279,5 +293,5 @@ class LiveCycle(Generic[ViewT, DecisionT]):
         if kill_reason is not None:
             return f"kill file: {kill_reason}"
         if not self._reconciled and not self.startup():
-            return "startup reconciliation has not succeeded"
+            return self._refused
         return None

@@ -51,6 +51,14 @@ class ReconcileReport:
 
 
 @dataclass(frozen=True, slots=True)
+class StartupCheck:
+    """The startup reconciliation's verdict: its report, or why trading is refused."""
+
+    report: ReconcileReport | None = None
+    refused: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class BookFigures:
     """The ledger valued at this cycle's marks, in the quote currency (TRY)."""
 

@@ -6,21 +6,21 @@ report types, so ``btcbot.services.cycle`` stays independent of their internals.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from btcbot.domain.market import MarketSnapshot
 from btcbot.domain.trading import PortfolioView
+from btcbot.execution.ports import UnitOfWorkFactory
 from btcbot.execution.report import CancelResult, SubmitResult
 from btcbot.execution.report import ExecutionReport as ServiceReport
 from btcbot.execution.service import ExecutionService
 from btcbot.market_data.service import MarketDataService
 from btcbot.observability.logging import get_logger
 from btcbot.services.book import LIVE_STATES, BookView
-from btcbot.services.cycle_report import ExecutionReport, ReconcileReport
+from btcbot.services.cycle_report import ExecutionReport, ReconcileReport, StartupCheck
 from btcbot.services.decision import Decision, DecisionCore, DecisionInputs
-from btcbot.services.reconciliation import ReconciliationService
-from btcbot.state.repositories.trading_uow import TradingUnitOfWork
+from btcbot.services.reconciliation import ReconciliationReport, ReconciliationService
 
 _log = get_logger(__name__)
 
@@ -103,7 +103,7 @@ class ReconcilePart:
     def __init__(
         self,
         service: ReconciliationService,
-        uow_factory: Callable[[str | None], TradingUnitOfWork],
+        uow_factory: UnitOfWorkFactory,
         symbols: tuple[str, ...],
     ) -> None:
         self._service = service
@@ -112,7 +112,16 @@ class ReconcilePart:
 
     def reconcile(self, cycle_id: str) -> ReconcileReport:
         """One pass; raises ``ExchangeError`` when the exchange cannot be read."""
-        report = self._service.reconcile(cycle_id, self._symbols)
+        return self._translate(cycle_id, self._service.reconcile(cycle_id, self._symbols))
+
+    def startup(self, cycle_id: str) -> StartupCheck:
+        """The service's startup pass (its 7-day window); a refusal carries its one-line reason."""
+        verdict = self._service.startup(cycle_id, self._symbols)
+        if not verdict.trading_allowed or verdict.report is None:
+            return StartupCheck(refused=verdict.reason or "startup reconciliation refused")
+        return StartupCheck(report=self._translate(cycle_id, verdict.report))
+
+    def _translate(self, cycle_id: str, report: ReconciliationReport) -> ReconcileReport:
         with self._uow(cycle_id) as uow:
             live = len(uow.orders.in_states(LIVE_STATES))
         for cid in report.adopted:

@@ -1,0 +1,113 @@
+"""LIVE startup reconciliation runs the reconciler's startup pass with its long window."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from execution_fakes import T0, FakeDb, FakeReader, exchange_order, uow_factory
+
+from btcbot.adapters.clock import ManualClock
+from btcbot.domain.enums import OrderStatus
+from btcbot.domain.errors import ExchangeUnavailableError
+from btcbot.domain.market import MarketSnapshot
+from btcbot.services.cycle import CycleParts, CycleRecord, LiveCycle
+from btcbot.services.cycle_report import BookFigures, ExecutionReport
+from btcbot.services.live_parts import ReconcilePart
+from btcbot.services.reconciliation import ReconciliationService
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """A decision that approved nothing."""
+
+    approved_count: int = 0
+    rejection_reasons: tuple[str, ...] = ()
+
+
+class _Rest:
+    """Every port but reconciliation: no market data, no decisions, books that just record."""
+
+    def __init__(self) -> None:
+        self.opened = False
+        self.records: list[CycleRecord[_Decision]] = []
+
+    def snapshots(self, symbols: Sequence[str]) -> Mapping[str, MarketSnapshot]:
+        """No market data."""
+        del symbols
+        return {}
+
+    def __call__(
+        self, view: str, snapshots: Mapping[str, MarketSnapshot], now: datetime
+    ) -> _Decision:
+        """Never reached in these tests."""
+        del view, snapshots, now
+        raise AssertionError("no decision expected")
+
+    def execute(self, cycle_id: str, decision: _Decision) -> ExecutionReport:
+        """Never reached in these tests."""
+        del cycle_id, decision
+        raise AssertionError("no execution expected")
+
+    def cancel_all(self, cycle_id: str, reason: str) -> ExecutionReport:
+        """Nothing to cancel."""
+        del cycle_id, reason
+        return ExecutionReport()
+
+    def view(self) -> str:
+        """The booked state (a label)."""
+        return "state"
+
+    def ensure_open(self) -> None:
+        """Remember the books were opened."""
+        self.opened = True
+
+    def close_cycle(self, record: CycleRecord[_Decision]) -> BookFigures:
+        """Keep the record."""
+        self.records.append(record)
+        zero = Decimal(0)
+        return BookFigures(zero, zero, zero, zero, zero)
+
+
+def _cycle(reader: FakeReader, db: FakeDb, rest: _Rest) -> LiveCycle[str, _Decision]:
+    clock = ManualClock(T0)
+    service = ReconciliationService(reader=reader, uow_factory=uow_factory(db), clock=clock)
+    parts: CycleParts[str, _Decision] = CycleParts(
+        clock=clock,
+        symbols=("BTCTRY",),
+        market=rest,
+        decide=rest,
+        execution=rest,
+        reconciler=ReconcilePart(service, uow_factory(db), ("BTCTRY",)),
+        book=rest,
+        kill_probe=lambda: None,
+    )
+    return LiveCycle(parts, tag="t")
+
+
+def test_startup_finds_an_order_from_days_ago() -> None:
+    """After three days down, startup adopts an order filled then (a 1-hour window misses it)."""
+    reader, db, rest = FakeReader(), FakeDb(), _Rest()
+    old = T0 - timedelta(days=3)
+    reader.orders[501] = exchange_order(
+        501, None, status=OrderStatus.FILLED, left="0", created_at=old
+    )
+    cycle = _cycle(reader, db, rest)
+    assert cycle.startup()
+    assert rest.opened
+    assert [o.exchange_order_id for o in db.committed.orders.values()] == [501]
+
+
+def test_a_refused_startup_observes_with_the_verdicts_reason() -> None:
+    """When the exchange cannot be read the cycle only observes and names the refusal's cause."""
+    reader, db, rest = FakeReader(), FakeDb(), _Rest()
+    reader.failure = ExchangeUnavailableError("503", endpoint="GET /api/v1/allOrders")
+    cycle = _cycle(reader, db, rest)
+    assert not cycle.startup()
+    assert not rest.opened
+    outcome = cycle(1)
+    assert outcome.observe_only is not None
+    assert outcome.observe_only.startswith("startup reconciliation failed, trading refused")
+    assert rest.records[-1].observe_only_reason == outcome.observe_only
