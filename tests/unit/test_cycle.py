@@ -37,6 +37,7 @@ class Journal:
         self.kill: str | None = None
         self.recon_failures = 0
         self.market_error: Exception | None = None
+        self.open_error: Exception | None = None
         self.records: list[CycleRecord[FakeDecision]] = []
         self.open_orders = 0
 
@@ -97,8 +98,10 @@ class Journal:
         return "state"
 
     def ensure_open(self) -> None:
-        """Open the books."""
+        """Open the books (or fail reading the exchange while ``open_error`` is set)."""
         self.calls.append("open_books")
+        if self.open_error is not None:
+            raise self.open_error
 
     def close_cycle(self, record: CycleRecord[FakeDecision]) -> BookFigures:
         """Keep the record: this is the cycle's one commit."""
@@ -207,3 +210,18 @@ def test_trading_resumes_once_the_kill_file_is_gone() -> None:
     cycle(2)
     assert "execute" in journal.calls
     assert journal.records[-1].kill_reason is None
+
+
+def test_books_that_cannot_be_opened_keep_the_cycle_observing() -> None:
+    """An exchange failure while opening the books is a refusal with its reason, then a retry."""
+    journal = Journal()
+    journal.open_error = ExchangeUnavailableError("503", endpoint="GET /api/v1/users/balances")
+    cycle = _cycle(journal)
+    assert not cycle.startup()
+    cycle(1)
+    reason = journal.records[-1].observe_only_reason
+    assert reason is not None
+    assert reason.startswith("the books cannot be opened")
+    journal.open_error = None
+    cycle(2)
+    assert journal.records[-1].observe_only_reason is None

@@ -14,8 +14,8 @@ already stored at that moment are in those balances, so they are marked applied,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -25,7 +25,7 @@ from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import OrderStatus
 from btcbot.domain.errors import StateError
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_types import Opening
+from btcbot.domain.ledger_types import Opening, Pair
 from btcbot.domain.ledger_valuation import EquityWatermark, Valuation, value
 from btcbot.domain.market import MarketSnapshot
 from btcbot.domain.models import Fill, Order
@@ -104,6 +104,30 @@ def as_exchange_order(order: TrackedOrder) -> Order:
     )
 
 
+def with_pairs(ledger: Ledger, pairs: Sequence[Pair]) -> Ledger:
+    """``ledger`` with every pair of ``pairs`` it lacks registered, at zero holdings.
+
+    A symbol added to SYMBOLS after the books were seeded has no pair in the stored opening, so
+    its first fill would be refused and stop the loop. Its quote cash is already in the books
+    (the same account), so registering the pair with nothing held is exact; the extended opening
+    is persisted with the next ledger snapshot.
+    """
+    known = {p.symbol for p in ledger.pairs}
+    new = tuple(p for p in pairs if p.symbol not in known)
+    if not new:
+        return ledger
+    foreign = sorted(p.symbol for p in new if p.quote not in ledger.quotes())
+    if foreign:
+        raise StateError(
+            f"SYMBOLS adds {', '.join(foreign)} quoted in a currency the books do not hold "
+            f"({', '.join(ledger.quotes())}): trade pairs quoted in {QUOTE} only"
+        )
+    snapshot = ledger.snapshot()
+    opening = replace(snapshot.opening, pairs=snapshot.opening.pairs + new)
+    _log.warning("ledger_pairs_added", symbols=[p.symbol for p in new], holdings="0")
+    return Ledger.from_snapshot(replace(snapshot, opening=opening))
+
+
 class LiveBook:
     """The ``BookPort`` of the LIVE cycle over H8's trading unit of work and H7's ledger."""
 
@@ -114,10 +138,12 @@ class LiveBook:
         clock: Clock,
         seed: Callable[[], Opening],
         recent_submits: int,
+        pairs: Callable[[], Sequence[Pair]] = tuple,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._seed = seed
+        self._pairs = pairs
         self._recent_submits = recent_submits
         self._ledger: Ledger | None = None
         self._watermark: EquityWatermark | None = None
@@ -132,7 +158,7 @@ class LiveBook:
             stored = uow.ledger.latest()
             fills = uow.fills.all()
             if stored is not None:
-                ledger = Ledger.from_snapshot(stored.snapshot)
+                ledger = with_pairs(Ledger.from_snapshot(stored.snapshot), self._pairs())
                 self._watermark = next((w for w in stored.watermarks if w.quote == QUOTE), None)
             else:
                 ledger = Ledger(self._seed())

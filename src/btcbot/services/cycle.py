@@ -195,7 +195,13 @@ class LiveCycle(Generic[ViewT, DecisionT]):
                 )
                 return False
             report = check.report
-            self._p.book.ensure_open()
+            try:
+                # Opening the books may read the exchange (balances to seed, pairs to register).
+                self._p.book.ensure_open()
+            except ExchangeError as exc:
+                self._refused = f"the books cannot be opened: {type(exc).__name__}: {exc}"
+                _log.error("books_not_opened", reason=self._refused)
+                return False
             self._reconciled = True
             self.last_open_orders = report.open_orders
             _log.info(

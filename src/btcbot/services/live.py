@@ -26,7 +26,7 @@ from btcbot.adapters.control_dir import read_kill
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import ConfigError
 from btcbot.domain.ledger_balances import opening_from_balances, pair_of
-from btcbot.domain.ledger_types import Opening
+from btcbot.domain.ledger_types import Opening, Pair
 from btcbot.domain.records import AuditContext
 from btcbot.domain.trading import RiskLimits
 from btcbot.exchange.client import BtcturkClient
@@ -128,10 +128,12 @@ def build_cycle(opts: LiveOptions, deps: LiveDeps) -> LiveCycle[BookView, Decisi
     )
     reconciliation = ReconciliationService(reader=deps.client, uow_factory=uows, clock=deps.clock)
 
+    def pairs() -> list[Pair]:
+        return [pair_of(r) for s in opts.symbols if (r := market.rules.rules_for(s)) is not None]
+
     def seed() -> Opening:
-        rules = [r for s in opts.symbols if (r := market.rules.rules_for(s)) is not None]
         marks = marks_from(market.snapshots(opts.symbols).snapshots, {})
-        return opening_from_balances(deps.client.balances(), [pair_of(r) for r in rules], marks)
+        return opening_from_balances(deps.client.balances(), pairs(), marks)
 
     def on_kill_seen() -> None:
         record = read_kill(opts.control_dir)
@@ -145,6 +147,7 @@ def build_cycle(opts: LiveOptions, deps: LiveDeps) -> LiveCycle[BookView, Decisi
         clock=deps.clock,
         seed=seed,
         recent_submits=opts.limits.max_submits_per_window,
+        pairs=pairs,
     )
     parts: CycleParts[BookView, Decision] = CycleParts(
         clock=deps.clock,
