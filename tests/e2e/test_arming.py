@@ -132,3 +132,54 @@ def test_monitor_inspect_reports_live_from_the_status_file(sandbox: Sandbox) -> 
     status = doc["live_status"]
     assert isinstance(status, dict)
     assert status["pid"] == live.pid
+
+
+def _halt(db: Path, state: str = "halted", reason: str = "daily PnL -5 TRY reached -3 TRY") -> None:
+    """Store a risk halt as the LIVE loop would (the newest row is the state)."""
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO trading_state_changes (state, reason, changed_at, process_role, "
+            "process_instance_id, config_hash) VALUES (?, ?, ?, 'live', 'e2e', 'e2e')",
+            (state, reason, "2026-11-23T10:00:00+00:00"),
+        )
+
+
+def _states(db: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT state, reason FROM trading_state_changes ORDER BY id")
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+
+def test_arm_shows_the_halt_and_lifts_it_once_confirmed(sandbox: Sandbox) -> None:
+    """The prompt names the halt's reason; typing ARM records ACTIVE, audited."""
+    _halt(sandbox.live_db)
+    done = run(["arm", "--reason", "e2e"], sandbox.live_env(), stdin="ARM\n")
+    assert done.returncode == 0, done.stderr
+    assert "Trading is HALTED since 2026-11-23 10:00:00Z: daily PnL -5 TRY reached -3 TRY" in (
+        done.stdout
+    )
+    assert "trading state ACTIVE again (was HALTED" in done.stdout
+    assert _states(sandbox.live_db)[-1] == ("active", "operator re-armed")
+    events = _events(sandbox.live_db)
+    assert events[events.index("trading_resumed") - 1] == "armed"
+
+
+def test_an_unconfirmed_arm_leaves_the_halt_in_force(sandbox: Sandbox) -> None:
+    """Anything but ARM at the prompt keeps the stored REDUCING/HALTED state and audits nothing."""
+    _halt(sandbox.live_db, state="reducing", reason="drawdown 4 % reached 3 %")
+    done = run(["arm"], sandbox.live_env(), stdin="no\n")
+    assert done.returncode == 4
+    assert "Trading is REDUCING" in done.stdout
+    assert _states(sandbox.live_db)[-1][0] == "reducing"
+    assert "trading_resumed" not in _events(sandbox.live_db)
+
+
+def test_arm_in_a_dry_run_lifts_a_halt(sandbox: Sandbox) -> None:
+    """A dry run needs no arming, but arm --yes there is the audited way out of a halt."""
+    _halt(sandbox.live_db)
+    env = sandbox.live_env(LIVE_TRADING="false", LIVE_TRADING_ACK="", EXCHANGE="sim")
+    done = run(["arm", "--yes"], env)
+    assert done.returncode == 0, done.stderr
+    assert "DRY RUN" in done.stdout
+    assert _states(sandbox.live_db)[-1] == ("active", "operator re-armed")
+    assert "trading_resumed" in _events(sandbox.live_db)

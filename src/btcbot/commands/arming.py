@@ -9,6 +9,7 @@ from btcbot.adapters.clock import SystemClock
 from btcbot.adapters.control_dir import KillRecord
 from btcbot.commands.common import app_for, configure_command_logging
 from btcbot.commands.exit_codes import EXIT_OK, EXIT_REFUSED
+from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import BtcbotError, ConfigError, LockHeldError, TradeBlockedError
 from btcbot.lifecycle import RoleCheck, require_role
@@ -16,21 +17,29 @@ from btcbot.services import arming
 from btcbot.settings import Settings, load_settings
 from btcbot.wiring import LiveApp, MonitorApp, build_live
 
+_DRY_RUN_REFUSAL = (
+    "btcbot arm is for real trading: set LIVE_TRADING=true (with EXCHANGE=btcturk and "
+    "LIVE_TRADING_ACK); a dry run (LIVE_TRADING=false) needs no arming, and arm there only "
+    "lifts a HALTED or REDUCING trading state (none is stored)"
+)
+
 
 def run_arm(args: argparse.Namespace) -> int:
-    """Arm the LIVE database (LIVE role, every flag right, the loop stopped, confirmed)."""
+    """Arm the LIVE database and lift a risk halt (LIVE role, the loop stopped, confirmed).
+
+    In a dry run arming is not needed to trade, so ``arm`` is refused there unless the stored
+    trading state is HALTED or REDUCING: then it is the audited way to lift that halt.
+    """
     settings = load_settings()
     require_role(settings.app_role, RoleCheck("arm", Role.LIVE))
-    if not settings.live_trading:
-        raise TradeBlockedError(
-            "btcbot arm is for real trading: set LIVE_TRADING=true (with EXCHANGE=btcturk and "
-            "LIVE_TRADING_ACK); a dry run (LIVE_TRADING=false) needs no arming"
-        )
     app = build_live(settings)
     configure_command_logging(settings, app.instance_id)
     try:
         with app.startup("arm") as runtime:
-            if not args.yes and not _confirmed(settings):
+            halt = arming.current_halt(runtime.unit_of_work())
+            if not settings.live_trading and halt is None:
+                raise TradeBlockedError(_DRY_RUN_REFUSAL)
+            if not args.yes and not _confirmed(settings, halt):
                 print("btcbot arm: not confirmed; nothing changed", file=sys.stderr)
                 return EXIT_REFUSED
             outcome = arming.arm(
@@ -46,20 +55,37 @@ def run_arm(args: argparse.Namespace) -> int:
             "loop (CTRL+C), run 'btcbot arm', then start the loop again"
         ) from None
     removed = f"; removed kill file ({outcome.removed_kill.reason})" if outcome.removed_kill else ""
+    lifted = ""
+    if outcome.lifted is not None:
+        lifted = (
+            f"; trading state ACTIVE again (was {outcome.lifted.state.value.upper()}: "
+            f"{outcome.lifted.reason})"
+        )
+    what = "ARMED" if settings.live_trading else "DRY RUN (no arming needed)"
     print(
-        f"btcbot arm: ARMED {settings.state_db_path}{removed}. "
+        f"btcbot arm: {what} {settings.state_db_path}{removed}{lifted}. "
         "Start the loop: btcbot run --loop (check with: btcbot inspect)"
     )
     return EXIT_OK
 
 
-def _confirmed(settings: Settings) -> bool:
-    print(
-        f"About to ARM live trading: real orders on BtcTurk for {', '.join(settings.symbols)}, "
-        f"database {settings.state_db_path}.\nType {arming.CONFIRM_WORD} to confirm: ",
-        end="",
-        flush=True,
-    )
+def _confirmed(settings: Settings, halt: TradingStateChange | None) -> bool:
+    lines = []
+    if settings.live_trading:
+        lines.append(
+            f"About to ARM live trading: real orders on BtcTurk for {', '.join(settings.symbols)}, "
+            f"database {settings.state_db_path}."
+        )
+    else:
+        lines.append(f"About to lift the halt of the dry run, database {settings.state_db_path}.")
+    if halt is not None:
+        lines.append(
+            f"Trading is {halt.state.value.upper()} since {halt.changed_at:%Y-%m-%d %H:%M:%SZ}: "
+            f"{halt.reason}\nArming sets it ACTIVE again (if the limit is still breached, the "
+            "next cycle halts again)."
+        )
+    lines.append(f"Type {arming.CONFIRM_WORD} to confirm: ")
+    print("\n".join(lines), end="", flush=True)
     return sys.stdin.readline().strip() == arming.CONFIRM_WORD
 
 

@@ -28,6 +28,7 @@ class AuditKind(StrEnum):
     HEALTH_CHECKED = "health_checked"
     ORDER_ADOPTED = "order_adopted"
     ORDER_NOT_PLACED = "order_not_placed"
+    TRADING_RESUMED = "trading_resumed"
 
 
 @dataclass(frozen=True, slots=True)

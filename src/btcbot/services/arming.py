@@ -2,7 +2,10 @@
 
 ``arm`` (LIVE only, the loop stopped, the caller has confirmed) appends ``armed=1`` to the LIVE
 database's arming history and an ``armed`` audit event in one commit, *then* removes the kill
-file. If the process dies between the two, the kill file still blocks trading: safe.
+file. If the process dies between the two, the kill file still blocks trading: safe. ``arm`` is
+also the one way out of a risk halt: when the stored trading state is HALTED or REDUCING, the
+same commit records ACTIVE ("operator re-armed") and a ``trading_resumed`` audit event. In a dry
+run (no arming needed to trade) ``arm`` is allowed for exactly that.
 
 ``write_kill_file`` is the whole of an emergency disarm and works from either role without any
 database. ``record_disarm`` is the follow-up, best effort, when the caller's own database is
@@ -16,17 +19,22 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from btcbot.adapters.clock import Clock
 from btcbot.adapters.control_dir import KillRecord, read_kill, remove_kill, write_kill
+from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import Role
 from btcbot.domain.records import ArmingState, KillSwitchRecord, KillSwitchSource
+from btcbot.domain.trading import TradingState
 from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.observability.logging import get_logger
+from btcbot.state.repositories.trading_state import TradingStateRepository
 from btcbot.state.uow import UnitOfWork
 
 CONFIRM_WORD = "ARM"
+RE_ARMED_REASON = "operator re-armed"
 _log = get_logger(__name__)
 
 
@@ -36,6 +44,14 @@ class ArmOutcome:
 
     was_armed: bool
     removed_kill: KillRecord | None
+    lifted: TradingStateChange | None = None
+
+
+def current_halt(uow: UnitOfWork) -> TradingStateChange | None:
+    """The stored HALTED or REDUCING state (with its reason and time); ``None`` when ACTIVE."""
+    with uow:
+        change = uow.repository(TradingStateRepository).current()
+    return None if change is None or change.state is TradingState.ACTIVE else change
 
 
 def operator_name() -> str:
@@ -50,6 +66,10 @@ def arm(uow: UnitOfWork, *, control_dir: Path, clock: Clock, actor: str, reason:
     now = clock.now()
     with uow:
         was_armed = uow.arming.is_armed()
+        states = uow.repository(TradingStateRepository)
+        lifted = states.current()
+        if lifted is not None and lifted.state is TradingState.ACTIVE:
+            lifted = None
         uow.arming.record(ArmingState(armed=True, reason=reason, changed_by=actor, changed_at=now))
         uow.audit.append(
             AuditEvent(
@@ -63,6 +83,8 @@ def arm(uow: UnitOfWork, *, control_dir: Path, clock: Clock, actor: str, reason:
                 },
             )
         )
+        if lifted is not None:
+            _resume_trading(uow, states, lifted, actor=actor, now=now)
         uow.commit()
         removed = kill if remove_kill(control_dir) else None
         if removed is not None:
@@ -90,8 +112,33 @@ def arm(uow: UnitOfWork, *, control_dir: Path, clock: Clock, actor: str, reason:
         reason=reason,
         was_armed=was_armed,
         removed_kill_file=None if removed is None else removed.reason,
+        lifted_state=None if lifted is None else lifted.state.value,
     )
-    return ArmOutcome(was_armed=was_armed, removed_kill=removed)
+    return ArmOutcome(was_armed=was_armed, removed_kill=removed, lifted=lifted)
+
+
+def _resume_trading(
+    uow: UnitOfWork,
+    states: TradingStateRepository,
+    lifted: TradingStateChange,
+    *,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Record ACTIVE over a risk halt, audited (the halt's own reason stays in its row)."""
+    states.record(TradingStateChange(TradingState.ACTIVE, RE_ARMED_REASON, now))
+    uow.audit.append(
+        AuditEvent(
+            kind=AuditKind.TRADING_RESUMED,
+            at=now,
+            actor=actor,
+            detail={
+                "from_state": lifted.state.value,
+                "since": lifted.changed_at.isoformat(),
+                "reason": RE_ARMED_REASON,
+            },
+        )
+    )
 
 
 def write_kill_file(control_dir: Path, *, reason: str, actor: str, clock: Clock) -> KillRecord:
