@@ -10,6 +10,8 @@ import pytest
 from h5_support import run
 from live_support import dry_run_env, falling_candles, init_sandbox, sim_serve
 
+from btcbot.observability.status_file import read_status, status_path
+
 
 @pytest.mark.slow
 def test_inspect_shows_the_trading_tables_as_text_and_json(tmp_path: Path) -> None:
@@ -36,3 +38,19 @@ def test_inspect_shows_the_trading_tables_as_text_and_json(tmp_path: Path) -> No
     for title in ("orders:", "positions:", "pnl:", "recent_cycles:", "risk_decisions:"):
         assert title in table.stdout
     assert "client_order_id" in table.stdout
+
+
+@pytest.mark.slow
+def test_a_dry_run_reads_dry_run_not_unarmed(tmp_path: Path) -> None:
+    """A dry run's status file says its mode and that it may trade; the MONITOR says DRY RUN."""
+    box = init_sandbox(tmp_path)
+    with sim_serve(falling_candles(tmp_path / "BTCTRY.csv")) as sim:
+        done = run(["run", "--cycles", "2", "--cycle-seconds", "0.05"], dry_run_env(box, sim.url))
+        assert done.returncode == 0, done.stderr[-2000:]
+    status = read_status(status_path(box.control))
+    assert (status.mode, status.armed, status.trading_allowed) == ("dry-run", False, True)
+    seen = run(["inspect", "--json"], box.monitor_env())
+    assert seen.returncode == 0, seen.stderr
+    view = json.loads(seen.stdout)
+    assert view["verdict"] == "LIVE reports DRY RUN (from the status file)"
+    assert view["live_status"]["trading_allowed"] is True

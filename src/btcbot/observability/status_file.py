@@ -18,6 +18,8 @@ from btcbot.observability.atomic import atomic_write_text
 
 STATUS_FILE_NAME = "live_status.json"
 SCHEMA_VERSION = 1
+LIVE_MODE = "live"
+DRY_RUN_MODE = "dry-run"
 
 
 class StatusFileError(ValueError):
@@ -31,6 +33,9 @@ class LiveStatus:
     ``state`` is ``starting``, ``running``, ``stopping`` or ``stopped`` (a clean exit writes
     ``stopped``, so a dead pid with ``running`` means a crash). ``last_cycle_at`` is ``None``
     until the first cycle completes. ``mode`` is ``live`` (real exchange) or ``dry-run``.
+    ``trading_allowed`` is what ``TradingArmedPolicy`` said about a new order at the last write
+    (a dry run needs no arming, so ``armed`` alone does not say whether LIVE trades); ``None``
+    in a file written before the field existed.
     """
 
     pid: int
@@ -49,6 +54,7 @@ class LiveStatus:
     open_orders: int = 0
     last_error: str | None = None
     symbols: tuple[str, ...] = field(default_factory=tuple)
+    trading_allowed: bool | None = None
 
     def __post_init__(self) -> None:
         for name in ("started_at", "written_at", "last_cycle_at"):
@@ -116,7 +122,15 @@ def _parse(raw: dict[str, Any]) -> LiveStatus:
         open_orders=int(raw.get("open_orders", 0)),
         last_error=_optional_str(raw, "last_error"),
         symbols=tuple(str(s) for s in raw.get("symbols", [])),
+        trading_allowed=_optional_bool(raw, "trading_allowed"),
     )
+
+
+def _optional_bool(raw: dict[str, Any], key: str) -> bool | None:
+    value = raw.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    raise StatusFileError(f"status file field {key!r} is not true, false or null")
 
 
 def _read_text(path: Path, attempts: int = 5) -> str:

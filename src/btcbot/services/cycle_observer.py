@@ -1,5 +1,9 @@
 """After every cycle: Prometheus metrics updated and the LIVE status file rewritten atomically.
 
+The status file carries the mode (``live`` or ``dry-run``) and ``trading_allowed``, what the
+armed policy says about a new order at each write, so the MONITOR can tell a dry run that
+trades (no arming needed) from a live process that is not armed.
+
 Timestamps here come from the *wall* clock, not the trading clock: the status file and the
 last-cycle gauge say whether the process is alive now, which is a question about real time even
 when the demo's trading clock runs hundreds of times faster.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,9 +39,16 @@ class CycleObserver:
     """Records each cycle's outcome in metrics and the status file."""
 
     def __init__(
-        self, *, metrics: Metrics, status_path: Path, wall_clock: Clock, facts: ProcessFacts
+        self,
+        *,
+        metrics: Metrics,
+        status_path: Path,
+        wall_clock: Clock,
+        facts: ProcessFacts,
+        trading_allowed: Callable[[], bool] | None = None,
     ) -> None:
         self._metrics = metrics
+        self._allowed = trading_allowed
         self._path = status_path
         self._wall = wall_clock
         now = wall_clock.now()
@@ -111,6 +123,9 @@ class CycleObserver:
         )
 
     def _write(self, **changes: object) -> None:
+        if self._allowed is not None:
+            # Asked at every write: the kill file or arming may have changed since the last one.
+            changes["trading_allowed"] = self._allowed()
         self._status = replace(self._status, written_at=self._wall.now(), **changes)  # type: ignore[arg-type]
         write_status(self._path, self._status)
 

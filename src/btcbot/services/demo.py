@@ -34,6 +34,7 @@ from btcbot.exchange.client import BtcturkClient
 from btcbot.exchange.transport import EmulatorTransport
 from btcbot.observability.logging import configure_logging
 from btcbot.observability.metrics import Metrics
+from btcbot.observability.status_file import DRY_RUN_MODE
 from btcbot.risk.kill_switch import KillSwitchProbe
 from btcbot.risk.policies import TradingFacts
 from btcbot.services.demo_history import DemoFigures, read_figures
@@ -259,7 +260,7 @@ def in_process_live(
         symbols=settings.symbols,
         cycle_seconds=opts.cycle_seconds,
         control_dir=settings.control_dir,
-        mode="dry-run",
+        mode=DRY_RUN_MODE,
         instance_id=app.instance_id,
         kill_switch_setting=False,
         strategy=strategy or demo_strategy(),

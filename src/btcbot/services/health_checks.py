@@ -18,7 +18,13 @@ from btcbot.adapters.control_dir import read_kill
 from btcbot.adapters.processes import ProcessFacts
 from btcbot.domain.errors import ExchangeError
 from btcbot.domain.records import HealthLevel
-from btcbot.observability.status_file import LiveStatus, StatusFileError, read_status
+from btcbot.observability.status_file import (
+    DRY_RUN_MODE,
+    LIVE_MODE,
+    LiveStatus,
+    StatusFileError,
+    read_status,
+)
 from btcbot.services.health import CheckResult, worst
 
 CLOCK_WARN_SECONDS = 2.0
@@ -98,6 +104,7 @@ def check_live_status(
         "mode": status.mode,
         "cycle_id": status.cycle_id,
         "armed": status.armed,
+        "trading_allowed": status.trading_allowed,
         "kill_switch": status.kill_switch,
         "open_orders": status.open_orders,
         "last_error": status.last_error,
@@ -106,7 +113,8 @@ def check_live_status(
     problems = _process_problems(status, hostname, inspect)
     problems += _freshness_problems(status, clock.now(), limits or StaleLimits(), details)
     problems += _state_problems(status)
-    ok = f"LIVE pid {status.pid} {status.mode}, cycle {status.cycle_id}, {status.open_orders} open"
+    mode = "DRY RUN" if status.mode == DRY_RUN_MODE else status.mode
+    ok = f"LIVE pid {status.pid} {mode}, cycle {status.cycle_id}, {status.open_orders} open"
     return _problem_result("live_status", problems, ok, details)
 
 
@@ -173,7 +181,7 @@ def _state_problems(status: LiveStatus) -> list[tuple[HealthLevel, str, str]]:
         problems.append(
             (HealthLevel.WARNING, f"LIVE last error: {status.last_error}", "read the LIVE log")
         )
-    if status.mode == "live" and not status.armed:
+    if status.mode == LIVE_MODE and not status.armed:
         problems.append(
             (
                 HealthLevel.WARNING,

@@ -15,7 +15,13 @@ from typing import Any
 from btcbot.adapters.control_dir import KillRecord, read_kill
 from btcbot.domain.enums import Role
 from btcbot.domain.records import ArmingState, AuditContext
-from btcbot.observability.status_file import LiveStatus, StatusFileError, read_status, status_path
+from btcbot.observability.status_file import (
+    DRY_RUN_MODE,
+    LiveStatus,
+    StatusFileError,
+    read_status,
+    status_path,
+)
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
 from btcbot.state.meta import read_meta
 from btcbot.state.repositories.arming import ArmingRepository
@@ -43,6 +49,7 @@ class InspectView:
                 "pid": self.status.pid,
                 "state": self.status.state,
                 "mode": self.status.mode,
+                "trading_allowed": self.status.trading_allowed,
                 "armed": self.status.armed,
                 "kill_switch": self.status.kill_switch,
                 "cycle_id": self.status.cycle_id,
@@ -90,6 +97,20 @@ def _status(control_dir: Path) -> tuple[LiveStatus | None, str | None]:
         return None, f"LIVE status file unreadable: {exc}"
 
 
+def reported(status: LiveStatus) -> str:
+    """What the status file says about trading, in the operator's words.
+
+    A dry run needs no arming, so it reads ``DRY RUN`` (not "not armed"); ``trading_allowed``
+    (absent from files of older versions) says whether the policy would let an order out.
+    """
+    if status.mode == DRY_RUN_MODE:
+        if status.trading_allowed is False or status.kill_switch:
+            return "LIVE reports DRY RUN, NOT TRADING"
+        return "LIVE reports DRY RUN"
+    armed = status.armed and not status.kill_switch and status.trading_allowed is not False
+    return "LIVE reports ARMED" if armed else "LIVE reports NOT ARMED"
+
+
 def build_view(
     *,
     facts: TradingFacts,
@@ -102,9 +123,9 @@ def build_view(
     policy = TradingArmedPolicy()
     blockers = tuple(r.value for r in policy.submit_blockers(facts))
     if facts.role is Role.MONITOR:
-        armed = status is not None and status.armed and not status.kill_switch
-        seen = "LIVE reports ARMED" if armed else "LIVE reports NOT ARMED"
-        verdict = f"{seen} (from the status file)" if status is not None else "LIVE state unknown"
+        verdict = (
+            "LIVE state unknown" if status is None else f"{reported(status)} (from the status file)"
+        )
         if kill is not None:
             verdict += f"; kill file present: {kill.reason}"
         return InspectView(facts.role, verdict, None, kill, status, problem, ())

@@ -35,7 +35,7 @@ from btcbot.market_data.limits import MarketDataLimits
 from btcbot.market_data.service import MarketDataService
 from btcbot.observability.logging import get_logger
 from btcbot.observability.metrics import Exporter, Metrics, start_exporter
-from btcbot.observability.status_file import status_path
+from btcbot.observability.status_file import DRY_RUN_MODE, LIVE_MODE, status_path
 from btcbot.risk.kill_switch import KillSwitchProbe
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
 from btcbot.services.arming import record_disarm
@@ -109,14 +109,16 @@ class _Arming:
     armed: bool
 
 
-def build_cycle(opts: LiveOptions, deps: LiveDeps) -> LiveCycle[BookView, Decision]:
+def build_cycle(
+    opts: LiveOptions, deps: LiveDeps, arming: _Arming | None = None
+) -> LiveCycle[BookView, Decision]:
     """Wire one LIVE cycle from the real parts (see ``btcbot.services.live_parts``)."""
     uows = trading_uow_factory(deps.db.connection_factory(), deps.db.audit_context())
     core = DecisionCore.from_params(opts.strategy, opts.limits)
     market = MarketDataService(
         deps.client, deps.clock, MarketDataLimits(candle_count=max(core.required_candles, 1) + 5)
     )
-    arming = _Arming(armed=deps.armed)
+    arming = arming if arming is not None else _Arming(armed=deps.armed)
     execution = ExecutionService(
         gateway=deps.client,
         uow_factory=uows,
@@ -191,7 +193,10 @@ def run_live(
     ``before_stop`` runs after the last cycle while the status file still says ``running``
     (the demo runs the MONITOR's health check there).
     """
+    arming = _Arming(armed=deps.armed)
+    policy = TradingArmedPolicy()
     observer = CycleObserver(
+        trading_allowed=lambda: not policy.submit_blockers(deps.facts(arming.armed)),
         metrics=deps.metrics,
         status_path=status_path(opts.control_dir),
         wall_clock=deps.wall_clock,
@@ -207,7 +212,7 @@ def run_live(
     exporter = _exporter(opts, deps.metrics)
     observer.starting()
     try:
-        cycle = build_cycle(opts, deps)
+        cycle = build_cycle(opts, deps, arming)
         if not cycle.startup():
             _log.error("observe_only", reason="startup reconciliation failed; retried each cycle")
         summary = run_loop(
@@ -239,7 +244,7 @@ def options_from(
         symbols=settings.symbols,
         cycle_seconds=cycle_seconds if cycle_seconds is not None else settings.cycle_seconds,
         control_dir=settings.control_dir,
-        mode="dry-run" if settings.is_dry_run else "live",
+        mode=DRY_RUN_MODE if settings.is_dry_run else LIVE_MODE,
         instance_id=instance_id,
         kill_switch_setting=settings.kill_switch,
         strategy=strategy_params(settings),
