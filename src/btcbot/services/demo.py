@@ -117,6 +117,8 @@ class DemoReport:
                 f"  fills             {f.fills}",
                 f"  realized PnL      {f.realized_pnl:.2f} TRY",
                 f"  unrealized PnL    {f.unrealized_pnl:.2f} TRY",
+                # Shown so the report adds up: equity = start + realized + unrealized - fees - tax.
+                f"  fees + tax        {f.fees_and_tax:.2f} TRY",
                 f"  equity            {f.equity:.2f} TRY",
                 f"  max drawdown      {f.max_drawdown_pct:.4f} %",
                 f"  health (MONITOR)  exit {self.health_code}: {self.health_summary}",

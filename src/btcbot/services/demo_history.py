@@ -28,6 +28,7 @@ class DemoFigures:
     fills: int
     realized_pnl: Decimal
     unrealized_pnl: Decimal
+    fees_and_tax: Decimal
     equity: Decimal
     max_drawdown_pct: Decimal
     history_sha256: str
@@ -101,6 +102,7 @@ def read_figures(db: Database, *, cycles: int) -> DemoFigures:
         fills=len(fills),
         realized_pnl=dec(latest.get("realized_pnl")),
         unrealized_pnl=dec(latest.get("unrealized_pnl")),
+        fees_and_tax=dec(latest.get("fees")) + dec(latest.get("tax")),
         equity=dec(latest.get("equity")),
         max_drawdown_pct=max(drawdowns, default=Decimal(0)),
         history_sha256=history_sha256(orders, fills),
