@@ -109,8 +109,12 @@ def process_env(env: dict[str, str]) -> dict[str, str]:
 def run(
     args: list[str], env: dict[str, str], *, stdin: str | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``btcbot args`` to completion with exactly ``env``."""
-    return subprocess.run(
+    """Run ``btcbot args`` to completion with exactly ``env``.
+
+    Every run doubles as a leak check: whatever API secret the environment carries (the canary,
+    or the emulator's key in dry runs) must not appear in what the command printed.
+    """
+    done = subprocess.run(
         [str(BTCBOT), *args],
         env=process_env(env),
         input=stdin if stdin is not None else "",
@@ -119,6 +123,11 @@ def run(
         timeout=timeout,
         check=False,
     )
+    secret = env.get("BTCTURK_API_SECRET", "")
+    if len(secret) >= 8:
+        assert secret not in done.stdout, f"btcbot {args[:2]} printed the API secret"
+        assert secret not in done.stderr, f"btcbot {args[:2]} logged the API secret"
+    return done
 
 
 @contextmanager
