@@ -44,17 +44,41 @@ from btcbot.domain.ledger_codec import snapshot_from_dict
 from btcbot.observability.status_file import read_status, status_path
 
 KILLS = 50
+# Seconds a crash-point life may trade before its point must have fired.
+CRASH_POINT_PATIENCE = 120
+# Lost-POST deaths first (the next start-up resolves them at once), then two lost-intent deaths
+# far apart, so no crash-point life waits out another's 60-odd-second NOT_PLACED block.
+CRASH_POINT_LIVES = {
+    1: "after_timeout",
+    6: "after_timeout",
+    11: "after_timeout",
+    16: "after_timeout",
+    20: "before_post",
+    49: "before_post",
+}
 FAULTS = "timeout_after_accept:0.25@/api/v1/order,seed=7"
 
 
+def _crash_points(n: int) -> str:
+    """The lives that die at a crash point, for sure: they live until it fires.
+
+    ``after_timeout`` leaves an order the exchange accepted; the next start-up finds it by client
+    id at once. ``before_post`` leaves an intent that never left; reconciliation may declare it
+    NOT_PLACED only after three passes at least 30 s after its creation, and its symbol stays
+    blocked until then, so those lives are few and far apart (or the next crash-point life would
+    wait out the block). The other lives die by the test's own random SIGKILL.
+    """
+    point = CRASH_POINT_LIVES.get(n)
+    return f"{point}:1,seed={n}" if point else ""
+
+
 def _one_life(box: Sandbox, url: str, rng: random.Random, n: int, log: Path) -> tuple[int, bool]:
-    """Start LIVE, let it live a random while (or die at a crash point).
+    """Start LIVE, let it live a random while (or until its crash point fires).
 
     Returns its exit code and whether it killed itself at a crash point.
     """
-    env = dry_run_env(
-        box, url, BTCBOT_TEST_CRASH_POINTS=f"before_post:0.08,after_timeout:0.5,seed={n}"
-    )
+    points = _crash_points(n)
+    env = dry_run_env(box, url, **({"BTCBOT_TEST_CRASH_POINTS": points} if points else {}))
     with log.open("a") as err:
         proc = subprocess.Popen(
             [str(BTCBOT), "run", "--loop", "--cycle-seconds", "0.05"],
@@ -62,7 +86,10 @@ def _one_life(box: Sandbox, url: str, rng: random.Random, n: int, log: Path) -> 
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
-        if n % 3 == 0:
+        if points:
+            # It trades until its crash point kills it; the deadline only guards a hang.
+            _live_until(proc, time.monotonic() + CRASH_POINT_PATIENCE)
+        elif n % 3 == 0:
             # Every third life dies somewhere in start-up (guards, lock, startup reconciliation).
             _live_until(proc, time.monotonic() + rng.uniform(0.3, 1.5))
         else:
@@ -150,7 +177,7 @@ def test_sigkill_at_random_points_never_duplicates_or_loses_an_order(tmp_path: P
         assert stored[0] == stored[1], "every stored fill is booked"
         assert _ledger_differences(sim, box.live_db) == ()
     assert kills >= KILLS
-    assert self_kills >= 5, "the crash points (before POST, after a lost POST) should have fired"
+    assert self_kills == len(CRASH_POINT_LIVES), "every crash-point life must die at its point"
     text = log.read_text(encoding="utf-8")
     assert "Traceback" not in text
     for point in ("before_post", "after_timeout"):
