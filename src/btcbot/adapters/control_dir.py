@@ -1,4 +1,4 @@
-"""The shared ``CONTROL_DIR``: the kill file both roles may write, and atomic file replacement.
+"""The shared ``CONTROL_DIR``: the kill file both roles may write.
 
 ``CONTROL_DIR/KILL`` is a small JSON document ``{"reason", "by", "at", "pid", "hostname"}``.
 Its *presence* is what blocks trading: a kill file that cannot be read or parsed still counts
@@ -8,12 +8,11 @@ as present (fail safe), with a reason saying so.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from btcbot.observability.atomic import atomic_write_text
 
 KILL_FILE_NAME = "KILL"
 _MAX_REASON = 500
@@ -37,43 +36,6 @@ class KillRecord:
 def kill_path(control_dir: Path) -> Path:
     """Where the kill file lives."""
     return control_dir / KILL_FILE_NAME
-
-
-# On Windows a reader that has the target open makes os.replace fail with PermissionError for
-# a moment (Python opens files without FILE_SHARE_DELETE); retry briefly instead of failing.
-_REPLACE_ATTEMPTS = 40
-_REPLACE_PAUSE_S = 0.025
-
-
-def _replace(tmp: Path, target: Path) -> None:
-    for attempt in range(_REPLACE_ATTEMPTS):
-        try:
-            tmp.replace(target)
-        except PermissionError:
-            if attempt == _REPLACE_ATTEMPTS - 1:
-                raise
-            time.sleep(_REPLACE_PAUSE_S)
-        else:
-            return
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Replace ``path`` so a concurrent reader sees the old file or the new one, whole.
-
-    (``btcbot.observability.atomic`` holds the same ten lines: the layers contract keeps
-    adapters and observability independent of each other.)
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _replace(Path(tmp), path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_kill(control_dir: Path, record: KillRecord) -> Path:
