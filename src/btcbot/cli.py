@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from btcbot.commands.exit_codes import (
     EXIT_FAILURE,
@@ -26,9 +26,6 @@ from btcbot.commands.exit_codes import (
     HEALTH_UNKNOWN,
 )
 from btcbot.domain.errors import BtcbotError, ConfigError, SafetyRefusalError
-
-if TYPE_CHECKING:
-    from btcbot.settings import Settings
 
 __all__ = [
     "EXIT_FAILURE",
@@ -148,14 +145,6 @@ def _db_check(args: argparse.Namespace) -> int:
 
 
 _REGISTRARS.append(_register_db)
-
-
-# ---------------------------------------------------------------- shared by the handlers
-def _logging_for(settings: Settings, instance_id: str) -> None:
-    """JSON logs on stderr, redacting the configured API credentials."""
-    from btcbot.commands.common import configure_command_logging  # noqa: PLC0415
-
-    configure_command_logging(settings, instance_id)
 
 
 # ---------------------------------------------------------------- btcbot health
