@@ -79,6 +79,20 @@ def test_a_failed_cycle_keeps_the_last_good_cycle_time_and_reports_the_error(
     assert 'btcbot_cycles_total{outcome="failed"} 1.0' in render(metrics.registry)
 
 
+def test_a_cycle_failed_by_the_exchange_counts_its_error_kind(tmp_path: Path) -> None:
+    """btcbot_exchange_errors_total counts failed cycles by the exchange error's type."""
+    observer, metrics = _observer(tmp_path)
+    failed = CycleOutcome(
+        cycle_id="t-1", number=1, error="RateLimitedError: 429", error_kind="RateLimitedError"
+    )
+    observer(failed, 0.1)
+    observer(CycleOutcome(cycle_id="t-2", number=2), 0.1)
+    value = metrics.registry.get_sample_value(
+        "btcbot_exchange_errors_total", {"kind": "RateLimitedError"}
+    )
+    assert value == 1.0
+
+
 def test_a_kill_file_shows_as_kill_switch_and_a_clean_stop_is_written(tmp_path: Path) -> None:
     """The kill file's reason reaches the status file; stopping writes state=stopped."""
     observer, _ = _observer(tmp_path)

@@ -227,6 +227,7 @@ class LiveCycle(Generic[ViewT, DecisionT]):
                     cycle_id=cycle_id,
                     number=number,
                     error=f"{type(exc).__name__}: {exc}",
+                    error_kind=type(exc).__name__,
                     kill_reason=self.last_kill_reason,
                     open_orders=self.last_open_orders,
                 )

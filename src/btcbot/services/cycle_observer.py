@@ -88,6 +88,8 @@ class CycleObserver:
         label = "failed" if outcome.error else ("observe_only" if outcome.observe_only else "ok")
         m.cycles.labels(outcome=label).inc()
         m.cycle_duration.observe(duration_seconds)
+        if outcome.error_kind is not None:
+            m.exchange_errors.labels(kind=outcome.error_kind).inc()
         for symbol, side in outcome.execution.submitted:
             m.orders_submitted.labels(symbol=symbol, side=side).inc()
         for reason in outcome.execution.rejected:

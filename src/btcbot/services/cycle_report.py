@@ -77,6 +77,7 @@ class CycleOutcome:
     cycle_id: str
     number: int
     error: str | None = None
+    error_kind: str | None = None
     observe_only: str | None = None
     kill_reason: str | None = None
     risk_rejections: tuple[str, ...] = ()
