@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from btcbot.adapters.clock import Clock
 from btcbot.domain.errors import (
@@ -126,23 +126,7 @@ class ExecutionService:
         return None
 
     def _submit_one(self, cycle_id: str, approved: ApprovedOrderIntent, cid: str) -> SubmitOutcome:
-        now = self._clock.now()
-        intent = approved.intent
-        order = TrackedOrder(
-            client_order_id=cid,
-            origin=OrderOrigin.BOT,
-            symbol=intent.symbol,
-            side=intent.side,
-            method=intent.method,
-            price=intent.price,
-            quantity=intent.quantity,
-            state=LocalOrderState.PENDING_SUBMIT,
-            created_at=now,
-            updated_at=now,
-            cycle_id=cycle_id,
-            intent_index=approved.index,
-            exchange_client_id=cid,
-        )
+        order = pending_order(cycle_id, approved, cid, self._clock.now())
         with self._uow(cycle_id) as uow:
             if uow.orders.get(cid) is not None:
                 _log.warning("intent_already_recorded", client_order_id=cid)
@@ -207,4 +191,26 @@ def _outcome(
         result=result,
         detail=detail,
         exchange_order_id=exchange_order_id,
+    )
+
+
+def pending_order(
+    cycle_id: str, approved: ApprovedOrderIntent, cid: str, now: datetime
+) -> TrackedOrder:
+    """The record committed before an order POST: the intent as PENDING_SUBMIT."""
+    intent = approved.intent
+    return TrackedOrder(
+        client_order_id=cid,
+        origin=OrderOrigin.BOT,
+        symbol=intent.symbol,
+        side=intent.side,
+        method=intent.method,
+        price=intent.price,
+        quantity=intent.quantity,
+        state=LocalOrderState.PENDING_SUBMIT,
+        created_at=now,
+        updated_at=now,
+        cycle_id=cycle_id,
+        intent_index=approved.index,
+        exchange_client_id=cid,
     )

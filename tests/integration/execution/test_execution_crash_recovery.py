@@ -6,35 +6,19 @@ from pathlib import Path
 
 from execution_rig import RECON, Rig, open_rig
 
-from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
+from btcbot.domain.orders import LocalOrderState, TrackedOrder
 from btcbot.domain.trading import ApprovedOrderIntent
 from btcbot.execution.client_ids import client_order_id
 from btcbot.execution.report import SubmitResult
+from btcbot.execution.service import pending_order
 
 
 def _commit_intent(rig: Rig, cycle_id: str, approved: ApprovedOrderIntent) -> str:
     """What execution commits before its POST: the intent as PENDING_SUBMIT."""
     cid = client_order_id(cycle_id, approved.index, approved.symbol, approved.side)
-    now = rig.clock.now()
-    intent = approved.intent
     with rig.uow() as uow:
         uow.orders.add(
-            TrackedOrder(
-                client_order_id=cid,
-                origin=OrderOrigin.BOT,
-                symbol=intent.symbol,
-                side=intent.side,
-                method=intent.method,
-                price=intent.price,
-                quantity=intent.quantity,
-                state=LocalOrderState.PENDING_SUBMIT,
-                created_at=now,
-                updated_at=now,
-                cycle_id=cycle_id,
-                intent_index=approved.index,
-                exchange_client_id=cid,
-            ),
-            event="intent_recorded",
+            pending_order(cycle_id, approved, cid, rig.clock.now()), event="intent_recorded"
         )
         uow.commit()
     return cid
