@@ -66,8 +66,8 @@ def client_benchmarks(seconds: float) -> dict[str, tuple[float, int]]:
     sim = SimExchange(load_feeds(), now=clock.now, config=SimConfig(start_balance=RICH))
     app = create_app(sim, rate_limits=False)
     client = BtcturkClient(
-        base_url="http://sim.invalid",
-        graph_url="http://sim.invalid/graph",
+        base_url="http://127.0.0.1",
+        graph_url="http://127.0.0.1/graph",
         api_key=DEFAULT_API_KEY,
         api_secret=DEFAULT_API_SECRET,
         clock=clock,

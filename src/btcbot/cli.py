@@ -297,6 +297,7 @@ def _register_sim(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument(
         "--stall-seconds", type=float, default=30.0, help="upper bound of a simulated timeout"
     )
+    p.add_argument("--request-log", type=Path, help="append 'METHOD PATH' per request to FILE")
     p.set_defaults(handler=_sim_serve)
 
 
@@ -323,6 +324,7 @@ def _sim_serve(args: argparse.Namespace) -> int:
         allow_remote=args.allow_remote,
         stall_seconds=args.stall_seconds,
         cancel_delay=args.cancel_delay,
+        request_log=args.request_log,
     )
     return serve(options)
 

@@ -40,7 +40,14 @@ def test_dry_run_says_emulator_only(tmp_path: Path) -> None:
         LIVE, live_trading=False, ack=False, armed=False, exchange=ExchangeKind.SIM
     )
     view = build_view(facts=facts, control_dir=tmp_path, arming=None)
-    assert view.verdict == "DRY RUN: orders go to the emulator only"
+    assert view.verdict == "DRY RUN (sim mode): orders go to the emulator only"
+
+
+def test_paper_mode_says_where_its_data_and_orders_come_from(tmp_path: Path) -> None:
+    """EXCHANGE=btcturk with LIVE_TRADING=false is paper mode, and inspect says so."""
+    facts = dataclasses.replace(LIVE, live_trading=False, ack=False, armed=False)
+    view = build_view(facts=facts, control_dir=tmp_path, arming=None)
+    assert view.verdict.startswith("DRY RUN (paper mode)")
 
 
 def test_kill_file_and_unarmed_are_both_listed(tmp_path: Path) -> None:

@@ -55,8 +55,9 @@ def test_monitor_profile_loads_with_defaults() -> None:
     assert s.app_role is Role.MONITOR
     assert s.exchange is ExchangeKind.SIM
     assert s.metrics_bind == "127.0.0.1"
-    assert s.btcturk_base_url == "https://api.btcturk.com"
-    assert s.btcturk_graph_url == "https://graph-api.btcturk.com"
+    assert s.btcturk_base_url is None
+    assert s.in_process_sim
+    assert s.rest_url == "http://127.0.0.1"
     assert s.log_level == "INFO"
     assert s.log_format == "json"
     assert not s.is_dry_run
@@ -236,3 +237,41 @@ def test_a_rejected_secret_never_shapes_the_message(secret: str) -> None:
         "BTCTURK_API_SECRET must be the base64 private key BtcTurk issued "
         "(it is not valid base64; the value is not shown)"
     )
+
+
+@pytest.mark.parametrize(
+    ("exchange", "live_trading", "mode"),
+    [("sim", "false", "sim"), ("btcturk", "false", "paper"), ("btcturk", "true", "live")],
+)
+def test_the_mode_follows_exchange_and_live_trading(
+    exchange: str, live_trading: str, mode: str
+) -> None:
+    """Sim is EXCHANGE=sim; paper is btcturk without LIVE_TRADING; live is btcturk with it."""
+    environ = dict(LIVE_ARMED, EXCHANGE=exchange, LIVE_TRADING=live_trading)
+    if live_trading == "false":
+        del environ["LIVE_TRADING_ACK"]
+    assert load_settings(environ).mode.value == mode
+
+
+def test_paper_and_live_default_to_btcturk_hosts() -> None:
+    """With EXCHANGE=btcturk and no URL the client talks to BtcTurk's own hosts."""
+    s = load_settings(LIVE_ARMED)
+    assert (s.rest_url, s.graph_url) == (
+        "https://api.btcturk.com",
+        "https://graph-api.btcturk.com",
+    )
+
+
+@pytest.mark.parametrize("variable", ["BTCTURK_BASE_URL", "BTCTURK_GRAPH_URL"])
+def test_sim_with_a_remote_url_is_refused(variable: str) -> None:
+    """EXCHANGE=sim names the emulator, which only listens on loopback: a remote URL is a typo."""
+    message = _refusal(dict(MONITOR, **{variable: "https://api.btcturk.com"}))
+    assert message.startswith(f"{variable} must be a loopback URL when EXCHANGE=sim")
+    assert "\n" not in message
+
+
+def test_sim_with_a_loopback_url_uses_its_graph_prefix() -> None:
+    """A loopback ``sim serve`` serves candles under /graph unless BTCTURK_GRAPH_URL says."""
+    s = load_settings(dict(MONITOR, BTCTURK_BASE_URL="http://127.0.0.1:8080"))
+    assert not s.in_process_sim
+    assert s.graph_url == "http://127.0.0.1:8080/graph"

@@ -15,7 +15,6 @@ from btcbot.adapters.processes import ProcessFacts as PidFacts
 from btcbot.domain.enums import ExchangeKind, Role
 from btcbot.observability.metrics import Metrics
 from btcbot.observability.status_file import (
-    DRY_RUN_MODE,
     LiveStatus,
     StatusFileError,
     read_status,
@@ -35,7 +34,7 @@ DRY = LiveStatus(
     started_at=NOW - timedelta(hours=1),
     written_at=NOW - timedelta(seconds=5),
     state="running",
-    mode=DRY_RUN_MODE,
+    mode="sim",
     cycle_seconds=60.0,
     armed=False,
     kill_switch=False,
@@ -63,12 +62,12 @@ def test_the_observer_writes_what_the_policy_says_at_each_write(tmp_path: Path) 
         metrics=Metrics(CollectorRegistry()),
         status_path=path,
         wall_clock=ManualClock(NOW),
-        facts=ProcessFacts("i", DRY_RUN_MODE, 5.0, False, False, ("BTCTRY",)),
+        facts=ProcessFacts("i", "sim", 5.0, False, False, ("BTCTRY",)),
         trading_allowed=lambda: allowed[0],
     )
     observer.starting()
     first = read_status(path)
-    assert (first.mode, first.armed, first.trading_allowed) == (DRY_RUN_MODE, False, True)
+    assert (first.mode, first.armed, first.trading_allowed) == ("sim", False, True)
     allowed[0] = False
     observer.stopped()
     assert read_status(path).trading_allowed is False
@@ -91,9 +90,12 @@ def test_a_status_file_without_the_field_still_reads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "verdict"),
     [
-        ({}, "LIVE reports DRY RUN (from the status file)"),
-        ({"trading_allowed": None}, "LIVE reports DRY RUN (from the status file)"),
-        ({"trading_allowed": False}, "LIVE reports DRY RUN, NOT TRADING (from the status file)"),
+        ({}, "LIVE reports DRY RUN (sim mode) (from the status file)"),
+        ({"trading_allowed": None}, "LIVE reports DRY RUN (sim mode) (from the status file)"),
+        (
+            {"trading_allowed": False},
+            "LIVE reports DRY RUN (sim mode), NOT TRADING (from the status file)",
+        ),
         ({"mode": "live", "armed": True}, "LIVE reports ARMED (from the status file)"),
         (
             {"mode": "live", "trading_allowed": None},

@@ -21,6 +21,8 @@ def configure_command_logging(settings: Settings, instance_id: str) -> None:
         level=settings.log_level,
         fmt=settings.log_format,
         secrets=secrets,
+        # sim, paper or live on every line; the MONITOR says which exchange it probes.
+        mode=settings.mode.value if settings.app_role is Role.LIVE else settings.exchange.value,
     )
 
 

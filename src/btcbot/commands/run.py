@@ -40,21 +40,22 @@ def run_live_command(args: argparse.Namespace) -> int:
     configure_command_logging(settings, app.instance_id)
     opts = options_from(settings, instance_id=app.instance_id, cycle_seconds=args.cycle_seconds)
     with stop_handling() as stop, app.startup("run") as runtime:
-        client = app.trading_client()
+        armed = read_armed(runtime)
+        venue = app.venue(armed=armed, cycle_seconds=args.cycle_seconds)
         try:
             deps = LiveDeps(
                 db=runtime,
-                client=client,
-                clock=app.clock,
+                client=venue.client,
+                clock=venue.clock,
                 wall_clock=app.clock,
                 facts=lambda armed: app.trading_facts(armed=armed),
                 kill_probe=app.kill_probe,
                 metrics=Metrics(),
-                armed=read_armed(runtime),
+                armed=armed,
             )
             summary = run_live(opts, deps, stop=stop, max_cycles=cycles)
         finally:
-            client.close()
+            venue.close()
     stopped = f", stopped by {stop.reason}" if summary.stopped else ""
     print(f"btcbot run: {summary.cycles} cycle(s), {summary.failed} failed{stopped}")
     return EXIT_INTERRUPTED if stop.reason == "SIGINT" else EXIT_OK

@@ -51,3 +51,24 @@ class ExchangeKind(StrEnum):
 
     BTCTURK = "btcturk"
     SIM = "sim"
+
+
+class TradingMode(StrEnum):
+    """Where a LIVE process's orders go (ARCHITECTURE.md, "Modes: where orders go").
+
+    ``sim``: the emulator (in process, or a loopback ``btcbot sim serve``); ``paper``: BtcTurk's
+    public market data with orders matched locally; ``live``: BtcTurk itself.
+    """
+
+    SIM = "sim"
+    PAPER = "paper"
+    LIVE = "live"
+
+
+class RequestKind(StrEnum):
+    """What an HTTP request can do, as the egress guard sees it at the transport."""
+
+    PUBLIC = "public"  # an unsigned GET of public market data
+    PRIVATE_READ = "private read"  # a signed request, or any GET under /api/v1
+    ORDER_CANCEL = "order cancel"  # DELETE (BtcTurk's only DELETE is an order cancel)
+    ORDER_POST = "order post"  # POST, or any other method that can change state

@@ -29,6 +29,7 @@ from btcbot.domain.models import (
 from btcbot.exchange import mappers, order_mappers
 from btcbot.exchange import requests as rq
 from btcbot.exchange.auth import Signer
+from btcbot.exchange.egress import EgressBlockers, EgressGuard, deny_remote
 from btcbot.exchange.rate_limit import BTCTURK_LIMITS, RateLimiter
 from btcbot.exchange.session import Call, RetryPolicy, Session
 
@@ -44,7 +45,8 @@ class BtcturkClient:
     ``base_url`` is the REST host (``https://api.btcturk.com``), ``graph_url`` the candle host
     (``https://graph-api.btcturk.com``); the client appends ``/api/v2``, ``/api/v1`` and ``/v1``.
     Signed calls measure the server clock offset first, and again every ``RESYNC_INTERVAL``,
-    unless ``auto_sync_clock`` is false.
+    unless ``auto_sync_clock`` is false. ``egress`` says which non-public requests may go to a
+    host outside loopback (``btcbot.exchange.egress``); by default none may.
     """
 
     def __init__(
@@ -60,6 +62,7 @@ class BtcturkClient:
         retry_policy: RetryPolicy | None = None,
         rate_limiter: RateLimiter | None = None,
         auto_sync_clock: bool = True,
+        egress: EgressBlockers | None = None,
     ) -> None:
         self._base = base_url.rstrip("/")
         self._graph = graph_url.rstrip("/")
@@ -72,7 +75,11 @@ class BtcturkClient:
         self._offset: timedelta | None = None if auto_sync_clock else timedelta(0)
         self._auto_sync = auto_sync_clock
         self._synced_at: datetime | None = None
-        self._http = httpx.Client(transport=transport, timeout=timeout)
+        # Every request passes the egress guard (btcbot.exchange.egress); without an ``egress``
+        # answer only public market data may reach a remote host. trust_env=False: an
+        # environment proxy would be mounted beside the guarded transport and bypass it.
+        guarded = EgressGuard(transport or httpx.HTTPTransport(), egress or deny_remote)
+        self._http = httpx.Client(transport=guarded, timeout=timeout, trust_env=False)
         limiter = rate_limiter or RateLimiter(
             BTCTURK_LIMITS, now=lambda: clock.now().timestamp(), sleep=clock.sleep
         )

@@ -66,10 +66,12 @@ class Redactor:
         return text
 
 
-def _static_fields(role: str, instance_id: str) -> Processor:
+def _static_fields(role: str, instance_id: str, mode: str | None) -> Processor:
     def add(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
         event_dict.setdefault("role", role)
         event_dict.setdefault("instance_id", instance_id)
+        if mode is not None:
+            event_dict.setdefault("mode", mode)
         event_dict.setdefault("cycle_id", None)
         return event_dict
 
@@ -89,6 +91,7 @@ def configure_logging(
     fmt: str = "json",
     secrets: Iterable[str] = (),
     stream: TextIO | None = None,
+    mode: str | None = None,
 ) -> Redactor:
     """Route structlog and stdlib logging through one redacting pipeline to ``stream``.
 
@@ -101,7 +104,7 @@ def configure_logging(
         structlog.stdlib.add_logger_name,
         _level_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
-        _static_fields(role, instance_id),
+        _static_fields(role, instance_id, mode),
     ]
     renderer: Processor = (
         structlog.dev.ConsoleRenderer(colors=False)

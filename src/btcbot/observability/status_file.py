@@ -19,7 +19,8 @@ from btcbot.observability.atomic import atomic_write_text
 STATUS_FILE_NAME = "live_status.json"
 SCHEMA_VERSION = 1
 LIVE_MODE = "live"
-DRY_RUN_MODE = "dry-run"
+# Sim and paper runs send no real order; "dry-run" is how files before the modes said either.
+DRY_RUN_MODES = frozenset({"sim", "paper", "dry-run"})
 
 
 class StatusFileError(ValueError):
@@ -32,7 +33,8 @@ class LiveStatus:
 
     ``state`` is ``starting``, ``running``, ``stopping`` or ``stopped`` (a clean exit writes
     ``stopped``, so a dead pid with ``running`` means a crash). ``last_cycle_at`` is ``None``
-    until the first cycle completes. ``mode`` is ``live`` (real exchange) or ``dry-run``.
+    until the first cycle completes. ``mode`` is ``sim``, ``paper`` or ``live``
+    (``dry-run`` in older files).
     ``trading_allowed`` is what ``TradingArmedPolicy`` said about a new order at the last write
     (a dry run needs no arming, so ``armed`` alone does not say whether LIVE trades); ``None``
     in a file written before the field existed.

@@ -5,10 +5,14 @@ Two paths may place orders, and nothing else may:
 - **live**: ``APP_ROLE=live``, ``LIVE_TRADING=true``, ``LIVE_TRADING_ACK`` given,
   ``SAFE_MODE=false``, ``KILL_SWITCH=false``, the LIVE database armed (``btcbot arm``), no kill
   file, and ``EXCHANGE=btcturk``.
-- **dry run**: ``APP_ROLE=live``, ``LIVE_TRADING=false``, ``EXCHANGE=sim`` (the emulator),
+- **dry run** (sim or paper mode): ``APP_ROLE=live``, ``LIVE_TRADING=false``,
   ``SAFE_MODE=false``, ``KILL_SWITCH=false`` and no kill file. Arming is not needed because no
-  real money moves; a dry run pointed at the real exchange is refused, so a forgotten flag can
-  never send a "test" order to BtcTurk.
+  real money moves: the orders go to the emulator (sim) or to the local paper engine (paper).
+
+Where a request may *go* is decided at the transport, by destination (``egress_blockers``,
+enforced by ``btcbot.exchange.egress``): a dry run's signed requests and orders can only reach
+loopback or in-process engines, whatever ``EXCHANGE`` says, so a wiring mistake cannot send a
+"test" order to BtcTurk.
 
 Cancels only reduce exposure, so they are allowed on both paths whatever the arming, kill-switch
 or safe-mode state (a disarmed LIVE must still cancel its open orders); they still need the LIVE
@@ -20,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from btcbot.domain.enums import ExchangeKind, Role
+from btcbot.domain.enums import ExchangeKind, RequestKind, Role
 from btcbot.domain.errors import TradeBlockedError
 
 
@@ -33,8 +37,9 @@ class BlockReason(StrEnum):
     KILL_SWITCH = "KILL_SWITCH=true"
     NOT_ARMED = "the LIVE database is not armed (run 'btcbot arm')"
     KILL_FILE = "a kill file is present (written by 'btcbot disarm')"
-    DRY_RUN_ON_REAL_EXCHANGE = "LIVE_TRADING=false (dry run) needs EXCHANGE=sim"
     LIVE_ON_EMULATOR = "LIVE_TRADING=true needs EXCHANGE=btcturk"
+    DRY_RUN = "LIVE_TRADING=false: sim and paper runs never reach a real exchange"
+    EMULATOR = "EXCHANGE=sim: the emulator is the only exchange of this process"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,29 @@ class TradingArmedPolicy:
     def cancel_blockers(self, facts: TradingFacts) -> list[BlockReason]:
         """Every reason a cancel would be refused: only role and mode, never arming state."""
         return self._mode_blockers(facts)
+
+    def egress_blockers(self, facts: TradingFacts, kind: RequestKind) -> list[BlockReason]:
+        """Why a request of ``kind`` may not go to a host outside loopback (empty: it may).
+
+        Public market data may always go. Anything signed, and every order POST or DELETE,
+        only from the one armed-live combination: LIVE role, ``LIVE_TRADING=true`` with the
+        ack, ``EXCHANGE=btcturk``, armed, neither safe mode nor the kill switch. Reads and
+        cancels stay allowed with a kill file (a disarmed LIVE must see and cancel its
+        orders); a new order does not.
+        """
+        if kind is RequestKind.PUBLIC:
+            return []
+        checks = (
+            (facts.role is not Role.LIVE, BlockReason.NOT_LIVE_ROLE),
+            (not facts.live_trading, BlockReason.DRY_RUN),
+            (facts.exchange is not ExchangeKind.BTCTURK, BlockReason.EMULATOR),
+            (not facts.ack, BlockReason.NOT_ACKNOWLEDGED),
+            (not facts.armed, BlockReason.NOT_ARMED),
+            (facts.safe_mode, BlockReason.SAFE_MODE),
+            (facts.kill_switch, BlockReason.KILL_SWITCH),
+            (kind is RequestKind.ORDER_POST and facts.kill_file_present, BlockReason.KILL_FILE),
+        )
+        return [reason for broken, reason in checks if broken]
 
     def check_submit(self, facts: TradingFacts) -> None:
         """Raise ``TradeBlockedError`` naming every blocker unless a new order may be sent."""
@@ -114,8 +142,6 @@ class TradingArmedPolicy:
             return [BlockReason.NOT_LIVE_ROLE]
         if facts.live_trading and facts.exchange is not ExchangeKind.BTCTURK:
             return [BlockReason.LIVE_ON_EMULATOR]
-        if not facts.live_trading and facts.exchange is not ExchangeKind.SIM:
-            return [BlockReason.DRY_RUN_ON_REAL_EXCHANGE]
         return []
 
 

@@ -34,7 +34,6 @@ from btcbot.exchange.client import BtcturkClient
 from btcbot.exchange.transport import EmulatorTransport
 from btcbot.observability.logging import configure_logging
 from btcbot.observability.metrics import Metrics
-from btcbot.observability.status_file import DRY_RUN_MODE
 from btcbot.risk.kill_switch import KillSwitchProbe
 from btcbot.risk.policies import TradingFacts
 from btcbot.services.demo_history import DemoFigures, read_figures
@@ -71,6 +70,16 @@ class DemoOptions:
         return tuple(p.stem.upper() for p in self.data) or BUNDLED
 
 
+class VenueLike(Protocol):
+    """What the demo needs of ``btcbot.wiring.venues.Venue``."""
+
+    client: BtcturkClient
+
+    def close(self) -> None:
+        """Release the client."""
+        ...
+
+
 class LiveAppLike(Protocol):
     """What the demo needs of ``btcbot.wiring.LiveApp``."""
 
@@ -85,8 +94,8 @@ class LiveAppLike(Protocol):
         """Guards and the LIVE database's lock."""
         ...
 
-    def trading_client(self, *, timeout: float = 10.0) -> BtcturkClient:
-        """The signed client."""
+    def venue(self, *, armed: bool, cycle_seconds: float | None = None) -> VenueLike:
+        """The client (and clock) of the mode."""
         ...
 
     def trading_facts(self, *, armed: bool) -> TradingFacts:
@@ -257,23 +266,25 @@ def in_process_live(
     sim_app = SimApp(SimExchange(feeds, now=clock.now, config=config), rate_limits=False)
     app = build_live(settings, clock, EmulatorTransport(sim_app))
     # JSON lines on stderr, warnings and worse only: stdout is the report.
-    configure_logging(role="live", instance_id=app.instance_id, level="WARNING")
+    configure_logging(
+        role="live", instance_id=app.instance_id, level="WARNING", mode=settings.mode.value
+    )
     live_opts = LiveOptions(
         symbols=settings.symbols,
         cycle_seconds=opts.cycle_seconds,
         control_dir=settings.control_dir,
-        mode=DRY_RUN_MODE,
+        mode=settings.mode.value,
         instance_id=app.instance_id,
         kill_switch_setting=False,
         strategy=strategy or demo_strategy(),
         limits=limits or RiskLimits(),
     )
     with app.startup("demo") as db:
-        client = app.trading_client()
+        venue = app.venue(armed=False)
         try:
             deps = LiveDeps(
                 db=db,
-                client=client,
+                client=venue.client,
                 clock=clock,
                 wall_clock=SystemClock(),
                 facts=lambda armed: app.trading_facts(armed=armed),
@@ -282,7 +293,7 @@ def in_process_live(
             )
             yield InProcessLive(settings, monitor_env, clock, sim_app, live_opts, deps)
         finally:
-            client.close()
+            venue.close()
 
 
 def run_demo(

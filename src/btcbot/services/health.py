@@ -90,7 +90,10 @@ class HealthReport:
             body = f"all {len(self.checks)} checks OK"
         else:
             body = "; ".join(f"{c.name}: {c.reason}" for c in problems)
-        return f"BTCBOT {status.value.upper()} - {body}".replace("\n", " ")
+        # The LIVE process's mode (sim, paper or live), as its status file reports it.
+        modes = [c.details.get("mode") for c in self.checks if c.name == "live_status"]
+        mode = f" [mode {modes[0]}]" if modes and modes[0] else ""
+        return f"BTCBOT {status.value.upper()} - {body}{mode}".replace("\n", " ")
 
     def nagios_line(self) -> str:
         """The summary plus Nagios performance data (``| clock_offset=0.01s;2;5 ...``)."""

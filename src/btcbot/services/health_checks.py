@@ -19,7 +19,7 @@ from btcbot.adapters.processes import ProcessFacts
 from btcbot.domain.errors import ExchangeError
 from btcbot.domain.records import HealthLevel
 from btcbot.observability.status_file import (
-    DRY_RUN_MODE,
+    DRY_RUN_MODES,
     LIVE_MODE,
     LiveStatus,
     StatusFileError,
@@ -113,7 +113,7 @@ def check_live_status(
     problems = _process_problems(status, hostname, inspect)
     problems += _freshness_problems(status, clock.now(), limits or StaleLimits(), details)
     problems += _state_problems(status)
-    mode = "DRY RUN" if status.mode == DRY_RUN_MODE else status.mode
+    mode = f"DRY RUN ({status.mode})" if status.mode in DRY_RUN_MODES else status.mode
     ok = f"LIVE pid {status.pid} {mode}, cycle {status.cycle_id}, {status.open_orders} open"
     return _problem_result("live_status", problems, ok, details)
 

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from btcbot.adapters.control_dir import KillRecord, read_kill
-from btcbot.domain.enums import Role
+from btcbot.domain.enums import ExchangeKind, Role
 from btcbot.domain.records import ArmingState, AuditContext
 from btcbot.observability.status_file import (
-    DRY_RUN_MODE,
+    DRY_RUN_MODES,
     LiveStatus,
     StatusFileError,
     read_status,
@@ -103,10 +103,11 @@ def reported(status: LiveStatus) -> str:
     A dry run needs no arming, so it reads ``DRY RUN`` (not "not armed"); ``trading_allowed``
     (absent from files of older versions) says whether the policy would let an order out.
     """
-    if status.mode == DRY_RUN_MODE:
+    if status.mode in DRY_RUN_MODES:
+        mode = f"DRY RUN ({status.mode} mode)"
         if status.trading_allowed is False or status.kill_switch:
-            return "LIVE reports DRY RUN, NOT TRADING"
-        return "LIVE reports DRY RUN"
+            return f"LIVE reports {mode}, NOT TRADING"
+        return f"LIVE reports {mode}"
     armed = status.armed and not status.kill_switch and status.trading_allowed is not False
     return "LIVE reports ARMED" if armed else "LIVE reports NOT ARMED"
 
@@ -133,6 +134,8 @@ def build_view(
         verdict = "NOT TRADING: " + "; ".join(blockers)
     elif facts.live_trading:
         verdict = "ARMED: live orders will be sent to BtcTurk"
+    elif facts.exchange is ExchangeKind.SIM:
+        verdict = "DRY RUN (sim mode): orders go to the emulator only"
     else:
-        verdict = "DRY RUN: orders go to the emulator only"
+        verdict = "DRY RUN (paper mode): BtcTurk's public market data, orders matched locally"
     return InspectView(facts.role, verdict, arming, kill, status, problem, blockers)

@@ -35,7 +35,7 @@ from btcbot.market_data.limits import MarketDataLimits
 from btcbot.market_data.service import MarketDataService
 from btcbot.observability.logging import get_logger
 from btcbot.observability.metrics import Exporter, Metrics, start_exporter
-from btcbot.observability.status_file import DRY_RUN_MODE, LIVE_MODE, status_path
+from btcbot.observability.status_file import status_path
 from btcbot.risk.kill_switch import KillSwitchProbe
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
 from btcbot.services.arming import record_disarm
@@ -244,7 +244,7 @@ def options_from(
         symbols=settings.symbols,
         cycle_seconds=cycle_seconds if cycle_seconds is not None else settings.cycle_seconds,
         control_dir=settings.control_dir,
-        mode=DRY_RUN_MODE if settings.is_dry_run else LIVE_MODE,
+        mode=settings.mode.value,
         instance_id=instance_id,
         kill_switch_setting=settings.kill_switch,
         strategy=strategy_params(settings),

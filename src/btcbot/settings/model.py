@@ -4,7 +4,8 @@ Role profiles (ARCHITECTURE.md's table; docs/CONFIGURATION.md):
 
 - LIVE: ``LIVE_TRADING=true`` needs ``EXCHANGE=btcturk``, ``LIVE_TRADING_ACK=I_UNDERSTAND``,
   ``SAFE_MODE=false``, ``KILL_SWITCH=false`` and an API key + base64 secret;
-  ``LIVE_TRADING=false`` is a dry run.
+  ``LIVE_TRADING=false`` is a dry run: sim mode with ``EXCHANGE=sim``, paper mode with
+  ``EXCHANGE=btcturk`` (``mode``; docs/CONFIGURATION.md, "Modes").
 - MONITOR: exactly ``LIVE_TRADING=false``, ``SAFE_MODE=true``, ``KILL_SWITCH=true``, no ack.
 """
 
@@ -13,18 +14,24 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
-from btcbot.domain.enums import ExchangeKind, Role
+from btcbot.domain.enums import ExchangeKind, Role, TradingMode
 from btcbot.settings import parsing
 from btcbot.settings.knobs import TradingKnobs, knob_problem
 from btcbot.settings.parsing import SettingValueError
 
 LIVE_TRADING_ACK_PHRASE = "I_UNDERSTAND"
+BTCTURK_REST_URL = "https://api.btcturk.com"
+BTCTURK_GRAPH_URL = "https://graph-api.btcturk.com"
+# The in-process emulator's address: loopback, and never connected to (a transport answers).
+IN_PROCESS_URL = "http://127.0.0.1"
 _SECRET_FIELDS = frozenset({"btcturk_api_key", "btcturk_api_secret"})
 
 
@@ -46,9 +53,15 @@ class Settings(TradingKnobs):
     exchange: ExchangeKind = Field(default=ExchangeKind.SIM, alias="EXCHANGE")
     btcturk_api_key: SecretStr | None = Field(default=None, alias="BTCTURK_API_KEY")
     btcturk_api_secret: SecretStr | None = Field(default=None, alias="BTCTURK_API_SECRET")
-    btcturk_base_url: str = Field(default="https://api.btcturk.com", alias="BTCTURK_BASE_URL")
-    btcturk_graph_url: str = Field(
-        default="https://graph-api.btcturk.com", alias="BTCTURK_GRAPH_URL"
+    # Unset: BtcTurk's hosts in paper and live mode, the in-process emulator in sim mode.
+    btcturk_base_url: str | None = Field(default=None, alias="BTCTURK_BASE_URL")
+    btcturk_graph_url: str | None = Field(default=None, alias="BTCTURK_GRAPH_URL")
+
+    # ---------------------------------------------------------------- sim and paper modes
+    sim_data: Path | None = Field(default=None, alias="SIM_DATA")
+    sim_speed: float | None = Field(default=None, gt=0, le=100_000, alias="SIM_SPEED")
+    paper_balance_try: Decimal = Field(
+        default=Decimal(100_000), gt=0, le=Decimal(10) ** 12, alias="PAPER_BALANCE_TRY"
     )
 
     # ---------------------------------------------------------------- loop and observability
@@ -90,8 +103,15 @@ class Settings(TradingKnobs):
 
     @field_validator("btcturk_base_url", "btcturk_graph_url", mode="before")
     @classmethod
-    def _url(cls, value: object, info: ValidationInfo) -> str:
+    def _url(cls, value: object, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
         return parsing.check_url(str(info.field_name).upper(), value)
+
+    @field_validator("sim_data", mode="before")
+    @classmethod
+    def _sim_data(cls, value: object) -> Path | None:
+        return None if value is None else parsing.require_absolute("SIM_DATA", value)
 
     @field_validator("symbols", mode="before")
     @classmethod
@@ -124,6 +144,34 @@ class Settings(TradingKnobs):
         return hashlib.sha256(blob.encode()).hexdigest()
 
     @property
+    def mode(self) -> TradingMode:
+        """Where this process's orders go: the emulator, the local paper engine or BtcTurk."""
+        if self.exchange is ExchangeKind.SIM:
+            return TradingMode.SIM
+        return TradingMode.LIVE if self.live_trading else TradingMode.PAPER
+
+    @property
+    def in_process_sim(self) -> bool:
+        """Sim mode without ``BTCTURK_BASE_URL``: the emulator runs inside this process."""
+        return self.exchange is ExchangeKind.SIM and self.btcturk_base_url is None
+
+    @property
+    def rest_url(self) -> str:
+        """The REST host: ``BTCTURK_BASE_URL``; else the emulator (sim) or BtcTurk's host."""
+        if self.btcturk_base_url is not None:
+            return self.btcturk_base_url
+        return IN_PROCESS_URL if self.exchange is ExchangeKind.SIM else BTCTURK_REST_URL
+
+    @property
+    def graph_url(self) -> str:
+        """The candle host: ``BTCTURK_GRAPH_URL``; else the emulator's ``/graph`` or BtcTurk's."""
+        if self.btcturk_graph_url is not None:
+            return self.btcturk_graph_url
+        if self.exchange is ExchangeKind.SIM:
+            return f"{self.rest_url}/graph"
+        return BTCTURK_GRAPH_URL
+
+    @property
     def is_dry_run(self) -> bool:
         """LIVE role without ``LIVE_TRADING=true``: the whole cycle runs, no order is sent."""
         return self.app_role is Role.LIVE and not self.live_trading
@@ -143,10 +191,32 @@ def _profile_problem(s: Settings) -> SettingValueError | None:
             f"{missing} is required when the other half of the API credentials is set: "
             "BtcTurk signs every private call with both",
         )
+    remote = _remote_sim_url(s)
+    if remote is not None:
+        return remote
     rules = _MONITOR_RULES if s.app_role is Role.MONITOR else _LIVE_RULES
     for variable, broken, message in rules:
         if broken(s):
             return SettingValueError(variable, message)
+    return None
+
+
+def _remote_sim_url(s: Settings) -> SettingValueError | None:
+    """EXCHANGE=sim names the emulator, which only ever listens on loopback."""
+    if s.exchange is not ExchangeKind.SIM:
+        return None
+    for variable, url in (
+        ("BTCTURK_BASE_URL", s.btcturk_base_url),
+        ("BTCTURK_GRAPH_URL", s.btcturk_graph_url),
+    ):
+        host = urlsplit(url).hostname if url is not None else None
+        if host is not None and not parsing.is_loopback(host):
+            return SettingValueError(
+                variable,
+                f"{variable} must be a loopback URL when EXCHANGE=sim (got host {host!r}): the "
+                "emulator listens on 127.0.0.1; unset it to run the emulator in process, or set "
+                "EXCHANGE=btcturk for paper or live trading",
+            )
     return None
 
 

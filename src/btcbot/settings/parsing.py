@@ -83,13 +83,23 @@ def check_url(variable: str, value: object) -> str:
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise SettingValueError(variable, f"{variable} must be an http(s) URL (got {text!r})")
-    if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise SettingValueError(
             variable,
             f"{variable} must use https unless the host is loopback (got {text!r}): "
             "signed requests must not cross a network in clear text",
         )
     return text
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ``::1``."""
+    if host.lower() in _LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def check_api_key(value: object) -> str | None:

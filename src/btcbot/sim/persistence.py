@@ -36,8 +36,13 @@ def state_of(sim: SimExchange) -> dict[str, Any]:
 
 
 def save_state(sim: SimExchange, path: Path) -> None:
+    """Write the whole exchange state to ``path`` atomically."""
+    write_atomically(path, json.dumps(state_of(sim), separators=(",", ":")))
+    sim.dirty = False
+
+
+def write_atomically(path: Path, payload: str) -> None:
     """Write to a temporary file beside ``path``, fsync, then rename over it."""
-    payload = json.dumps(state_of(sim), separators=(",", ":"))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -49,7 +54,6 @@ def save_state(sim: SimExchange, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    sim.dirty = False
 
 
 def load_state(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ class ServeOptions:
     allow_remote: bool = False
     stall_seconds: float = 30.0
     cancel_delay: float = 0.0
+    request_log: Path | None = None
 
 
 def _now() -> datetime:
@@ -94,9 +96,13 @@ def serve(options: ServeOptions, *, announce: Callable[[str], None] | None = Non
             app.sim.save(options.state)
         except OSError as exc:
             raise ConfigError(f"--state: cannot write {options.state}: {exc.strerror}") from exc
+    log = _request_log(options.request_log)
     try:
         server = SimHTTPServer(
-            (options.host, options.port), app, stall_seconds=options.stall_seconds
+            (options.host, options.port),
+            app,
+            stall_seconds=options.stall_seconds,
+            request_log=log,
         )
     except OSError as exc:
         raise ConfigError(
@@ -113,6 +119,24 @@ def serve(options: ServeOptions, *, announce: Callable[[str], None] | None = Non
 
     serve_until_signalled(server, announce=announce or _announce, on_stop=_save)
     return 0
+
+
+def _request_log(path: Path | None) -> Callable[[str, str], None] | None:
+    """``METHOD PATH`` per request, appended and flushed at once (a test counts them live)."""
+    if path is None:
+        return None
+    try:
+        fh = path.open("a", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"--request-log: cannot write {path}: {exc.strerror}") from exc
+    lock = threading.Lock()
+
+    def log(method: str, request_path: str) -> None:
+        with lock:
+            fh.write(f"{method} {request_path}\n")
+            fh.flush()
+
+    return log
 
 
 __all__ = ["READY_PREFIX", "ServeOptions", "build_app", "serve"]

@@ -32,12 +32,20 @@ class SimHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app: WSGIApp, *, stall_seconds: float) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app: WSGIApp,
+        *,
+        stall_seconds: float,
+        request_log: Callable[[str, str], None] | None = None,
+    ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6  # e.g. ``--host ::1``
         super().__init__(address, _Handler)
         self.app = app
         self.stall_seconds = stall_seconds
+        self.request_log = request_log
 
     @property
     def url(self) -> str:
@@ -69,6 +77,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         path, _, query = self.path.partition("?")
+        if self.server.request_log is not None:
+            self.server.request_log(self.command, path)
         environ: dict[str, Any] = {
             "REQUEST_METHOD": self.command,
             "PATH_INFO": path,

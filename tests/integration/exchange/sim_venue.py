@@ -113,7 +113,7 @@ def open_venue(
     }
     options.update(client_options)
     if kind == "in_process":
-        base = "http://sim.invalid"
+        base = "http://127.0.0.1"
         client = BtcturkClient(
             base_url=base, graph_url=f"{base}/graph", transport=EmulatorTransport(tally), **options
         )

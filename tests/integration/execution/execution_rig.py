@@ -87,8 +87,8 @@ class Rig:
     def _build(self) -> None:
         self.generation += 1
         self.client = BtcturkClient(
-            base_url="http://sim.invalid",
-            graph_url="http://sim.invalid/graph",
+            base_url="http://127.0.0.1",
+            graph_url="http://127.0.0.1/graph",
             api_key=DEFAULT_API_KEY,
             api_secret=DEFAULT_API_SECRET,
             clock=self.clock,

@@ -83,6 +83,9 @@ def build_client(fake: Recorder, **overrides: Any) -> BtcturkClient:
         "clock": fake.clock,
         "transport": httpx.MockTransport(fake),
         "retry_policy": RetryPolicy(attempts=3),
+        # These tests stand in for an armed live process talking to a fake BtcTurk: the egress
+        # guard's answer is "allowed" (the guard itself: test_egress.py and the combinations).
+        "egress": lambda _kind: [],
     }
     options.update(overrides)
     return BtcturkClient(**options)

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from btcbot.domain.enums import ExchangeKind, Role
+from btcbot.domain.enums import ExchangeKind, RequestKind, Role
 from btcbot.domain.errors import TradeBlockedError
 from btcbot.risk.policies import BlockReason, TradingArmedPolicy, TradingFacts
 
@@ -37,6 +37,16 @@ def test_dry_run_on_the_emulator_may_submit_without_arming() -> None:
     POLICY.check_submit(DRY_RUN)
 
 
+def test_paper_mode_may_submit_to_its_local_engine() -> None:
+    """LIVE_TRADING=false with EXCHANGE=btcturk is paper mode: orders go to the local engine.
+
+    Where they may *go* is the egress guard's business (tests/unit/exchange/test_egress.py).
+    """
+    paper = dataclasses.replace(ARMED_LIVE, live_trading=False, ack=False, armed=False)
+    POLICY.check_submit(paper)
+    assert BlockReason.DRY_RUN in POLICY.egress_blockers(paper, RequestKind.ORDER_POST)
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
@@ -47,7 +57,6 @@ def test_dry_run_on_the_emulator_may_submit_without_arming() -> None:
         ({"armed": False}, BlockReason.NOT_ARMED),
         ({"kill_file_present": True}, BlockReason.KILL_FILE),
         ({"exchange": ExchangeKind.SIM}, BlockReason.LIVE_ON_EMULATOR),
-        ({"live_trading": False}, BlockReason.DRY_RUN_ON_REAL_EXCHANGE),
     ],
 )
 def test_each_single_mismatch_blocks_submit_and_names_itself(
@@ -99,7 +108,6 @@ def test_cancel_is_allowed_when_disarmed_or_killed() -> None:
     "facts",
     [
         dataclasses.replace(ARMED_LIVE, role=Role.MONITOR),
-        dataclasses.replace(ARMED_LIVE, live_trading=False),
         dataclasses.replace(ARMED_LIVE, exchange=ExchangeKind.SIM),
     ],
 )
@@ -109,8 +117,8 @@ def test_cancel_is_refused_for_monitor_or_mismatched_exchange(facts: TradingFact
         POLICY.check_cancel(facts)
 
 
-def test_keyword_check_defaults_to_the_safe_exchange_reading() -> None:
-    """check() without exchange assumes btcturk, so a dry run through it is refused."""
+def test_keyword_check_is_check_submit() -> None:
+    """check() without exchange assumes btcturk: armed live passes, unarmed live is refused."""
     POLICY.check(
         role=Role.LIVE,
         live_trading=True,
@@ -120,13 +128,13 @@ def test_keyword_check_defaults_to_the_safe_exchange_reading() -> None:
         armed=True,
         kill_file_present=False,
     )
-    with pytest.raises(TradeBlockedError, match="dry run"):
+    with pytest.raises(TradeBlockedError, match="not armed"):
         POLICY.check(
             role=Role.LIVE,
-            live_trading=False,
-            ack=False,
+            live_trading=True,
+            ack=True,
             safe_mode=False,
             kill_switch=False,
-            armed=True,
+            armed=False,
             kill_file_present=False,
         )

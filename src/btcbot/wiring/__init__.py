@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING
 
 from btcbot.adapters.clock import Clock, SystemClock
 from btcbot.adapters.control_dir import KillFileProbe
-from btcbot.domain.enums import Role
+from btcbot.domain.enums import RequestKind, Role
 from btcbot.domain.records import AuditContext, HealthLevel
 from btcbot.lifecycle import RoleCheck, Runtime, startup
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
 from btcbot.settings import LIVE_TRADING_ACK_PHRASE, Settings
+from btcbot.wiring.venues import Venue, open_venue
 
 if TYPE_CHECKING:
     # Annotation-only: importing httpx costs ~0.1 s that arm/disarm/inspect never need.
@@ -48,8 +49,8 @@ def _public_client(
     from btcbot.exchange.session import RetryPolicy  # noqa: PLC0415 - same reason
 
     return BtcturkClient(
-        base_url=settings.btcturk_base_url,
-        graph_url=settings.btcturk_graph_url,
+        base_url=settings.rest_url,
+        graph_url=settings.graph_url,
         api_key=None,
         api_secret=None,
         clock=clock,
@@ -116,7 +117,7 @@ def build_monitor(
 class LiveApp:
     """Everything the LIVE role uses.
 
-    The run loop (``services.live``) builds the execution service from ``trading_client()``,
+    The run loop (``services.live``) builds the execution service from ``venue()``,
     ``trading_facts`` (re-checked by ``TradingArmedPolicy`` before every submit) and
     ``kill_probe``; nothing here holds an open client or connection until asked.
     """
@@ -164,26 +165,27 @@ class LiveApp:
             clock=self.clock,
         )
 
-    def trading_client(self, *, timeout: float = 10.0) -> BtcturkClient:
-        """The signed client LIVE reads and trades with (H9: run loop and demo).
+    def egress_blockers(self, *, armed: bool) -> Callable[[RequestKind], list[str]]:
+        """The egress guard's answer for this process: ``TradingArmedPolicy`` on live facts.
 
-        ``BTCBOT_TEST_CRASH_POINTS`` (crash-safety tests only, docs/DEMO.md) wraps the transport
-        so the process SIGKILLs itself at chosen points of an order POST.
+        ``armed`` is the database's flag at start-up: an armed process keeps reading and
+        cancelling after a disarm (the kill file then stops new orders here and in execution).
         """
-        # Imported here: building the client pulls in httpx, tenacity and the wire mappers.
-        from btcbot.exchange.client import BtcturkClient  # noqa: PLC0415 - keep start-up lean
-        from btcbot.exchange.crash_points import wrap_from_env  # noqa: PLC0415 - same reason
 
-        s = self.settings
-        key, secret = s.btcturk_api_key, s.btcturk_api_secret
-        return BtcturkClient(
-            base_url=s.btcturk_base_url,
-            graph_url=s.btcturk_graph_url,
-            api_key=key.get_secret_value() if key is not None else None,
-            api_secret=secret.get_secret_value() if secret is not None else None,
-            clock=self.clock,
-            transport=wrap_from_env(self.transport),
-            timeout=timeout,
+        def blockers(kind: RequestKind) -> list[str]:
+            facts = self.trading_facts(armed=armed)
+            return [r.value for r in self.policy.egress_blockers(facts, kind)]
+
+        return blockers
+
+    def venue(self, *, armed: bool, cycle_seconds: float | None = None) -> Venue:
+        """The client and clock of this process's mode (``btcbot.wiring.venues``)."""
+        return open_venue(
+            self.settings,
+            wall=self.clock,
+            egress=self.egress_blockers(armed=armed),
+            transport=self.transport,
+            cycle_seconds=cycle_seconds,
         )
 
 
@@ -224,6 +226,13 @@ def monitor_health_checks(
         )
 
     def exchange() -> CheckResult:
+        if s.in_process_sim:
+            return CheckResult(
+                "exchange",
+                HealthLevel.OK,
+                "sim mode: the emulator runs inside the LIVE process, nothing to probe",
+                details={"mode": "sim"},
+            )
         # Leave a second for reporting; never wait longer than 5 s for one request.
         client = app.exchange_probe(timeout=max(0.5, min(5.0, remaining() - 1.0)))
         try:
