@@ -12,5 +12,8 @@
     METRICS_BIND     = '127.0.0.1'
     METRICS_PORT     = '9108'
     LOG_LEVEL        = 'INFO'
-    # For real trading: EXCHANGE = 'btcturk'; LIVE_TRADING = 'true'; LIVE_TRADING_ACK = 'I_UNDERSTAND'
+    # Modes (docs/CONFIGURATION.md): as shipped this is sim mode, the emulator inside the LIVE
+    # process (no credentials, no network; SIM_DATA names other candles).
+    # Paper trading on BtcTurk's public data: EXCHANGE = 'btcturk' (LIVE_TRADING stays 'false').
+    # Real trading: EXCHANGE = 'btcturk'; LIVE_TRADING = 'true'; LIVE_TRADING_ACK = 'I_UNDERSTAND'
 }

@@ -48,9 +48,9 @@ def test_a_dry_run_reads_dry_run_not_unarmed(tmp_path: Path) -> None:
         done = run(["run", "--cycles", "2", "--cycle-seconds", "0.05"], dry_run_env(box, sim.url))
         assert done.returncode == 0, done.stderr[-2000:]
     status = read_status(status_path(box.control))
-    assert (status.mode, status.armed, status.trading_allowed) == ("dry-run", False, True)
+    assert (status.mode, status.armed, status.trading_allowed) == ("sim", False, True)
     seen = run(["inspect", "--json"], box.monitor_env())
     assert seen.returncode == 0, seen.stderr
     view = json.loads(seen.stdout)
-    assert view["verdict"] == "LIVE reports DRY RUN (from the status file)"
+    assert view["verdict"] == "LIVE reports DRY RUN (sim mode) (from the status file)"
     assert view["live_status"]["trading_allowed"] is True

@@ -145,13 +145,13 @@ def test_example_settings_with_api_keys_never_leave_loopback(tmp_path: Path) -> 
 def _emulator_view(state: Path) -> BtcturkClient:
     """A client on the emulator exactly as the LIVE process saved it (the exchange's truth)."""
     sim = SimExchange.load(state, load_feeds(), now=ManualClock(datetime.now(UTC)).now)
-    sim.now = lambda: datetime.fromtimestamp(sim.processed_until, UTC)
+    sim.now = lambda: datetime.fromtimestamp(sim.saved_at, UTC)
     return BtcturkClient(
         base_url="http://127.0.0.1",
         graph_url="http://127.0.0.1/graph",
         api_key=DEFAULT_API_KEY,
         api_secret=DEFAULT_API_SECRET,
-        clock=ManualClock(datetime.fromtimestamp(sim.processed_until, UTC)),
+        clock=ManualClock(datetime.fromtimestamp(sim.saved_at, UTC)),
         transport=EmulatorTransport(SimApp(sim, rate_limits=False)),
         auto_sync_clock=False,
     )
@@ -187,7 +187,7 @@ def _assert_books_match_the_emulator(db: Path, fills_before_kill: int) -> None:
     state = db.with_name("state.db.sim.json")
     client = _emulator_view(state)
     try:
-        until = datetime.fromtimestamp(json.loads(state.read_text("utf-8"))["processed_until"], UTC)
+        until = datetime.fromtimestamp(json.loads(state.read_text("utf-8"))["saved_at"], UTC)
         since = until - timedelta(days=1)
         orders = client.all_orders("BTCTRY", start=since, end=until, limit=1000)
         trades = client.own_trades("BTCTRY", start=since, end=until)
@@ -199,7 +199,7 @@ def _assert_books_match_the_emulator(db: Path, fills_before_kill: int) -> None:
     known = {str(r[0]) for r in query(db, "SELECT exchange_order_id FROM orders")}
     assert [o.order_id for o in orders if str(o.order_id) not in known] == []
     stored = query(db, "SELECT count(*), sum(ledger_applied) FROM fills")[0]
-    assert stored[0] == len(trades) >= fills_before_kill, "every emulator trade stored, each once"
+    assert stored[0] == len(trades) > fills_before_kill, "every emulator trade stored, each once"
     assert stored[0] == stored[1]
     raw = query(db, "SELECT snapshot FROM ledger_snapshots ORDER BY id DESC LIMIT 1")[0][0]
     ledger = Ledger.from_snapshot(snapshot_from_dict(json.loads(str(raw))))
@@ -217,8 +217,8 @@ def test_default_sim_mode_trades_and_survives_sigkill(tmp_path: Path) -> None:
     proc = _start(env, log)
     try:
         # ... but --cycle-seconds 0.2: one bundled candle every 0.2 s (SIM_SPEED unset).
-        wait_for(lambda: _count(Path(env["STATE_DB_PATH"]), "fills") > 0, timeout=150,
-                 what="a fill in the default dry run")  # fmt: skip
+        wait_for(lambda: _count(Path(env["STATE_DB_PATH"]), "fills") >= 3, timeout=150,
+                 what="three fills in the default dry run")  # fmt: skip
         health = run(["health"], mon)
         assert health.returncode == 0, health.stdout + health.stderr
         assert "[mode sim]" in health.stdout
@@ -237,8 +237,8 @@ def test_default_sim_mode_trades_and_survives_sigkill(tmp_path: Path) -> None:
 
     proc = _start(env, log)
     try:
-        wait_for(lambda: _status_cycles(tmp_path / "control", proc.pid) >= 15, timeout=120,
-                 what="15 cycles after the restart")  # fmt: skip
+        wait_for(lambda: _count(Path(env["STATE_DB_PATH"]), "fills") > before, timeout=150,
+                 what="a fill after the restart")  # fmt: skip
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
@@ -311,3 +311,77 @@ def test_paper_mode_trades_locally_on_served_market_data(tmp_path: Path) -> None
     assert lines, "the stand-in exchange saw no request: the test proves nothing"
     assert [line for line in lines if " /api/v1/" in line] == []
     assert any("/graph/v1/klines/history" in line for line in lines)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` but the lock's own files, by relative path."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".lock" not in p.name
+    }
+
+
+def _refused(env: dict[str, str], root: Path, *words: str) -> None:
+    """``btcbot run --once`` exits 2 with one stderr line naming ``words``; nothing changed."""
+    before = _files(root)
+    done = run(["run", "--once"], env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    for word in words:
+        assert word in lines[0]
+    assert _files(root) == before
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("BTCTURK_BASE_URL", "https://api.btcturk.com", ("BTCTURK_BASE_URL", "loopback")),
+        ("BTCTURK_GRAPH_URL", "https://graph-api.btcturk.com", ("BTCTURK_GRAPH_URL",)),
+        ("EXCHANGE", "paper", ("EXCHANGE", "LIVE_TRADING=false")),
+        ("SIM_DATA", "relative/dir", ("SIM_DATA", "absolute")),
+        ("SIM_SPEED", "0", ("SIM_SPEED",)),
+        ("PAPER_BALANCE_TRY", "-5", ("PAPER_BALANCE_TRY",)),
+    ],
+)
+def test_a_mode_setting_that_cannot_work_is_one_line(
+    tmp_path: Path, variable: str, value: str, words: tuple[str, ...]
+) -> None:
+    """Exit 2, one line naming the variable, no database or state file touched."""
+    env = _base(tmp_path)
+    _init(env)
+    _refused(env | {variable: value}, tmp_path, *words)
+
+
+def test_unreadable_sim_data_is_refused(tmp_path: Path) -> None:
+    """A missing file, a directory without CSVs, a malformed CSV: one line naming SIM_DATA."""
+    env = _base(tmp_path)
+    _init(env)
+    bad = tmp_path / "data"
+    bad.mkdir()
+    _refused(env | {"SIM_DATA": str(tmp_path / "nope.csv")}, tmp_path, "SIM_DATA", "nope.csv")
+    _refused(env | {"SIM_DATA": str(bad)}, tmp_path, "SIM_DATA", "no .csv")
+    (bad / "BTCTRY.csv").write_text("ts,open,high,low,close,volume\n1,a,b,c,d,e\n", "utf-8")
+    _refused(env | {"SIM_DATA": str(bad)}, tmp_path, "SIM_DATA", "BTCTRY.csv:2")
+    (bad / "BTCTRY.csv").write_bytes(b"\xff\xfe\x00garbage")
+    _refused(env | {"SIM_DATA": str(bad)}, tmp_path, "SIM_DATA")
+    (bad / "BTCTRY.csv").unlink()
+    falling_candles(bad / "ETHTRY.csv")
+    _refused(env | {"SIM_DATA": str(bad)}, tmp_path, "SYMBOLS", "BTCTRY")
+
+
+@pytest.mark.parametrize("mode", ["sim", "paper"])
+@pytest.mark.parametrize("content", [b"", b"{not json", b"\xff\xfe{\x00", b'{"format": 1}'])
+def test_a_corrupt_state_file_is_refused_and_kept(
+    tmp_path: Path, mode: str, content: bytes
+) -> None:
+    """The emulator's or paper engine's state file, damaged: one line naming it, left as is."""
+    env = _base(tmp_path)
+    if mode == "paper":
+        env |= {"EXCHANGE": "btcturk", "BTCTURK_BASE_URL": "http://127.0.0.1:9"}
+    _init(env)
+    state = Path(env["STATE_DB_PATH"]).with_name(f"state.db.{mode}.json")
+    state.write_bytes(content)
+    _refused(env, tmp_path, str(state))

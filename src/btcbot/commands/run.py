@@ -13,6 +13,7 @@ from btcbot.observability.metrics import Metrics
 from btcbot.services.live import LiveDeps, options_from, read_armed, run_live
 from btcbot.settings import load_settings
 from btcbot.wiring import build_live
+from btcbot.wiring.venues import check_venue
 
 _MAX_CYCLE_SECONDS = 86400.0
 
@@ -39,6 +40,7 @@ def run_live_command(args: argparse.Namespace) -> int:
     app = build_live(settings)
     configure_command_logging(settings, app.instance_id)
     opts = options_from(settings, instance_id=app.instance_id, cycle_seconds=args.cycle_seconds)
+    check_venue(settings)  # a venue that cannot open is refused before anything is written
     with stop_handling() as stop, app.startup("run") as runtime:
         armed = read_armed(runtime)
         venue = app.venue(armed=armed, cycle_seconds=args.cycle_seconds)

@@ -28,10 +28,11 @@ NEEDS: dict[str, str] = {
     "LIVE_TRADING": "'true' or 'false' (state it explicitly in every session)",
     "SAFE_MODE": "'true' or 'false' (state it explicitly in every session)",
     "KILL_SWITCH": "'true' or 'false' (state it explicitly in every session)",
-    "EXCHANGE": "'btcturk' or 'sim'",
+    "EXCHANGE": ("'btcturk' or 'sim' (paper trading is EXCHANGE=btcturk with LIVE_TRADING=false)"),
     "CYCLE_SECONDS": "a number of seconds > 0 and <= 86400",
     "METRICS_PORT": "an integer from 0 to 65535 (0 turns the metrics endpoint off)",
     "LOG_FORMAT": "'json' or 'console'",
+    "SIM_DATA": "an absolute path to a candle CSV or a directory of them",
 }
 
 

@@ -87,6 +87,7 @@ class SimExchange:
         self.last_trade_id = TRADE_ID_BASE
         self.seq = 0
         self.processed_until = self.anchor
+        self.saved_at = self.anchor  # the sim clock at the last save (persistence.py)
         self.dirty = False
         self.skew_seconds = 0.0  # set by the app from the fault plan's ``skew``
 

@@ -26,6 +26,8 @@ def state_of(sim: SimExchange) -> dict[str, Any]:
         "anchor": sim.anchor,
         "symbols": sorted(sim.pairs),
         "processed_until": sim.processed_until,
+        # The sim clock when saved: later than every stamp in the file (a restart resumes here).
+        "saved_at": sim.epoch(),
         "seq": sim.seq,
         "last_order_id": sim.last_order_id,
         "last_trade_id": sim.last_trade_id,
@@ -78,6 +80,7 @@ def load_state(
             "pass the same --data files or start with a fresh --state file"
         )
     sim.processed_until = float(raw["processed_until"])
+    sim.saved_at = float(raw.get("saved_at", sim.processed_until))
     sim.seq = int(raw["seq"])
     sim.last_order_id = int(raw["last_order_id"])
     sim.last_trade_id = int(raw["last_trade_id"])

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from btcbot.adapters.clock import Clock, PacedClock
+from btcbot.adapters.clock import Clock, PacedClock, SystemClock
 from btcbot.domain.enums import ExchangeKind, RequestKind, TradingMode
 from btcbot.domain.errors import ConfigError
 from btcbot.observability.logging import get_logger
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from btcbot.exchange.client import BtcturkClient
     from btcbot.sim.exchange import SimExchange
+    from btcbot.sim.paper import PaperExchange
 
 _log = get_logger(__name__)
 _MINUTE = 60.0
@@ -80,6 +81,20 @@ def open_venue(
     if settings.exchange is ExchangeKind.SIM:
         return Venue(_sim_client(settings, wall, transport), wall, TradingMode.SIM)
     return Venue(_client(settings, wall, transport, egress), wall, TradingMode.LIVE)
+
+
+def check_venue(settings: Settings) -> None:
+    """Refuse, before the lock is taken or any file written, a venue that cannot open.
+
+    Reads only: the candle files and the state file of sim mode, the state file of paper
+    mode. ``open_venue`` reads them again under the database lock, since only the lock holder
+    may be trusted to see the file as the last LIVE process left it.
+    """
+    if settings.in_process_sim:
+        path = state_file(settings, TradingMode.SIM)
+        _load_or_create_sim(settings, path, SystemClock())
+    elif settings.mode is TradingMode.PAPER:
+        _load_or_create_paper(settings, SystemClock())
 
 
 def _client(
@@ -148,7 +163,7 @@ def _in_process_sim(settings: Settings, wall: Clock, cycle_seconds: float) -> Ve
     path = state_file(settings, TradingMode.SIM)
     sim = _load_or_create_sim(settings, path, wall)
     # Resume where the saved emulator stopped, so neither its market nor the books jump back.
-    origin = datetime.fromtimestamp(sim.processed_until, UTC) if path.exists() else wall.now()
+    origin = datetime.fromtimestamp(sim.saved_at, UTC) if path.exists() else wall.now()
     clock = PacedClock(origin, speed, wall=wall)
     sim.now = clock.now
     _save_or_refuse(sim, path)
@@ -207,24 +222,29 @@ def _save_or_refuse(sim: SimExchange, path: Path) -> None:
         ) from None
 
 
+def _load_or_create_paper(settings: Settings, wall: Clock) -> PaperExchange:
+    from btcbot.sim.paper import PaperExchange  # noqa: PLC0415 - paper only
+
+    path = state_file(settings, TradingMode.PAPER)
+    balance = settings.paper_balance_try
+    if not path.exists():
+        return PaperExchange(now=wall.now, balance_try=balance)
+    try:
+        return PaperExchange.restore(path, now=wall.now, balance_try=balance)
+    except ValueError as exc:
+        raise ConfigError(
+            f"paper state file {exc}: restore it, or move it aside to start a fresh paper "
+            "book (its orders and balances are lost)"
+        ) from None
+
+
 def _paper(settings: Settings, wall: Clock, upstream: httpx.BaseTransport | None) -> Venue:
     from btcbot.exchange.paper_transport import PaperTransport  # noqa: PLC0415 - paper only
     from btcbot.sim.app import SimApp  # noqa: PLC0415 - same reason
-    from btcbot.sim.paper import PaperExchange  # noqa: PLC0415 - same reason
 
     _warn_ignored_credentials(settings)
     path = state_file(settings, TradingMode.PAPER)
-    balance = settings.paper_balance_try
-    if path.exists():
-        try:
-            paper = PaperExchange.restore(path, now=wall.now, balance_try=balance)
-        except ValueError as exc:
-            raise ConfigError(
-                f"paper state file {exc}: restore it, or move it aside to start a fresh paper "
-                "book (its orders and balances are lost)"
-            ) from None
-    else:
-        paper = PaperExchange(now=wall.now, balance_try=balance)
+    paper = _load_or_create_paper(settings, wall)
     _save_or_refuse(paper, path)
     app = SimApp(paper, rate_limits=False, state_path=path)
     transport = PaperTransport(
