@@ -20,7 +20,7 @@ function Invoke-Step {
     Write-Host "== $What"
     & $Run
     if ($LASTEXITCODE -ne 0) {
-        Write-Error "bootstrap: '$What' failed with exit code $LASTEXITCODE"
+        [Console]::Error.WriteLine("bootstrap: '$What' failed with exit code $LASTEXITCODE")
         exit $LASTEXITCODE
     }
 }

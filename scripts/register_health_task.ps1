@@ -2,9 +2,11 @@
 .SYNOPSIS
     Register (or replace) a Windows scheduled task that runs the MONITOR health check.
 .DESCRIPTION
-    Runs scripts\run_monitor.ps1 every -EveryMinutes minutes as the current user. The task's
-    own time limit is a backstop; btcbot health enforces its --timeout itself. A second run
-    never starts while one is still going (MultipleInstances IgnoreNew).
+    Runs scripts\run_monitor.ps1 every -EveryMinutes minutes as the current user, whether or not
+    that user is logged on (logon type S4U: no password is stored; the task reaches local files
+    only, which is all health needs). The task's own time limit is a backstop; btcbot health
+    enforces its --timeout itself. A second run never starts while one is still going
+    (MultipleInstances IgnoreNew).
 #>
 param(
     [Parameter(Mandatory)] [string] $ConfigFile,
@@ -26,11 +28,15 @@ try {
         -RepetitionInterval (New-TimeSpan -Minutes $EveryMinutes)
     $settings = New-ScheduledTaskSettingsSet -MultipleInstances IgnoreNew `
         -ExecutionTimeLimit (New-TimeSpan -Minutes 2) -StartWhenAvailable
+    # Without a principal the task runs only while the user is logged on: the MONITOR must not.
+    $principal = New-ScheduledTaskPrincipal -UserId ([Environment]::UserName) -LogonType S4U `
+        -RunLevel Limited
     Register-ScheduledTask -TaskName $TaskName -Action $action -Trigger $trigger `
-        -Settings $settings -Description 'btcbot MONITOR health check (exit 0/1/2/3)' -Force | Out-Null
+        -Settings $settings -Principal $principal `
+        -Description 'btcbot MONITOR health check (exit 0/1/2/3)' -Force | Out-Null
 }
 catch {
-    Write-Error "register_health_task: $($_.Exception.Message)"
+    [Console]::Error.WriteLine("register_health_task: $($_.Exception.Message)")
     exit 1
 }
 Write-Host "registered scheduled task '$TaskName': every $EveryMinutes min, config $config"

@@ -25,7 +25,7 @@ try {
     $btcbot = Get-BtcbotExe -VenvDir $VenvDir
 }
 catch {
-    Write-Error "run_live: $($_.Exception.Message)"
+    [Console]::Error.WriteLine("run_live: $($_.Exception.Message)")
     exit 2
 }
 if (-not $BtcbotArgs) { $BtcbotArgs = @('run', '--loop') }

@@ -20,7 +20,7 @@ try {
     $btcbot = Get-BtcbotExe -VenvDir $VenvDir
 }
 catch {
-    Write-Error "run_monitor: $($_.Exception.Message)"
+    [Console]::Error.WriteLine("run_monitor: $($_.Exception.Message)")
     # Nagios UNKNOWN: the check itself could not run.
     exit 3
 }

@@ -95,6 +95,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # error when Python flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILURE
+    except OSError as exc:
+        # A fault of the machine that no layer translated: still one line, never a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"btcbot: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return _exit_code_for(exc, command=command)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for an operator's screen
+        print(
+            f"btcbot: error: internal error {type(exc).__name__}: {exc} (a btcbot bug: report it "
+            "with the log)",
+            file=sys.stderr,
+        )
+        return _exit_code_for(exc, command=command)
 
 
 # Each ``_register_*`` adds one subcommand; the list below is the command surface.
@@ -141,6 +153,8 @@ def _db_check(args: argparse.Namespace) -> int:
     for name, value in report.lines:
         print(f"  {name + ':':<12} {value}")
     print("btcbot db check: FAILED" if report.failed else "btcbot db check: OK")
+    if report.problem is not None:
+        print(f"btcbot: error: {report.problem}", file=sys.stderr)
     return EXIT_FAILURE if report.failed else EXIT_OK
 
 
@@ -217,7 +231,18 @@ def _register_inspect(sub: argparse._SubParsersAction[_Parser]) -> None:
     """``btcbot inspect``: armed? killed? alive? (read-only, works while LIVE runs)."""
     p = sub.add_parser("inspect", help="show arming, kill file and the LIVE status (read-only)")
     p.add_argument("--json", action="store_true", help="print the view as JSON")
+    p.add_argument("--limit", type=_positive_int, default=10, help="rows per table (default 10)")
     p.set_defaults(handler=_inspect)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"--limit must be a whole number of rows (got {text!r})") from None
+    if not 1 <= value <= 10_000:  # noqa: PLR2004 - the documented bounds
+        raise ConfigError(f"--limit must be between 1 and 10000 (got {value})")
+    return value
 
 
 def _inspect(args: argparse.Namespace) -> int:

@@ -100,6 +100,9 @@ class Sandbox:
 def process_env(env: dict[str, str]) -> dict[str, str]:
     """``env`` plus only what any process needs to start (PATH; SYSTEMROOT on Windows)."""
     full = {"PATH": os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1"}
+    if os.environ.get("PYTHONPATH"):
+        # Lets a test be run against another checkout's code (PYTHONPATH=<it>/src pytest ...).
+        full["PYTHONPATH"] = os.environ["PYTHONPATH"]
     if os.name == "nt":
         full["SYSTEMROOT"] = os.environ.get("SYSTEMROOT", "")
     full.update(env)

@@ -43,7 +43,8 @@ def test_daily_loss_halt_survives_a_restart_until_arm_lifts_it(tmp_path: Path) -
         ] == ("active", "operator re-armed")
         events = [r[0] for r in query(box.live_db, "SELECT event FROM audit_events ORDER BY id")]
         assert "trading_resumed" in events
-        assert events[events.index("trading_resumed") - 1] == "armed", "one commit, in order"
+        # A dry run's arm lifts the halt but never arms the database for real trading.
+        assert "armed" not in events
 
         # The operator raised the limit that was breached, so the next cycles stay ACTIVE.
         raised = {**env, "RISK_MAX_DAILY_LOSS_TRY": "1000000"}

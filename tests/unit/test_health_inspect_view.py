@@ -6,12 +6,15 @@ import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from btcbot.adapters.control_dir import KillRecord, write_kill
 from btcbot.domain.enums import ExchangeKind, Role
 from btcbot.domain.records import ArmingState
 from btcbot.observability.status_file import LiveStatus, status_path, write_status
 from btcbot.risk.policies import TradingFacts
 from btcbot.services.inspect import build_view
+from btcbot.services.inspect_trading import plain
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 LIVE = TradingFacts(
@@ -84,3 +87,20 @@ def test_monitor_view_reads_only_the_status_file(tmp_path: Path) -> None:
     view = build_view(facts=facts, control_dir=tmp_path, arming=None)
     assert view.verdict == "LIVE reports NOT ARMED (from the status file)"
     assert view.blockers == ()
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("0E-16", "0"),
+        ("99996.8173293700000000", "99996.81732937"),
+        ("0.0031826706300", "0.00318267"),
+        ("-1.38273920", "-1.3827392"),
+        ("1E+3", "1000"),
+        (None, ""),
+        ("BTCTRY", "BTCTRY"),
+    ],
+)
+def test_inspect_shows_plain_decimals(stored: str | None, shown: str) -> None:
+    """Text inspect never prints exponents or 16-digit tails; --json keeps the exact strings."""
+    assert plain(stored) == shown

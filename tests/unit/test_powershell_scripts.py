@@ -6,11 +6,15 @@ ERROR or MISSING node; a deliberately broken snippet proves the check can fail.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import tree_sitter_pwsh
 from tree_sitter import Language, Node, Parser
+
+from btcbot.settings import env_names
+from btcbot.settings.loading import BTCBOT_PREFIXES
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 POWERSHELL_FILES = sorted(
@@ -79,3 +83,61 @@ def test_monitor_session_never_keeps_api_credentials() -> None:
     text = (SCRIPTS / "_session.ps1").read_text()
     restore = text.index("if ($Role -eq 'live')")
     assert text.index("$keepSecrets[$name]", restore) > restore
+
+
+def _nodes(source: bytes, kind: str) -> list[Node]:
+    tree = Parser(Language(tree_sitter_pwsh.language())).parse(source)
+    found: list[Node] = []
+    stack: list[Node] = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == kind:
+            found.append(node)
+        stack.extend(node.children)
+    return found
+
+
+def test_the_launchers_allow_exactly_the_settings_variables() -> None:
+    """_session.ps1's list is the settings model's, so a risk limit in a .psd1 is accepted."""
+    text = (SCRIPTS / "_session.ps1").read_text("utf-8")
+    block = text[text.index("$script:BtcbotVariables = @(") : text.index(")", text.index("@("))]
+    listed = re.findall(r"'([A-Z0-9_]+)'", block)
+    assert sorted(listed) == sorted(env_names())
+    assert len(listed) == len(set(listed))
+
+
+def test_the_launchers_clear_the_same_prefixes_btcbot_refuses() -> None:
+    """Every prefix btcbot treats as its own is cleared from the parent shell's variables."""
+    text = (SCRIPTS / "_session.ps1").read_text("utf-8")
+    pattern = re.search(r"\$script:BtcbotPrefixes = '\^\(([A-Z|]+)\)_'", text)
+    assert pattern is not None
+    assert sorted(f"{p}_" for p in pattern.group(1).split("|")) == sorted(BTCBOT_PREFIXES)
+
+
+@pytest.mark.parametrize("script", [p for p in POWERSHELL_FILES if p.suffix == ".ps1"], ids=str)
+def test_every_catch_block_ends_in_its_exit_code(script: Path) -> None:
+    """Under ErrorActionPreference=Stop, Write-Error in a catch throws before 'exit N' runs."""
+    source = script.read_bytes()
+    assert b"Write-Error" not in source
+    catches = _nodes(source, "catch_clause")
+    if script.name in {"run_live.ps1", "run_monitor.ps1", "register_health_task.ps1"}:
+        assert catches, "the launcher's catch block was not found: the check would see nothing"
+    for catch in catches:
+        body = source[catch.start_byte : catch.end_byte].decode("utf-8").strip()
+        last = body.rstrip("}").strip().splitlines()[-1].strip()
+        assert re.fullmatch(r"exit \d+", last), f"{script.name}: catch ends with {last!r}"
+
+
+def test_a_catch_block_with_write_error_is_flagged() -> None:
+    """Negative control: the check above sees a catch that would never reach its exit."""
+    bad = b"try { throw 'x' }\ncatch {\n    Write-Error 'x'\n    exit 3\n}\n"
+    assert b"Write-Error" in bad
+    assert _nodes(bad, "catch_clause")
+
+
+def test_the_health_task_runs_whether_or_not_the_user_is_logged_on() -> None:
+    """The scheduled task has a principal with logon type S4U (no password stored)."""
+    text = (SCRIPTS / "register_health_task.ps1").read_text("utf-8")
+    assert "New-ScheduledTaskPrincipal" in text
+    assert "-LogonType S4U" in text
+    assert "-Principal $principal" in text

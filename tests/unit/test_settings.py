@@ -213,7 +213,7 @@ def test_unknown_variables_are_ignored() -> None:
     assert isinstance(s, Settings)
 
 
-_PAIR = st.from_regex(r"[A-Za-z0-9]{2,20}", fullmatch=True)
+_PAIR = st.from_regex(r"[A-Za-z0-9]{1,17}", fullmatch=True).map(lambda base: f"{base}try")
 
 
 @given(st.lists(_PAIR, min_size=1, max_size=6, unique_by=str.upper), st.sampled_from(["", " "]))
@@ -275,3 +275,20 @@ def test_sim_with_a_loopback_url_uses_its_graph_prefix() -> None:
     s = load_settings(dict(MONITOR, BTCTURK_BASE_URL="http://127.0.0.1:8080"))
     assert not s.in_process_sim
     assert s.graph_url == "http://127.0.0.1:8080/graph"
+
+
+@pytest.mark.parametrize("symbols", ["BTCUSDT", "BTCTRY,BTCUSDT", "ETHBTC", "TRY"])
+def test_pairs_not_quoted_in_try_are_refused(symbols: str) -> None:
+    """Every limit is in TRY: a USDT- or BTC-quoted pair would bypass them (exit 2, one line)."""
+    message = _refusal(dict(MONITOR, SYMBOLS=symbols))
+    assert message.startswith("SYMBOLS may list only TRY-quoted pairs")
+    assert "\n" not in message
+
+
+def test_try_quoted_pairs_load() -> None:
+    """BTCTRY, ETHTRY and USDTTRY are all quoted in TRY."""
+    assert load_settings(dict(MONITOR, SYMBOLS="BTCTRY,ETHTRY,USDTTRY")).symbols == (
+        "BTCTRY",
+        "ETHTRY",
+        "USDTTRY",
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from btcbot.observability.atomic import atomic_write_text
+from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 
 KILL_FILE_NAME = "KILL"
 _MAX_REASON = 500
@@ -48,7 +48,8 @@ def write_kill(control_dir: Path, record: KillRecord) -> Path:
         "hostname": record.hostname,
     }
     path = kill_path(control_dir)
-    atomic_write_text(path, json.dumps(payload, sort_keys=True, indent=2) + "\n")
+    text = json.dumps(payload, sort_keys=True, indent=2) + "\n"
+    atomic_write_text(path, text, mode=SHARED_READABLE, create_dir=False)
     return path
 
 
@@ -56,13 +57,14 @@ def read_kill(control_dir: Path) -> KillRecord | None:
     """The kill record, ``None`` when there is no kill file; never raises for a bad file."""
     path = kill_path(control_dir)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
         return _unreadable(path, f"kill file unreadable ({type(exc).__name__})")
     try:
-        raw = json.loads(text)
+        # Notepad's "Unicode" is UTF-16 and its UTF-8 has a BOM: still a kill file, still read.
+        raw = json.loads(_decode(data))
         at = datetime.fromisoformat(str(raw["at"]))
         return KillRecord(
             reason=str(raw["reason"]),
@@ -71,8 +73,15 @@ def read_kill(control_dir: Path) -> KillRecord | None:
             pid=int(raw["pid"]),
             hostname=str(raw["hostname"]),
         )
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
         return _unreadable(path, "kill file present but malformed")
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without a BOM) or BOM-marked UTF-16; ValueError for anything else."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
 
 
 def _unreadable(path: Path, reason: str) -> KillRecord:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from btcbot.adapters.clock import SystemClock
-from btcbot.adapters.control_dir import KillRecord
+from btcbot.adapters.control_dir import KillRecord, read_kill
 from btcbot.commands.common import app_for, configure_command_logging
 from btcbot.commands.exit_codes import EXIT_OK, EXIT_REFUSED
 from btcbot.domain.cycle_records import TradingStateChange
@@ -20,7 +20,7 @@ from btcbot.wiring import LiveApp, MonitorApp, build_live
 _DRY_RUN_REFUSAL = (
     "btcbot arm is for real trading: set LIVE_TRADING=true (with EXCHANGE=btcturk and "
     "LIVE_TRADING_ACK); a dry run (LIVE_TRADING=false) needs no arming, and arm there only "
-    "lifts a HALTED or REDUCING trading state (none is stored)"
+    "lifts a disarm (kill file) or a HALTED or REDUCING trading state (neither is present)"
 )
 
 
@@ -37,7 +37,8 @@ def run_arm(args: argparse.Namespace) -> int:
     try:
         with app.startup("arm") as runtime:
             halt = arming.current_halt(runtime.unit_of_work())
-            if not settings.live_trading and halt is None:
+            kill = read_kill(settings.control_dir)
+            if not settings.live_trading and halt is None and kill is None:
                 raise TradeBlockedError(_DRY_RUN_REFUSAL)
             if not args.yes and not _confirmed(settings, halt):
                 print("btcbot arm: not confirmed; nothing changed", file=sys.stderr)
@@ -48,6 +49,7 @@ def run_arm(args: argparse.Namespace) -> int:
                 clock=app.clock,
                 actor=arming.operator_name(),
                 reason=args.reason,
+                live=settings.live_trading,
             )
     except LockHeldError as exc:
         raise LockHeldError(
@@ -77,7 +79,9 @@ def _confirmed(settings: Settings, halt: TradingStateChange | None) -> bool:
             f"database {settings.state_db_path}."
         )
     else:
-        lines.append(f"About to lift the halt of the dry run, database {settings.state_db_path}.")
+        lines.append(
+            f"About to lift the disarm or halt of the dry run, database {settings.state_db_path}."
+        )
     if halt is not None:
         lines.append(
             f"Trading is {halt.state.value.upper()} since {halt.changed_at:%Y-%m-%d %H:%M:%SZ}: "
@@ -95,6 +99,7 @@ def run_disarm(args: argparse.Namespace) -> int:
     if args.control_dir is not None:
         if not args.control_dir.is_absolute():
             raise ConfigError(f"--control-dir must be an absolute path (got {args.control_dir})")
+        arming.check_control_dir(args.control_dir)
         record = arming.write_kill_file(
             args.control_dir, reason=args.reason, actor=actor, clock=SystemClock()
         )
@@ -103,6 +108,8 @@ def run_disarm(args: argparse.Namespace) -> int:
     settings = load_settings()
     app = app_for(settings)
     configure_command_logging(settings, app.instance_id)
+    live_db = settings.state_db_path if settings.app_role is Role.LIVE else None
+    arming.check_control_dir(settings.control_dir, live_db=live_db)
     record = arming.write_kill_file(
         settings.control_dir, reason=args.reason, actor=actor, clock=app.clock
     )

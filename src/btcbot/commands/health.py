@@ -11,7 +11,7 @@ from pathlib import Path
 
 from btcbot.commands.common import configure_command_logging
 from btcbot.commands.exit_codes import HEALTH_UNKNOWN
-from btcbot.domain.errors import BtcbotError, ConfigError
+from btcbot.domain.errors import BtcbotError, ConfigError, StateError
 from btcbot.domain.records import HealthLevel
 from btcbot.services.health import EXIT_CODES, CheckResult, Deadline, HealthReport, run_checks
 from btcbot.settings import load_settings
@@ -35,7 +35,18 @@ def run_health(args: argparse.Namespace) -> int:
         return HEALTH_UNKNOWN
     deadline.cancel()
     if args.prom_file is not None:
-        _write_prom(args.prom_file, report)
+        try:
+            _write_prom(args.prom_file, report)
+        except OSError as exc:
+            # The scheduler still gets its line; the collector's blindness is a WARNING.
+            report = report.with_check(
+                CheckResult(
+                    "prom_file",
+                    HealthLevel.WARNING,
+                    f"cannot write --prom-file {args.prom_file}: {exc.strerror or exc}",
+                    "point --prom-file at a writable file in the collector's directory",
+                )
+            )
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     else:
@@ -47,7 +58,16 @@ def _report(deadline: Deadline) -> HealthReport:
     settings = load_settings()
     app = build_monitor(settings)
     configure_command_logging(settings, app.instance_id)
-    with app.startup("health") as runtime:
+    with contextlib.ExitStack() as stack:
+        try:
+            runtime = stack.enter_context(app.startup("health"))
+        except StateError as exc:
+            # Damaged, full or read-only storage is a finding, not a broken check: CRITICAL,
+            # with every other check (the disk check among them) still run.
+            report = run_checks(monitor_health_checks(app, deadline.remaining), app.clock)
+            return report.with_check(
+                CheckResult("database", HealthLevel.CRITICAL, str(exc), "see docs/RUNBOOK.md")
+            )
         report = run_checks(monitor_health_checks(app, deadline.remaining), app.clock)
         try:
             with runtime.unit_of_work() as uow:

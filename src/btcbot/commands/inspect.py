@@ -10,7 +10,7 @@ from btcbot.commands.common import configure_command_logging
 from btcbot.commands.exit_codes import EXIT_OK
 from btcbot.domain.enums import Role
 from btcbot.services.inspect import build_view, read_live_arming
-from btcbot.services.inspect_trading import render_section, trading_sections
+from btcbot.services.inspect_trading import plain, render_section, trading_sections
 from btcbot.settings import load_settings
 from btcbot.state.guards import preflight
 from btcbot.wiring import build_live
@@ -29,17 +29,24 @@ def run_inspect(args: argparse.Namespace) -> int:
     facts = app.trading_facts(armed=arming_state is not None and arming_state.armed)
     view = build_view(facts=facts, control_dir=settings.control_dir, arming=arming_state)
     if settings.app_role is Role.LIVE:
-        # H9: orders, positions, PnL, recent cycles and risk decisions of the LIVE database.
-        view = replace(view, sections=trading_sections(settings.state_db_path, app.audit_context()))
+        # Orders, positions, PnL, recent cycles and risk decisions of the LIVE database.
+        sections = trading_sections(settings.state_db_path, app.audit_context(), limit=args.limit)
+        view = replace(view, sections=sections)
     if args.json:
         print(json.dumps(view.as_dict(), indent=2, sort_keys=True, default=str))
         return EXIT_OK
+    nested: dict[str, object] = {}
     for key, value in view.as_dict().items():
         if key in view.sections:
             continue
-        shown = json.dumps(value, default=str) if isinstance(value, dict | list) else value
-        print(f"{key + ':':<22} {shown}")
-    for title, section in view.sections.items():
+        if key == "blockers" and not value:
+            continue  # the verdict already says whether, and why not, it trades
+        if isinstance(value, dict):
+            nested[key] = value
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else plain(value)
+        print(f"{key + ':':<22} {shown or '(none)'}")
+    for title, section in (nested | view.sections).items():
         print()
         print(render_section(title, section))
     return EXIT_OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from btcbot.commands.common import configure_command_logging
-from btcbot.commands.exit_codes import EXIT_INTERRUPTED, EXIT_OK
+from btcbot.commands.exit_codes import EXIT_OK
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import ConfigError
 from btcbot.lifecycle import RoleCheck, require_role, stop_handling
@@ -33,7 +33,7 @@ def run_cycles(args: argparse.Namespace) -> int | None:
 
 
 def run_live_command(args: argparse.Namespace) -> int:
-    """Guards, lock, startup reconciliation, the loop; exit 0 (130 after CTRL+C)."""
+    """Guards, lock, startup reconciliation, the loop; exit 0 (also after one CTRL+C)."""
     cycles = run_cycles(args)
     settings = load_settings()
     require_role(settings.app_role, RoleCheck("run", Role.LIVE))
@@ -60,4 +60,6 @@ def run_live_command(args: argparse.Namespace) -> int:
             venue.close()
     stopped = f", stopped by {stop.reason}" if summary.stopped else ""
     print(f"btcbot run: {summary.cycles} cycle(s), {summary.failed} failed{stopped}")
-    return EXIT_INTERRUPTED if stop.reason == "SIGINT" else EXIT_OK
+    # One CTRL+C is the documented way to stop at a cycle boundary: a clean stop, exit 0.
+    # 130 is only for a second signal, which forces the exit (lifecycle.stop_handling).
+    return EXIT_OK

@@ -15,6 +15,9 @@ BtcbotError                      root; the CLI maps each branch to a documented 
 │   ├── DatabaseExistsError      ``db init`` refused: STATE_DB_PATH already exists
 │   └── TradeBlockedError        a submit/cancel was attempted while trading is not allowed
 ├── StateError                   the database could not be read or written (exit 1)
+│   ├── StorageDamagedError      the file is corrupt or truncated: restore from its backup
+│   ├── StorageFullError         the disk (or the file system's quota) is full
+│   └── StorageReadOnlyError     the file or its directory cannot be written
 ├── ExchangeError                anything the exchange adapter could not do; carries ``endpoint``
 │   ├── ExchangeRejectError      definitive 4xx with a BtcTurk code/name; never retried
 │   │   ├── InsufficientBalanceError  1122 FAILED_ORDER_WITH_OPEN_ORDERS (and BALANCE_NOT_ENOUGH)
@@ -80,6 +83,18 @@ class TradeBlockedError(SafetyRefusalError):
 
 class StateError(BtcbotError):
     """The state database could not be read or written."""
+
+
+class StorageDamagedError(StateError):
+    """A file btcbot keeps state in is corrupt or truncated; the message names the backup."""
+
+
+class StorageFullError(StateError):
+    """A write failed because the disk is full."""
+
+
+class StorageReadOnlyError(StateError):
+    """A write failed because the file or its directory is read-only."""
 
 
 class ExchangeError(BtcbotError):

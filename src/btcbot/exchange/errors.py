@@ -6,8 +6,8 @@ sites. Rules are tried top to bottom; the first match wins:
 | # | match                                              | error                      |
 |---|----------------------------------------------------|----------------------------|
 | 1 | HTTP 401 (any body, even empty or ``success:true``) | AuthenticationError        |
-| 2 | HTTP 429, or body message TOO_MANY_REQUESTS        | RateLimitedError           |
-| 3 | HTTP 5xx (JSON, HTML or empty body)                | ExchangeUnavailableError   |
+| 2 | HTTP 5xx (JSON, HTML or empty body), whatever the body says | ExchangeUnavailableError |
+| 3 | HTTP 429, or body message TOO_MANY_REQUESTS        | RateLimitedError           |
 | 4 | message starting ``Unauthorized``                  | AuthenticationError        |
 | 5 | a balance message (see below)                     | InsufficientBalanceError   |
 | 6 | message NO_ORDER_MATCHES_YOUR_REQUEST / Order not found | OrderNotFoundError    |
@@ -99,8 +99,11 @@ def _code_in(*codes: int) -> Callable[[Outcome], bool]:
 
 RULES: tuple[_Rule, ...] = (
     _Rule(lambda o: o.status == 401, AuthenticationError),  # noqa: PLR2004 - HTTP 401
-    _Rule(lambda o: o.status == 429 or _name_in("TOO_MANY_REQUESTS")(o), RateLimitedError),  # noqa: PLR2004 - HTTP 429
+    # A 5xx first, whatever its body: after a 5xx an order POST or DELETE may have been
+    # processed (a 503 whose body says TOO_MANY_REQUESTS is not a definite refusal), so the
+    # session must treat it as ambiguous; only a real 429 proves the request was turned away.
     _Rule(lambda o: 500 <= o.status <= 599, ExchangeUnavailableError),  # noqa: PLR2004 - 5xx
+    _Rule(lambda o: o.status == 429 or _name_in("TOO_MANY_REQUESTS")(o), RateLimitedError),  # noqa: PLR2004 - HTTP 429
     _Rule(lambda o: (o.name or "").upper().startswith("UNAUTHORIZED"), AuthenticationError),
     _Rule(
         _name_in(

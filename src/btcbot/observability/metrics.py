@@ -15,7 +15,7 @@ from wsgiref.simple_server import WSGIServer
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import start_http_server
 
-from btcbot.observability.atomic import atomic_write_text
+from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 
 _CYCLE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -147,4 +147,4 @@ def render(registry: CollectorRegistry) -> str:
 
 def write_textfile(path: Path, registry: CollectorRegistry) -> None:
     """Write ``registry`` to ``path`` atomically, so a collector never reads half a file."""
-    atomic_write_text(path, render(registry))
+    atomic_write_text(path, render(registry), mode=SHARED_READABLE)

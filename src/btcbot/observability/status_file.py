@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from btcbot.observability.atomic import atomic_write_text
+from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 
 STATUS_FILE_NAME = "live_status.json"
 SCHEMA_VERSION = 1
@@ -83,7 +83,7 @@ def _to_json(status: LiveStatus) -> str:
 
 def write_status(path: Path, status: LiveStatus) -> None:
     """Replace the status file atomically (temp file + rename)."""
-    atomic_write_text(path, _to_json(status))
+    atomic_write_text(path, _to_json(status), mode=SHARED_READABLE)
 
 
 def _optional_time(raw: dict[str, Any], key: str) -> datetime | None:
@@ -135,14 +135,14 @@ def _optional_bool(raw: dict[str, Any], key: str) -> bool | None:
     raise StatusFileError(f"status file field {key!r} is not true, false or null")
 
 
-def _read_text(path: Path, attempts: int = 5) -> str:
+def _read_bytes(path: Path, attempts: int = 5) -> bytes:
     # On Windows the file is briefly unopenable while LIVE renames a new one over it.
     for _ in range(attempts - 1):
         try:
-            return path.read_text(encoding="utf-8")
+            return path.read_bytes()
         except PermissionError:
             time.sleep(0.05)
-    return path.read_text(encoding="utf-8")
+    return path.read_bytes()
 
 
 def read_status(path: Path) -> LiveStatus:
@@ -152,14 +152,26 @@ def read_status(path: Path) -> LiveStatus:
         FileNotFoundError: LIVE has never written one in this ``CONTROL_DIR``.
         StatusFileError: the file is not valid JSON of the expected shape.
     """
-    text = _read_text(path)
+    data = _read_bytes(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StatusFileError(
+            f"{path} is not UTF-8 text (binary, or saved as UTF-16): only LIVE writes it; "
+            "delete it and let LIVE rewrite it at its next cycle"
+        ) from None
     try:
         raw = json.loads(text)
     except ValueError as exc:
-        raise StatusFileError("status file is not valid JSON") from exc
+        raise StatusFileError(f"{path} is not valid JSON: LIVE rewrites it every cycle") from exc
     if not isinstance(raw, dict):
-        raise StatusFileError("status file is not a JSON object")
+        raise StatusFileError(f"{path} is not a JSON object: LIVE rewrites it every cycle")
     version = raw.get("schema_version")
+    if version is None:
+        raise StatusFileError(
+            f"{path} has no schema_version, so LIVE did not write it: delete it and let LIVE "
+            "rewrite it at its next cycle"
+        )
     if version != SCHEMA_VERSION:
         raise StatusFileError(
             f"status file schema_version {version!r} is not {SCHEMA_VERSION}; "
@@ -167,7 +179,7 @@ def read_status(path: Path) -> LiveStatus:
         )
     try:
         return _parse(raw)
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
         if isinstance(exc, StatusFileError):
             raise
         raise StatusFileError(f"status file is malformed: {type(exc).__name__} {exc}") from exc

@@ -23,13 +23,21 @@ from datetime import datetime
 from pathlib import Path
 
 from btcbot.adapters.clock import Clock
-from btcbot.adapters.control_dir import KillRecord, read_kill, remove_kill, write_kill
+from btcbot.adapters.control_dir import (
+    KillRecord,
+    kill_path,
+    read_kill,
+    remove_kill,
+    write_kill,
+)
 from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import Role
+from btcbot.domain.errors import ConfigError, StateError
 from btcbot.domain.records import ArmingState, KillSwitchRecord, KillSwitchSource
 from btcbot.domain.trading import TradingState
 from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.observability.logging import get_logger
+from btcbot.state.registry import read_registration
 from btcbot.state.repositories.trading_state import TradingStateRepository
 from btcbot.state.uow import UnitOfWork
 
@@ -60,8 +68,20 @@ def operator_name() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
-def arm(uow: UnitOfWork, *, control_dir: Path, clock: Clock, actor: str, reason: str) -> ArmOutcome:
-    """Arm the LIVE database and remove the kill file; the caller holds the LIVE lock."""
+def arm(
+    uow: UnitOfWork,
+    *,
+    control_dir: Path,
+    clock: Clock,
+    actor: str,
+    reason: str,
+    live: bool = True,
+) -> ArmOutcome:
+    """Arm the LIVE database and remove the kill file; the caller holds the LIVE lock.
+
+    ``live=False`` (a dry run) lifts a disarm or a halt *without* recording ``armed=1``: a
+    database armed in a dry run would trade for real the day LIVE_TRADING is set to true.
+    """
     kill = read_kill(control_dir)
     now = clock.now()
     with uow:
@@ -70,19 +90,22 @@ def arm(uow: UnitOfWork, *, control_dir: Path, clock: Clock, actor: str, reason:
         lifted = states.current()
         if lifted is not None and lifted.state is TradingState.ACTIVE:
             lifted = None
-        uow.arming.record(ArmingState(armed=True, reason=reason, changed_by=actor, changed_at=now))
-        uow.audit.append(
-            AuditEvent(
-                kind=AuditKind.ARMED,
-                at=now,
-                actor=actor,
-                detail={
-                    "reason": reason,
-                    "was_armed": was_armed,
-                    "kill_file_reason": None if kill is None else kill.reason,
-                },
+        if live:
+            uow.arming.record(
+                ArmingState(armed=True, reason=reason, changed_by=actor, changed_at=now)
             )
-        )
+            uow.audit.append(
+                AuditEvent(
+                    kind=AuditKind.ARMED,
+                    at=now,
+                    actor=actor,
+                    detail={
+                        "reason": reason,
+                        "was_armed": was_armed,
+                        "kill_file_reason": None if kill is None else kill.reason,
+                    },
+                )
+            )
         if lifted is not None:
             _resume_trading(uow, states, lifted, actor=actor, now=now)
         uow.commit()
@@ -141,12 +164,55 @@ def _resume_trading(
     )
 
 
+def check_control_dir(control_dir: Path, *, live_db: Path | None = None) -> None:
+    """Refuse a directory where a kill file would protect nothing (``ConfigError``, exit 2).
+
+    It must exist (a typo must not create a fresh, ignored directory) and hold the LIVE
+    database's registration; from a LIVE session, the registration of *its* database.
+    """
+    nothing = "nothing was disarmed"
+    if not control_dir.is_dir():
+        raise ConfigError(
+            f"CONTROL_DIR={control_dir} does not exist or is not a directory: {nothing}; give "
+            "the CONTROL_DIR of the LIVE session (its live.psd1, or 'btcbot inspect' there)"
+        )
+    registered = read_registration(control_dir, Role.LIVE)
+    if registered is None:
+        raise ConfigError(
+            f"CONTROL_DIR={control_dir} is not the control directory of any LIVE database (no "
+            f"registry{os.sep}live.json in it): {nothing}; give the LIVE session's CONTROL_DIR"
+        )
+    if live_db is not None and not _same_file(Path(registered.db_path), live_db):
+        raise ConfigError(
+            f"CONTROL_DIR={control_dir} belongs to the LIVE database {registered.db_path}, not "
+            f"to STATE_DB_PATH={live_db}: {nothing}; use the CONTROL_DIR of this LIVE session"
+        )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return a.absolute() == b.absolute()
+
+
 def write_kill_file(control_dir: Path, *, reason: str, actor: str, clock: Clock) -> KillRecord:
-    """The emergency disarm itself: write ``CONTROL_DIR/KILL`` atomically."""
+    """The emergency disarm itself: write ``CONTROL_DIR/KILL`` atomically, or say it did not.
+
+    Raises:
+        StateError: the file could not be written; the message says the disarm did not happen.
+    """
     record = KillRecord(
         reason=reason, by=actor, at=clock.now(), pid=os.getpid(), hostname=socket.gethostname()
     )
-    path = write_kill(control_dir, record)
+    try:
+        path = write_kill(control_dir, record)
+    except OSError as exc:
+        raise StateError(
+            f"NOT DISARMED: cannot write the kill file {kill_path(control_dir)} "
+            f"({exc.strerror or type(exc).__name__}): stop the LIVE loop by hand (CTRL+C in its "
+            "window), then make CONTROL_DIR writable"
+        ) from None
     _log.warning("kill_file_written", path=str(path), reason=reason, actor=actor)
     return record
 

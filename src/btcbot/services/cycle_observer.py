@@ -18,9 +18,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from btcbot.adapters.clock import Clock
+from btcbot.observability.logging import get_logger
 from btcbot.observability.metrics import Metrics
 from btcbot.observability.status_file import LiveStatus, write_status
 from btcbot.services.cycle_report import CycleOutcome
+
+_log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +132,17 @@ class CycleObserver:
             # Asked at every write: the kill file or arming may have changed since the last one.
             changes["trading_allowed"] = self._allowed()
         self._status = replace(self._status, written_at=self._wall.now(), **changes)  # type: ignore[arg-type]
-        write_status(self._path, self._status)
+        try:
+            write_status(self._path, self._status)
+        except OSError as exc:
+            # The loop goes on (its orders still need watching); the MONITOR sees the status
+            # file go stale and turns CRITICAL, which is the alarm this deserves.
+            _log.error(
+                "status_file_unwritable",
+                path=str(self._path),
+                error=exc.strerror or type(exc).__name__,
+                remedy="make CONTROL_DIR writable; health reports the status as stale until then",
+            )
 
 
 def _observe_only_note(outcome: CycleOutcome) -> str | None:

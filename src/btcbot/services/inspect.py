@@ -25,7 +25,7 @@ from btcbot.observability.status_file import (
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
 from btcbot.state.meta import read_meta
 from btcbot.state.repositories.arming import ArmingRepository
-from btcbot.state.sqlite import connect
+from btcbot.state.sqlite import reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +78,11 @@ class InspectView:
 
 def read_live_arming(db_path: Path, audit: AuditContext) -> ArmingState | None:
     """The LIVE database's newest arming decision, read without the lock (after a tag check)."""
-    conn = connect(db_path)
-    try:
+    with reading(db_path) as conn:
         meta = read_meta(conn, db_path)
         if meta.db_role is not Role.LIVE:
             return None
         return ArmingRepository(conn, audit).current()
-    finally:
-        conn.close()
 
 
 def _status(control_dir: Path) -> tuple[LiveStatus | None, str | None]:

@@ -8,6 +8,7 @@ exactly as stored (Decimals as their exact strings), so ``--json`` loses nothing
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from btcbot.state.repositories.cycles import CycleRepository, DecisionRepository
 from btcbot.state.repositories.ledger_snapshots import LedgerSnapshotRepository
 from btcbot.state.repositories.orders import OrderRepository
 from btcbot.state.repositories.trading_state import TradingStateRepository
-from btcbot.state.sqlite import connect
+from btcbot.state.sqlite import reading
 
 Row = dict[str, Any]
 
@@ -38,16 +39,13 @@ def _order(o: TrackedOrder) -> Row:
 
 def trading_sections(db_path: Path, audit: AuditContext, *, limit: int = 10) -> dict[str, Any]:
     """The trading tables of the LIVE database, newest first, at most ``limit`` rows each."""
-    conn = connect(db_path)
-    try:
+    with reading(db_path) as conn:
         orders = OrderRepository(conn, audit).recent(limit)
         stored = LedgerSnapshotRepository(conn, audit).latest()
         valuations = LedgerSnapshotRepository(conn, audit).recent_valuations(1)
         cycles = CycleRepository(conn, audit).recent(limit)
         decisions = DecisionRepository(conn, audit).recent_decisions(limit)
         state = TradingStateRepository(conn, audit).current()
-    finally:
-        conn.close()
     positions = [] if stored is None else stored.snapshot.positions
     return {
         "trading_state": None
@@ -85,18 +83,41 @@ def trading_sections(db_path: Path, audit: AuditContext, *, limit: int = 10) -> 
     }
 
 
+_SHOWN_PLACES = 8  # BtcTurk's finest scale: more digits than this are noise to a reader
+
+
+def plain(value: object) -> str:
+    """How a value reads on screen: a decimal as a plain number, never ``0E-16``.
+
+    At most 8 places, trailing zeros dropped; ``None`` is empty. ``--json`` keeps the exact
+    stored strings.
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    if not number.is_finite() or text.strip().lower() in {"true", "false"}:
+        return text
+    shown = number.quantize(Decimal(1).scaleb(-_SHOWN_PLACES), rounding=ROUND_HALF_EVEN)
+    out = format(shown.normalize(), "f")
+    return "0" if out in {"-0", ""} else out
+
+
 def render_section(title: str, value: object) -> str:
     """One section as text: a fixed-width table for rows, ``key: value`` lines for a record."""
     if value is None or value == []:
         return f"{title}: (none)"
     if isinstance(value, Mapping):
         width = max(len(str(k)) for k in value) + 2
-        lines = [f"  {str(k) + ':':<{width}} {v}" for k, v in value.items()]
+        lines = [f"  {str(k) + ':':<{width}} {plain(v)}" for k, v in value.items()]
         return "\n".join([f"{title}:", *lines])
     if isinstance(value, Sequence) and not isinstance(value, str):
         rows = [dict(r) for r in value]
         columns = list(rows[0])
-        cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+        cells = [[plain(r.get(c)) for c in columns] for r in rows]
         widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
         header = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
         body = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -19,9 +20,41 @@ def env_names() -> tuple[str, ...]:
     return tuple(str(f.alias) for f in Settings.model_fields.values())
 
 
+# A variable with one of these prefixes is meant for btcbot: an unknown one is a typo, refused
+# rather than ignored (scripts/_session.ps1 clears the same prefixes).
+BTCBOT_PREFIXES = (
+    "APP_", "BTCTURK_", "RISK_", "STRATEGY_", "SIM_", "PAPER_", "LIVE_", "METRICS_", "LOG_",
+    "STATE_", "CONTROL_", "CYCLE_", "SAFE_", "KILL_",
+)  # fmt: skip
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """Set, non-empty variables with a btcbot prefix that the model does not read, sorted."""
+    known = set(env_names())
+    return sorted(
+        name
+        for name, value in environ.items()
+        if name.upper().startswith(BTCBOT_PREFIXES) and name not in known and value.strip()
+    )
+
+
+def _unknown_refusal(names: list[str]) -> ConfigError:
+    first = names[0]
+    close = difflib.get_close_matches(first.upper(), env_names(), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}?" if close else "see docs/CONFIGURATION.md for the names"
+    more = f" (and {len(names) - 1} more: {', '.join(names[1:4])})" if len(names) > 1 else ""
+    return ConfigError(
+        f"{first} is not a btcbot variable: {hint} A misspelt setting would be silently "
+        f"ignored, so unset or rename it{more}"
+    )
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """``Settings`` from ``environ`` (default ``os.environ``), or a one-line ``ConfigError``."""
     source = os.environ if environ is None else environ
+    unknown = unknown_variables(source)
+    if unknown:
+        raise _unknown_refusal(unknown)
     values: dict[str, Any] = {
         name: source[name].strip()
         for name in env_names()

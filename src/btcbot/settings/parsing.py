@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 _SYMBOL = re.compile(r"^[A-Z0-9]{2,20}$")
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+QUOTE = "TRY"  # the one currency of every limit
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 STRATEGY_NAMES = ("trend", "mean_reversion")
 
@@ -144,6 +145,15 @@ def parse_symbols(value: object) -> tuple[str, ...]:
         )
     if len(set(items)) != len(items):
         raise SettingValueError("SYMBOLS", f"SYMBOLS lists a pair twice ({raw!r})")
+    foreign = [item for item in items if not item.endswith(QUOTE) or item == QUOTE]
+    if foreign:
+        # Every limit, the cash reserve, PnL and drawdown are in TRY: a pair quoted in another
+        # currency would be measured against TRY caps in the wrong unit (docs/STRATEGY_AND_RISK).
+        raise SettingValueError(
+            "SYMBOLS",
+            f"SYMBOLS may list only TRY-quoted pairs (got {foreign[0]}): every risk limit is in "
+            "TRY and pairs quoted in another currency are not valued in TRY; remove it",
+        )
     return tuple(items)
 
 

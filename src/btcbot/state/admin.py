@@ -21,10 +21,12 @@ from datetime import datetime
 from pathlib import Path
 
 from btcbot import __version__
+from btcbot.domain.enums import Role
 from btcbot.domain.errors import DatabaseExistsError, StateError
 from btcbot.domain.records import AuditContext
 from btcbot.settings import Settings
 from btcbot.state import lock as db_lock
+from btcbot.state.faults import damaged
 from btcbot.state.guards import preflight
 from btcbot.state.meta import DbMeta, write_meta
 from btcbot.state.migrate import latest_version, migrate
@@ -55,6 +57,7 @@ def init_database(settings: Settings, *, instance_id: str, now: datetime) -> DbM
             "database; use `btcbot db check` to inspect it, or choose a new path"
         )
     check_not_shared(settings.control_dir, role, db_path)
+    _check_not_replacing(settings.control_dir, role, db_path)
     try:
         settings.control_dir.mkdir(parents=True, exist_ok=True)
         db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +73,20 @@ def init_database(settings: Settings, *, instance_id: str, now: datetime) -> DbM
             leftover.unlink(missing_ok=True)
     register(settings.control_dir, role, db_path, db_uuid=meta.db_uuid, now=now)
     return meta
+
+
+def _check_not_replacing(control_dir: Path, role: Role, db_path: Path) -> None:
+    """One CONTROL_DIR serves one database per role: never re-register over a live one."""
+    registered = read_registration(control_dir, role)
+    if registered is None:
+        return
+    current = Path(registered.db_path)
+    if current.exists() and current.absolute() != db_path.absolute():
+        raise DatabaseExistsError(
+            f"CONTROL_DIR={control_dir} already serves the {role.value} database {current}, "
+            f"which still exists: `btcbot db init` will not register {db_path} over it; check "
+            "STATE_DB_PATH, or give the new database its own CONTROL_DIR"
+        )
 
 
 def _build(tmp: Path, settings: Settings, audit: AuditContext, now: datetime) -> DbMeta:
@@ -108,10 +125,13 @@ class CheckReport:
 
     lines: list[tuple[str, str]] = field(default_factory=list)
     failed: bool = False
+    problem: str | None = None  # the first failed finding, for the one stderr line
 
     def add(self, name: str, value: str, *, ok: bool = True) -> None:
         """Record one finding."""
         self.lines.append((name, value))
+        if not ok and self.problem is None:
+            self.problem = f"{name}: {value}"
         self.failed = self.failed or not ok
 
 
@@ -151,12 +171,12 @@ def _integrity(db_path: Path) -> tuple[str, str, bool]:
     try:
         rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
     except sqlite3.DatabaseError as exc:
-        return ("integrity", f"FAILED: {exc}", False)
+        return ("integrity", f"FAILED: {damaged(db_path, str(exc))}", False)
     finally:
         conn.close()
     if rows == ["ok"]:
         return ("integrity", "ok", True)
-    return ("integrity", f"FAILED: {'; '.join(rows[:3])}", False)
+    return ("integrity", f"FAILED: {damaged(db_path, '; '.join(rows[:3]))}", False)
 
 
 def _writable(db_path: Path) -> tuple[str, str, bool]:

@@ -6,10 +6,12 @@ import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from btcbot.domain.enums import Role
-from btcbot.domain.errors import DatabaseMissingError
+from btcbot.domain.errors import DatabaseMissingError, StateError
 from btcbot.domain.records import AuditContext
+from btcbot.state.faults import damaged, storage_error, truncated
 from btcbot.state.repositories.base import from_db_time, to_db_time
 
 
@@ -33,7 +35,13 @@ def read_meta(conn: sqlite3.Connection, db_path: object) -> DbMeta:
         row = conn.execute(
             "SELECT db_role, db_uuid, created_by, created_at FROM db_meta WHERE id = 1"
         ).fetchone()
-    except sqlite3.DatabaseError as exc:  # no such table, or not SQLite at all
+    except sqlite3.DatabaseError as exc:  # no such table, not SQLite at all, or damage
+        path = Path(str(db_path))
+        if truncated(path):
+            raise damaged(path, "the file is shorter than its header says") from exc
+        if "no such table" not in str(exc):
+            fault = storage_error(exc, path, "read the role tag of")
+            raise (fault if type(fault) is not StateError else not_ours) from exc
         raise not_ours from exc
     if row is None:
         raise not_ours

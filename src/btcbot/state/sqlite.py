@@ -13,9 +13,18 @@ does): a typo in ``STATE_DB_PATH`` must end in a refusal, not in a fresh empty d
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from btcbot.domain.errors import DatabaseMissingError, StateError
+from btcbot.domain.errors import BtcbotError, DatabaseMissingError, StateError
+from btcbot.state.faults import (
+    damaged,
+    has_sqlite_header,
+    is_io_error,
+    newest_backup,
+    storage_error,
+)
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -33,6 +42,9 @@ def connect(path: Path | str, *, create: bool = False) -> sqlite3.Connection:
         StateError: SQLite could not open or configure it for another reason.
     """
     db = Path(path)
+    if not create and _is_empty(db):
+        # db init never leaves an empty file: one of zero bytes was cut off (a copy, a full disk).
+        raise damaged(db, "the file is empty")
     try:
         conn = sqlite3.connect(
             _uri(db, "rwc" if create else "rw"),
@@ -46,20 +58,59 @@ def connect(path: Path | str, *, create: bool = False) -> sqlite3.Connection:
             raise DatabaseMissingError(
                 f"STATE_DB_PATH={db} does not exist: run `btcbot db init` to create it"
             ) from exc
-        raise StateError(f"cannot open {db}: {exc}") from exc
+        raise storage_error(exc, db, "open") from exc
     try:
         configure(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise DatabaseMissingError(
-            f"STATE_DB_PATH={db} is not a SQLite database, so not a btcbot state database"
-        ) from exc
+        raise _unusable(exc, db) from exc
     return conn
+
+
+def _is_empty(db: Path) -> bool:
+    try:
+        return db.is_file() and db.stat().st_size == 0
+    except OSError:
+        return False
+
+
+def _unusable(exc: sqlite3.DatabaseError, db: Path) -> BtcbotError:
+    """Why an existing file could not be configured: damage, a full disk, or not SQLite."""
+    fault = storage_error(exc, db, "open")
+    if type(fault) is not StateError or is_io_error(exc):
+        return fault
+    if has_sqlite_header(db) or newest_backup(db) is not None:
+        return damaged(db, str(exc))
+    return DatabaseMissingError(
+        f"STATE_DB_PATH={db} is not a SQLite database, so not a btcbot state database: "
+        "point STATE_DB_PATH at this role's database (or run `btcbot db init` for a new one)"
+    )
+
+
+@contextmanager
+def reading(path: Path | str) -> Iterator[sqlite3.Connection]:
+    """A connection for reads whose SQLite faults leave as one typed, one-line ``StateError``.
+
+    A row that cannot be read back into its record (a text where a time should be, say) means
+    the file is damaged too: the writers never store one.
+    """
+    db = Path(path)
+    conn = connect(db)
+    try:
+        yield conn
+    except sqlite3.Error as exc:
+        raise storage_error(exc, db, "read") from exc
+    except (TypeError, ValueError) as exc:
+        raise damaged(db, f"a stored row does not read back: {exc}") from exc
+    finally:
+        conn.close()
 
 
 def connect_readonly(path: Path | str) -> sqlite3.Connection:
     """Open ``path`` read-only without changing anything in it (used to inspect a file first)."""
     db = Path(path)
+    if _is_empty(db):
+        raise damaged(db, "the file is empty")
     try:
         conn = sqlite3.connect(_uri(db, "ro"), uri=True, isolation_level=None)
     except sqlite3.OperationalError as exc:

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
 from btcbot.domain.errors import StateError
 from btcbot.domain.records import AuditContext
+from btcbot.state.faults import storage_error
 from btcbot.state.repositories.arming import ArmingRepository
 from btcbot.state.repositories.audit import AuditRepository
 from btcbot.state.repositories.base import Repository
@@ -27,6 +29,16 @@ from btcbot.state.repositories.health import HealthRepository
 from btcbot.state.repositories.kill_switch import KillSwitchRepository
 
 ConnectionFactory = Callable[[], sqlite3.Connection]
+
+
+def _path_of(conn: sqlite3.Connection) -> Path:
+    """The file behind ``conn`` (for the operator's message; never fails)."""
+    try:
+        return Path(str(conn.execute("PRAGMA database_list").fetchone()[2]))
+    except (sqlite3.Error, TypeError, IndexError):
+        return Path("STATE_DB_PATH")
+
+
 R = TypeVar("R", bound=Repository)
 
 
@@ -56,8 +68,9 @@ class UnitOfWork:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
+            path = _path_of(conn)
             conn.close()
-            raise StateError(f"cannot start a write transaction: {exc}") from exc
+            raise storage_error(exc, path, "start a write transaction on") from exc
         self._conn = conn
         self._extra = {}
         self.audit = AuditRepository(conn, self._context)
@@ -75,11 +88,17 @@ class UnitOfWork:
         conn, self._conn = self._conn, None
         if conn is None:
             return
+        path = _path_of(conn)
         try:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite rolls back by itself when the connection closes
         finally:
             conn.close()
+        if isinstance(exc, sqlite3.Error):
+            # A repository's write failed: one typed error for the whole unit of work.
+            raise storage_error(exc, path, "write") from exc
 
     def repository(self, kind: type[R]) -> R:
         """The ``kind`` repository of this transaction (built once per enter)."""
@@ -98,7 +117,7 @@ class UnitOfWork:
             conn.execute("COMMIT")
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StateError(f"commit failed: {exc}") from exc
+            raise storage_error(exc, _path_of(conn), "commit to") from exc
 
     def rollback(self) -> None:
         """Discard everything written since the last commit."""

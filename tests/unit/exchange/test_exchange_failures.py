@@ -165,6 +165,9 @@ def test_retry_after_is_parsed_and_bounded(value: str | None, seconds: float) ->
         _status(502, HTML_502),
         _status(200, "{broken"),
         _status(400, '{"success":false,"message":"INTERNAL_ERROR","code":"INTERNAL_ERROR"}'),
+        # A 5xx is ambiguous whatever its body says: BtcTurk may have taken the order.
+        _status(503, '{"success":false,"message":"TOO_MANY_REQUESTS","code":429}'),
+        _status(500, '{"success":false,"message":"FAILED_MIN_TOTAL_AMOUNT","code":1123}'),
     ],
 )
 def test_an_order_post_with_unknown_outcome_is_ambiguous_and_sent_once(handler: Handler) -> None:
