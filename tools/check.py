@@ -48,7 +48,8 @@ def main(argv: list[str]) -> int:
         ("ruff check", [str(py), "-m", "ruff", "check", "."]),
         ("mypy", [str(py), "-m", "mypy"]),
         ("lint-imports", [str(BIN / "lint-imports")]),
-        ("pytest", [str(py), "-m", "pytest", "-n", "2", *argv]),
+        # The ten slowest tests close every run, so a creeping suite shows before CI's limit.
+        ("pytest", [str(py), "-m", "pytest", "-n", "2", "--durations=10", *argv]),
     ]
     for name, cmd in gates:
         print(f"== {name}", flush=True)
