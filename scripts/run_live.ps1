@@ -6,6 +6,10 @@
     the API key and secret when LIVE_TRADING is true and they are not already in the session,
     then runs btcbot and exits with btcbot's own exit code (0 ok, 1 failure, 2 config, 4 refused,
     130 interrupted). Extra arguments replace the default command, e.g. -- inspect.
+    The mode follows the config (docs/CONFIGURATION.md, "Modes"): EXCHANGE='sim' runs the
+    emulator inside the LIVE process (no credentials, no network); EXCHANGE='btcturk' with
+    LIVE_TRADING='false' is paper trading on BtcTurk's public data (no credentials asked);
+    LIVE_TRADING='true' is real trading, after 'btcbot arm'.
 #>
 # No positional binding: every word after the named parameters goes to btcbot.
 [CmdletBinding(PositionalBinding = $false)]

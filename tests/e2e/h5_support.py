@@ -83,6 +83,10 @@ class Sandbox:
             "BTCTURK_API_SECRET": CANARY_SECRET,
             "BTCTURK_BASE_URL": "http://127.0.0.1:9",
             "BTCTURK_GRAPH_URL": "http://127.0.0.1:9",
+            # The per-user account locks, kept inside the sandbox: tests running side by side
+            # with the canary key are separate operators, not one account traded twice.
+            "XDG_STATE_HOME": str(self.root / "user-state"),
+            "LOCALAPPDATA": str(self.root / "user-state"),
         }
         env.update(over)
         return env
@@ -95,6 +99,35 @@ class Sandbox:
             done = run(["db", "init"], env)
             assert done.returncode == 0, done.stderr
         return self
+
+
+def default_dry_run_env(root: Path, **over: str) -> dict[str, str]:
+    """The six variables a default dry run (sim mode, in-process emulator) needs, under ``root``."""
+    (root / "live").mkdir(parents=True, exist_ok=True)
+    (root / "control").mkdir(exist_ok=True)
+    env = {
+        "APP_ROLE": "live",
+        "STATE_DB_PATH": str(root / "live" / "state.db"),
+        "CONTROL_DIR": str(root / "control"),
+        "LIVE_TRADING": "false",
+        "SAFE_MODE": "false",
+        "KILL_SWITCH": "false",
+    }
+    return env | over
+
+
+def default_monitor_env(root: Path, **over: str) -> dict[str, str]:
+    """The MONITOR beside ``default_dry_run_env(root)``: its own database, the same CONTROL_DIR."""
+    (root / "monitor").mkdir(parents=True, exist_ok=True)
+    env = {
+        "APP_ROLE": "monitor",
+        "STATE_DB_PATH": str(root / "monitor" / "state.db"),
+        "CONTROL_DIR": str(root / "control"),
+        "LIVE_TRADING": "false",
+        "SAFE_MODE": "true",
+        "KILL_SWITCH": "true",
+    }
+    return env | over
 
 
 def process_env(env: dict[str, str]) -> dict[str, str]:

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from exchange_truth import ExchangeOrder, book_problems
 from h5_support import BTCBOT, Sandbox, process_env, run
 from live_support import (
     SimServer,
@@ -118,6 +119,11 @@ def _trading(box: Sandbox, pid: int) -> bool:
     return status.pid == pid and cycle_number(status.cycle_id) >= 1
 
 
+def _book_rows(db: Path) -> list[tuple[object, object, object, object]]:
+    rows = query(db, "SELECT client_order_id, exchange_order_id, origin, state FROM orders")
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
 def _exchange_view(sim: SimServer, since: datetime) -> tuple[list[tuple[int, str | None]], int]:
     client = sim.client()
     try:
@@ -172,6 +178,9 @@ def test_sigkill_at_random_points_never_duplicates_or_loses_an_order(tmp_path: P
         known = {int(str(r[0])) for r in query(box.live_db, "SELECT exchange_order_id FROM orders")
                  if r[0] is not None}  # fmt: skip
         assert [oid for oid, _ in orders if oid not in known] == [], "exchange orders unknown to DB"
+        # By exchange id, not client id: each accepted bot order was intended before its POST.
+        exchange = [ExchangeOrder(oid, cid) for oid, cid in orders]
+        assert book_problems(exchange, _book_rows(box.live_db)) == []
         stored = query(box.live_db, "SELECT count(*), sum(ledger_applied) FROM fills")[0]
         assert stored[0] == trades, "every exchange trade is stored exactly once"
         assert stored[0] == stored[1], "every stored fill is booked"

@@ -18,7 +18,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from h5_support import BTCBOT, CANARY_KEY, CANARY_SECRET, process_env, run
+from h5_support import (
+    BTCBOT,
+    CANARY_KEY,
+    CANARY_SECRET,
+    default_dry_run_env,
+    default_monitor_env,
+    process_env,
+    run,
+)
 from h5_support import sim_serve as h5_sim_serve
 from live_support import cycle_number, falling_candles, query, wait_for
 
@@ -67,32 +75,8 @@ def _events(log: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in log.read_text("utf-8").splitlines()]
 
 
-def _base(root: Path, **over: str) -> dict[str, str]:
-    """Only what the brief says a default dry run needs."""
-    (root / "live").mkdir(parents=True, exist_ok=True)
-    (root / "control").mkdir(exist_ok=True)
-    env = {
-        "APP_ROLE": "live",
-        "STATE_DB_PATH": str(root / "live" / "state.db"),
-        "CONTROL_DIR": str(root / "control"),
-        "LIVE_TRADING": "false",
-        "SAFE_MODE": "false",
-        "KILL_SWITCH": "false",
-    }
-    return env | over
-
-
-def _monitor(root: Path, **over: str) -> dict[str, str]:
-    (root / "monitor").mkdir(parents=True, exist_ok=True)
-    env = {
-        "APP_ROLE": "monitor",
-        "STATE_DB_PATH": str(root / "monitor" / "state.db"),
-        "CONTROL_DIR": str(root / "control"),
-        "LIVE_TRADING": "false",
-        "SAFE_MODE": "true",
-        "KILL_SWITCH": "true",
-    }
-    return env | over
+_base = default_dry_run_env
+_monitor = default_monitor_env
 
 
 def _init(env: dict[str, str]) -> None:

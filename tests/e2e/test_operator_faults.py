@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -19,37 +20,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from h5_support import BTCBOT, process_env, run
+from h5_support import BTCBOT, default_dry_run_env, default_monitor_env, process_env, run
 from live_support import query, wait_for
 
 from btcbot.observability.status_file import status_path
 
 
 def _env(root: Path, **over: str) -> dict[str, str]:
-    (root / "live").mkdir(parents=True, exist_ok=True)
-    (root / "control").mkdir(exist_ok=True)
-    env = {
-        "APP_ROLE": "live",
-        "STATE_DB_PATH": str(root / "live" / "state.db"),
-        "CONTROL_DIR": str(root / "control"),
-        "LIVE_TRADING": "false",
-        "SAFE_MODE": "false",
-        "KILL_SWITCH": "false",
-        "METRICS_PORT": "0",
-    }
-    return env | over
+    return default_dry_run_env(root, METRICS_PORT="0", **over)
 
 
-def _monitor(root: Path) -> dict[str, str]:
-    (root / "monitor").mkdir(parents=True, exist_ok=True)
-    return {
-        "APP_ROLE": "monitor",
-        "STATE_DB_PATH": str(root / "monitor" / "state.db"),
-        "CONTROL_DIR": str(root / "control"),
-        "LIVE_TRADING": "false",
-        "SAFE_MODE": "true",
-        "KILL_SWITCH": "true",
-    }
+_monitor = default_monitor_env
 
 
 def _ready(root: Path) -> dict[str, str]:
@@ -360,3 +341,27 @@ def test_db_init_never_quietly_replaces_the_registered_live_database(tmp_path: P
     _one_line(done, 4, "already serves the live database")
     assert not (other / "state.db").exists()
     assert _files(tmp_path) == before
+
+
+def test_inspect_reads_like_a_report_not_a_dump(tmp_path: Path) -> None:
+    """Plain decimals, the status as lines, no empty blockers; --limit bounds the tables."""
+    env = _ready(tmp_path)
+    done = run(["inspect", "--limit", "2"], env)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert "E-" not in text
+    assert "blockers:              []" not in text
+    assert '{"pid"' not in text, "the status file is shown as lines, not a JSON blob"
+    assert "live_status:\n  pid:" in text
+    assert all(len(m) <= 8 for m in re.findall(r"\.(\d+)\b", text)), "at most 8 places"
+    recent = text.split("recent_cycles:")[1].split("\n\n")[0].strip().splitlines()
+    assert len(recent) == 1 + 2, "a header and --limit rows"
+    _one_line(run(["inspect", "--limit", "0"], env), 2, "--limit")
+
+
+def test_the_disarm_names_the_windows_user(tmp_path: Path) -> None:
+    """Windows sets USERNAME, not USER: the audit trail names that user, not unknown@host."""
+    env = _ready(tmp_path)
+    assert run(["disarm", "--reason", "who"], env | {"USERNAME": "ayse"}).returncode == 0
+    kill = json.loads((Path(env["CONTROL_DIR"]) / "KILL").read_text("utf-8"))
+    assert kill["by"].startswith("ayse@")

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from exchange_truth import GAVE_UP, ExchangeOrder, book_problems
 
 from btcbot.adapters.clock import Clock
 from btcbot.domain.enums import OrderMethod, Side
@@ -100,6 +101,10 @@ def _run(cycle: LiveCycle[BookView, Decision], live: InProcessLive, first: int, 
         outcome = cycle(n)
         failed += outcome.error is not None
         live.clock.advance(live.options.cycle_seconds)
+        # At the source of truth, after every cycle: nothing the exchange holds is given up.
+        held = {o.client_id for o in live.sim_app.sim.orders.values()}
+        gave_up = {str(r[0]) for r in _order_rows(live) if str(r[3]) in GAVE_UP}
+        assert held & gave_up == set(), f"given up but on the exchange: {held & gave_up}"
         now = _unresolved(live)
         for cid in now:
             ages[cid] += 1
@@ -134,8 +139,19 @@ def test_every_fault_is_survived_without_duplicates_and_ambiguity_resolves(
     assert max(fills_per_order.values()) > 1, "some order should have filled in parts"
     sent = Counter(o.client_id for o in sim.orders.values())
     assert [cid for cid, n in sent.items() if n > 1] == [], "an order was sent twice"
+    exchange = [ExchangeOrder(o.id, o.client_id) for o in sim.orders.values()]
+    assert book_problems(exchange, _order_rows(live)) == []
     assert sim.orders[resting].status == "Canceled", "the disarm cancel (async, faulty) landed"
     assert balance_differences(_booked_ledger(live), live.deps.client.balances()) == ()
+
+
+def _order_rows(live: InProcessLive) -> list[tuple[object, object, object, object]]:
+    conn = live.deps.db.connection_factory()()
+    try:
+        sql = "SELECT client_order_id, exchange_order_id, origin, state FROM orders"
+        return [tuple(r) for r in conn.execute(sql).fetchall()]
+    finally:
+        conn.close()
 
 
 def _booked_ledger(live: InProcessLive) -> Ledger:

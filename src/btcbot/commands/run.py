@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 
 from btcbot.commands.common import configure_command_logging
 from btcbot.commands.exit_codes import EXIT_OK
-from btcbot.domain.enums import Role
+from btcbot.domain.enums import Role, TradingMode
 from btcbot.domain.errors import ConfigError
-from btcbot.lifecycle import RoleCheck, require_role, stop_handling
+from btcbot.lifecycle import RoleCheck, Runtime, require_role, stop_handling
 from btcbot.observability.metrics import Metrics
+from btcbot.services.account import bind_account
+from btcbot.services.arming import operator_name
 from btcbot.services.live import LiveDeps, options_from, read_armed, run_live
 from btcbot.settings import load_settings
-from btcbot.wiring import build_live
+from btcbot.state.account import account_fingerprint, acquire_account
+from btcbot.state.lock import DbLock
+from btcbot.wiring import LiveApp, build_live
 from btcbot.wiring.venues import check_venue
 
 _MAX_CYCLE_SECONDS = 86400.0
@@ -32,6 +37,28 @@ def run_cycles(args: argparse.Namespace) -> int | None:
     return None if args.loop else 1
 
 
+def _hold_account(app: LiveApp, runtime: Runtime, *, armed: bool) -> DbLock:
+    """Live mode: the one-LIVE-per-account lock, and the database bound to that account."""
+    settings = app.settings
+    key = settings.btcturk_api_key
+    if key is None:  # settings refuse LIVE_TRADING=true without credentials
+        raise ConfigError("BTCTURK_API_KEY is required when LIVE_TRADING=true")
+    fingerprint = account_fingerprint(settings.rest_url, key.get_secret_value())
+    lock = acquire_account(fingerprint, instance_id=app.instance_id, now=app.clock.now())
+    try:
+        if armed:
+            bind_account(
+                runtime.unit_of_work(),
+                fingerprint=fingerprint,
+                actor=operator_name(),
+                now=app.clock.now(),
+            )
+    except BaseException:
+        lock.release()
+        raise
+    return lock
+
+
 def run_live_command(args: argparse.Namespace) -> int:
     """Guards, lock, startup reconciliation, the loop; exit 0 (also after one CTRL+C)."""
     cycles = run_cycles(args)
@@ -41,8 +68,10 @@ def run_live_command(args: argparse.Namespace) -> int:
     configure_command_logging(settings, app.instance_id)
     opts = options_from(settings, instance_id=app.instance_id, cycle_seconds=args.cycle_seconds)
     check_venue(settings)  # a venue that cannot open is refused before anything is written
-    with stop_handling() as stop, app.startup("run") as runtime:
+    with stop_handling() as stop, app.startup("run") as runtime, contextlib.ExitStack() as held:
         armed = read_armed(runtime)
+        if settings.mode is TradingMode.LIVE:
+            held.enter_context(_hold_account(app, runtime, armed=armed))
         venue = app.venue(armed=armed, cycle_seconds=args.cycle_seconds)
         try:
             deps = LiveDeps(

@@ -29,6 +29,7 @@ class AuditKind(StrEnum):
     ORDER_ADOPTED = "order_adopted"
     ORDER_NOT_PLACED = "order_not_placed"
     TRADING_RESUMED = "trading_resumed"
+    ACCOUNT_BOUND = "account_bound"
 
 
 @dataclass(frozen=True, slots=True)
