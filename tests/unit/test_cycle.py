@@ -131,14 +131,14 @@ def _cycle(journal: Journal) -> LiveCycle[str, FakeDecision]:
 
 
 def test_a_cycle_runs_its_steps_in_order_and_commits_once() -> None:
-    """After startup reconciliation: market, decide on the booked view, execute, reconcile, book."""
+    """After startup: reconcile, market, decide on the current books, execute, book."""
     journal = Journal()
     cycle = _cycle(journal)
     assert cycle.startup()
     assert journal.calls == ["startup_reconcile", "reconcile", "open_books"]
     journal.calls.clear()
     outcome = cycle(1)
-    assert journal.calls == ["market", "decide:state", "execute", "reconcile", "commit"]
+    assert journal.calls == ["reconcile", "market", "decide:state", "execute", "commit"]
     assert outcome.cycle_id == "260102030405678c1"
     assert outcome.execution.submitted == (("BTCTRY", "buy"),)
     assert outcome.risk_rejections == ("max_open_orders",)
@@ -182,6 +182,19 @@ def test_kill_file_cancels_open_orders_and_blocks_new_ones() -> None:
     journal.calls.clear()
     cycle(3)
     assert "cancel_all" not in journal.calls
+    assert "execute" not in journal.calls
+
+
+def test_nothing_is_decided_or_sent_when_reconciliation_fails() -> None:
+    """The exchange's books cannot be read: the cycle fails before any decision or order."""
+    journal = Journal()
+    cycle = _cycle(journal)
+    cycle.startup()
+    journal.calls.clear()
+    journal.recon_failures = 1
+    outcome = cycle(3)
+    assert outcome.error is not None
+    assert "decide:state" not in journal.calls
     assert "execute" not in journal.calls
 
 

@@ -202,6 +202,27 @@ class Fill:
         """Quote value of the fill before fees."""
         return self.price * self.quantity
 
+    def problem(self) -> str | None:
+        """Why this trade row cannot be booked (``None`` when it can).
+
+        The exchange never reports a trade at price 0, of quantity 0, or with fee and tax over
+        ``MAX_CHARGES_PCT`` of its notional (BtcTurk charges well under 1 %): such a row is bad
+        data, and booking it would poison the ledger for good.
+        """
+        if not (self.price.is_finite() and self.price > 0):
+            return f"price {self.price} is not positive"
+        if not (self.quantity.is_finite() and self.quantity > 0):
+            return f"quantity {self.quantity} is not positive"
+        charges = self.fee + self.tax
+        if not charges.is_finite() or charges < 0:
+            return f"fee + tax {charges} is not a non-negative amount"
+        if charges > self.notional * MAX_CHARGES_PCT / 100:
+            return f"fee + tax {charges} exceed {MAX_CHARGES_PCT} % of the notional {self.notional}"
+        return None
+
+
+MAX_CHARGES_PCT = Decimal(5)
+
 
 @dataclass(frozen=True, slots=True)
 class ExchangeInfo:

@@ -11,10 +11,11 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.models import Fill, Order, OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState, TrackedOrder
 from btcbot.domain.trading import TradingState
-from btcbot.observability.audit import AuditEvent
+from btcbot.observability.audit import AuditEvent, AuditKind
 
 
 class OrderGateway(Protocol):
@@ -112,12 +113,20 @@ class TradingStateStore(Protocol):
         """ACTIVE, REDUCING or HALTED (ACTIVE when never set)."""
         ...
 
+    def record(self, change: TradingStateChange) -> None:
+        """Store a new trading state."""
+        ...
+
 
 class AuditLog(Protocol):
     """The append-only audit trail (``btcbot.state.repositories.audit``)."""
 
     def append(self, event: AuditEvent) -> int:
         """Store ``event``; returns its id."""
+        ...
+
+    def recent(self, limit: int = 50, *, kind: AuditKind | None = None) -> list[AuditEvent]:
+        """The newest ``limit`` events (optionally of one kind), newest first."""
         ...
 
 

@@ -30,6 +30,7 @@ class AuditKind(StrEnum):
     ORDER_NOT_PLACED = "order_not_placed"
     TRADING_RESUMED = "trading_resumed"
     ACCOUNT_BOUND = "account_bound"
+    FILL_QUARANTINED = "fill_quarantined"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from btcbot.adapters.clock import Clock
 from btcbot.domain.cycle_records import CycleRecord as CycleRow
 from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import OrderStatus
-from btcbot.domain.errors import StateError
+from btcbot.domain.errors import LedgerError, StateError
 from btcbot.domain.ledger import Ledger
 from btcbot.domain.ledger_types import Opening, Pair
 from btcbot.domain.ledger_valuation import EquityWatermark, Valuation, value
@@ -35,6 +35,7 @@ from btcbot.observability.logging import get_logger
 from btcbot.services.cycle import CycleRecord
 from btcbot.services.cycle_report import BookFigures
 from btcbot.services.decision import Decision
+from btcbot.services.quarantine import quarantine
 from btcbot.state.repositories.trading_uow import TradingUnitOfWork
 
 _log = get_logger(__name__)
@@ -185,14 +186,22 @@ class LiveBook:
             recent = uow.orders.recent(self._recent_submits)
             state = uow.trading_state.current_state()
             unresolved = uow.orders.unresolved_symbols()
+            unbooked = uow.fills.unapplied()
         submits = tuple(o.created_at for o in recent if o.origin is OrderOrigin.BOT)
+        # Decide on current books: the fills reconciled this cycle applied (in memory; they are
+        # booked for good, exactly once, in close_cycle's commit).
+        ledger, _refused = _applied(self._ledger, unbooked)
+        last_fill = dict(self._last_fill)
+        for fill in unbooked:  # the cool-down after a fill counts this cycle's fills too
+            if fill.symbol not in last_fill or fill.timestamp >= last_fill[fill.symbol].timestamp:
+                last_fill[fill.symbol] = fill
         return BookView(
-            ledger=self._ledger,
+            ledger=ledger,
             watermark=self._watermark,
             marks=dict(self._marks),
             trading_state=state,
             open_orders=tuple(as_exchange_order(o) for o in live),
-            recent_fills=tuple(self._last_fill.values()),
+            recent_fills=tuple(last_fill.values()),
             recent_submits=submits,
             unresolved_symbols=unresolved,
         )
@@ -241,10 +250,13 @@ class LiveBook:
         if self._ledger is None:
             zero = Decimal(0)
             return BookFigures(zero, zero, zero, zero, zero), _Booked.empty()
-        ledger = self._ledger.copy()
-        fills = uow.fills.unapplied()
-        ledger.apply_fills(fills)
-        uow.fills.mark_applied([f.trade_id for f in fills])
+        unbooked = uow.fills.unapplied()
+        ledger, refused = _applied(self._ledger, unbooked)
+        for fill, reason in refused:
+            # Set aside for good (marked, never booked), audited, and trading halted.
+            quarantine(uow, fill, reason, record.finished_at)
+        uow.fills.mark_applied([f.trade_id for f in unbooked])
+        fills = [f for f in unbooked if f not in {r[0] for r in refused}]
         marks = marks_for(ledger, record.snapshots, self._marks)
         valuation, wm = value(ledger, QUOTE, marks, record.finished_at, self._watermark)
         uow.ledger.save(
@@ -260,6 +272,31 @@ class LiveBook:
             exposure=exposure,
         )
         return figures, _Booked(ledger, wm, marks, tuple(fills))
+
+
+def _applied(ledger: Ledger, fills: Sequence[Fill]) -> tuple[Ledger, list[tuple[Fill, str]]]:
+    """A copy of ``ledger`` with ``fills`` applied, and the fills it refused with the reason.
+
+    All at once when they all apply (the usual case); one by one, on copies, only after a
+    refusal, so one bad fill neither stops the others nor leaves a half-applied ledger.
+    """
+    whole = ledger.copy()
+    try:
+        whole.apply_fills(fills)
+    except LedgerError:
+        pass
+    else:
+        return whole, []
+    current, refused = ledger.copy(), []
+    for fill in fills:
+        trial = current.copy()
+        try:
+            trial.apply_fills([fill])
+        except LedgerError as exc:
+            refused.append((fill, f"{type(exc).__name__}: {exc}"))
+            continue
+        current = trial
+    return current, refused
 
 
 @dataclass(frozen=True, slots=True)

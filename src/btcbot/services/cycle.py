@@ -1,22 +1,26 @@
-"""One LIVE cycle as one unit of work: kill check, market data, decide, execute, reconcile, book.
+"""One LIVE cycle: reconcile, book, decide, execute, persist, observe — nothing sent on stale books.
 
-Order of a cycle (ARCHITECTURE.md, "One LIVE cycle"):
+Order of a cycle (ARCHITECTURE.md, "One LIVE cycle" and "The account is the truth"):
 
-1. A cycle id (``<run tag>c<n>``) is bound to every log line; the kill file is read.
-2. If a kill file appeared, every open order is cancelled and no new order is placed this cycle
-   (or any later one until ``btcbot arm`` removes it).
-3. Until startup reconciliation has succeeded the cycle only observes: it refreshes market data
+1. A cycle id (``<run tag>c<n>``) is bound to every log line; the kill file is read. If a kill
+   file appeared, every open order is cancelled and no new order is placed this cycle (or any
+   later one until ``btcbot arm`` removes it).
+2. Until startup reconciliation has succeeded the cycle only observes: it refreshes market data
    and retries the reconciliation, but decides nothing and sends nothing. Startup
    reconciliation is the reconciler's own startup pass (a 7-day window, so orders and fills
    from a long downtime are found); the refusal's one-line reason is the observe-only reason.
-4. Market snapshots for every symbol; the last booked state is read.
-5. The pure decision core (strategy, then risk) turns them into signals, approved intents and
-   rejections; the same function drives the backtest.
-6. Execution (armed or dry run only) sends the approved intents; it commits each intent with its
-   client order id *before* its POST, so a crash can never lose an accepted order.
-7. Reconciliation brings the exchange's view back (order states, new fills, unknown orders).
-8. The book applies new fills to the ledger exactly once and persists the cycle record, signals,
-   risk decisions, fills and the ledger in ONE commit.
+3. **Reconcile** first: the exchange's order states, new fills and unknown orders, stored (a
+   trade row that fails validation is quarantined and halts trading instead). If the exchange
+   cannot be read, the cycle fails here, before anything is decided or sent.
+4. **Book**: the view decisions are made on is the ledger with every stored, unbooked fill
+   applied (in memory; a fill the ledger refuses is quarantined the same way).
+5. Market snapshots for every symbol; the pure decision core (strategy, then risk) turns them
+   and the current books into signals, approved intents and rejections (the same function
+   drives the backtest).
+6. **Execute** (armed or dry run only): it commits each intent with its client order id
+   *before* its POST, so a crash can never lose an accepted order.
+7. **Persist**: the cycle record, signals, risk decisions and the ledger with those fills marked
+   booked, in ONE commit; then the observer writes metrics and the status file.
 
 Cycle ids are ``<run tag>c<n>`` (plain alphanumerics, so client order ids embed them
 verbatim). The run tag is the process start time from the injected clock, so cycle ids - and
@@ -239,13 +243,14 @@ class LiveCycle(Generic[ViewT, DecisionT]):
         self.last_kill_reason = kill_reason
         execution = self._on_kill(cycle_id, kill_reason)
         observe_only = self._observe_only_reason(kill_reason)
+        # Reconcile before anything is decided: a failure here fails the cycle with nothing sent.
+        reconcile = p.reconciler.reconcile(cycle_id) if self._reconciled else ReconcileReport()
+        self.last_open_orders = reconcile.open_orders
         snapshots = p.market.snapshots(p.symbols)
         decision: DecisionT | None = None
         if observe_only is None:
             decision = p.decide(p.book.view(), snapshots, started)
             execution = execution.merged(p.execution.execute(cycle_id, decision))
-        reconcile = p.reconciler.reconcile(cycle_id) if self._reconciled else ReconcileReport()
-        self.last_open_orders = reconcile.open_orders
         record = CycleRecord(
             cycle_id=cycle_id,
             number=number,

@@ -37,6 +37,7 @@ from btcbot.execution.order_sync import (
 from btcbot.execution.ports import ExchangeOrderReader, OrderStore, UnitOfWorkFactory
 from btcbot.observability.audit import AuditKind
 from btcbot.observability.logging import get_logger
+from btcbot.services.quarantine import quarantine
 
 _log = get_logger(__name__)
 _ACTIVE = tuple(s for s in LocalOrderState if s.is_unresolved or s.is_live)
@@ -220,6 +221,11 @@ class ReconciliationService:
                     uow.orders.save(new, event="reconciled", detail=describe(seen))
                     changes.updated.append(new.client_order_id)
             for trade in sorted(snap.trades, key=lambda t: (t.timestamp, t.trade_id)):
+                problem = trade.problem()
+                if problem is not None:
+                    # Bad data never reaches the fills table, let alone the ledger.
+                    quarantine(uow, trade, problem, now)
+                    continue
                 if uow.orders.by_exchange_id(trade.order_id) is None:
                     # Its order could not be fetched; the fill is stored and booked anyway.
                     _log.warning("fill_without_order", trade_id=trade.trade_id)
