@@ -106,6 +106,7 @@ def watermark_to_dict(watermark: EquityWatermark) -> dict[str, Any]:
         "day": watermark.day.isoformat(),
         "day_open_gain": str(watermark.day_open_gain),
         "at": watermark.at.isoformat(),
+        "last_gain": None if watermark.last_gain is None else str(watermark.last_gain),
     }
 
 
@@ -118,6 +119,7 @@ def watermark_from_dict(data: Mapping[str, Any]) -> EquityWatermark:
             day=date.fromisoformat(data["day"]),
             day_open_gain=Decimal(data["day_open_gain"]),
             at=datetime.fromisoformat(data["at"]),
+            last_gain=None if data.get("last_gain") is None else Decimal(data["last_gain"]),
         )
     except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
         raise LedgerError(f"stored equity watermark is malformed: {exc!r}") from exc

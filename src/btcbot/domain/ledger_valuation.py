@@ -32,6 +32,9 @@ class EquityWatermark:
     day: date
     day_open_gain: Decimal
     at: datetime
+    # The gain at ``at``: a new day opens from the last gain seen *before* it, so a loss made
+    # while the bot was down (or between the day's last and first cycles) counts to the new day.
+    last_gain: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,20 +143,22 @@ def advance(
 ) -> EquityWatermark:
     """Fold one observed ``gain`` (equity - capital) at ``at`` into the watermark.
 
-    A new Europe/Istanbul day opens at the first observation on it; an instant earlier than the
+    A new Europe/Istanbul day opens at the gain last observed before its boundary (the best
+    known value of the books at midnight, even across downtime); an instant earlier than the
     watermark's day (a clock step back) never reopens an old day.
     """
     day = trading_day(at)
     if watermark is None:
-        return EquityWatermark(quote, max(gain, ZERO), day, ZERO, at)
+        return EquityWatermark(quote, max(gain, ZERO), day, ZERO, at, gain)
     if watermark.quote != quote:
         raise LedgerError(f"watermark is for {watermark.quote}, not {quote}")
     opening = watermark.day_open_gain
     if day > watermark.day:
-        opening = gain
+        # Watermarks stored before last_gain existed open the day where they used to.
+        opening = watermark.last_gain if watermark.last_gain is not None else gain
     else:
         day = watermark.day
-    return EquityWatermark(quote, max(watermark.peak_gain, gain), day, opening, at)
+    return EquityWatermark(quote, max(watermark.peak_gain, gain), day, opening, at, gain)
 
 
 def _position_value(

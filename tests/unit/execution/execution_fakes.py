@@ -15,12 +15,13 @@ from types import TracebackType
 from typing import Self
 
 from btcbot.adapters.clock import ManualClock
+from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import ExchangeKind, OrderMethod, OrderStatus, Role, Side
 from btcbot.domain.errors import OrderNotFoundError, StateError
 from btcbot.domain.models import Fill, Order, OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState, OrderEvent, TrackedOrder
 from btcbot.domain.trading import ApprovedOrderIntent, OrderIntent, TradingState
-from btcbot.observability.audit import AuditEvent
+from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.risk.policies import TradingFacts
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -125,6 +126,11 @@ class FakeAudit:
         self._t.audit.append(event)
         return len(self._t.audit)
 
+    def recent(self, limit: int = 50, *, kind: AuditKind | None = None) -> list[AuditEvent]:
+        """Fake ``recent``: newest first."""
+        events = [e for e in reversed(self._t.audit) if kind is None or e.kind is kind]
+        return events[:limit]
+
 
 class FakeTradingState:
     """The ``TradingStateStore`` port over a working copy."""
@@ -135,6 +141,10 @@ class FakeTradingState:
     def current_state(self) -> TradingState:
         """Fake ``current_state``."""
         return self._t.trading_state
+
+    def record(self, change: TradingStateChange) -> None:
+        """Fake ``record``."""
+        self._t.trading_state = change.state
 
 
 class FakeUnitOfWork:

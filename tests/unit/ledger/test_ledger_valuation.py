@@ -82,8 +82,8 @@ def test_first_valuation_measures_from_capital() -> None:
     assert watermark.peak_gain == 0
 
 
-def test_daily_pnl_restarts_at_the_first_valuation_of_an_istanbul_day() -> None:
-    """At 21:00 UTC a new Istanbul day opens and daily PnL restarts from that valuation."""
+def test_daily_pnl_restarts_at_the_last_valuation_before_an_istanbul_day() -> None:
+    """At 21:00 UTC a new Istanbul day opens from the books last seen before the boundary."""
     ledger = new_ledger()
     ledger.apply_fill(fill(1, BUY, "1000", "10", at=datetime(2026, 3, 10, 20, 0, tzinfo=UTC)))
     before = datetime(2026, 3, 10, 20, 59, tzinfo=UTC)
@@ -91,10 +91,22 @@ def test_daily_pnl_restarts_at_the_first_valuation_of_an_istanbul_day() -> None:
     assert (first.day, first.daily_pnl) == (date(2026, 3, 10), Decimal(1000))
     opened = datetime(2026, 3, 10, 21, 1, tzinfo=UTC)
     second, watermark = value(ledger, "TRY", {"BTCTRY": Decimal(1050)}, opened, watermark)
-    assert (second.day, second.daily_pnl) == (date(2026, 3, 11), Decimal(0))
+    # The two minutes across midnight lost 500: that is the new day's, not nobody's.
+    assert (second.day, second.daily_pnl) == (date(2026, 3, 11), Decimal(-500))
     later = opened + timedelta(hours=5)
     third, _ = value(ledger, "TRY", {"BTCTRY": Decimal(1000)}, later, watermark)
-    assert (third.day, third.daily_pnl) == (date(2026, 3, 11), Decimal(-500))
+    assert (third.day, third.daily_pnl) == (date(2026, 3, 11), Decimal(-1000))
+
+
+def test_a_loss_made_while_the_bot_was_down_counts_to_the_new_day() -> None:
+    """Down from 22:00 to 08:00 Istanbul time: the overnight loss is in the new day's PnL."""
+    ledger = new_ledger()
+    ledger.apply_fill(fill(1, BUY, "1000", "10", at=datetime(2026, 3, 10, 18, 0, tzinfo=UTC)))
+    evening = datetime(2026, 3, 10, 19, 0, tzinfo=UTC)  # 22:00 in Istanbul
+    _, watermark = value(ledger, "TRY", {"BTCTRY": Decimal(1000)}, evening)
+    morning = datetime(2026, 3, 11, 5, 0, tzinfo=UTC)  # 08:00 the next Istanbul day
+    after, _ = value(ledger, "TRY", {"BTCTRY": Decimal(900)}, morning, watermark)
+    assert (after.day, after.daily_pnl) == (date(2026, 3, 11), Decimal(-1000))
 
 
 def test_daily_realized_is_the_days_fills_net_of_fees_and_tax() -> None:
