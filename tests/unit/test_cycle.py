@@ -238,3 +238,16 @@ def test_books_that_cannot_be_opened_keep_the_cycle_observing() -> None:
     journal.open_error = None
     cycle(2)
     assert journal.records[-1].observe_only_reason is None
+
+
+def test_a_clean_stop_reconciles_and_books_once_more_without_deciding() -> None:
+    """Reconciliation runs first, so settle() books what the last cycle's orders did."""
+    journal = Journal()
+    cycle = _cycle(journal)
+    cycle.startup()
+    cycle(1)
+    journal.calls.clear()
+    cycle.settle(2)
+    assert journal.calls == ["reconcile", "market", "commit"]
+    assert journal.records[-1].decision is None
+    assert journal.records[-1].observe_only_reason == "final reconciliation before stopping"

@@ -27,8 +27,13 @@ FORMAT_VERSION = 1
 _POSITION_MONEY = ("quantity", "cost_basis", "realized_pnl", "fees", "tax", "adopted_quantity")
 
 
-def snapshot_to_dict(snapshot: LedgerSnapshot) -> dict[str, Any]:
-    """A JSON-ready dict of ``snapshot``."""
+def snapshot_to_dict(snapshot: LedgerSnapshot, *, trade_ids: bool = True) -> dict[str, Any]:
+    """A JSON-ready dict of ``snapshot``.
+
+    ``trade_ids=False`` leaves the applied trade ids out (an empty list): the live database
+    already marks each booked fill, so repeating every id in every snapshot row would make the
+    snapshots grow with the square of the fills; ``LiveBook`` restores them from the fills.
+    """
     opening = snapshot.opening
     return {
         "version": FORMAT_VERSION,
@@ -55,7 +60,7 @@ def snapshot_to_dict(snapshot: LedgerSnapshot) -> dict[str, Any]:
             }
             for d in snapshot.days
         ],
-        "applied_trade_ids": list(snapshot.applied_trade_ids),
+        "applied_trade_ids": list(snapshot.applied_trade_ids) if trade_ids else [],
     }
 
 

@@ -159,7 +159,12 @@ class LiveBook:
             stored = uow.ledger.latest()
             fills = uow.fills.all()
             if stored is not None:
-                ledger = with_pairs(Ledger.from_snapshot(stored.snapshot), self._pairs())
+                # Snapshots are stored without their trade ids; the fills table marks them.
+                applied = tuple(
+                    sorted(uow.fills.applied_ids() | set(stored.snapshot.applied_trade_ids))
+                )
+                snapshot = replace(stored.snapshot, applied_trade_ids=applied)
+                ledger = with_pairs(Ledger.from_snapshot(snapshot), self._pairs())
                 self._watermark = next((w for w in stored.watermarks if w.quote == QUOTE), None)
             else:
                 ledger = Ledger(self._seed())

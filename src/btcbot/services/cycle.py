@@ -286,6 +286,41 @@ class LiveCycle(Generic[ViewT, DecisionT]):
             figures=figures,
         )
 
+    def settle(self, number: int) -> None:
+        """After the last cycle of a clean stop: reconcile and book once more, deciding nothing.
+
+        Reconciliation runs first in a cycle, so what the last cycle's orders did is otherwise
+        only seen at the next start; a clean stop leaves the books current instead.
+        """
+        if not self._reconciled:
+            return
+        cycle_id = f"{self._tag}c{number}"
+        with bound_context(cycle_id=cycle_id):
+            started = self._p.clock.now()
+            try:
+                reconcile = self._p.reconciler.reconcile(cycle_id)
+                snapshots = self._p.market.snapshots(self._p.symbols)
+            except ExchangeError as exc:
+                # Nothing lost: the next start's reconciliation finds the same orders and fills.
+                _log.warning("final_reconciliation_failed", error=str(exc))
+                return
+            self.last_open_orders = reconcile.open_orders
+            self._p.book.close_cycle(
+                CycleRecord(
+                    cycle_id=cycle_id,
+                    number=number,
+                    started_at=started,
+                    finished_at=self._p.clock.now(),
+                    observe_only_reason="final reconciliation before stopping",
+                    kill_reason=self.last_kill_reason,
+                    snapshots=snapshots,
+                    decision=None,
+                    execution=ExecutionReport(),
+                    reconcile=reconcile,
+                )
+            )
+            _log.info("final_reconciliation_done", fills=len(reconcile.fills))
+
     def _on_kill(self, cycle_id: str, kill_reason: str | None) -> ExecutionReport:
         """Cancel every open order when a kill file appears, and again while orders remain."""
         if kill_reason is None:

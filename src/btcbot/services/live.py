@@ -224,6 +224,7 @@ def run_live(
             sleep=sleep,
             monotonic=monotonic or time.monotonic,
         )
+        cycle.settle(summary.cycles + 1)
         if before_stop is not None:
             before_stop()
     except BaseException as exc:

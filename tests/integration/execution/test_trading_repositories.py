@@ -229,8 +229,28 @@ def test_ledger_snapshot_round_trips(db_path: Path) -> None:
         stored = uow.ledger.latest()
         rows = uow.connection.execute("SELECT symbol, quantity FROM position_snapshots").fetchall()
     assert stored is not None
-    assert stored.snapshot == ledger.snapshot()
+    # Stored without its trade ids (the fills table marks them): everything else reads back.
+    assert stored.snapshot == replace(ledger.snapshot(), applied_trade_ids=())
     assert [tuple(r) for r in rows] == [("BTCTRY", "0.00025904")]
+
+
+def test_snapshot_rows_do_not_grow_with_the_fills_booked(db_path: Path) -> None:
+    """Each snapshot row stays the same size however many fills came before: linear storage."""
+    ledger = Ledger(Opening((Pair("BTCTRY", "BTC", "TRY"),), cash=(("TRY", Decimal(100_000)),)))
+    for trade in range(1, 301):
+        ledger.apply_fill(_fill(trade))
+        with _uow(db_path) as uow:
+            uow.ledger.save(ledger.snapshot(), at=NOW)
+            uow.commit()
+    with _uow(db_path) as uow:
+        sizes = [
+            int(r[0])
+            for r in uow.connection.execute(
+                "SELECT length(snapshot) FROM ledger_snapshots ORDER BY id"
+            ).fetchall()
+        ]
+    assert len(sizes) == 300
+    assert max(sizes) - min(sizes) < 100, "a snapshot row grows with the fills before it"
 
 
 def test_ledger_json_only_when_fills_were_booked_watermarks_every_time(db_path: Path) -> None:

@@ -82,6 +82,11 @@ class FillRepository(Repository):
         rows = self._conn.execute("SELECT * FROM fills ORDER BY traded_at, trade_id").fetchall()
         return [_fill(r) for r in rows]
 
+    def applied_ids(self) -> frozenset[int]:
+        """The trade ids the ledger has booked (or set aside), as marked in the same commits."""
+        rows = self._conn.execute("SELECT trade_id FROM fills WHERE ledger_applied = 1")
+        return frozenset(int(r[0]) for r in rows.fetchall())
+
     def count(self) -> int:
         """How many fills are stored."""
         return int(self._conn.execute("SELECT count(*) FROM fills").fetchone()[0])

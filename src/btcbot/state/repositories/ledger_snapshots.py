@@ -71,7 +71,8 @@ class LedgerSnapshotRepository(Repository):
             {
                 "taken_at": to_db_time(at),
                 "fills_applied": applied,
-                "snapshot": _json(snapshot_to_dict(snapshot)),
+                # Without the trade ids: the fills table marks them (linear storage).
+                "snapshot": _json(snapshot_to_dict(snapshot, trade_ids=False)),
             },
         )
         for position in snapshot.positions:
