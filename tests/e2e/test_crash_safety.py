@@ -5,7 +5,8 @@ Kills come from two sources, so they land everywhere a power cut could:
 * the test's own SIGKILL at a random moment: a third of the lives during start-up (guards,
   lock, startup reconciliation), the rest after they have traded, anywhere in a cycle
   (including inside a SQLite commit);
-* the test-only crash points (``BTCBOT_TEST_CRASH_POINTS``): right before an order POST leaves,
+* the test-only crash points (``tests/support/crash_points.py``, injected through the wiring by
+  ``crash_entry.py``; the production client has no such hook): right before an order POST leaves,
   after its intent was committed, and right after a POST that the emulator accepted and then
   stalled past the client's patience (``timeout_after_accept``).
 
@@ -19,6 +20,7 @@ import json
 import random
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -47,6 +49,7 @@ from btcbot.observability.status_file import read_status, status_path
 KILLS = 50
 # Seconds a crash-point life may trade before its point must have fired.
 CRASH_POINT_PATIENCE = 120
+CRASH_ENTRY = Path(__file__).resolve().parents[1] / "support" / "crash_entry.py"
 # Lost-POST deaths first (the next start-up resolves them at once), then two lost-intent deaths
 # far apart, so no crash-point life waits out another's 60-odd-second NOT_PLACED block.
 CRASH_POINT_LIVES = {
@@ -79,10 +82,13 @@ def _one_life(box: Sandbox, url: str, rng: random.Random, n: int, log: Path) -> 
     Returns its exit code and whether it killed itself at a crash point.
     """
     points = _crash_points(n)
-    env = dry_run_env(box, url, **({"BTCBOT_TEST_CRASH_POINTS": points} if points else {}))
+    env = dry_run_env(box, url)
+    command = [str(BTCBOT)]
+    if points:
+        command = [sys.executable, str(CRASH_ENTRY), points]
     with log.open("a") as err:
         proc = subprocess.Popen(
-            [str(BTCBOT), "run", "--loop", "--cycle-seconds", "0.05"],
+            [*command, "run", "--loop", "--cycle-seconds", "0.05"],
             env=process_env(env),
             stdout=subprocess.DEVNULL,
             stderr=err,

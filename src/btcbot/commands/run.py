@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from collections.abc import Callable
 
 from btcbot.commands.common import configure_command_logging
 from btcbot.commands.exit_codes import EXIT_OK
@@ -14,7 +15,7 @@ from btcbot.observability.metrics import Metrics
 from btcbot.services.account import bind_account
 from btcbot.services.arming import operator_name
 from btcbot.services.live import LiveDeps, options_from, read_armed, run_live
-from btcbot.settings import load_settings
+from btcbot.settings import Settings, load_settings
 from btcbot.state.account import account_fingerprint, acquire_account
 from btcbot.state.lock import DbLock
 from btcbot.wiring import LiveApp, build_live
@@ -59,12 +60,17 @@ def _hold_account(app: LiveApp, runtime: Runtime, *, armed: bool) -> DbLock:
     return lock
 
 
-def run_live_command(args: argparse.Namespace) -> int:
-    """Guards, lock, startup reconciliation, the loop; exit 0 (also after one CTRL+C)."""
+def run_live_command(
+    args: argparse.Namespace, *, build: Callable[[Settings], LiveApp] = build_live
+) -> int:
+    """Guards, lock, startup reconciliation, the loop; exit 0 (also after one CTRL+C).
+
+    ``build`` is the wiring (tests inject a transport through it; nothing else differs).
+    """
     cycles = run_cycles(args)
     settings = load_settings()
     require_role(settings.app_role, RoleCheck("run", Role.LIVE))
-    app = build_live(settings)
+    app = build(settings)
     configure_command_logging(settings, app.instance_id)
     opts = options_from(settings, instance_id=app.instance_id, cycle_seconds=args.cycle_seconds)
     check_venue(settings)  # a venue that cannot open is refused before anything is written

@@ -74,10 +74,6 @@ def open_venue(
         return _in_process_sim(settings, wall, cycle_seconds or settings.cycle_seconds)
     if settings.mode is TradingMode.PAPER:
         return _paper(settings, wall, transport)
-    from btcbot.exchange.crash_points import wrap_from_env  # noqa: PLC0415 - tests only
-
-    # Crash-safety tests only (docs/DEMO.md): SIGKILL this process at chosen points of a POST.
-    transport = wrap_from_env(transport)
     if settings.exchange is ExchangeKind.SIM:
         return Venue(_sim_client(settings, wall, transport), wall, TradingMode.SIM)
     return Venue(_client(settings, wall, transport, egress), wall, TradingMode.LIVE)

@@ -1,7 +1,8 @@
 """Test-only crash points: SIGKILL this process at the riskiest moments of an order POST.
 
-Active only when the environment variable ``BTCBOT_TEST_CRASH_POINTS`` is set; the crash-safety
-tests set it, nothing else does (docs/DEMO.md, "Crash-safety hooks"). Grammar::
+Not part of btcbot: ``crash_entry.py`` (beside this file) runs the real ``btcbot`` command with
+this transport injected through the wiring (``build_live(..., transport=...)``), so the
+production client never reads an environment variable to kill itself. Grammar of the spec::
 
     before_post:P,after_timeout:P,seed=N
 
@@ -22,7 +23,7 @@ import sys
 
 import httpx
 
-ENV = "BTCBOT_TEST_CRASH_POINTS"
+ENV = "crash points"  # what a bad spec is reported as
 _ORDER_PATH = "/api/v1/order"
 
 
@@ -80,11 +81,3 @@ class CrashPointTransport(httpx.BaseTransport):
     def close(self) -> None:
         """Close the wrapped transport."""
         self._inner.close()
-
-
-def wrap_from_env(transport: httpx.BaseTransport | None) -> httpx.BaseTransport | None:
-    """``transport`` unchanged, or wrapped in the crash points the environment asks for."""
-    spec = os.environ.get(ENV, "").strip()
-    if not spec:
-        return transport
-    return CrashPointTransport(transport or httpx.HTTPTransport(), CrashPlan(spec))
