@@ -114,7 +114,7 @@ def _client(
 
 
 def _emulator_client(
-    base_url: str, clock: Clock, transport: httpx.BaseTransport | None
+    base_url: str, clock: Clock, transport: httpx.BaseTransport | None, graph_url: str = ""
 ) -> BtcturkClient:
     """A client signed with the emulator's published test key (never the operator's)."""
     from btcbot.exchange.client import BtcturkClient  # noqa: PLC0415 - keep start-up lean
@@ -122,7 +122,7 @@ def _emulator_client(
 
     return BtcturkClient(
         base_url=base_url,
-        graph_url=f"{base_url}/graph",
+        graph_url=graph_url or f"{base_url}/graph",
         api_key=DEFAULT_API_KEY,
         api_secret=DEFAULT_API_SECRET,
         clock=clock,
@@ -138,7 +138,7 @@ def _sim_client(
         # Loopback only (settings refuse any other host with EXCHANGE=sim); the egress guard
         # would refuse a signed request elsewhere anyway.
         return _client(settings, clock, transport, lambda _kind: ["EXCHANGE=sim"])
-    return _emulator_client(settings.rest_url, clock, transport)
+    return _emulator_client(settings.rest_url, clock, transport, settings.graph_url)
 
 
 def _warn_ignored_credentials(settings: Settings) -> None:
