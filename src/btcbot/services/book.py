@@ -160,19 +160,20 @@ class LiveBook:
             fills = uow.fills.all()
             if stored is not None:
                 # Snapshots are stored without their trade ids; the fills table marks them.
-                applied = tuple(
-                    sorted(uow.fills.applied_ids() | set(stored.snapshot.applied_trade_ids))
-                )
-                snapshot = replace(stored.snapshot, applied_trade_ids=applied)
+                applied = uow.fills.applied_ids() | set(stored.snapshot.applied_trade_ids)
+                snapshot = replace(stored.snapshot, applied_trade_ids=tuple(sorted(applied)))
                 ledger = with_pairs(Ledger.from_snapshot(snapshot), self._pairs())
                 self._watermark = next((w for w in stored.watermarks if w.quote == QUOTE), None)
-            else:
-                ledger = Ledger(self._seed())
+        if stored is None:
+            # Seeding reads the exchange and stores fills itself: outside any open transaction.
+            ledger = Ledger(self._seed())
+            with self._uow(None) as uow:
+                fills = uow.fills.all()
                 already = [f.trade_id for f in uow.fills.unapplied()]
                 uow.fills.mark_applied(already)
                 uow.ledger.save(ledger.snapshot(), at=self._clock.now())
                 uow.commit()
-                _log.info("ledger_seeded", cash=str(ledger.cash(QUOTE)), preexisting=len(already))
+            _log.info("ledger_seeded", cash=str(ledger.cash(QUOTE)), preexisting=len(already))
         for fill in fills:
             self._note_fill(fill)
         self._ledger = ledger

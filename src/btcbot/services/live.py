@@ -18,15 +18,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
 from btcbot.adapters.clock import Clock
 from btcbot.adapters.control_dir import read_kill
 from btcbot.domain.enums import Role
-from btcbot.domain.errors import ConfigError
+from btcbot.domain.errors import ConfigError, ExchangeUnavailableError
 from btcbot.domain.ledger_balances import opening_from_balances, pair_of
 from btcbot.domain.ledger_types import Opening, Pair
+from btcbot.domain.models import Balance
 from btcbot.domain.records import AuditContext
 from btcbot.domain.trading import RiskLimits
 from btcbot.exchange.client import BtcturkClient
@@ -135,7 +137,11 @@ def build_cycle(
 
     def seed() -> Opening:
         marks = marks_from(market.snapshots(opts.symbols).snapshots, {})
-        return opening_from_balances(deps.client.balances(), pairs(), marks)
+        balances = stable_balances(deps.client.balances, reconcile_for_seed)
+        return opening_from_balances(balances, pairs(), marks)
+
+    def reconcile_for_seed() -> None:
+        reconciliation.reconcile("seed", opts.symbols)
 
     def on_kill_seen() -> None:
         record = read_kill(opts.control_dir)
@@ -163,6 +169,37 @@ def build_cycle(
         on_kill_seen=on_kill_seen,
     )
     return LiveCycle(parts, tag=run_tag(deps.clock.now()))
+
+
+SEED_ATTEMPTS = 5
+
+
+def stable_balances(
+    read: Callable[[], list[Balance]], reconcile: Callable[[], None]
+) -> list[Balance]:
+    """Balances no fill landed in while the fills were being stored: race-free seeding.
+
+    The books open from the account's balances, and every fill stored by then is marked as
+    already in them. A fill landing between the last trade read and the balance read would be
+    in the balances *and* stored later as new: booked twice, for good. So: balances, store the
+    fills (reconcile), balances again; equal means no fill landed in between. Retried a few
+    times; an account that never holds still refuses to open the books (observe only).
+    """
+    for _ in range(SEED_ATTEMPTS):
+        before = _totals(read())
+        reconcile()
+        after = read()
+        if _totals(after) == before:
+            return after
+        _log.warning("seed_balances_moved", consequence="a fill landed while seeding; again")
+    raise ExchangeUnavailableError(
+        f"the account's balances changed during each of {SEED_ATTEMPTS} seeding attempts",
+        endpoint="GET /api/v1/users/balances",
+    )
+
+
+def _totals(balances: list[Balance]) -> dict[str, Decimal]:
+    return {b.asset.upper(): b.total for b in balances}
 
 
 def _exporter(opts: LiveOptions, metrics: Metrics) -> Exporter | None:
