@@ -369,3 +369,21 @@ def test_a_corrupt_state_file_is_refused_and_kept(
     state = Path(env["STATE_DB_PATH"]).with_name(f"state.db.{mode}.json")
     state.write_bytes(content)
     _refused(env, tmp_path, str(state))
+
+
+def test_the_shipped_monitor_example_beside_a_sim_run_is_ok_offline(tmp_path: Path) -> None:
+    """monitor.example.psd1 says EXCHANGE=btcturk; beside a sim-mode LIVE it probes nothing."""
+    env = _base(tmp_path)
+    _init(env)
+    assert run(["run", "--cycles", "2", "--cycle-seconds", "0.05"], env).returncode == 0
+    mon = _monitor(tmp_path, EXCHANGE="btcturk")
+    _init(mon)
+    log = tmp_path / "net.log"
+    done = run(["health"], _watched(mon, log))
+    # The LIVE stopped cleanly, so live_status is CRITICAL; the exchange check must not be.
+    checks = json.loads(run(["health", "--json"], _watched(mon, log)).stdout)["checks"]
+    probe = next(c for c in checks if c["name"] == "exchange")
+    assert probe["status"] == "ok", probe
+    assert probe["reason"].startswith("sim mode")
+    assert [e for e in _events(log) if e["event"] != "request"] == [], "health reached out"
+    assert done.stdout.startswith("BTCBOT ")

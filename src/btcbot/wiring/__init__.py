@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from btcbot.adapters.clock import Clock, SystemClock
 from btcbot.adapters.control_dir import KillFileProbe
@@ -25,6 +26,7 @@ from btcbot.domain.records import AuditContext, HealthLevel
 from btcbot.lifecycle import RoleCheck, Runtime, startup
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
 from btcbot.settings import LIVE_TRADING_ACK_PHRASE, Settings
+from btcbot.settings.parsing import is_loopback
 from btcbot.wiring.venues import Venue, open_venue
 
 if TYPE_CHECKING:
@@ -205,6 +207,26 @@ def build_live(
     )
 
 
+def _live_runs_in_process_sim(settings: Settings) -> bool:
+    """The LIVE status file says sim mode while this MONITOR would probe a remote host.
+
+    Then there is no exchange to probe: the emulator lives inside the LIVE process, and asking
+    BtcTurk's clock (say, with the example's EXCHANGE=btcturk) would only fail offline.
+    """
+    from btcbot.observability.status_file import (  # noqa: PLC0415 - health only
+        StatusFileError,
+        read_status,
+        status_path,
+    )
+
+    try:
+        mode = read_status(status_path(settings.control_dir)).mode
+    except (OSError, StatusFileError):
+        return False
+    host = urlsplit(settings.rest_url).hostname or ""
+    return mode == "sim" and not is_loopback(host)
+
+
 def monitor_health_checks(
     app: MonitorApp, remaining: Callable[[], float]
 ) -> list[tuple[str, HealthCheck]]:
@@ -226,7 +248,7 @@ def monitor_health_checks(
         )
 
     def exchange() -> CheckResult:
-        if s.in_process_sim:
+        if s.in_process_sim or _live_runs_in_process_sim(s):
             return CheckResult(
                 "exchange",
                 HealthLevel.OK,
