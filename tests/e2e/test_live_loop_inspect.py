@@ -26,7 +26,10 @@ def test_inspect_shows_the_trading_tables_as_text_and_json(tmp_path: Path) -> No
     view = json.loads(document.stdout)
     assert view["verdict"].startswith("DRY RUN")
     assert len(view["recent_cycles"]) == 10
-    assert view["recent_cycles"][0]["outcome"] == "ok"
+    # The newest is the clean stop's final reconciliation (it decides nothing); then the cycles.
+    assert view["recent_cycles"][0]["outcome"] == "observe_only"
+    assert view["recent_cycles"][0]["error"] == "final reconciliation before stopping"
+    assert view["recent_cycles"][1]["outcome"] == "ok"
     assert view["orders"], "the dry run placed orders"
     assert {o["symbol"] for o in view["orders"]} == {"BTCTRY"}
     assert view["risk_decisions"][0]["outcome"] in ("approved", "rejected", "dust")
