@@ -13,13 +13,13 @@ look-up, no connection, no byte on the wire.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Sequence
 
 import httpx
 
 from btcbot.domain.enums import RequestKind
 from btcbot.domain.errors import TradeBlockedError
+from btcbot.domain.network import is_loopback_host
 
 # BtcTurk's auth headers (API.md section 2); any one of them makes a request "signed".
 _AUTH_HEADERS = ("x-pck", "x-stamp", "x-signature")
@@ -35,17 +35,6 @@ def deny_remote(kind: RequestKind) -> Sequence[str]:
     if kind is RequestKind.PUBLIC:
         return ()
     return ("this process is not armed for live trading",)
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost``, 127.0.0.0/8 and ``::1`` (brackets allowed)."""
-    name = host.strip().strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def request_kind(request: httpx.Request) -> RequestKind:

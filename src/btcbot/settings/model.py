@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from btcbot.domain.enums import ExchangeKind, Role, TradingMode
+from btcbot.domain.network import is_loopback_host
 from btcbot.settings import parsing
 from btcbot.settings.knobs import TradingKnobs, knob_problem
 from btcbot.settings.parsing import SettingValueError
@@ -210,7 +211,7 @@ def _remote_sim_url(s: Settings) -> SettingValueError | None:
         ("BTCTURK_GRAPH_URL", s.btcturk_graph_url),
     ):
         host = urlsplit(url).hostname if url is not None else None
-        if host is not None and not parsing.is_loopback(host):
+        if host is not None and not is_loopback_host(host):
             return SettingValueError(
                 variable,
                 f"{variable} must be a loopback URL when EXCHANGE=sim (got host {host!r}): the "

@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from btcbot.domain.network import is_loopback_host
+
 _SYMBOL = re.compile(r"^[A-Z0-9]{2,20}$")
-_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 QUOTE = "TRY"  # the one currency of every limit
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 STRATEGY_NAMES = ("trend", "mean_reversion")
@@ -85,23 +86,13 @@ def check_url(variable: str, value: object) -> str:
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise SettingValueError(variable, f"{variable} must be an http(s) URL (got {text!r})")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise SettingValueError(
             variable,
             f"{variable} must use https unless the host is loopback (got {text!r}): "
             "signed requests must not cross a network in clear text",
         )
     return text
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost``, 127.0.0.0/8 or ``::1``."""
-    if host.lower() in _LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_api_key(value: object) -> str | None:

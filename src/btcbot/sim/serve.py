@@ -10,12 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from btcbot.domain.errors import ConfigError
+from btcbot.domain.network import is_loopback_host
 from btcbot.sim.app import SimApp
 from btcbot.sim.auth import DEFAULT_API_KEY, DEFAULT_API_SECRET, Credentials
 from btcbot.sim.datasets import load_feeds
 from btcbot.sim.exchange import SimConfig, SimExchange
 from btcbot.sim.faults import FaultPlan
-from btcbot.sim.server import SimHTTPServer, is_loopback, serve_until_signalled
+from btcbot.sim.server import SimHTTPServer, serve_until_signalled
 
 READY_PREFIX = "btcbot sim serving on "
 
@@ -83,7 +84,7 @@ def build_app(options: ServeOptions, now: Callable[[], datetime] = _now) -> SimA
 
 def serve(options: ServeOptions, *, announce: Callable[[str], None] | None = None) -> int:
     """Run the emulator until SIGINT/SIGTERM; prints one ready line with the URL; returns 0."""
-    if not options.allow_remote and not is_loopback(options.host):
+    if not options.allow_remote and not is_loopback_host(options.host):
         raise ConfigError(
             f"--host {options.host} is not a loopback address; the emulator has no real "
             "security, so it listens on 127.0.0.1 unless --allow-remote is given"

@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 from btcbot.adapters.clock import Clock, SystemClock
 from btcbot.adapters.control_dir import KillFileProbe
 from btcbot.domain.enums import RequestKind, Role
+from btcbot.domain.network import is_loopback_host
 from btcbot.domain.records import AuditContext, HealthLevel
 from btcbot.lifecycle import RoleCheck, Runtime, startup
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
 from btcbot.settings import LIVE_TRADING_ACK_PHRASE, Settings
-from btcbot.settings.parsing import is_loopback
 from btcbot.wiring.venues import Venue, open_venue
 
 if TYPE_CHECKING:
@@ -224,7 +224,7 @@ def _live_runs_in_process_sim(settings: Settings) -> bool:
     except (OSError, StatusFileError):
         return False
     host = urlsplit(settings.rest_url).hostname or ""
-    return mode == "sim" and not is_loopback(host)
+    return mode == "sim" and not is_loopback_host(host)
 
 
 def monitor_health_checks(

@@ -26,7 +26,8 @@ from btcbot.adapters.control_dir import KillRecord, write_kill
 from btcbot.domain.enums import OrderMethod, RequestKind, Side
 from btcbot.domain.errors import BtcbotError, ConfigError
 from btcbot.domain.models import OrderRequest
-from btcbot.exchange.egress import is_loopback_host, request_kind
+from btcbot.domain.network import is_loopback_host
+from btcbot.exchange.egress import request_kind
 from btcbot.settings import load_settings
 from btcbot.wiring import build_live
 

@@ -7,7 +7,8 @@ import pytest
 
 from btcbot.domain.enums import RequestKind
 from btcbot.domain.errors import TradeBlockedError
-from btcbot.exchange.egress import EgressGuard, deny_remote, is_loopback_host, request_kind
+from btcbot.domain.network import is_loopback_host
+from btcbot.exchange.egress import EgressGuard, deny_remote, request_kind
 
 
 @pytest.mark.parametrize(

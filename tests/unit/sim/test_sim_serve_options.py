@@ -10,8 +10,8 @@ import pytest
 from sim_helpers import new_clock, wsgi_call
 
 from btcbot.domain.errors import ConfigError
+from btcbot.domain.network import is_loopback_host as is_loopback
 from btcbot.sim.serve import ServeOptions, build_app, serve
-from btcbot.sim.server import is_loopback
 
 
 @pytest.mark.parametrize(
