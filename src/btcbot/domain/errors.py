@@ -9,7 +9,8 @@ BtcbotError                      root; the CLI maps each branch to a documented 
 ├── SafetyRefusalError           refused for safety (exit 4)
 │   ├── RoleMismatchError        the database's role tag is not this process's APP_ROLE
 │   ├── SharedDatabaseError      LIVE and MONITOR point at the same file
-│   ├── LockHeldError            another live process holds ``<db>.lock``
+│   ├── LockHeldError            another live process holds ``<db>.lock`` (or the account lock)
+│   ├── AccountMismatchError     the LIVE database is bound to another account than this key
 │   ├── SchemaTooNewError        the database was migrated by a newer btcbot
 │   ├── DatabaseMissingError     STATE_DB_PATH does not exist or is not a btcbot database
 │   ├── DatabaseExistsError      ``db init`` refused: STATE_DB_PATH already exists
@@ -79,6 +80,10 @@ class DatabaseExistsError(SafetyRefusalError):
 
 class TradeBlockedError(SafetyRefusalError):
     """A submit or cancel was attempted where trading is not allowed; raised before any I/O."""
+
+
+class AccountMismatchError(SafetyRefusalError):
+    """The LIVE database is bound to another account than this session's API key."""
 
 
 class StateError(BtcbotError):

@@ -23,6 +23,7 @@ from btcbot.exchange.transport import EmulatorTransport
 
 _PRIVATE_PREFIX = "/api/v1/"
 _GRAPH_PREFIX = "/graph/"
+_FRAMING = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 Observe = Callable[[str, Mapping[str, str], bytes], None]
 
@@ -66,8 +67,8 @@ class PaperTransport(httpx.BaseTransport):
             response.close()
         if response.status_code == httpx.codes.OK:
             self._observe(path, dict(request.url.params), body)
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-encoding"}
-        headers.pop("content-length", None)
+        # The body is whole and decoded now: its framing and encoding headers no longer apply.
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in _FRAMING}
         return httpx.Response(response.status_code, headers=headers, content=body)
 
     def close(self) -> None:

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from btcbot.domain.errors import SafetyRefusalError
+from btcbot.domain.errors import AccountMismatchError
 from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.state.uow import UnitOfWork
-
-
-class AccountMismatchError(SafetyRefusalError):
-    """The LIVE database is bound to another account than this session's API key."""
 
 
 def bind_account(uow: UnitOfWork, *, fingerprint: str, actor: str, now: datetime) -> bool:

@@ -75,7 +75,7 @@ def open_venue(
     if settings.mode is TradingMode.PAPER:
         return _paper(settings, wall, transport)
     if settings.exchange is ExchangeKind.SIM:
-        return Venue(_sim_client(settings, wall, transport), wall, TradingMode.SIM)
+        return Venue(_sim_client(settings, wall, transport, egress), wall, TradingMode.SIM)
     return Venue(_client(settings, wall, transport, egress), wall, TradingMode.LIVE)
 
 
@@ -131,13 +131,16 @@ def _emulator_client(
 
 
 def _sim_client(
-    settings: Settings, clock: Clock, transport: httpx.BaseTransport | None
+    settings: Settings,
+    clock: Clock,
+    transport: httpx.BaseTransport | None,
+    egress: Callable[[RequestKind], list[str]],
 ) -> BtcturkClient:
     """Sim mode over a loopback ``sim serve``: the configured key if any, else the emulator's."""
     if settings.has_credentials:
-        # Loopback only (settings refuse any other host with EXCHANGE=sim); the egress guard
-        # would refuse a signed request elsewhere anyway.
-        return _client(settings, clock, transport, lambda _kind: ["EXCHANGE=sim"])
+        # Loopback only (settings refuse any other host with EXCHANGE=sim); the policy's egress
+        # answer refuses a signed request elsewhere anyway (EXCHANGE=sim is never armed live).
+        return _client(settings, clock, transport, egress)
     return _emulator_client(settings.rest_url, clock, transport, settings.graph_url)
 
 
