@@ -23,7 +23,7 @@ import sys
 
 import httpx
 
-ENV = "crash points"  # what a bad spec is reported as
+_WHAT = "crash points"  # what a bad spec is reported as
 _ORDER_PATH = "/api/v1/order"
 
 
@@ -40,7 +40,7 @@ class CrashPlan:
             elif name in ("before_post", "after_timeout"):
                 self.odds[name] = float(raw)
             else:
-                raise ValueError(f"{ENV}: unknown crash point {name!r}")
+                raise ValueError(f"{_WHAT}: unknown crash point {name!r}")
         # Seeded by the spec alone, so a failing run can be replayed exactly.
         self._random = random.Random(seed)
 

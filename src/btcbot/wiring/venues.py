@@ -48,7 +48,6 @@ class Venue:
     client: BtcturkClient
     clock: Clock
     mode: TradingMode
-    state_file: Path | None = None
 
     def close(self) -> None:
         """Release the client's connections."""
@@ -168,7 +167,7 @@ def _in_process_sim(settings: Settings, wall: Clock, cycle_seconds: float) -> Ve
     _save_or_refuse(sim, path)
     app = SimApp(sim, rate_limits=False, state_path=path)
     client = _emulator_client(IN_PROCESS_URL, clock, EmulatorTransport(app))
-    return Venue(client, clock, TradingMode.SIM, path)
+    return Venue(client, clock, TradingMode.SIM)
 
 
 def _candle_paths(settings: Settings) -> list[Path] | None:
@@ -254,4 +253,4 @@ def _paper(settings: Settings, wall: Clock, upstream: httpx.BaseTransport | None
         upstream=upstream,
     )
     client = _emulator_client(IN_PROCESS_URL, wall, transport)
-    return Venue(client, wall, TradingMode.PAPER, path)
+    return Venue(client, wall, TradingMode.PAPER)
