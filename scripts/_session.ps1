@@ -10,6 +10,7 @@ $script:BtcbotVariables = @(
     'APP_ROLE', 'STATE_DB_PATH', 'CONTROL_DIR', 'LIVE_TRADING', 'LIVE_TRADING_ACK', 'SAFE_MODE',
     'KILL_SWITCH', 'EXCHANGE', 'BTCTURK_API_KEY', 'BTCTURK_API_SECRET', 'BTCTURK_BASE_URL',
     'BTCTURK_GRAPH_URL', 'SIM_DATA', 'SIM_SPEED', 'PAPER_BALANCE_TRY', 'SYMBOLS', 'CYCLE_SECONDS',
+    'CLOCK_UNCERTAINTY_LIMIT_SECONDS', 'HANDOVER_HOLDINGS',
     'METRICS_PORT', 'METRICS_BIND', 'LOG_LEVEL', 'LOG_FORMAT', 'RISK_MAX_ORDERS_PER_CYCLE',
     'RISK_MAX_OPEN_ORDERS', 'RISK_MAX_OPEN_ORDERS_PER_SYMBOL', 'RISK_MAX_ORDER_NOTIONAL_TRY',
     'RISK_MAX_POSITION_NOTIONAL_TRY', 'RISK_MAX_TOTAL_EXPOSURE_TRY', 'RISK_CASH_RESERVE_TRY',
@@ -22,7 +23,7 @@ $script:BtcbotVariables = @(
 )
 # Every name with a btcbot prefix is cleared first, known or not, so nothing from the parent shell
 # leaks in (btcbot itself refuses an unknown one); the same prefixes as btcbot.settings.loading.
-$script:BtcbotPrefixes = '^(APP|BTCTURK|RISK|STRATEGY|SIM|PAPER|LIVE|METRICS|LOG|STATE|CONTROL|CYCLE|SAFE|KILL)_'
+$script:BtcbotPrefixes = '^(APP|BTCTURK|RISK|STRATEGY|SIM|PAPER|LIVE|METRICS|LOG|STATE|CONTROL|CYCLE|SAFE|KILL|CLOCK|HANDOVER)_'
 
 function Set-BtcbotSession {
     param(

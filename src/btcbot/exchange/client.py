@@ -29,6 +29,7 @@ from btcbot.domain.models import (
 from btcbot.exchange import mappers, order_mappers
 from btcbot.exchange import requests as rq
 from btcbot.exchange.auth import Signer
+from btcbot.exchange.clock import ClockReading
 from btcbot.exchange.egress import EgressBlockers, EgressGuard, deny_remote
 from btcbot.exchange.rate_limit import BTCTURK_LIMITS, RateLimiter
 from btcbot.exchange.session import Call, RetryPolicy, Session
@@ -105,13 +106,21 @@ class BtcturkClient:
         return mappers.to_server_time(self._session.send(call), call.endpoint)
 
     def sync_clock(self) -> timedelta:
-        """Measure server minus local time (midpoint of the round trip) and apply it to X-Stamp."""
+        """Measure server minus local time and apply it to X-Stamp; the offset."""
+        return self.measure_clock().offset
+
+    def measure_clock(self) -> ClockReading:
+        """Measure server minus local time (midpoint of the round trip), apply it to X-Stamp.
+
+        The LIVE cycle's ``ExchangeClock`` takes its readings from here, so the candle clock
+        and the signature stamps always share one measurement.
+        """
         before = self._clock.now()
         server = self.server_time()
         after = self._clock.now()
         self._offset = server - (before + (after - before) / 2)
         self._synced_at = after
-        return self._offset
+        return ClockReading(offset=self._offset, round_trip=after - before, measured_at=after)
 
     @property
     def clock_offset(self) -> timedelta | None:

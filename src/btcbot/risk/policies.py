@@ -40,6 +40,7 @@ class BlockReason(StrEnum):
     LIVE_ON_EMULATOR = "LIVE_TRADING=true needs EXCHANGE=btcturk"
     DRY_RUN = "LIVE_TRADING=false: sim and paper runs never reach a real exchange"
     EMULATOR = "EXCHANGE=sim: the emulator is the only exchange of this process"
+    CLOCK_UNTRUSTED = "the exchange's clock is not known well enough (see the LIVE log)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class TradingFacts:
     armed: bool
     kill_file_present: bool
     exchange: ExchangeKind = ExchangeKind.BTCTURK
+    clock_trusted: bool = True
 
 
 class TradingArmedPolicy:
@@ -68,6 +70,8 @@ class TradingArmedPolicy:
             reasons.append(BlockReason.KILL_SWITCH)
         if facts.kill_file_present:
             reasons.append(BlockReason.KILL_FILE)
+        if not facts.clock_trusted:
+            reasons.append(BlockReason.CLOCK_UNTRUSTED)
         if facts.live_trading:
             if not facts.ack:
                 reasons.append(BlockReason.NOT_ACKNOWLEDGED)

@@ -14,6 +14,8 @@ Order of a cycle (ARCHITECTURE.md, "One LIVE cycle" and "The account is the trut
    cannot be read, the cycle fails here, before anything is decided or sent.
 4. **Book**: the view decisions are made on is the ledger with every stored, unbooked fill
    applied (in memory; a fill the ledger refuses is quarantined the same way).
+   While the exchange's clock is untrusted (``btcbot.exchange.clock``: not measured, or
+   known less well than CLOCK_UNCERTAINTY_LIMIT_SECONDS) the cycle observes only, like step 2.
 5. Market snapshots for every symbol; the pure decision core (strategy, then risk) turns them
    and the current books into signals, approved intents and rejections (the same function
    drives the backtest).
@@ -166,6 +168,9 @@ class CycleParts(Generic[ViewT, DecisionT]):
     book: BookPort[ViewT, DecisionT]
     kill_probe: KillProbe
     on_kill_seen: Callable[[], None] | None = None
+    # Why the exchange's clock is not known well enough to decide on (``btcbot.exchange.clock``
+    # measures it when due); ``None`` when it is.
+    clock_check: Callable[[], str | None] = lambda: None
 
 
 def run_tag(start: datetime) -> str:
@@ -189,6 +194,7 @@ class LiveCycle(Generic[ViewT, DecisionT]):
         """Startup reconciliation before the first decision; False (observe only) if refused."""
         cycle_id = f"{self._tag}c0"
         with bound_context(cycle_id=cycle_id):
+            self._p.clock_check()  # the startup window is on the exchange's clock too
             check = self._p.reconciler.startup(cycle_id)
             if check.report is None:
                 self._refused = check.refused or "startup reconciliation has not succeeded"
@@ -238,11 +244,12 @@ class LiveCycle(Generic[ViewT, DecisionT]):
 
     def _run(self, cycle_id: str, number: int) -> CycleOutcome:
         p = self._p
+        untrusted_clock = p.clock_check()  # measured first: every time below is the exchange's
         started = p.clock.now()
         kill_reason = p.kill_probe()
         self.last_kill_reason = kill_reason
         execution = self._on_kill(cycle_id, kill_reason)
-        observe_only = self._observe_only_reason(kill_reason)
+        observe_only = self._observe_only_reason(kill_reason, untrusted_clock)
         # Reconcile before anything is decided: a failure here fails the cycle with nothing sent.
         reconcile = p.reconciler.reconcile(cycle_id) if self._reconciled else ReconcileReport()
         self.last_open_orders = reconcile.open_orders
@@ -336,9 +343,14 @@ class LiveCycle(Generic[ViewT, DecisionT]):
             return ExecutionReport()
         return self._p.execution.cancel_all(cycle_id, f"kill file: {kill_reason}")
 
-    def _observe_only_reason(self, kill_reason: str | None) -> str | None:
+    def _observe_only_reason(self, kill_reason: str | None, untrusted: str | None) -> str | None:
         if kill_reason is not None:
             return f"kill file: {kill_reason}"
         if not self._reconciled and not self.startup():
             return self._refused
+        if untrusted is not None:
+            # A forming candle taken for a closed one, or a stamp the exchange refuses: decide
+            # nothing until the offset is known again (cancels already sent still stand).
+            _log.warning("clock_untrusted", reason=untrusted, consequence="no new order")
+            return untrusted
         return None

@@ -28,7 +28,8 @@ from btcbot.observability.status_file import (
 from btcbot.services.health import CheckResult, worst
 
 CLOCK_WARN_SECONDS = 2.0
-# BtcTurk rejects a signed request whose X-Stamp is more than 5 s off.
+# BtcTurk rejects a signed request whose X-Stamp is more than 5 s off; LIVE corrects the stamp by
+# the measured offset, so only a measurement this uncertain (half its round trip) is critical.
 CLOCK_CRITICAL_SECONDS = 5.0
 # A pid may be re-used after a crash: the process must be at least as old as the status says.
 _START_TOLERANCE = timedelta(seconds=5)
@@ -211,10 +212,14 @@ def check_kill_file(control_dir: Path) -> CheckResult:
     )
 
 
-def check_exchange_clock(server_time: Callable[[], datetime], clock: Clock) -> CheckResult:
+def check_exchange_clock(
+    server_time: Callable[[], datetime],
+    clock: Clock,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> CheckResult:
     """Reach GET /api/v2/server/time and compare the exchange clock with ours."""
     sent = clock.now()
-    t0 = time.monotonic()
+    t0 = monotonic()
     try:
         server = server_time()
     except ExchangeError as exc:
@@ -224,23 +229,27 @@ def check_exchange_clock(server_time: Callable[[], datetime], clock: Clock) -> C
             f"exchange unreachable: {type(exc).__name__}: {exc}",
             remediation="check the network, BTCTURK_BASE_URL and BtcTurk's status page",
         )
-    rtt = time.monotonic() - t0
+    rtt = monotonic() - t0
     # The server stamped its time somewhere during the round trip: compare with the midpoint.
     offset = (server - (sent + timedelta(seconds=rtt / 2))).total_seconds()
     details = {"offset_seconds": round(offset, 3), "round_trip_seconds": round(rtt, 3)}
     text = f"clock offset {offset:+.2f} s (round trip {rtt * 1000:.0f} ms)"
-    if abs(offset) > CLOCK_CRITICAL_SECONDS:
-        level = HealthLevel.CRITICAL
-    elif abs(offset) > CLOCK_WARN_SECONDS:
-        level = HealthLevel.WARNING
-    else:
+    if rtt / 2 > CLOCK_CRITICAL_SECONDS:
+        # LIVE corrects any steady offset, but not one it cannot measure this well.
+        return CheckResult(
+            "exchange",
+            HealthLevel.CRITICAL,
+            f"{text}: the exchange's clock cannot be known within "
+            f"{CLOCK_CRITICAL_SECONDS:g} s, so LIVE places no new order",
+            remediation="check the network path to the exchange",
+            details=details,
+        )
+    if abs(offset) <= CLOCK_WARN_SECONDS:
         return CheckResult("exchange", HealthLevel.OK, f"reachable, {text}", details=details)
     return CheckResult(
         "exchange",
-        level,
-        f"{text} exceeds {CLOCK_WARN_SECONDS:g} s"
-        if level is HealthLevel.WARNING
-        else f"{text} exceeds {CLOCK_CRITICAL_SECONDS:g} s: BtcTurk rejects signed calls",
+        HealthLevel.WARNING,
+        f"{text} exceeds {CLOCK_WARN_SECONDS:g} s: LIVE corrects it by the measured offset",
         remediation="synchronise this host's clock (w32tm /resync on Windows)",
         details=details,
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +32,7 @@ from btcbot.domain.models import Balance
 from btcbot.domain.records import AuditContext
 from btcbot.domain.trading import RiskLimits
 from btcbot.exchange.client import BtcturkClient
+from btcbot.exchange.clock import DEFAULT_LIMIT, ExchangeClock
 from btcbot.execution.service import ExecutionService
 from btcbot.market_data.limits import MarketDataLimits
 from btcbot.market_data.service import MarketDataService
@@ -86,6 +87,8 @@ class LiveOptions:
     strategy: StrategyParams = field(default_factory=StrategyParams)
     limits: RiskLimits = field(default_factory=RiskLimits)
     order_ttl: timedelta = timedelta(minutes=5)
+    clock_limit: timedelta = DEFAULT_LIMIT
+    handover: tuple[tuple[str, Decimal], ...] = ()
     metrics_bind: str = "127.0.0.1"
     metrics_port: int = 0
 
@@ -117,20 +120,27 @@ def build_cycle(
     """Wire one LIVE cycle from the real parts (see ``btcbot.services.live_parts``)."""
     uows = trading_uow_factory(deps.db.connection_factory(), deps.db.audit_context())
     core = DecisionCore.from_params(opts.strategy, opts.limits)
+    # Every time the cycle reads - candle closes, freshness, reconciliation windows, order and
+    # fill stamps, the daily boundary - is the exchange's (host clock + measured offset).
+    clock = ExchangeClock(deps.clock, deps.client.measure_clock, limit=opts.clock_limit)
     market = MarketDataService(
-        deps.client, deps.clock, MarketDataLimits(candle_count=max(core.required_candles, 1) + 5)
+        deps.client, clock, MarketDataLimits(candle_count=max(core.required_candles, 1) + 5)
     )
     arming = arming if arming is not None else _Arming(armed=deps.armed)
+
+    def facts() -> TradingFacts:
+        return replace(deps.facts(arming.armed), clock_trusted=clock.untrusted() is None)
+
     execution = ExecutionService(
         gateway=deps.client,
         uow_factory=uows,
         policy=TradingArmedPolicy(),
-        facts=lambda: deps.facts(arming.armed),
+        facts=facts,
         kill_probe=deps.kill_probe,
-        clock=deps.clock,
+        clock=clock,
         order_ttl=opts.order_ttl,
     )
-    reconciliation = ReconciliationService(reader=deps.client, uow_factory=uows, clock=deps.clock)
+    reconciliation = ReconciliationService(reader=deps.client, uow_factory=uows, clock=clock)
 
     def pairs() -> list[Pair]:
         return [pair_of(r) for s in opts.symbols if (r := market.rules.rules_for(s)) is not None]
@@ -152,13 +162,13 @@ def build_cycle(
 
     book = LiveBook(
         uow_factory=uows,
-        clock=deps.clock,
+        clock=clock,
         seed=seed,
         recent_submits=opts.limits.max_submits_per_window,
         pairs=pairs,
     )
     parts: CycleParts[BookView, Decision] = CycleParts(
-        clock=deps.clock,
+        clock=clock,
         symbols=opts.symbols,
         market=MarketPart(market),
         decide=DecidePart(core, opts.symbols, kill_switch_setting=opts.kill_switch_setting),
@@ -167,6 +177,7 @@ def build_cycle(
         book=book,
         kill_probe=deps.kill_probe,
         on_kill_seen=on_kill_seen,
+        clock_check=clock.check,
     )
     return LiveCycle(parts, tag=run_tag(deps.clock.now()))
 
@@ -287,6 +298,8 @@ def options_from(
         kill_switch_setting=settings.kill_switch,
         strategy=strategy_params(settings),
         limits=settings.risk_limits(),
+        clock_limit=timedelta(seconds=settings.clock_uncertainty_limit_seconds),
+        handover=settings.handover_holdings,
         metrics_bind=settings.metrics_bind,
         metrics_port=settings.metrics_port,
     )

@@ -24,7 +24,7 @@ def env_names() -> tuple[str, ...]:
 # rather than ignored (scripts/_session.ps1 clears the same prefixes).
 BTCBOT_PREFIXES = (
     "APP_", "BTCTURK_", "RISK_", "STRATEGY_", "SIM_", "PAPER_", "LIVE_", "METRICS_", "LOG_",
-    "STATE_", "CONTROL_", "CYCLE_", "SAFE_", "KILL_",
+    "STATE_", "CONTROL_", "CYCLE_", "SAFE_", "KILL_", "CLOCK_", "HANDOVER_",
 )  # fmt: skip
 
 

@@ -68,6 +68,16 @@ class Settings(TradingKnobs):
     # ---------------------------------------------------------------- loop and observability
     symbols: tuple[str, ...] = Field(default=("BTCTRY",), alias="SYMBOLS")
     cycle_seconds: float = Field(default=60.0, gt=0, le=86400, alias="CYCLE_SECONDS")
+    # How well the exchange's clock must be known before a new order goes out (btcbot.exchange
+    # .clock); 5 s is BtcTurk's own stamp tolerance.
+    clock_uncertainty_limit_seconds: float = Field(
+        default=5.0, gt=0, le=60, alias="CLOCK_UNCERTAINTY_LIMIT_SECONDS"
+    )
+    # Holdings the operator hands the bot when its books are first opened (ASSET:AMOUNT,...);
+    # empty by default: the bot trades only what its own fills bought.
+    handover_holdings: tuple[tuple[str, Decimal], ...] = Field(
+        default=(), alias="HANDOVER_HOLDINGS"
+    )
     metrics_port: int = Field(default=9108, ge=0, le=65535, alias="METRICS_PORT")
     metrics_bind: str = Field(default="127.0.0.1", alias="METRICS_BIND")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
@@ -118,6 +128,11 @@ class Settings(TradingKnobs):
     @classmethod
     def _symbols(cls, value: object) -> tuple[str, ...]:
         return parsing.parse_symbols(value)
+
+    @field_validator("handover_holdings", mode="before")
+    @classmethod
+    def _handover(cls, value: object) -> tuple[tuple[str, Decimal], ...]:
+        return parsing.parse_holdings("HANDOVER_HOLDINGS", value)
 
     @field_validator("metrics_bind", mode="before")
     @classmethod

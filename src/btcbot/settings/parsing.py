@@ -10,6 +10,7 @@ import binascii
 import ipaddress
 import re
 from base64 import b64decode
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from pydantic import SecretStr
 from btcbot.domain.network import is_loopback_host
 
 _SYMBOL = re.compile(r"^[A-Z0-9]{2,20}$")
+_ASSET = re.compile(r"^[A-Z0-9]{2,10}$")
 QUOTE = "TRY"  # the one currency of every limit
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 STRATEGY_NAMES = ("trend", "mean_reversion")
@@ -146,6 +148,38 @@ def parse_symbols(value: object) -> tuple[str, ...]:
             "TRY and pairs quoted in another currency are not valued in TRY; remove it",
         )
     return tuple(items)
+
+
+def parse_holdings(variable: str, value: object) -> tuple[tuple[str, Decimal], ...]:
+    """``BTC:0.05,ETH:1`` -> ``(("BTC", Decimal("0.05")), ("ETH", Decimal(1)))``; empty -> ``()``.
+
+    Amounts are positive plain decimals; an asset at most once; never the quote (TRY cash is
+    the bot's working capital already).
+    """
+    if isinstance(value, tuple | list):
+        return tuple(value)
+    raw = str(value).strip()
+    if not raw:
+        return ()
+    out: dict[str, Decimal] = {}
+    for part in raw.split(","):
+        asset, sep, amount = part.strip().partition(":")
+        asset = asset.strip().upper()
+        try:
+            number = Decimal(amount.strip()) if sep else Decimal("NaN")
+        except ArithmeticError:
+            number = Decimal("NaN")
+        if not _ASSET.fullmatch(asset) or not number.is_finite() or number <= 0:
+            raise SettingValueError(
+                variable,
+                f"{variable} must be ASSET:AMOUNT pairs like BTC:0.05,ETH:1 with amounts > 0 "
+                f"(bad entry {part.strip()!r})",
+            )
+        if asset == QUOTE or asset in out:
+            why = "TRY is the bot's cash already" if asset == QUOTE else "listed twice"
+            raise SettingValueError(variable, f"{variable}: {asset} {why}; remove the entry")
+        out[asset] = number
+    return tuple(out.items())
 
 
 def parse_strategies(value: object) -> tuple[str, ...]:

@@ -93,20 +93,22 @@ class SimExchange:
 
     # ------------------------------------------------------------------ time and market
     def epoch(self) -> float:
-        """The sim clock as Unix seconds."""
-        return to_epoch(self.now())
+        """The exchange's clock as Unix seconds: the sim clock plus any injected skew.
+
+        The skew moves the exchange's whole world - the replayed market, candle boundaries,
+        every timestamp it reports - against the sim clock, which is the bot's (host) clock in
+        tests: ``skew=-10`` is a host whose clock runs 10 s ahead of the exchange.
+        """
+        return to_epoch(self.now()) + self.skew_seconds
 
     def ms(self) -> int:
-        """The exchange's clock now, in Unix ms: the sim clock plus any injected skew."""
+        """The exchange's clock now, in Unix ms."""
         return self.stamp(self.epoch())
 
-    def stamp(self, epoch: float) -> int:
-        """A timestamp the exchange reports for an event at ``epoch`` (sim clock + skew), in ms.
-
-        Every time the exchange reports — server time, tickers, books, orders, trades — is on
-        this skewed clock; the market replay and the quotas run on the sim clock itself.
-        """
-        return int((epoch + self.skew_seconds) * 1000)
+    @staticmethod
+    def stamp(epoch: float) -> int:
+        """A timestamp the exchange reports for an event at exchange time ``epoch``, in ms."""
+        return int(epoch * 1000)
 
     def price(self, symbol: str) -> Decimal:
         """The replayed price now, on the pair's price grid."""
