@@ -15,12 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from exchange_truth import GAVE_UP, ExchangeOrder, book_problems
+from exchange_truth import GAVE_UP, ExchangeOrder, account_problems, book_problems
 
 from btcbot.adapters.clock import Clock
+from btcbot.domain.account import outside_totals
 from btcbot.domain.enums import OrderMethod, Side
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_balances import balance_differences
 from btcbot.domain.models import OrderRequest
 from btcbot.domain.orders import LocalOrderState
 from btcbot.domain.trading import RiskLimits
@@ -81,14 +81,14 @@ def _unresolved(live: InProcessLive) -> set[str]:
         return {o.client_order_id for o in uow.orders.in_states(UNRESOLVED)}
 
 
-def _place_resting_buy(live: InProcessLive) -> int:
-    """A hand-placed limit buy far under the market (faults paused): LIVE adopts it."""
+def _place_resting_buy(live: InProcessLive, client_id: str) -> int:
+    """A limit buy far under the market placed outside the cycle (faults paused)."""
     plan, live.sim_app.faults = live.sim_app.faults, FaultPlan()
     client = live.deps.client
     price = (client.ticker("BTCTRY").bid * Decimal("0.8")).quantize(Decimal(1))
     qty = (Decimal(300) / price).quantize(Decimal("0.00000001"))
     ack = client.submit_order(
-        OrderRequest("BTCTRY", Side.BUY, OrderMethod.LIMIT, qty, price, "by-hand-1")
+        OrderRequest("BTCTRY", Side.BUY, OrderMethod.LIMIT, qty, price, client_id)
     )
     live.sim_app.faults = plan
     return ack.order_id
@@ -123,7 +123,7 @@ def test_every_fault_is_survived_without_duplicates_and_ambiguity_resolves(
         live.clock.advance(live.options.cycle_seconds)
     ages: Counter[str] = Counter()
     failed = _run(cycle, live, 1, 100, ages)
-    resting = _place_resting_buy(live)
+    by_hand = _place_resting_buy(live, "by-hand-1")  # foreign: never adopted nor cancelled
     failed += _run(cycle, live, 101, 20, ages)
     write_kill_file(live.options.control_dir, reason="fault test", actor="test", clock=live.clock)
     failed += _run(cycle, live, 121, 30, ages)
@@ -140,9 +140,11 @@ def test_every_fault_is_survived_without_duplicates_and_ambiguity_resolves(
     sent = Counter(o.client_id for o in sim.orders.values())
     assert [cid for cid, n in sent.items() if n > 1] == [], "an order was sent twice"
     exchange = [ExchangeOrder(o.id, o.client_id) for o in sim.orders.values()]
-    assert book_problems(exchange, _order_rows(live)) == []
-    assert sim.orders[resting].status == "Canceled", "the disarm cancel (async, faulty) landed"
-    assert balance_differences(_booked_ledger(live), live.deps.client.balances()) == ()
+    assert book_problems(exchange, _order_rows(live), _foreign(live)) == []
+    assert sim.orders[by_hand].status == "Untouched", "the bot cancelled an order not its own"
+    balances = {b.asset: b.total for b in live.deps.client.balances()}
+    books = _booked_ledger(live).amounts()
+    assert account_problems(balances, books, _outside(live)) == []
 
 
 def _order_rows(live: InProcessLive) -> list[tuple[object, object, object, object]]:
@@ -152,6 +154,18 @@ def _order_rows(live: InProcessLive) -> list[tuple[object, object, object, objec
         return [tuple(r) for r in conn.execute(sql).fetchall()]
     finally:
         conn.close()
+
+
+def _foreign(live: InProcessLive) -> frozenset[int]:
+    uows = trading_uow_factory(live.deps.db.connection_factory(), live.deps.db.audit_context())
+    with uows(None) as uow:
+        return uow.foreign_orders.ids()
+
+
+def _outside(live: InProcessLive) -> dict[str, Decimal]:
+    uows = trading_uow_factory(live.deps.db.connection_factory(), live.deps.db.audit_context())
+    with uows(None) as uow:
+        return outside_totals(uow.movements.outside())
 
 
 def _booked_ledger(live: InProcessLive) -> Ledger:

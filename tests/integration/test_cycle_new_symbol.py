@@ -32,11 +32,13 @@ def live(tmp_path: Path) -> Iterator[InProcessLive]:
 
 
 def _buy_eth_by_hand(live: InProcessLive) -> None:
-    """A limit buy above the ask, so it fills at once; LIVE adopts it and books its fill."""
+    """A limit buy above the ask with our id format (its intent lost): adopted, its fill booked."""
     client = live.deps.client
     price = (client.ticker("ETHTRY").ask * Decimal("1.02")).quantize(Decimal(1))
     qty = (Decimal(500) / price).quantize(Decimal("0.0001"))
-    client.submit_order(OrderRequest("ETHTRY", Side.BUY, OrderMethod.LIMIT, qty, price, "hand-1"))
+    client.submit_order(
+        OrderRequest("ETHTRY", Side.BUY, OrderMethod.LIMIT, qty, price, "bb-lost1-0-ETHTRY-b")
+    )
 
 
 def test_a_symbol_added_later_is_registered_with_zero_holdings(live: InProcessLive) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from btcbot.adapters.clock import Clock
+from btcbot.domain.account import differences, outside_totals
 from btcbot.domain.enums import OrderMethod, Side
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_balances import balance_differences
 from btcbot.domain.models import Balance, OrderRequest
 from btcbot.exchange.transport import EmulatorTransport
 from btcbot.services.demo import DemoOptions, InProcessLive, in_process_live
@@ -39,7 +39,7 @@ def live(tmp_path: Path) -> Iterator[InProcessLive]:
         yield stack
 
 
-def _fill_lands_before_the_first_balance_read(live: InProcessLive) -> None:
+def _fill_lands_before_the_first_balance_read(live: InProcessLive, client_id: str) -> None:
     """The first balances() call is preceded by a market buy filling on the exchange."""
     client = live.deps.client
     real: Callable[[], list[Balance]] = client.balances
@@ -49,7 +49,7 @@ def _fill_lands_before_the_first_balance_read(live: InProcessLive) -> None:
         if not landed:
             landed.append(True)
             buy = OrderRequest(
-                "BTCTRY", Side.BUY, OrderMethod.MARKET, Decimal(500), None, "by-hand"
+                "BTCTRY", Side.BUY, OrderMethod.MARKET, Decimal(500), None, client_id
             )
             client.submit_order(buy)
         return real()
@@ -57,9 +57,10 @@ def _fill_lands_before_the_first_balance_read(live: InProcessLive) -> None:
     client.balances = racing  # type: ignore[method-assign]
 
 
-def test_a_fill_landing_during_seeding_is_booked_once(live: InProcessLive) -> None:
-    """After the race and a few cycles, the ledger equals the exchange's own balances."""
-    _fill_lands_before_the_first_balance_read(live)
+@pytest.mark.parametrize("client_id", ["bb-lost1-0-BTCTRY-b", "by-hand"], ids=["ours", "manual"])
+def test_a_fill_landing_during_seeding_is_booked_once(live: InProcessLive, client_id: str) -> None:
+    """After the race and a few cycles: exchange balance = books + outside, the fill once."""
+    _fill_lands_before_the_first_balance_read(live, client_id)
     cycle = build_cycle(live.options, live.deps)
     assert cycle.startup()
     for n in range(1, 6):
@@ -68,8 +69,13 @@ def test_a_fill_landing_during_seeding_is_booked_once(live: InProcessLive) -> No
     uows = trading_uow_factory(live.deps.db.connection_factory(), live.deps.db.audit_context())
     with uows(None) as uow:
         stored = uow.ledger.latest()
+        outside = outside_totals(uow.movements.outside())
     assert stored is not None
     ledger = Ledger.from_snapshot(stored.snapshot)
-    bought = [t for t in live.sim_app.sim.trades if t.client_id == "by-hand"]
+    bought = [t for t in live.sim_app.sim.trades if t.client_id == client_id]
     assert bought, "the racing fill did not happen: the test proves nothing"
-    assert balance_differences(ledger, live.deps.client.balances()) == ()
+    exchange = {b.asset: b.total for b in live.deps.client.balances()}
+    assert differences(exchange, ledger.amounts(), outside) == ()
+    # Held before the books opened, so outside them - and counted exactly once.
+    assert ledger.amounts()["BTC"] + outside.get("BTC", Decimal(0)) == bought[0].amount
+    assert ledger.amounts()["BTC"] == 0

@@ -9,8 +9,9 @@ exchange id, and the row that knows it must be the bot's own intent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 BOT_PREFIX = "bb-"  # execution.client_ids: every order the bot intends
 GAVE_UP = {"not_placed", "rejected"}
@@ -25,17 +26,27 @@ class ExchangeOrder:
 
 
 def book_problems(
-    exchange: Iterable[ExchangeOrder], rows: Sequence[tuple[object, object, object, object]]
+    exchange: Iterable[ExchangeOrder],
+    rows: Sequence[tuple[object, object, object, object]],
+    foreign: Collection[int] = (),
 ) -> list[str]:
     """Every way the books disagree with the exchange.
 
-    ``rows`` are the DB's orders as ``(client_order_id, exchange_order_id, origin, state)``.
+    ``rows`` are the DB's orders as ``(client_order_id, exchange_order_id, origin, state)``;
+    ``foreign`` the exchange ids in the DB's ``foreign_orders``. An order whose client id is
+    not the bot's must be foreign, and never one of the bot's rows.
     """
     problems: list[str] = []
     by_exchange_id = {int(str(r[1])): r for r in rows if r[1] is not None}
     gave_up = {str(r[0]) for r in rows if str(r[3]) in GAVE_UP}
     for order in exchange:
         row = by_exchange_id.get(order.order_id)
+        if not (order.client_id or "").startswith(BOT_PREFIX):
+            if order.order_id not in foreign:
+                problems.append(f"foreign order {order.order_id} ({order.client_id}) not seen")
+            if row is not None:
+                problems.append(f"foreign order {order.order_id} was adopted as {row[0]}")
+            continue
         if row is None:
             problems.append(
                 f"exchange order {order.order_id} ({order.client_id}) unknown to the DB"
@@ -49,4 +60,19 @@ def book_problems(
             )
         if order.client_id in gave_up:
             problems.append(f"{order.client_id} is declared given up but the exchange has it")
+    return problems
+
+
+def account_problems(
+    exchange: Mapping[str, Decimal],
+    books: Mapping[str, Decimal],
+    outside: Mapping[str, Decimal],
+) -> list[str]:
+    """Every asset where the exchange's balance is not the bot's books plus what lies outside."""
+    problems = []
+    for asset in sorted(set(exchange) | set(books) | set(outside)):
+        have = exchange.get(asset, Decimal(0))
+        mine, theirs = books.get(asset, Decimal(0)), outside.get(asset, Decimal(0))
+        if have != mine + theirs:
+            problems.append(f"{asset}: exchange {have} != books {mine} + outside {theirs}")
     return problems

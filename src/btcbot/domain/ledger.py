@@ -139,6 +139,34 @@ class Ledger:
         self._applied.add(fill.trade_id)
         return True
 
+    def apply_flow(self, asset: str, delta: Decimal) -> None:
+        """Capital entering (``delta > 0``) or leaving the books as cash: never PnL.
+
+        A TRY deposit or withdrawal, or the TRY leg of a trade the operator made by hand
+        (``btcbot.domain.account``). Cash and capital move together, so gains, drawdown and the
+        daily PnL do not see it; the books may not be left with negative cash.
+
+        Raises:
+            LedgerError: ``asset`` is not a cash asset of the books, or the flow would leave
+                its cash negative.
+        """
+        if asset not in self.quotes():
+            raise LedgerError(f"{asset} is not a cash asset of the books ({self.quotes()})")
+        with localcontext(EXACT):
+            cash = self.cash(asset) + delta
+            capital = self.capital(asset) + delta
+        if cash < ZERO:
+            raise LedgerError(f"a flow of {delta} {asset} would leave the books' cash negative")
+        self._cash[asset] = cash
+        self._capital[asset] = capital
+
+    def amounts(self) -> dict[str, Decimal]:
+        """What the books hold per asset: the cash of each quote and every position's base."""
+        held = {quote: self.cash(quote) for quote in self.quotes()}
+        for pair in self.pairs:
+            held[pair.base] = held.get(pair.base, ZERO) + self.position(pair.symbol).quantity
+        return held
+
     def apply_fills(self, fills: Iterable[Fill]) -> int:
         """Apply each fill in order; return how many were new."""
         return sum(1 for fill in fills if self.apply_fill(fill))

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from btcbot.domain.errors import MissingMarkError
+from btcbot.domain.errors import ConfigError, MissingMarkError
 from btcbot.domain.ledger import Ledger
 from btcbot.domain.ledger_types import ZERO, Holding, Opening, Pair
 from btcbot.domain.models import Balance, SymbolRules
@@ -26,33 +26,56 @@ def opening_from_balances(
     pairs: Iterable[Pair],
     marks: Mapping[str, Decimal],
     *,
+    handover: Mapping[str, Decimal] | None = None,
     adopt_shortfalls: bool = True,
 ) -> Opening:
-    """Books that start from what the account holds now.
+    """Books that start from the account's cash, and only the holdings handed over.
 
-    Each quote currency's total balance (free + locked) becomes cash; each base asset held is
-    booked as a holding of the first pair (in ``pairs`` order) that has it as base, at
-    ``quantity x mark`` so that it starts with no unrealized PnL.
+    Each quote currency's total balance (free + locked) becomes cash: TRY is the bot's working
+    capital. A base asset becomes a holding only for the amount in ``handover``
+    (``HANDOVER_HOLDINGS``), booked in the first pair (in ``pairs`` order) with it as base at
+    ``quantity x mark`` so that it starts with no unrealized PnL; the rest of what the account
+    holds stays outside the books (``outside_at_seed``), and the bot never sells it.
 
     Raises:
-        MissingMarkError: a base asset is held but its pair has no mark.
+        MissingMarkError: a handed-over asset's pair has no mark.
+        ConfigError: more is handed over than the account holds, or an asset no configured
+            pair trades.
     """
     pairs = tuple(pairs)
+    wanted = {a.upper(): q for a, q in (handover or {}).items()}
     totals = {b.asset.upper(): b.total for b in balances}
     quotes = sorted({p.quote for p in pairs})
     cash = tuple((quote, totals.get(quote, ZERO)) for quote in quotes)
     holdings: list[Holding] = []
-    booked: set[str] = set(quotes)
-    for pair in pairs:
-        quantity = totals.get(pair.base, ZERO)
-        if pair.base in booked or quantity <= ZERO:
-            continue
+    for asset, quantity in sorted(wanted.items()):
+        pair = next((p for p in pairs if p.base == asset), None)
+        if pair is None or asset in quotes:
+            raise ConfigError(
+                f"HANDOVER_HOLDINGS names {asset}, which no pair of SYMBOLS trades as its base"
+            )
+        if quantity > totals.get(asset, ZERO):
+            raise ConfigError(
+                f"HANDOVER_HOLDINGS hands over {quantity} {asset} but the account holds "
+                f"{totals.get(asset, ZERO)}: lower it"
+            )
         mark = marks.get(pair.symbol)
         if mark is None:
-            raise MissingMarkError(f"no mark price for {pair.symbol}; the account holds {quantity}")
+            raise MissingMarkError(f"no mark price for {pair.symbol}; {quantity} is handed over")
         holdings.append(Holding(pair.symbol, quantity, quantity * mark))
-        booked.add(pair.base)
     return Opening(pairs, cash, tuple(holdings), adopt_shortfalls=adopt_shortfalls)
+
+
+def outside_at_seed(balances: Iterable[Balance], opening: Opening) -> dict[str, Decimal]:
+    """What the account holds beyond the seeded books, per asset (never negative)."""
+    ledger = Ledger(opening)
+    books = ledger.amounts()
+    out: dict[str, Decimal] = {}
+    for b in balances:
+        rest = b.total - books.get(b.asset.upper(), ZERO)
+        if rest > ZERO:
+            out[b.asset.upper()] = rest
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +101,7 @@ def balance_differences(
     every position that has it as base. Assets the ledger does not track are ignored.
     """
     totals = {b.asset.upper(): b.total for b in balances}
-    held: dict[str, Decimal] = {quote: ledger.cash(quote) for quote in ledger.quotes()}
-    for pair in ledger.pairs:
-        held[pair.base] = held.get(pair.base, ZERO) + ledger.position(pair.symbol).quantity
+    held = ledger.amounts()
     return tuple(
         BalanceDifference(asset, amount, totals.get(asset, ZERO))
         for asset, amount in sorted(held.items())

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from btcbot.adapters.clock import Clock
+from btcbot.domain.account import Transfer
 from btcbot.domain.errors import ConfigError, ExchangeRejectError, MalformedResponseError
 from btcbot.domain.models import (
     Balance,
@@ -233,6 +234,19 @@ class BtcturkClient:
             pair = rq.pair(symbol)
             fills = [f for f in fills if f.symbol == pair]
         return fills
+
+    def transfers(self, start: datetime, end: datetime) -> list[Transfer]:
+        """Deposits and withdrawals, crypto then fiat, between ``start`` and ``end``."""
+        params = rq.own_trades_params(start, end, None)
+        out: list[Transfer] = []
+        for kind in ("crypto", "fiat"):
+            path = f"/api/v1/users/transactions/{kind}"
+            call = self._private("GET", path, "transfers", params)
+            data = _data(self._session.send(call), call.endpoint)
+            rows = mappers.to_transfers(data, kind, call.endpoint)
+            # The window is filtered here too (the server's filters are loose, as for trades).
+            out.extend(t for t in rows if start <= t.at <= end)
+        return out
 
     # ------------------------------------------------------------------ order mutations
     def submit_order(self, request: OrderRequest) -> OrderAck:

@@ -151,6 +151,17 @@ class BalanceDTO(Wire):
     free: WireNumber
 
 
+class TransferDTO(Wire):
+    """One item of ``users/transactions/crypto`` or ``/fiat`` (API.md section 4.7)."""
+
+    id: WireId
+    balanceType: str  # noqa: N815 - BtcTurk's field name
+    currencySymbol: str  # noqa: N815
+    timestamp: WireNumber
+    amount: WireNumber
+    fee: WireNumber = "0"
+
+
 class OrderDTO(Wire):
     """The order object of openOrders / allOrders / order/{id}."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from btcbot.domain.account import MovementKind, Transfer
 from btcbot.domain.errors import MalformedResponseError
 from btcbot.domain.models import (
     Balance,
@@ -199,6 +200,40 @@ def to_balances(data: Any, endpoint: str) -> list[Balance]:
                 total=w.dec(b.balance, "balance", endpoint),
                 free=w.dec(b.free, "free", endpoint),
                 locked=w.dec(b.locked, "locked", endpoint),
+            )
+        )
+    return out
+
+
+def to_transfers(data: Any, kind: str, endpoint: str) -> list[Transfer]:
+    """``users/transactions/crypto`` or ``/fiat`` (``kind``) as deposits and withdrawals.
+
+    API.md marks the sign conventions uncertain, so amounts and fees are taken as absolute
+    values and the direction from ``balanceType``; a row that is neither a deposit nor a
+    withdrawal (or any other shape) is malformed, never guessed at.
+    """
+    if not isinstance(data, list):
+        raise MalformedResponseError(f"{kind} transactions data is not an array", endpoint=endpoint)
+    out = []
+    for item in data:
+        t = w.validate(dto.TransferDTO, item, endpoint)
+        balance_type = t.balanceType.strip().lower()
+        if "deposit" in balance_type:
+            direction = MovementKind.DEPOSIT
+        elif "withdraw" in balance_type:
+            direction = MovementKind.WITHDRAWAL
+        else:
+            raise MalformedResponseError(
+                f"{kind} transaction {t.id} has balanceType {t.balanceType!r}", endpoint=endpoint
+            )
+        out.append(
+            Transfer(
+                transfer_id=f"{kind}-{t.id}",
+                kind=direction,
+                asset=t.currencySymbol.upper(),
+                amount=abs(w.dec(t.amount, "amount", endpoint)),
+                fee=abs(w.dec(t.fee, "fee", endpoint)),
+                at=w.from_ms(t.timestamp, "timestamp", endpoint),
             )
         )
     return out

@@ -35,6 +35,7 @@ BTCTURK_LIMITS: Mapping[str, tuple[Limit, ...]] = {
     # openOrders and allOrders share one row in §6; sharing one bucket is the safe reading.
     "orders_list": (Limit(300, 60),),
     "user_trades": (Limit(120, 60),),
+    "transfers": (Limit(90, 60),),  # users/transactions/crypto and /fiat, API.md section 6
     "ticker": (Limit(600, 60),),
     "orderbook": (Limit(180, 60),),
     # /api/v2/trades is not listed; /api/v1/trades' 90/min is the closest documented figure.

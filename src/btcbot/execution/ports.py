@@ -11,6 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from btcbot.domain.account import Movement
 from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.models import Fill, Order, OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState, TrackedOrder
@@ -106,6 +107,26 @@ class FillStore(Protocol):
         ...
 
 
+class MovementStore(Protocol):
+    """Account movements (``btcbot.state.repositories.account``)."""
+
+    def add(self, movement: Movement, *, state: str = "pending") -> bool:
+        """Store ``movement`` once by id; False when stored already."""
+        ...
+
+
+class ForeignOrderStore(Protocol):
+    """Orders the bot did not place (``btcbot.state.repositories.account``)."""
+
+    def seen(self, order: Order, now: datetime) -> bool:
+        """Record or refresh ``order``; True when it is new."""
+        ...
+
+    def ids(self) -> frozenset[int]:
+        """Exchange ids of every foreign order seen."""
+        ...
+
+
 class TradingStateStore(Protocol):
     """The persistent trading state (``btcbot.state.repositories.trading_state``)."""
 
@@ -146,6 +167,16 @@ class TradingUnitOfWorkPort(Protocol):
     @property
     def trading_state(self) -> TradingStateStore:
         """The trading state of this transaction."""
+        ...
+
+    @property
+    def movements(self) -> MovementStore:
+        """The account movements of this transaction."""
+        ...
+
+    @property
+    def foreign_orders(self) -> ForeignOrderStore:
+        """The foreign orders of this transaction."""
         ...
 
     @property

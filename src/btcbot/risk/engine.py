@@ -107,4 +107,6 @@ class RiskEngine:
         if snapshot is None:
             # Only reachable with the market-data rule removed (tests); still fail closed.
             return RiskRejection(RejectReason.NO_MARKET_DATA, f"no snapshot of {inp.signal.symbol}")
-        return size_signal(inp.signal, snapshot, inp.ctx, inp.tally)
+        return size_signal(
+            inp.signal, snapshot, inp.ctx, inp.tally, max_notional=inp.limits.max_order_notional_try
+        )

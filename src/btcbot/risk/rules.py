@@ -136,9 +136,9 @@ def check_open_orders(inp: RuleInput) -> RiskRejection | None:
 
 
 def check_order_notional(inp: RuleInput) -> RiskRejection | None:
-    """6. A buy's notional is at most ``max_order_notional_try``."""
+    """6. An order's notional is at most ``max_order_notional_try`` (sells are sized to fit)."""
     notional = inp.order.notional
-    if inp.is_buy and notional > inp.limits.max_order_notional_try:
+    if notional > inp.limits.max_order_notional_try:
         return _reject(
             RejectReason.ORDER_NOTIONAL_CAP,
             f"order notional {notional} TRY above {inp.limits.max_order_notional_try} TRY",

@@ -2,10 +2,13 @@
 
 - A BUY is priced at the best ask; its quantity is ``size_hint / price``.
 - A SELL is priced at the best bid; its quantity is ``size_hint / price`` capped at what is
-  held and not already offered (open sells and sells approved earlier this cycle). When the
-  remainder would be dust, the whole available position is sold instead, so no sell ever
-  *creates* dust. A position worth less than the venue's minimum is reported as
-  ``DustPosition`` (not a rejection to retry).
+  held and not already offered (open sells and sells approved earlier this cycle) and at
+  ``max_notional / price`` (RISK_MAX_ORDER_NOTIONAL_TRY, as for buys), so a large exit is split
+  over cycles. "Held" is the bot's own inventory: what the account holds outside the books is
+  never offered. When the remainder would be dust, the whole available position is sold if
+  that fits the cap, and half of it otherwise, so no sell ever *creates* dust. A position
+  worth less than the venue's minimum is reported as ``DustPosition`` (not a rejection to
+  retry).
 - Quantization uses ``btcbot.domain.quantize.quantize_limit`` (conservative rounding). Its
   refusal is carried along, not raised: the exchange-rules and price-band checks report it at
   their place in the documented order, and the engine never approves a refused order.
@@ -46,7 +49,12 @@ class SizedOrder:
 
 
 def size_signal(
-    signal: Signal, snapshot: MarketSnapshot, ctx: RiskContext, tally: CycleTally
+    signal: Signal,
+    snapshot: MarketSnapshot,
+    ctx: RiskContext,
+    tally: CycleTally,
+    *,
+    max_notional: Decimal | None = None,
 ) -> SizedOrder | RiskRejection | DustPosition:
     """Size ``signal`` against ``snapshot`` (see the module docstring)."""
     if signal.side is Side.BUY:
@@ -58,7 +66,7 @@ def size_signal(
         price = snapshot.best_bid
         if price is None:
             return RiskRejection(RejectReason.MARKET_DATA_UNUSABLE, "the book has no bid")
-        sell = _sell_quantity(signal, snapshot, ctx, tally, price)
+        sell = _sell_quantity(signal, snapshot, ctx, tally, price, max_notional)
         if not isinstance(sell, Decimal):
             return sell
         quantity = sell
@@ -79,12 +87,13 @@ def size_signal(
     return SizedOrder(replace(raw, price=q.price or price, quantity=q.quantity))
 
 
-def _sell_quantity(
+def _sell_quantity(  # noqa: PLR0917 - one private call site, every argument distinct
     signal: Signal,
     snapshot: MarketSnapshot,
     ctx: RiskContext,
     tally: CycleTally,
     price: Decimal,
+    max_notional: Decimal | None,
 ) -> Decimal | RiskRejection | DustPosition:
     symbol = signal.symbol
     held = ctx.portfolio.position(symbol).quantity
@@ -99,7 +108,8 @@ def _sell_quantity(
             detail = f"the rest of {symbol} ({available}) is below the minimum; already selling"
             return RiskRejection(RejectReason.NO_POSITION, detail)
         return DustPosition(symbol, available, available * price, rules.min_notional)
-    wanted = min(_CONTEXT.divide(signal.size_hint, price), available)
+    cap = available if max_notional is None else _CONTEXT.divide(max_notional, price)
+    wanted = min(_CONTEXT.divide(signal.size_hint, price), available, cap)
     if is_dust(available - wanted, price, rules):
-        return available
+        return available if available <= cap else _CONTEXT.divide(available, Decimal(2))
     return wanted

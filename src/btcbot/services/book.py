@@ -20,18 +20,22 @@ from datetime import datetime
 from decimal import Decimal
 
 from btcbot.adapters.clock import Clock
+from btcbot.domain.account import Movement, MovementKind, Target
 from btcbot.domain.cycle_records import CycleRecord as CycleRow
 from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import OrderStatus
 from btcbot.domain.errors import LedgerError, StateError
 from btcbot.domain.ledger import Ledger
+from btcbot.domain.ledger_balances import outside_at_seed
 from btcbot.domain.ledger_types import Opening, Pair
 from btcbot.domain.ledger_valuation import EquityWatermark, Valuation, value
 from btcbot.domain.market import MarketSnapshot
-from btcbot.domain.models import Fill, Order
+from btcbot.domain.models import Balance, Fill, Order
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
 from btcbot.domain.trading import TradingState
+from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.observability.logging import get_logger
+from btcbot.services.account_books import BooksCheck
 from btcbot.services.cycle import CycleRecord
 from btcbot.services.cycle_report import BookFigures
 from btcbot.services.decision import Decision
@@ -137,7 +141,7 @@ class LiveBook:
         *,
         uow_factory: Callable[[str | None], TradingUnitOfWork],
         clock: Clock,
-        seed: Callable[[], Opening],
+        seed: Callable[[], tuple[Opening, Sequence[Balance]]],
         recent_submits: int,
         pairs: Callable[[], Sequence[Pair]] = tuple,
     ) -> None:
@@ -150,6 +154,7 @@ class LiveBook:
         self._watermark: EquityWatermark | None = None
         self._marks: dict[str, Decimal] = {}
         self._last_fill: dict[str, Fill] = {}
+        self._check = BooksCheck()
 
     def ensure_open(self) -> None:
         """Load the newest ledger snapshot, or seed the opening from the exchange balances."""
@@ -166,17 +171,50 @@ class LiveBook:
                 self._watermark = next((w for w in stored.watermarks if w.quote == QUOTE), None)
         if stored is None:
             # Seeding reads the exchange and stores fills itself: outside any open transaction.
-            ledger = Ledger(self._seed())
+            opening, balances = self._seed()
+            ledger = Ledger(opening)
             with self._uow(None) as uow:
                 fills = uow.fills.all()
                 already = [f.trade_id for f in uow.fills.unapplied()]
                 uow.fills.mark_applied(already)
+                # Movements stored by now are inside the balances the books open from.
+                uow.movements.mark([m.movement_id for m in uow.movements.pending()], "preseed")
+                self._seed_outside(uow, balances, opening)
                 uow.ledger.save(ledger.snapshot(), at=self._clock.now())
                 uow.commit()
             _log.info("ledger_seeded", cash=str(ledger.cash(QUOTE)), preexisting=len(already))
         for fill in fills:
             self._note_fill(fill)
         self._ledger = ledger
+
+    def _seed_outside(
+        self, uow: TradingUnitOfWork, balances: Sequence[Balance], opening: Opening
+    ) -> None:
+        """Record what the account holds beyond the new books, and audit any handover."""
+        now = self._clock.now()
+        for asset, amount in sorted(outside_at_seed(balances, opening).items()):
+            uow.movements.add(
+                Movement(
+                    movement_id=f"seed-{asset}",
+                    kind=MovementKind.SEED,
+                    asset=asset,
+                    delta=amount,
+                    at=now,
+                    target=Target.OUTSIDE,
+                    detail="held by the account when the books were opened; not the bot's",
+                ),
+                state="applied",
+            )
+            _log.warning("holdings_left_outside", asset=asset, amount=str(amount))
+        if opening.holdings:
+            uow.audit.append(
+                AuditEvent(
+                    kind=AuditKind.HOLDINGS_HANDED_OVER,
+                    at=now,
+                    actor="operator",
+                    detail={"symbols": ",".join(h.symbol for h in opening.holdings)},
+                )
+            )
 
     def _note_fill(self, fill: Fill) -> None:
         last = self._last_fill.get(fill.symbol)
@@ -263,6 +301,10 @@ class LiveBook:
             quarantine(uow, fill, reason, record.finished_at)
         uow.fills.mark_applied([f.trade_id for f in unbooked])
         fills = [f for f in unbooked if f not in {r[0] for r in refused}]
+        self._check.book_movements(uow, ledger)
+        balances = record.reconcile.balances
+        if balances is not None:
+            self._check.compare(uow, ledger, balances, record.finished_at)
         marks = marks_for(ledger, record.snapshots, self._marks)
         valuation, wm = value(ledger, QUOTE, marks, record.finished_at, self._watermark)
         uow.ledger.save(

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from btcbot.domain.models import Fill
+from btcbot.domain.models import Balance, Fill
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,10 @@ class ReconcileReport:
     open_orders: int = 0
     unresolved: int = 0
     adopted: int = 0
+    foreign: int = 0
+    # The account's balances, read after every order, trade and transfer of the pass: what
+    # the book compares itself with (None when they were not read).
+    balances: tuple[Balance, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ from btcbot.observability.metrics import Exporter, Metrics, start_exporter
 from btcbot.observability.status_file import status_path
 from btcbot.risk.kill_switch import KillSwitchProbe
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
+from btcbot.services.account_books import AccountWatch
 from btcbot.services.arming import record_disarm
 from btcbot.services.book import BookView, LiveBook, marks_from
 from btcbot.services.cycle import CycleParts, LiveCycle, run_tag
@@ -52,7 +53,7 @@ from btcbot.services.live_parts import (
     MarketPart,
     ReconcilePart,
 )
-from btcbot.services.reconciliation import ReconciliationService
+from btcbot.services.reconciliation import STARTUP_LOOKBACK, ReconciliationService
 from btcbot.services.run_loop import LoopSummary, StopToken, run_loop
 from btcbot.settings import Settings
 from btcbot.state.repositories.trading_uow import trading_uow_factory
@@ -141,17 +142,20 @@ def build_cycle(
         order_ttl=opts.order_ttl,
     )
     reconciliation = ReconciliationService(reader=deps.client, uow_factory=uows, clock=clock)
+    watch = AccountWatch(reader=deps.client, uow_factory=uows, clock=clock, symbols=opts.symbols)
 
     def pairs() -> list[Pair]:
         return [pair_of(r) for s in opts.symbols if (r := market.rules.rules_for(s)) is not None]
 
-    def seed() -> Opening:
+    def seed() -> tuple[Opening, list[Balance]]:
         marks = marks_from(market.snapshots(opts.symbols).snapshots, {})
         balances = stable_balances(deps.client.balances, reconcile_for_seed)
-        return opening_from_balances(balances, pairs(), marks)
+        handover = dict(opts.handover)
+        return opening_from_balances(balances, pairs(), marks, handover=handover), balances
 
     def reconcile_for_seed() -> None:
         reconciliation.reconcile("seed", opts.symbols)
+        watch.collect("seed", lookback=STARTUP_LOOKBACK)
 
     def on_kill_seen() -> None:
         record = read_kill(opts.control_dir)
@@ -173,7 +177,7 @@ def build_cycle(
         market=MarketPart(market),
         decide=DecidePart(core, opts.symbols, kill_switch_setting=opts.kill_switch_setting),
         execution=ExecutionPart(execution),
-        reconciler=ReconcilePart(reconciliation, uows, opts.symbols),
+        reconciler=ReconcilePart(reconciliation, uows, opts.symbols, watch),
         book=book,
         kill_probe=deps.kill_probe,
         on_kill_seen=on_kill_seen,

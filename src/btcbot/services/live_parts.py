@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from btcbot.domain.errors import ExchangeError
 from btcbot.domain.market import MarketSnapshot
+from btcbot.domain.models import Balance
 from btcbot.domain.trading import PortfolioView
 from btcbot.execution.ports import UnitOfWorkFactory
 from btcbot.execution.report import CancelResult, SubmitResult
@@ -17,10 +19,15 @@ from btcbot.execution.report import ExecutionReport as ServiceReport
 from btcbot.execution.service import ExecutionService
 from btcbot.market_data.service import MarketDataService
 from btcbot.observability.logging import get_logger
+from btcbot.services.account_books import AccountWatch
 from btcbot.services.book import LIVE_STATES, BookView
 from btcbot.services.cycle_report import ExecutionReport, ReconcileReport, StartupCheck
 from btcbot.services.decision import Decision, DecisionCore, DecisionInputs
-from btcbot.services.reconciliation import ReconciliationReport, ReconciliationService
+from btcbot.services.reconciliation import (
+    STARTUP_LOOKBACK,
+    ReconciliationReport,
+    ReconciliationService,
+)
 
 _log = get_logger(__name__)
 
@@ -105,23 +112,39 @@ class ReconcilePart:
         service: ReconciliationService,
         uow_factory: UnitOfWorkFactory,
         symbols: tuple[str, ...],
+        watch: AccountWatch | None = None,
     ) -> None:
         self._service = service
         self._uow = uow_factory
         self._symbols = symbols
+        self._watch = watch
 
     def reconcile(self, cycle_id: str) -> ReconcileReport:
-        """One pass; raises ``ExchangeError`` when the exchange cannot be read."""
-        return self._translate(cycle_id, self._service.reconcile(cycle_id, self._symbols))
+        """One pass, then the account's movements and balances; ``ExchangeError`` if unread."""
+        report = self._service.reconcile(cycle_id, self._symbols)
+        balances = None if self._watch is None else self._watch.collect(cycle_id)
+        return self._translate(cycle_id, report, balances)
 
     def startup(self, cycle_id: str) -> StartupCheck:
         """The service's startup pass (its 7-day window); a refusal carries its one-line reason."""
         verdict = self._service.startup(cycle_id, self._symbols)
         if not verdict.trading_allowed or verdict.report is None:
             return StartupCheck(refused=verdict.reason or "startup reconciliation refused")
-        return StartupCheck(report=self._translate(cycle_id, verdict.report))
+        balances = None
+        if self._watch is not None:
+            try:
+                balances = self._watch.collect(cycle_id, lookback=STARTUP_LOOKBACK)
+            except ExchangeError as exc:
+                reason = f"startup reconciliation failed, trading refused: {exc}"
+                return StartupCheck(refused=reason)
+        return StartupCheck(report=self._translate(cycle_id, verdict.report, balances))
 
-    def _translate(self, cycle_id: str, report: ReconciliationReport) -> ReconcileReport:
+    def _translate(
+        self,
+        cycle_id: str,
+        report: ReconciliationReport,
+        balances: tuple[Balance, ...] | None,
+    ) -> ReconcileReport:
         with self._uow(cycle_id) as uow:
             live = len(uow.orders.in_states(LIVE_STATES))
         for cid in report.adopted:
@@ -131,4 +154,6 @@ class ReconcilePart:
             open_orders=live,
             unresolved=len(report.unresolved_symbols),
             adopted=len(report.adopted),
+            foreign=len(report.foreign),
+            balances=balances,
         )

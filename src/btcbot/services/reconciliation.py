@@ -6,7 +6,11 @@ unit of work (rules in docs/EXECUTION.md):
 
 * an exchange order matching a tracked order (by exchange id, else by client id) updates it —
   this is how PENDING_SUBMIT/UNKNOWN orders are resolved; Closed becomes FILLED;
-* an exchange order the database does not know is adopted and reported;
+* an exchange order the database does not know is adopted and reported when its client id is
+  of the bot's format (its intent was lost); any other is **foreign** - placed by hand or by
+  another program - recorded apart, never adopted, cancelled or counted as the bot's;
+* a trade of a foreign order is a manual trade: stored as account movements (its base leg
+  outside the books, its TRY leg a capital flow), never as the bot's fill;
 * an unresolved order missing from a complete window that covers its creation counts one
   absence; after ``absent_passes`` such passes it becomes NOT_PLACED and unblocks its symbol;
 * every trade is stored once (trade id UNIQUE); the new ones are returned for the ledger.
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from btcbot.adapters.clock import Clock
+from btcbot.domain.account import QUOTE, is_ours, manual_trade_movements
 from btcbot.domain.errors import ExchangeError, OrderNotFoundError, StateError
 from btcbot.domain.models import Fill, Order
 from btcbot.domain.orders import LocalOrderState, TrackedOrder
@@ -34,7 +39,12 @@ from btcbot.execution.order_sync import (
     is_spent_stop,
     synced,
 )
-from btcbot.execution.ports import ExchangeOrderReader, OrderStore, UnitOfWorkFactory
+from btcbot.execution.ports import (
+    ExchangeOrderReader,
+    OrderStore,
+    TradingUnitOfWorkPort,
+    UnitOfWorkFactory,
+)
 from btcbot.observability.audit import AuditKind
 from btcbot.observability.logging import get_logger
 from btcbot.services.quarantine import quarantine
@@ -43,12 +53,15 @@ _log = get_logger(__name__)
 _ACTIVE = tuple(s for s in LocalOrderState if s.is_unresolved or s.is_live)
 
 
+STARTUP_LOOKBACK = timedelta(days=7)
+
+
 @dataclass(frozen=True, slots=True)
 class ReconciliationSettings:
     """Bounds of one pass; docs/EXECUTION.md explains each choice."""
 
     lookback: timedelta = timedelta(hours=1)
-    startup_lookback: timedelta = timedelta(days=7)
+    startup_lookback: timedelta = STARTUP_LOOKBACK
     margin: timedelta = timedelta(minutes=5)
     absent_passes: int = 3
     settle: timedelta = timedelta(seconds=30)
@@ -64,6 +77,7 @@ class ReconciliationReport:
     updated: tuple[str, ...] = ()
     not_placed: tuple[str, ...] = ()
     unresolved_symbols: frozenset[str] = field(default_factory=frozenset)
+    foreign: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +109,7 @@ class _Pass:
     adopted: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     not_placed: list[str] = field(default_factory=list)
+    foreign: list[int] = field(default_factory=list)
 
 
 class ReconciliationService:
@@ -153,6 +168,7 @@ class ReconciliationService:
             updated=tuple(changes.updated),
             not_placed=tuple(changes.not_placed),
             unresolved_symbols=unresolved,
+            foreign=tuple(changes.foreign),
         )
 
     def _read(
@@ -203,37 +219,80 @@ class ReconciliationService:
     def _apply(self, changes: _Pass, symbol: str, snap: _Snapshot) -> None:
         now = changes.now
         with self._uow(changes.cycle_id) as uow:
-            matched: set[str] = set()
-            for seen in sorted(snap.orders.values(), key=lambda o: o.order_id):
-                tracked = self._match(uow.orders, seen)
-                if tracked is None and self._is_spent_stop(uow.orders, seen):
-                    continue  # the cancelled leg of a stop we already follow to its new order
-                if tracked is None:
-                    record = adopted(seen, now)
-                    uow.orders.add(record, event="adopted", detail=describe(seen))
-                    uow.audit.append(audit_event(AuditKind.ORDER_ADOPTED, record, now))
-                    changes.adopted.append(record.client_order_id)
-                    _log.warning("order_adopted", exchange_order_id=seen.order_id, symbol=symbol)
-                    continue
-                matched.add(tracked.client_order_id)
-                new = synced(tracked, seen, now)
-                if new is not None:
-                    uow.orders.save(new, event="reconciled", detail=describe(seen))
-                    changes.updated.append(new.client_order_id)
-            for trade in sorted(snap.trades, key=lambda t: (t.timestamp, t.trade_id)):
-                problem = trade.problem()
-                if problem is not None:
-                    # Bad data never reaches the fills table, let alone the ledger.
-                    quarantine(uow, trade, problem, now)
-                    continue
-                if uow.orders.by_exchange_id(trade.order_id) is None:
-                    # Its order could not be fetched; the fill is stored and booked anyway.
-                    _log.warning("fill_without_order", trade_id=trade.trade_id)
-                if uow.fills.add(trade):
-                    changes.new_fills.append(trade)
+            matched = self._apply_orders(uow, changes, symbol, snap)
+            self._apply_trades(uow, changes, snap)
             for gone in self._count_absences(uow.orders, snap.covered, matched, changes):
                 uow.audit.append(audit_event(AuditKind.ORDER_NOT_PLACED, gone, now))
             uow.commit()
+
+    def _apply_orders(
+        self, uow: TradingUnitOfWorkPort, changes: _Pass, symbol: str, snap: _Snapshot
+    ) -> set[str]:
+        """Update, adopt or set apart every order seen; the client ids matched to a row."""
+        now = changes.now
+        matched: set[str] = set()
+        for seen in sorted(snap.orders.values(), key=lambda o: o.order_id):
+            tracked = self._match(uow.orders, seen)
+            if tracked is None and self._is_spent_stop(uow.orders, seen):
+                continue  # the cancelled leg of a stop we already follow to its new order
+            if tracked is None and not is_ours(seen.client_order_id):
+                if uow.foreign_orders.seen(seen, now):
+                    changes.foreign.append(seen.order_id)
+                    _log.warning(
+                        "foreign_order_seen",
+                        exchange_order_id=seen.order_id,
+                        client_order_id=seen.client_order_id,
+                        symbol=symbol,
+                        consequence="not the bot's: never adopted, cancelled or booked",
+                    )
+                continue
+            if tracked is None:
+                record = adopted(seen, now)
+                uow.orders.add(record, event="adopted", detail=describe(seen))
+                uow.audit.append(audit_event(AuditKind.ORDER_ADOPTED, record, now))
+                changes.adopted.append(record.client_order_id)
+                _log.warning("order_adopted", exchange_order_id=seen.order_id, symbol=symbol)
+                continue
+            matched.add(tracked.client_order_id)
+            new = synced(tracked, seen, now)
+            if new is not None:
+                uow.orders.save(new, event="reconciled", detail=describe(seen))
+                changes.updated.append(new.client_order_id)
+        return matched
+
+    def _apply_trades(self, uow: TradingUnitOfWorkPort, changes: _Pass, snap: _Snapshot) -> None:
+        """Store every new trade once: the bot's as fills, a foreign order's as movements."""
+        for trade in sorted(snap.trades, key=lambda t: (t.timestamp, t.trade_id)):
+            problem = trade.problem()
+            if problem is not None:
+                # Bad data never reaches the fills table, let alone the ledger.
+                quarantine(uow, trade, problem, changes.now)
+                continue
+            if uow.orders.by_exchange_id(trade.order_id) is None:
+                foreign = trade.order_id in uow.foreign_orders.ids()
+                if foreign or not is_ours(trade.client_order_id):
+                    self._manual_trade(uow, trade)
+                    continue
+                # Ours by its client id, but its order could not be fetched: booked anyway.
+                _log.warning("fill_without_order", trade_id=trade.trade_id)
+            if uow.fills.add(trade):
+                changes.new_fills.append(trade)
+
+    @staticmethod
+    def _manual_trade(uow: TradingUnitOfWorkPort, trade: Fill) -> None:
+        """A trade of an order the bot did not place: account movements, not a bot fill."""
+        # SYMBOLS are TRY-quoted only (settings), so the base is the symbol without TRY.
+        base = trade.symbol.removesuffix(QUOTE)
+        stored = [uow.movements.add(m) for m in manual_trade_movements(trade, base, QUOTE)]
+        if any(stored):
+            _log.warning(
+                "manual_trade_seen",
+                trade_id=trade.trade_id,
+                symbol=trade.symbol,
+                side=trade.side.value,
+                quantity=str(trade.quantity),
+                consequence="booked outside the bot's inventory",
+            )
 
     @staticmethod
     def _is_spent_stop(orders: OrderStore, seen: Order) -> bool:

@@ -45,8 +45,8 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", "/api/v1/openOrders"): routes_private.open_orders,
     ("GET", "/api/v1/allOrders"): routes_private.all_orders,
     ("GET", "/api/v1/users/transactions/trade"): routes_private.own_trades,
-    ("GET", "/api/v1/users/transactions/crypto"): routes_private.no_transactions,
-    ("GET", "/api/v1/users/transactions/fiat"): routes_private.no_transactions,
+    ("GET", "/api/v1/users/transactions/crypto"): routes_private.crypto_transactions,
+    ("GET", "/api/v1/users/transactions/fiat"): routes_private.fiat_transactions,
     ("GET", "/graph/v1/klines/history"): routes_graph.klines_history,
     ("GET", "/graph/v1/ohlcs"): routes_graph.ohlcs,
 }

@@ -32,6 +32,7 @@ from btcbot.sim.model import (
     InsufficientFundsError,
     SimOrder,
     SimTrade,
+    SimTransfer,
 )
 from btcbot.sim.pairs import PairSpec, normalize_symbol, spec_for
 from btcbot.sim.validation import OrderParams, SimRejectError, check_band, check_stop_side
@@ -83,6 +84,7 @@ class SimExchange:
         self.orders: dict[int, SimOrder] = {}
         self.open: dict[int, SimOrder] = {}
         self.trades: list[SimTrade] = []
+        self.transfers: list[SimTransfer] = []
         self.last_order_id = ORDER_ID_BASE
         self.last_trade_id = TRADE_ID_BASE
         self.seq = 0
@@ -240,6 +242,34 @@ class SimExchange:
         self.open[order.id] = order
         self.dirty = True
         return order
+
+    def deposit(self, asset: str, amount: Decimal) -> SimTransfer:
+        """Credit ``amount`` of ``asset`` from outside (a bank transfer, a coin deposit)."""
+        with self.lock:
+            self.account.credit(asset.upper(), amount)
+            return self._transfer("deposit", asset, amount, Decimal(0))
+
+    def withdraw(self, asset: str, amount: Decimal, fee: Decimal = Decimal(0)) -> SimTransfer:
+        """Debit ``amount`` plus ``fee`` of free ``asset``; InsufficientFundsError when short."""
+        with self.lock:
+            key = asset.upper()
+            if self.account.free.get(key, Decimal(0)) < amount + fee:
+                raise InsufficientFundsError(key)
+            self.account.free[key] -= amount + fee
+            return self._transfer("withdrawal", asset, amount, fee)
+
+    def _transfer(self, kind: str, asset: str, amount: Decimal, fee: Decimal) -> SimTransfer:
+        transfer = SimTransfer(
+            id=len(self.transfers) + 1,
+            kind=kind,
+            asset=asset.upper(),
+            amount=amount,
+            fee=fee,
+            timestamp_ms=self.ms(),
+        )
+        self.transfers.append(transfer)
+        self.dirty = True
+        return transfer
 
     def next_trade_id(self) -> int:
         """A new trade id: increasing, far above 2**53, with seeded gaps."""

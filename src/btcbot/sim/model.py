@@ -89,6 +89,27 @@ class SimTrade:
         return cls(**_load(raw))
 
 
+@dataclass(slots=True)
+class SimTransfer:
+    """A deposit or withdrawal the test or operator made at the emulator (positive amounts)."""
+
+    id: int
+    kind: str  # "deposit" | "withdrawal"
+    asset: str
+    amount: Decimal
+    fee: Decimal
+    timestamp_ms: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (Decimals as strings)."""
+        return _dump(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> SimTransfer:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**_load(raw))
+
+
 class InsufficientFundsError(Exception):
     """Free balance cannot cover a lock (the engine turns it into code 1122)."""
 

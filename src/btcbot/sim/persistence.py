@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from btcbot.sim.feed import Bar
-from btcbot.sim.model import Account, SimOrder, SimTrade
+from btcbot.sim.model import Account, SimOrder, SimTrade, SimTransfer
 
 if TYPE_CHECKING:
     from btcbot.sim.exchange import SimConfig, SimExchange
@@ -34,6 +34,7 @@ def state_of(sim: SimExchange) -> dict[str, Any]:
         "account": sim.account.to_dict(),
         "orders": [o.to_dict() for o in sim.orders.values()],
         "trades": [t.to_dict() for t in sim.trades],
+        "transfers": [t.to_dict() for t in sim.transfers],
     }
 
 
@@ -88,5 +89,6 @@ def load_state(
     sim.orders = {o.id: o for o in (SimOrder.from_dict(d) for d in raw["orders"])}
     sim.open = {k: o for k, o in sim.orders.items() if o.is_open}
     sim.trades = [SimTrade.from_dict(d) for d in raw["trades"]]
+    sim.transfers = [SimTransfer.from_dict(d) for d in raw.get("transfers", [])]
     sim.dirty = False
     return sim

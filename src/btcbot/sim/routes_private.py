@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from btcbot.sim.messages import Request, Response, json_response
-from btcbot.sim.model import SimOrder
+from btcbot.sim.model import SimOrder, SimTransfer
 from btcbot.sim.routes_public import require_pair
 from btcbot.sim.validation import SimRejectError, parse_order
 from btcbot.sim.wire import balance, ok, order_object, own_trade, submitted_order
@@ -144,6 +144,39 @@ def own_trades(app: SimApp, req: Request) -> Response:
     return json_response(200, ok([own_trade(t) for t in reversed(rows)]))
 
 
-def no_transactions(_app: SimApp, _req: Request) -> Response:
-    """Crypto/fiat transfer history: the emulator has no deposits or withdrawals."""
-    return json_response(200, ok([]))
+def _transfer_json(t: SimTransfer) -> dict[str, Any]:
+    """One transfer row as API.md 4.7 lists its fields (amounts as strings, like trades)."""
+    return {
+        "id": t.id,
+        "balanceType": t.kind,
+        "currencySymbol": t.asset.lower(),
+        "timestamp": t.timestamp_ms,
+        "funds": str(t.amount),
+        "amount": str(t.amount),
+        "fee": str(t.fee),
+        "tax": "0",
+    }
+
+
+def _transfers(app: SimApp, req: Request, *, fiat: bool) -> Response:
+    now = app.sim.ms()
+    start = _ms_arg(req, "startDate")
+    end = _ms_arg(req, "endDate")
+    start = now - _THIRTY_DAYS_MS if start is None else start
+    end = now if end is None else end
+    rows = [
+        t
+        for t in app.sim.transfers
+        if (t.asset == "TRY") == fiat and start <= t.timestamp_ms <= end
+    ]
+    return json_response(200, ok([_transfer_json(t) for t in reversed(rows)]))
+
+
+def crypto_transactions(app: SimApp, req: Request) -> Response:
+    """users/transactions/crypto: deposits and withdrawals of coins, newest first."""
+    return _transfers(app, req, fiat=False)
+
+
+def fiat_transactions(app: SimApp, req: Request) -> Response:
+    """users/transactions/fiat: TRY deposits and withdrawals, newest first."""
+    return _transfers(app, req, fiat=True)

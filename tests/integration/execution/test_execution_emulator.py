@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from execution_rig import DRY_RUN, TTL, Rig, open_rig
 
 from btcbot.domain.enums import Role, Side
@@ -46,12 +47,17 @@ def test_timeout_after_accept_is_resolved_by_client_id(tmp_path: Path) -> None:
         assert rig.exchange_client_ids() == {first.client_order_id: 1}
 
 
-def test_unknown_exchange_order_is_adopted_and_recorded(tmp_path: Path) -> None:
-    """An order placed outside the bot is adopted with an 'adopted' history entry."""
+@pytest.mark.parametrize(
+    ("client_id", "ours"), [("bb-lost1-0-BTCTRY-b", True), ("placed-by-hand", False)]
+)
+def test_an_unknown_exchange_order_is_adopted_only_when_its_client_id_is_ours(
+    tmp_path: Path, client_id: str, *, ours: bool
+) -> None:
+    """Our format (a lost intent): adopted. Anything else: foreign, recorded apart, not adopted."""
     with open_rig(tmp_path) as rig:
         spec = rig.sim.pairs["BTCTRY"]
         price = (rig.sim.price("BTCTRY") * Decimal("0.9")).quantize(spec.price_quantum)
-        foreign = rig.sim.submit(
+        placed = rig.sim.submit(
             OrderParams(
                 spec=spec,
                 side="buy",
@@ -59,20 +65,28 @@ def test_unknown_exchange_order_is_adopted_and_recorded(tmp_path: Path) -> None:
                 price=price,
                 quantity=Decimal("0.001"),
                 stop_price=None,
-                client_id="placed-by-hand",
+                client_id=client_id,
             )
         )
         report = rig.reconciler.reconcile("c1", ["BTCTRY"])
         with rig.uow() as uow:
-            adopted = uow.orders.by_exchange_id(foreign.id)
+            adopted = uow.orders.by_exchange_id(placed.id)
             events = [] if adopted is None else uow.orders.events(adopted.client_order_id)
             audited = uow.audit.recent(kind=AuditKind.ORDER_ADOPTED)
+            foreign = uow.foreign_orders.ids()
+        if not ours:
+            assert adopted is None
+            assert report.adopted == ()
+            assert report.foreign == (placed.id,)
+            assert foreign == {placed.id}
+            return
         assert adopted is not None
         assert adopted.origin is OrderOrigin.ADOPTED
-        assert adopted.exchange_client_id == "placed-by-hand"
+        assert adopted.exchange_client_id == client_id
         assert report.adopted == (adopted.client_order_id,)
         assert [e.event for e in events] == ["adopted"]
-        assert [e.detail["exchange_order_id"] for e in audited] == [foreign.id]
+        assert [e.detail["exchange_order_id"] for e in audited] == [placed.id]
+        assert foreign == frozenset()
 
 
 def test_fills_are_stored_once_when_reconciliation_runs_twice(tmp_path: Path) -> None:

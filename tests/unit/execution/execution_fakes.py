@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Self
 
 from btcbot.adapters.clock import ManualClock
+from btcbot.domain.account import Movement
 from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import ExchangeKind, OrderMethod, OrderStatus, Role, Side
 from btcbot.domain.errors import OrderNotFoundError, StateError
@@ -37,6 +38,8 @@ class Tables:
     applied: set[int] = field(default_factory=set)
     audit: list[AuditEvent] = field(default_factory=list)
     trading_state: TradingState = TradingState.ACTIVE
+    movements: dict[str, Movement] = field(default_factory=dict)
+    foreign: dict[int, Order] = field(default_factory=dict)
 
 
 class FakeDb:
@@ -147,6 +150,41 @@ class FakeTradingState:
         self._t.trading_state = change.state
 
 
+class FakeMovements:
+    """Account movements by id."""
+
+    def __init__(self, tables: Tables) -> None:
+        """Fake ``__init__``."""
+        self._t = tables
+
+    def add(self, movement: Movement, *, state: str = "pending") -> bool:
+        """Fake ``add``."""
+        del state
+        if movement.movement_id in self._t.movements:
+            return False
+        self._t.movements[movement.movement_id] = movement
+        return True
+
+
+class FakeForeignOrders:
+    """Foreign orders by exchange id."""
+
+    def __init__(self, tables: Tables) -> None:
+        """Fake ``__init__``."""
+        self._t = tables
+
+    def seen(self, order: Order, now: datetime) -> bool:
+        """Fake ``seen``."""
+        del now
+        new = order.order_id not in self._t.foreign
+        self._t.foreign[order.order_id] = order
+        return new
+
+    def ids(self) -> frozenset[int]:
+        """Fake ``ids``."""
+        return frozenset(self._t.foreign)
+
+
 class FakeUnitOfWork:
     """Copies the committed tables on enter; ``commit`` publishes; leaving discards the rest."""
 
@@ -174,6 +212,16 @@ class FakeUnitOfWork:
     def audit(self) -> FakeAudit:
         """Fake ``audit``."""
         return FakeAudit(self._work)
+
+    @property
+    def movements(self) -> FakeMovements:
+        """Fake ``movements``."""
+        return FakeMovements(self._work)
+
+    @property
+    def foreign_orders(self) -> FakeForeignOrders:
+        """Fake ``foreign_orders``."""
+        return FakeForeignOrders(self._work)
 
     def commit(self) -> None:
         """Fake ``commit``."""

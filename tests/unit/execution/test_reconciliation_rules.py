@@ -100,28 +100,52 @@ def test_closed_maps_to_filled_and_partial_to_partially_filled(
     assert str(part.filled_quantity) == "0.004"
 
 
-def test_stranger_order_is_adopted_once(
+def test_an_order_of_ours_the_database_lost_is_adopted_once(
     reader: FakeReader, reconciler: ReconciliationService, db: FakeDb
 ) -> None:
-    """An exchange order the database never saw is adopted and reported, only the first time."""
-    reader.orders[500] = exchange_order(500, "manual-by-operator")
+    """An exchange order with the bot's client-id format but no row is adopted, only once."""
+    reader.orders[500] = exchange_order(500, "bb-lost1-0-BTCTRY-b")
     first = reconciler.reconcile("c1", ["BTCTRY"])
     second = reconciler.reconcile("c2", ["BTCTRY"])
     adopted = db.committed.orders["adopted-500"]
     assert first.adopted == ("adopted-500",)
     assert second.adopted == ()
     assert adopted.origin is OrderOrigin.ADOPTED
-    assert adopted.exchange_client_id == "manual-by-operator"
+    assert adopted.exchange_client_id == "bb-lost1-0-BTCTRY-b"
     assert [(e.kind, e.detail["exchange_order_id"]) for e in db.committed.audit] == [
         (AuditKind.ORDER_ADOPTED, 500)
     ]
+
+
+@pytest.mark.parametrize("client_id", ["manual-by-operator", "BtcTurk API", None])
+def test_a_foreign_order_is_recorded_apart_and_never_adopted(
+    reader: FakeReader, reconciler: ReconciliationService, db: FakeDb, client_id: str | None
+) -> None:
+    """Not the bot's client-id format: a foreign order, reported once, its trade not a fill."""
+    reader.orders[500] = exchange_order(500, client_id, status=OrderStatus.FILLED, left="0")
+    reader.trades = [fill(1, 500)]
+    first = reconciler.reconcile("c1", ["BTCTRY"])
+    second = reconciler.reconcile("c2", ["BTCTRY"])
+    assert first.foreign == (500,)
+    assert second.foreign == ()
+    assert first.adopted == ()
+    assert first.new_fills == ()
+    assert db.committed.orders == {}
+    assert db.committed.fills == {}
+    assert sorted(db.committed.foreign) == [500]
+    legs = sorted(db.committed.movements)
+    assert legs == ["trade-1-BTC", "trade-1-TRY"]
+    assert db.committed.movements["trade-1-BTC"].delta == Decimal("0.004")
+    assert db.committed.movements["trade-1-TRY"].delta == Decimal("-12014.16")
 
 
 def test_fills_are_returned_once_across_passes(
     reader: FakeReader, reconciler: ReconciliationService, db: FakeDb
 ) -> None:
     """The same trade seen by two passes is stored and reported once."""
-    reader.orders[500] = exchange_order(500, None, status=OrderStatus.FILLED, left="0")
+    reader.orders[500] = exchange_order(
+        500, "bb-lost1-0-BTCTRY-b", status=OrderStatus.FILLED, left="0"
+    )
     reader.trades = [fill(1, 500), fill(2, 500, "0.006")]
     first = reconciler.reconcile("c1", ["BTCTRY"])
     second = reconciler.reconcile("c2", ["BTCTRY"])
@@ -250,7 +274,9 @@ def test_startup_looks_further_back_than_a_cycle(
 ) -> None:
     """A finished stranger older than the per-cycle window is still adopted at startup."""
     old = clock.now() - SETTINGS.lookback - timedelta(hours=2)
-    reader.orders[600] = exchange_order(600, None, status=OrderStatus.FILLED, created_at=old)
+    reader.orders[600] = exchange_order(
+        600, "bb-old1-0-BTCTRY-b", status=OrderStatus.FILLED, created_at=old
+    )
     routine = reconciler.reconcile("c1", ["BTCTRY"])
     verdict = reconciler.startup("c2", ["BTCTRY"])
     assert routine.adopted == ()

@@ -92,7 +92,7 @@ def test_startup_finds_an_order_from_days_ago() -> None:
     reader, db, rest = FakeReader(), FakeDb(), _Rest()
     old = T0 - timedelta(days=3)
     reader.orders[501] = exchange_order(
-        501, None, status=OrderStatus.FILLED, left="0", created_at=old
+        501, "bb-gone1-0-BTCTRY-b", status=OrderStatus.FILLED, left="0", created_at=old
     )
     cycle = _cycle(reader, db, rest)
     assert cycle.startup()

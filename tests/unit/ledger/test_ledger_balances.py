@@ -8,12 +8,13 @@ import pytest
 from ledger_builders import BTCTRY, ETHTRY, fill
 
 from btcbot.domain.enums import OrderMethod, Side
-from btcbot.domain.errors import MissingMarkError
+from btcbot.domain.errors import ConfigError, MissingMarkError
 from btcbot.domain.ledger import Ledger
 from btcbot.domain.ledger_balances import (
     BalanceDifference,
     balance_differences,
     opening_from_balances,
+    outside_at_seed,
     pair_of,
 )
 from btcbot.domain.ledger_types import Holding, Pair
@@ -24,8 +25,8 @@ def _balance(asset: str, total: str, locked: str = "0") -> Balance:
     return Balance(asset, Decimal(total), Decimal(total) - Decimal(locked), Decimal(locked))
 
 
-def test_opening_books_quote_cash_and_base_holdings_at_the_mark() -> None:
-    """Quote balances (locked included) become cash; base balances become holdings at the mark."""
+def test_opening_books_quote_cash_and_leaves_unhanded_holdings_outside() -> None:
+    """TRY (locked included) becomes cash; the BTC and XRP the account holds stay outside."""
     balances = [
         _balance("TRY", "5000", locked="1000"),
         _balance("BTC", "0.1"),
@@ -33,17 +34,41 @@ def test_opening_books_quote_cash_and_base_holdings_at_the_mark() -> None:
     ]
     books = opening_from_balances(balances, (BTCTRY, ETHTRY), {"BTCTRY": Decimal(2_000_000)})
     assert books.cash == (("TRY", Decimal(5000)),)
-    assert books.holdings == (Holding("BTCTRY", Decimal("0.1"), Decimal(200_000)),)
-    assert books.adopt_shortfalls
+    assert books.holdings == ()
+    assert outside_at_seed(balances, books) == {"BTC": Decimal("0.1"), "XRP": Decimal(9)}
+    assert Ledger(books).capital("TRY") == 5000
+
+
+def test_handed_over_holdings_are_booked_at_the_mark_and_only_those() -> None:
+    """HANDOVER_HOLDINGS=BTC:0.04 of 0.1 held: 0.04 in the books, 0.06 outside."""
+    balances = [_balance("TRY", "5000"), _balance("BTC", "0.1")]
+    marks = {"BTCTRY": Decimal(2_000_000)}
+    handover = {"BTC": Decimal("0.04")}
+    books = opening_from_balances(balances, (BTCTRY, ETHTRY), marks, handover=handover)
+    assert books.holdings == (Holding("BTCTRY", Decimal("0.04"), Decimal(80_000)),)
+    assert outside_at_seed(balances, books) == {"BTC": Decimal("0.06")}
     ledger = Ledger(books)
-    assert ledger.capital("TRY") == 205_000
-    assert balance_differences(ledger, balances) == ()
+    assert ledger.capital("TRY") == 85_000
 
 
-def test_opening_needs_a_mark_for_every_held_base() -> None:
-    """A held base asset whose pair has no mark raises MissingMarkError."""
+@pytest.mark.parametrize(
+    ("handover", "message"),
+    [({"BTC": Decimal("0.2")}, "account holds 0.1"), ({"XRP": Decimal(1)}, "no pair")],
+)
+def test_a_handover_the_account_cannot_cover_is_refused(
+    handover: dict[str, Decimal], message: str
+) -> None:
+    """More than the account holds, or an asset no pair trades: a ConfigError naming it."""
+    balances = [_balance("TRY", "5000"), _balance("BTC", "0.1"), _balance("XRP", "3")]
+    marks = {"BTCTRY": Decimal(2_000_000)}
+    with pytest.raises(ConfigError, match=message):
+        opening_from_balances(balances, (BTCTRY,), marks, handover=handover)
+
+
+def test_opening_needs_a_mark_for_every_handed_over_base() -> None:
+    """A handed-over base asset whose pair has no mark raises MissingMarkError."""
     with pytest.raises(MissingMarkError, match="BTCTRY"):
-        opening_from_balances([_balance("BTC", "1")], (BTCTRY,), {})
+        opening_from_balances([_balance("BTC", "1")], (BTCTRY,), {}, handover={"BTC": Decimal(1)})
 
 
 def test_a_base_that_is_also_a_quote_is_booked_once_as_cash() -> None:

@@ -19,7 +19,10 @@ from btcbot.domain.trading import (
     RiskRejection,
     TradingState,
 )
+from btcbot.risk.context import CycleTally
 from btcbot.risk.engine import RiskEngine
+from btcbot.risk.rules import RuleInput, check_order_notional
+from btcbot.risk.sizing import SizedOrder, size_signal
 
 ENGINE = RiskEngine(RiskLimits())
 
@@ -182,3 +185,26 @@ def test_approved_prices_and_quantities_are_on_the_venue_grid() -> None:
     (approved,) = ENGINE.evaluate([signal(size="1000")], ctx).approved
     assert approved.intent.price == Decimal(1_000_010)
     assert approved.intent.quantity == Decimal("0.00099998")
+
+
+def test_a_large_exit_is_capped_at_the_order_notional_and_split_over_cycles() -> None:
+    """Holding 0.05 BTC at a 2,500 TRY cap: each sell is at most 2,500 TRY, never the whole."""
+    big = portfolio(positions=(PositionView("BTCTRY", Decimal("0.05"), BID),))
+    limits = RiskLimits(max_order_notional_try=Decimal(2500))
+    result = RiskEngine(limits).evaluate([signal(Side.SELL, "1e9")], context(portfolio=big))
+    (approved,) = result.approved
+    assert approved.intent.quantity * approved.intent.price <= Decimal(2500)
+    assert approved.intent.quantity < Decimal("0.05")
+
+
+def test_a_sell_over_the_order_notional_cap_is_refused_by_the_rule_too() -> None:
+    """The notional rule holds for sells as for buys (the sizing keeps sells under it)."""
+    big = portfolio(positions=(PositionView("BTCTRY", Decimal("0.05"), BID),))
+    limits = RiskLimits(max_order_notional_try=Decimal(2500))
+    ctx = context(portfolio=big)
+    sized = size_signal(signal(Side.SELL, "1e9"), ctx.snapshots["BTCTRY"], ctx, CycleTally())
+    assert isinstance(sized, SizedOrder)
+    inp = RuleInput(signal(Side.SELL, "1e9"), ctx, CycleTally(), limits, sized=sized)
+    rejection = check_order_notional(inp)
+    assert rejection is not None
+    assert rejection.reason is RejectReason.ORDER_NOTIONAL_CAP

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from btcbot.domain.records import AuditContext
+from btcbot.state.repositories.account import ForeignOrderRepository, MovementRepository
 from btcbot.state.repositories.cycles import CycleRepository, DecisionRepository
 from btcbot.state.repositories.fills import FillRepository
 from btcbot.state.repositories.ledger_snapshots import LedgerSnapshotRepository
@@ -40,6 +41,16 @@ class TradingUnitOfWork(UnitOfWork):
     def ledger(self) -> LedgerSnapshotRepository:
         """Ledger snapshots."""
         return self.repository(LedgerSnapshotRepository)
+
+    @property
+    def movements(self) -> MovementRepository:
+        """Account movements: transfers, manual trades, what lies outside the books."""
+        return self.repository(MovementRepository)
+
+    @property
+    def foreign_orders(self) -> ForeignOrderRepository:
+        """Orders of the account the bot did not place."""
+        return self.repository(ForeignOrderRepository)
 
     @property
     def trading_state(self) -> TradingStateRepository:

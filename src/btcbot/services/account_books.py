@@ -1,0 +1,242 @@
+"""The books against the account, every cycle: transfers seen, flows booked, differences halted.
+
+Two halves (rules in ``btcbot.domain.account`` and docs/LEDGER.md, "The account is the truth"):
+
+* ``AccountWatch.collect`` runs in the reconcile step, after the order and trade pass: it stores
+  every deposit and withdrawal of the window and every trade of a pair outside SYMBOLS whose
+  order is not the bot's (they move TRY too), then reads the balances - last, so everything the
+  balances reflect was read before them, except what landed in between;
+* ``BooksCheck`` runs in the book's one commit: it books the pending movements (TRY flows into
+  the ledger's cash and capital, the rest outside the books) and compares
+  ``balance = ledger + outside`` per asset. A difference seen on two consecutive checks halts
+  trading (HALTED, audited ``books_differ``); one seen once is what a fill landing between the
+  reads looks like, and the next cycle's reconciliation explains it. ``btcbot arm`` lifts the
+  halt; the next check then finds the same difference and accepts it as an ``accepted``
+  movement (audited ``books_difference_accepted``) - a different one halts again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+from btcbot.adapters.clock import Clock
+from btcbot.domain.account import (
+    QUOTE,
+    AssetDifference,
+    Movement,
+    MovementKind,
+    Target,
+    Transfer,
+    differences,
+    is_ours,
+    manual_trade_movements,
+    outside_totals,
+    target_of,
+    transfer_movement,
+)
+from btcbot.domain.cycle_records import TradingStateChange
+from btcbot.domain.errors import LedgerError
+from btcbot.domain.ledger import Ledger
+from btcbot.domain.models import Balance, Fill
+from btcbot.domain.trading import TradingState
+from btcbot.observability.audit import AuditEvent, AuditKind
+from btcbot.observability.logging import get_logger
+from btcbot.state.repositories.trading_uow import TradingUnitOfWork
+
+_log = get_logger(__name__)
+
+
+class AccountReader(Protocol):
+    """The account reads of the watch (``BtcturkClient`` has them)."""
+
+    def transfers(self, start: datetime, end: datetime) -> list[Transfer]:
+        """Deposits and withdrawals in the window."""
+        ...
+
+    def own_trades(
+        self,
+        symbol: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        order_id: int | None = None,
+    ) -> list[Fill]:
+        """The account's trades in the window, every pair."""
+        ...
+
+    def balances(self) -> list[Balance]:
+        """Every asset of the account."""
+        ...
+
+
+class AccountWatch:
+    """Stores the account's movements of a window, then reads its balances."""
+
+    def __init__(
+        self,
+        *,
+        reader: AccountReader,
+        uow_factory: Callable[[str | None], TradingUnitOfWork],
+        clock: Clock,
+        symbols: Collection[str],
+        lookback: timedelta = timedelta(hours=1),
+    ) -> None:
+        self._reader = reader
+        self._uow = uow_factory
+        self._clock = clock
+        self._symbols = frozenset(symbols)
+        self._lookback = lookback
+
+    def collect(self, cycle_id: str, *, lookback: timedelta | None = None) -> tuple[Balance, ...]:
+        """Store the window's new movements; the balances read after them."""
+        now = self._clock.now()
+        start = now - (lookback or self._lookback)
+        end = now + timedelta(minutes=5)
+        transfers = self._reader.transfers(start, end)
+        trades = [t for t in self._reader.own_trades(None, start, end) if not self._traded(t)]
+        balances = tuple(self._reader.balances())
+        with self._uow(cycle_id) as uow:
+            new = [m for t in transfers if uow.movements.add(m := transfer_movement(t))]
+            for trade in trades:
+                ours = uow.orders.by_exchange_id(trade.order_id) is not None
+                if ours or is_ours(trade.client_order_id):
+                    continue
+                base = trade.symbol.removesuffix(QUOTE)
+                new += [
+                    m for m in manual_trade_movements(trade, base, QUOTE) if uow.movements.add(m)
+                ]
+            uow.commit()
+        for m in new:
+            _log.warning("account_movement_seen", kind=m.kind.value, asset=m.asset, at=str(m.at))
+        return balances
+
+    def _traded(self, trade: Fill) -> bool:
+        """Trades of configured pairs are reconciliation's (it knows their orders)."""
+        return trade.symbol in self._symbols
+
+
+class BooksCheck:
+    """Books pending movements and compares the books with the account (see the module)."""
+
+    def __init__(self) -> None:
+        self._seen_once: str | None = None
+
+    def book_movements(self, uow: TradingUnitOfWork, ledger: Ledger) -> list[Movement]:
+        """Apply the pending capital flows to ``ledger`` (in place); mark all pending applied."""
+        pending = uow.movements.pending()
+        for m in pending:
+            if m.target is not Target.BOOKS:
+                continue
+            try:
+                ledger.apply_flow(m.asset, m.delta)
+            except LedgerError as exc:
+                # Left to the comparison: the books then differ from the account and it halts.
+                _log.error("capital_flow_refused", movement_id=m.movement_id, error=str(exc))
+        uow.movements.mark([m.movement_id for m in pending], "applied")
+        return pending
+
+    def compare(
+        self,
+        uow: TradingUnitOfWork,
+        ledger: Ledger,
+        balances: Sequence[Balance],
+        now: datetime,
+    ) -> tuple[AssetDifference, ...]:
+        """Compare; halt on a difference seen twice, accept one the operator lifted."""
+        exchange: dict[str, Decimal] = {}
+        for b in balances:
+            exchange[b.asset.upper()] = exchange.get(b.asset.upper(), Decimal(0)) + b.total
+        found = differences(exchange, ledger.amounts(), outside_totals(uow.movements.outside()))
+        if not found:
+            self._seen_once = None
+            return found
+        key = _key(found)
+        halted = uow.trading_state.current_state() is TradingState.HALTED
+        if not halted and key == _last_halt_key(uow):
+            self._accept(uow, ledger, found, key, now)
+            self._seen_once = None
+            return ()
+        if self._seen_once != key:
+            self._seen_once = key
+            _log.warning("books_differ_once", differences=[d.describe() for d in found])
+            return found
+        if not halted:
+            self._halt(uow, found, key, now)
+        return found
+
+    @staticmethod
+    def _halt(
+        uow: TradingUnitOfWork, found: tuple[AssetDifference, ...], key: str, now: datetime
+    ) -> None:
+        text = "; ".join(d.describe() for d in found)
+        uow.audit.append(
+            AuditEvent(
+                kind=AuditKind.BOOKS_DIFFER,
+                at=now,
+                actor="btcbot",
+                detail={"assets": ",".join(d.asset for d in found), "difference_id": key},
+            )
+        )
+        reason = (
+            f"the books differ from the account ({text}): check transfers and trades made "
+            "outside the bot, then 'btcbot arm' to accept the difference"
+        )
+        uow.trading_state.record(TradingStateChange(TradingState.HALTED, reason, now))
+        _log.error("books_differ", differences=text, consequence="trading halted")
+
+    @staticmethod
+    def _accept(
+        uow: TradingUnitOfWork,
+        ledger: Ledger,
+        found: tuple[AssetDifference, ...],
+        key: str,
+        now: datetime,
+    ) -> None:
+        for d in found:
+            target = target_of(d.asset)
+            movement = Movement(
+                movement_id=f"accepted-{key}-{d.asset}",
+                kind=MovementKind.ACCEPTED,
+                asset=d.asset,
+                delta=d.unexplained,
+                at=now,
+                target=target,
+                detail=f"accepted after 'btcbot arm': {d.describe()}",
+            )
+            if target is Target.BOOKS:
+                try:
+                    ledger.apply_flow(d.asset, d.unexplained)
+                except LedgerError as exc:
+                    _log.error("accepted_difference_refused", asset=d.asset, error=str(exc))
+                    continue
+            uow.movements.add(movement, state="applied")
+        uow.audit.append(
+            AuditEvent(
+                kind=AuditKind.BOOKS_DIFFERENCE_ACCEPTED,
+                at=now,
+                actor="btcbot",
+                detail={"assets": ",".join(d.asset for d in found), "difference_id": key},
+            )
+        )
+        _log.warning("books_difference_accepted", differences=[d.describe() for d in found])
+
+
+def _key(found: tuple[AssetDifference, ...]) -> str:
+    """A short, stable id of one set of differences (no amounts go into the audit trail)."""
+    text = ";".join(f"{d.asset}={d.unexplained.normalize()}" for d in found)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _last_halt_key(uow: TradingUnitOfWork) -> str | None:
+    """The difference the newest books halt was about, unless it was accepted since."""
+    halts = uow.audit.recent(1, kind=AuditKind.BOOKS_DIFFER)
+    if not halts:
+        return None
+    accepted = uow.audit.recent(1, kind=AuditKind.BOOKS_DIFFERENCE_ACCEPTED)
+    key = halts[0].detail.get("difference_id")
+    if accepted and accepted[0].detail.get("difference_id") == key:
+        return None
+    return str(key) if key is not None else None
