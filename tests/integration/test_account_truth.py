@@ -72,7 +72,7 @@ def _audited(live: InProcessLive, kind: AuditKind) -> int:
 
 
 def _problems(live: InProcessLive) -> list[str]:
-    ledger, outside, _ = _books(live)
+    _, outside, _ = _books(live)
     balances = {b.asset: b.total for b in live.deps.client.balances()}
     return account_problems(balances, ledger.amounts(), outside)
 
@@ -97,7 +97,7 @@ def test_the_bot_never_sells_what_the_operator_held_before_it(live: InProcessLiv
     sells = [t for t in live.sim_app.sim.trades if t.side == "sell"]
     assert sells, "the strategy never sold: the test proves nothing"
     assert lowest >= OPERATOR_BTC, f"the bot sold the operator's BTC (lowest {lowest})"
-    ledger, outside, _ = _books(live)
+    _, outside, _ = _books(live)
     assert outside["BTC"] == OPERATOR_BTC
     assert _problems(live) == []
 
@@ -166,7 +166,7 @@ def test_an_unexplained_difference_halts_until_arm_accepts_it(live: InProcessLiv
         cycle(n)
         live.clock.advance(60)
     cycle.settle(70)
-    ledger, outside, state = _books(live)
+    _, outside, state = _books(live)
     assert state is not TradingState.HALTED
     assert _audited(live, AuditKind.BOOKS_DIFFERENCE_ACCEPTED) == 1
     assert outside["BTC"] == OPERATOR_BTC + Decimal("0.01")
