@@ -72,7 +72,7 @@ def _audited(live: InProcessLive, kind: AuditKind) -> int:
 
 
 def _problems(live: InProcessLive) -> list[str]:
-    _, outside, _ = _books(live)
+    ledger, outside, _ = _books(live)
     balances = {b.asset: b.total for b in live.deps.client.balances()}
     return account_problems(balances, ledger.amounts(), outside)
 
