@@ -30,6 +30,7 @@ from btcbot.services.live import build_cycle
 from btcbot.settings import Settings
 from btcbot.state.repositories.trading_uow import trading_uow_factory
 from btcbot.state.uow import UnitOfWork
+from btcbot.strategy.params import StrategyParams
 from btcbot.wiring import LiveApp, build_live
 
 OPERATOR_BTC = Decimal("0.05")
@@ -171,3 +172,23 @@ def test_an_unexplained_difference_halts_until_arm_accepts_it(live: InProcessLiv
     assert _audited(live, AuditKind.BOOKS_DIFFERENCE_ACCEPTED) == 1
     assert outside["BTC"] == OPERATOR_BTC + Decimal("0.01")
     assert _problems(live) == []
+
+
+def test_a_flow_in_a_cycle_without_fills_survives_a_restart(tmp_path: Path) -> None:
+    """Observe-only (no fill ever): a TRY deposit is booked, persisted, and there after restart."""
+    observe = StrategyParams(enabled=())
+    with in_process_live(DemoOptions(workspace=tmp_path), _build, strategy=observe) as live:
+        cycle = _started(live)
+        cycle(1)
+        live.clock.advance(60)
+        live.sim_app.sim.deposit("TRY", Decimal(2500))
+        for n in range(2, 5):
+            cycle(n)
+            live.clock.advance(60)
+        restarted = _started(live)  # the books reopen from the stored snapshot
+        for n in range(5, 8):
+            restarted(n)
+            live.clock.advance(60)
+        assert _problems(live) == []
+        assert _books(live)[2] is not TradingState.HALTED
+        assert _audited(live, AuditKind.BOOKS_DIFFER) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -237,3 +238,23 @@ def test_nagios_line_appends_performance_data() -> None:
     assert report.nagios_line() == (
         "BTCBOT OK - all 2 checks OK | duration=0.250s clock_offset=0.500s;2;5 status_age=12.0s"
     )
+
+
+def test_a_halt_is_critical_with_its_typed_cause_and_reason(tmp_path: Path) -> None:
+    """LIVE halted because its books differ from the account: CRITICAL, cause and reason shown."""
+    halted = replace(
+        STATUS,
+        trading_state="halted",
+        trading_state_cause="books_differ",
+        trading_state_reason="the books differ from the account (BTC: ...)",
+    )
+    result = _live(tmp_path, halted)
+    assert result.status is CRIT
+    assert "HALTED (books_differ): the books differ from the account" in result.reason
+
+
+def test_foreign_orders_on_the_account_are_a_warning(tmp_path: Path) -> None:
+    """Two resting orders the bot did not place: WARNING naming them as foreign."""
+    result = _live(tmp_path, replace(STATUS, foreign_orders=2))
+    assert result.status is WARN
+    assert "2 open order(s) on the account were not placed by btcbot" in result.reason

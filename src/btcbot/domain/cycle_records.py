@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from btcbot.domain.trading import TradingState
+from btcbot.domain.trading import StateCause, TradingState
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,7 @@ class TradingStateChange:
     state: TradingState
     reason: str
     changed_at: datetime
+    cause: StateCause = StateCause.RISK
 
     def __post_init__(self) -> None:
         if self.changed_at.tzinfo is None:

@@ -24,6 +24,15 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
 
+class StateCause(StrEnum):
+    """Why the trading state last changed: the typed half of its reason."""
+
+    RISK = "risk"  # drawdown or daily loss (btcbot.risk.trading_state)
+    BOOKS_DIFFER = "books_differ"  # the books do not match the account's balances
+    FILL_QUARANTINED = "fill_quarantined"  # a trade row that cannot be booked
+    OPERATOR = "operator"  # 'btcbot arm' lifted a halt
+
+
 class TradingState(StrEnum):
     """How much the bot may trade (transitions: ``btcbot.risk.trading_state``).
 

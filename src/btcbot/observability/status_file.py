@@ -57,6 +57,12 @@ class LiveStatus:
     last_error: str | None = None
     symbols: tuple[str, ...] = field(default_factory=tuple)
     trading_allowed: bool | None = None
+    # The stored trading state (active / reducing / halted), its typed cause and reason.
+    trading_state: str | None = None
+    trading_state_cause: str | None = None
+    trading_state_reason: str | None = None
+    # Orders resting on the account that the bot did not place (never its to cancel).
+    foreign_orders: int = 0
 
     def __post_init__(self) -> None:
         for name in ("started_at", "written_at", "last_cycle_at"):
@@ -125,6 +131,10 @@ def _parse(raw: dict[str, Any]) -> LiveStatus:
         last_error=_optional_str(raw, "last_error"),
         symbols=tuple(str(s) for s in raw.get("symbols", [])),
         trading_allowed=_optional_bool(raw, "trading_allowed"),
+        trading_state=_optional_str(raw, "trading_state"),
+        trading_state_cause=_optional_str(raw, "trading_state_cause"),
+        trading_state_reason=_optional_str(raw, "trading_state_reason"),
+        foreign_orders=int(raw.get("foreign_orders", 0)),
     )
 
 

@@ -42,7 +42,7 @@ from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.errors import LedgerError
 from btcbot.domain.ledger import Ledger
 from btcbot.domain.models import Balance, Fill
-from btcbot.domain.trading import TradingState
+from btcbot.domain.trading import StateCause, TradingState
 from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.observability.logging import get_logger
 from btcbot.state.repositories.trading_uow import TradingUnitOfWork
@@ -184,7 +184,9 @@ class BooksCheck:
             f"the books differ from the account ({text}): check transfers and trades made "
             "outside the bot, then 'btcbot arm' to accept the difference"
         )
-        uow.trading_state.record(TradingStateChange(TradingState.HALTED, reason, now))
+        uow.trading_state.record(
+            TradingStateChange(TradingState.HALTED, reason, now, StateCause.BOOKS_DIFFER)
+        )
         _log.error("books_differ", differences=text, consequence="trading halted")
 
     @staticmethod

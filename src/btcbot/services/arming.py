@@ -34,7 +34,7 @@ from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import ConfigError, StateError
 from btcbot.domain.records import ArmingState, KillSwitchRecord, KillSwitchSource
-from btcbot.domain.trading import TradingState
+from btcbot.domain.trading import StateCause, TradingState
 from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.observability.logging import get_logger
 from btcbot.state.registry import read_registration
@@ -149,7 +149,9 @@ def _resume_trading(
     now: datetime,
 ) -> None:
     """Record ACTIVE over a risk halt, audited (the halt's own reason stays in its row)."""
-    states.record(TradingStateChange(TradingState.ACTIVE, RE_ARMED_REASON, now))
+    states.record(
+        TradingStateChange(TradingState.ACTIVE, RE_ARMED_REASON, now, StateCause.OPERATOR)
+    )
     uow.audit.append(
         AuditEvent(
             kind=AuditKind.TRADING_RESUMED,

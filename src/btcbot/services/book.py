@@ -301,14 +301,22 @@ class LiveBook:
             quarantine(uow, fill, reason, record.finished_at)
         uow.fills.mark_applied([f.trade_id for f in unbooked])
         fills = [f for f in unbooked if f not in {r[0] for r in refused}]
+        before = ledger.amounts()
         self._check.book_movements(uow, ledger)
         balances = record.reconcile.balances
         if balances is not None:
             self._check.compare(uow, ledger, balances, record.finished_at)
+        moved = ledger.amounts() != before  # a flow without a fill must be persisted too
+        standing = uow.trading_state.current()
+        foreign = len(uow.foreign_orders.open_rows())
         marks = marks_for(ledger, record.snapshots, self._marks)
         valuation, wm = value(ledger, QUOTE, marks, record.finished_at, self._watermark)
         uow.ledger.save(
-            ledger.snapshot(), at=record.finished_at, watermarks=(wm,), valuation=valuation
+            ledger.snapshot(),
+            at=record.finished_at,
+            watermarks=(wm,),
+            valuation=valuation,
+            moved=moved,
         )
         exposure = {p.symbol: p.market_value for p in valuation.positions}
         figures = BookFigures(
@@ -318,6 +326,8 @@ class LiveBook:
             drawdown_pct=valuation.drawdown_pct,
             daily_pnl=valuation.daily_pnl,
             exposure=exposure,
+            trading_state=standing,
+            foreign_orders=foreign,
         )
         return figures, _Booked(ledger, wm, marks, tuple(fills))
 

@@ -115,6 +115,14 @@ class CycleObserver:
             m.daily_pnl.set(float(f.daily_pnl))
             for symbol, value in f.exposure.items():
                 m.exposure.labels(symbol=symbol).set(float(value))
+            state = f.trading_state
+            self._status = replace(
+                self._status,
+                trading_state=None if state is None else state.state.value,
+                trading_state_cause=None if state is None else state.cause.value,
+                trading_state_reason=None if state is None else state.reason,
+                foreign_orders=f.foreign_orders,
+            )
         if outcome.error is None:
             m.last_cycle.set(now.timestamp())
         self._write(

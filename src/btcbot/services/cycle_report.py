@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.models import Balance, Fill
 
 
@@ -72,6 +73,9 @@ class BookFigures:
     drawdown_pct: Decimal
     daily_pnl: Decimal
     exposure: Mapping[str, Decimal] = field(default_factory=dict)
+    # What the commit left standing: the trading state and the foreign orders still resting.
+    trading_state: TradingStateChange | None = None
+    foreign_orders: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,10 +190,43 @@ def _state_problems(status: LiveStatus) -> list[tuple[HealthLevel, str, str]]:
                 "stop LIVE, run 'btcbot arm', start LIVE (docs/RUNBOOK.md: arming)",
             )
         )
+    problems.extend(_books_problems(status))
     if status.kill_switch:
         reason = status.kill_reason or "kill switch"
         problems.append(
             (HealthLevel.WARNING, f"LIVE reports kill switch: {reason}", "see the kill_file check")
+        )
+    return problems
+
+
+def _books_problems(status: LiveStatus) -> list[tuple[HealthLevel, str, str]]:
+    """A halt (its typed cause and reason) and orders on the account the bot did not place."""
+    problems: list[tuple[HealthLevel, str, str]] = []
+    if status.trading_state == "halted":
+        cause = status.trading_state_cause or "risk"
+        problems.append(
+            (
+                HealthLevel.CRITICAL,
+                f"LIVE trading HALTED ({cause}): {status.trading_state_reason}",
+                "read 'btcbot inspect'; once understood, 'btcbot arm' (LIVE session) lifts it",
+            )
+        )
+    elif status.trading_state == "reducing":
+        problems.append(
+            (
+                HealthLevel.WARNING,
+                f"LIVE trading REDUCING: {status.trading_state_reason}",
+                "only exposure-cutting orders go out until the drawdown recovers",
+            )
+        )
+    if status.foreign_orders:
+        problems.append(
+            (
+                HealthLevel.WARNING,
+                f"{status.foreign_orders} open order(s) on the account were not placed by "
+                "btcbot (foreign): it never adopts, cancels or books them",
+                "see 'btcbot inspect' (foreign orders); cancel them at BtcTurk if unintended",
+            )
         )
     return problems
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from btcbot.domain.orders import TrackedOrder
 from btcbot.domain.records import AuditContext
+from btcbot.domain.account import outside_totals
+from btcbot.state.repositories.account import ForeignOrderRepository, MovementRepository
 from btcbot.state.repositories.cycles import CycleRepository, DecisionRepository
 from btcbot.state.repositories.ledger_snapshots import LedgerSnapshotRepository
 from btcbot.state.repositories.orders import OrderRepository
@@ -46,12 +48,17 @@ def trading_sections(db_path: Path, audit: AuditContext, *, limit: int = 10) -> 
         cycles = CycleRepository(conn, audit).recent(limit)
         decisions = DecisionRepository(conn, audit).recent_decisions(limit)
         state = TradingStateRepository(conn, audit).current()
+        movements = MovementRepository(conn, audit)
+        outside = outside_totals(movements.outside())
+        recent_movements = movements.all()[-limit:]
+        foreign = ForeignOrderRepository(conn, audit).open_rows()
     positions = [] if stored is None else stored.snapshot.positions
     return {
         "trading_state": None
         if state is None
         else {
             "state": state.state.value,
+            "cause": state.cause.value,
             "reason": state.reason,
             "at": state.changed_at.isoformat(),
         },
@@ -68,6 +75,35 @@ def trading_sections(db_path: Path, audit: AuditContext, *, limit: int = 10) -> 
             if not p.is_flat or p.realized_pnl
         ],
         "orders": [_order(o) for o in orders],
+        # What the account holds beyond the bot's books (never the bot's to sell).
+        "outside_the_books": [
+            {"asset": asset, "amount": str(amount)}
+            for asset, amount in sorted(outside.items())
+            if amount
+        ],
+        "account_movements": [
+            {
+                "at": m.at.isoformat(),
+                "kind": m.kind.value,
+                "asset": m.asset,
+                "delta": str(m.delta),
+                "target": m.target.value,
+            }
+            for m in reversed(recent_movements)
+        ],
+        "foreign_orders": [
+            {
+                "exchange_id": r["exchange_order_id"],
+                "client_id": r["exchange_client_id"],
+                "symbol": r["symbol"],
+                "side": r["side"],
+                "price": r["price"],
+                "quantity": r["quantity"],
+                "status": r["status"],
+                "first_seen": r["first_seen"],
+            }
+            for r in foreign
+        ],
         "recent_cycles": [
             {
                 "cycle_id": c.cycle_id,

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.models import Fill
-from btcbot.domain.trading import TradingState
+from btcbot.domain.trading import StateCause, TradingState
 from btcbot.execution.ports import TradingUnitOfWorkPort
 from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.observability.logging import get_logger
@@ -47,6 +47,8 @@ def quarantine(uow: TradingUnitOfWorkPort, fill: Fill, reason: str, now: datetim
         f"trade {fill.trade_id} of {fill.symbol} quarantined ({reason}): check it at the "
         "exchange, then 'btcbot arm'"
     )
-    uow.trading_state.record(TradingStateChange(TradingState.HALTED, halt, now))
+    uow.trading_state.record(
+        TradingStateChange(TradingState.HALTED, halt, now, StateCause.FILL_QUARANTINED)
+    )
     _log.error("fill_quarantined", trade_id=fill.trade_id, symbol=fill.symbol, reason=reason)
     return True

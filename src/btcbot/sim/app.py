@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from btcbot.sim import routes_graph, routes_private, routes_public
+from btcbot.sim import routes_admin, routes_graph, routes_private, routes_public
 from btcbot.sim.auth import Credentials
 from btcbot.sim.exchange import SimExchange
 from btcbot.sim.faults import FaultInjector, FaultKind, FaultPlan
@@ -49,6 +49,8 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", "/api/v1/users/transactions/fiat"): routes_private.fiat_transactions,
     ("GET", "/graph/v1/klines/history"): routes_graph.klines_history,
     ("GET", "/graph/v1/ohlcs"): routes_graph.ohlcs,
+    ("POST", "/sim/v1/deposit"): routes_admin.deposit,
+    ("POST", "/sim/v1/withdraw"): routes_admin.withdraw,
 }
 
 _HTML_502 = (
@@ -204,7 +206,7 @@ class SimApp:
             if refusal is not None:
                 q = refusal.quota
                 return self._too_many(refusal.retry_after, str(q.limit), q.period_text, q.policy)
-        if template.startswith("/api/v1/"):
+        if template.startswith(("/api/v1/", "/sim/v1/")):
             problem = self.credentials.check(req.headers, server_ms=self.server_ms())
             if problem is not None:
                 return json_response(401, error(problem, 1037, status=401, full=False))

@@ -48,23 +48,28 @@ class LedgerSnapshotRepository(Repository):
         at: datetime,
         watermarks: Sequence[EquityWatermark] = (),
         valuation: Valuation | None = None,
+        moved: bool = False,
     ) -> bool:
-        """Store ``snapshot`` if it booked new fills, and a valuation row if there is one.
+        """Store ``snapshot`` if it booked new fills (or ``moved``), and a valuation row.
 
+        ``moved`` says a capital flow changed the books without a fill (a deposit, a
+        withdrawal, an accepted difference): the snapshot must be written then too.
         Returns True when a new ledger snapshot row was written.
         """
-        written = self.save_snapshot(snapshot, at=at)
+        written = self.save_snapshot(snapshot, at=at, moved=moved)
         if valuation is not None or watermarks:
             self.save_valuation(valuation, watermarks=watermarks, at=at)
         return written
 
-    def save_snapshot(self, snapshot: LedgerSnapshot, *, at: datetime) -> bool:
-        """Append ``snapshot`` unless the newest stored one holds the same number of fills."""
+    def save_snapshot(
+        self, snapshot: LedgerSnapshot, *, at: datetime, moved: bool = False
+    ) -> bool:
+        """Append ``snapshot`` unless nothing moved and the newest holds as many fills."""
         applied = len(snapshot.applied_trade_ids)
         row = self._conn.execute(
             "SELECT fills_applied FROM ledger_snapshots ORDER BY id DESC LIMIT 1"
         ).fetchone()
-        if row is not None and row["fills_applied"] == applied:
+        if not moved and row is not None and row["fills_applied"] == applied:
             return False
         snapshot_id = self._insert(
             "ledger_snapshots",

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from btcbot.domain.cycle_records import TradingStateChange
-from btcbot.domain.trading import TradingState
+from btcbot.domain.trading import StateCause, TradingState
 from btcbot.state.repositories.base import Repository, from_db_time, to_db_time
+
+
+def _change(row: sqlite3.Row) -> TradingStateChange:
+    return TradingStateChange(
+        state=TradingState(row["state"]),
+        reason=row["reason"],
+        changed_at=from_db_time(row["changed_at"]),
+        cause=StateCause(row["cause"]),
+    )
 
 
 class TradingStateRepository(Repository):
@@ -18,21 +29,16 @@ class TradingStateRepository(Repository):
                 "state": change.state.value,
                 "reason": change.reason,
                 "changed_at": to_db_time(change.changed_at),
+                "cause": change.cause.value,
             },
         )
 
     def current(self) -> TradingStateChange | None:
         """The newest change, or ``None`` when the state was never changed (ACTIVE)."""
         row = self._conn.execute(
-            "SELECT state, reason, changed_at FROM trading_state_changes ORDER BY id DESC LIMIT 1"
+            "SELECT * FROM trading_state_changes ORDER BY id DESC LIMIT 1"
         ).fetchone()
-        if row is None:
-            return None
-        return TradingStateChange(
-            state=TradingState(row["state"]),
-            reason=row["reason"],
-            changed_at=from_db_time(row["changed_at"]),
-        )
+        return None if row is None else _change(row)
 
     def current_state(self) -> TradingState:
         """The current state, ACTIVE when none was ever recorded."""
@@ -42,10 +48,6 @@ class TradingStateRepository(Repository):
     def history(self, limit: int = 20) -> list[TradingStateChange]:
         """The newest ``limit`` changes, newest first."""
         rows = self._conn.execute(
-            "SELECT state, reason, changed_at FROM trading_state_changes ORDER BY id DESC LIMIT ?",
-            (limit,),
+            "SELECT * FROM trading_state_changes ORDER BY id DESC LIMIT ?", (limit,)
         ).fetchall()
-        return [
-            TradingStateChange(TradingState(r["state"]), r["reason"], from_db_time(r["changed_at"]))
-            for r in rows
-        ]
+        return [_change(r) for r in rows]
