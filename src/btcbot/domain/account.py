@@ -93,6 +93,19 @@ class Transfer:
         return -(self.amount + self.fee)
 
 
+QUOTES = ("USDT", "USDC", "TRY", "EUR", "BTC", "ETH")
+"""BtcTurk's quote currencies (API.md, exchangeinfo ``denominator``), longest match first."""
+
+
+def split_symbol(symbol: str) -> tuple[str, str] | None:
+    """``BTCTRY`` -> ``("BTC", "TRY")``; ``None`` when no known quote ends the symbol."""
+    key = symbol.replace("_", "").upper()
+    for quote in QUOTES:
+        if key.endswith(quote) and len(key) > len(quote):
+            return key[: -len(quote)], quote
+    return None
+
+
 def is_ours(client_order_id: str | None) -> bool:
     """Whether an order with this client id was placed (or adopted) by the bot."""
     return client_order_id is not None and client_order_id.startswith(OUR_PREFIXES)

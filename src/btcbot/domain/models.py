@@ -176,6 +176,22 @@ class Order:
         """Base quantity already traded: quantity - leftAmount (never negative)."""
         return max(self.quantity - self.left_quantity, Decimal(0))
 
+    def problem(self) -> str | None:
+        """Why this order row cannot be trusted (``None`` when it can).
+
+        The exchange never reports an order of quantity 0, a price or stop price of 0, or more
+        left than was ordered: such a row is bad data, and syncing it would move the bot's
+        order states (and unblock a symbol) on a lie.
+        """
+        if not (self.quantity.is_finite() and self.quantity > 0):
+            return f"quantity {self.quantity} is not positive"
+        if not self.left_quantity.is_finite() or not 0 <= self.left_quantity <= self.quantity:
+            return f"left {self.left_quantity} is not between 0 and the quantity {self.quantity}"
+        for name, value in (("price", self.price), ("stop price", self.stop_price)):
+            if value is not None and not (value.is_finite() and value > 0):
+                return f"{name} {value} is not positive"
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Fill:

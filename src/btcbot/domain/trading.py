@@ -30,6 +30,7 @@ class StateCause(StrEnum):
     RISK = "risk"  # drawdown or daily loss (btcbot.risk.trading_state)
     BOOKS_DIFFER = "books_differ"  # the books do not match the account's balances
     FILL_QUARANTINED = "fill_quarantined"  # a trade row that cannot be booked
+    ORDER_QUARANTINED = "order_quarantined"  # an order row that cannot be trusted
     OPERATOR = "operator"  # 'btcbot arm' lifted a halt
 
 

@@ -31,6 +31,7 @@ class AuditKind(StrEnum):
     TRADING_RESUMED = "trading_resumed"
     ACCOUNT_BOUND = "account_bound"
     FILL_QUARANTINED = "fill_quarantined"
+    ORDER_QUARANTINED = "order_quarantined"
     BOOKS_DIFFER = "books_differ"
     BOOKS_DIFFERENCE_ACCEPTED = "books_difference_accepted"
     HOLDINGS_HANDED_OVER = "holdings_handed_over"

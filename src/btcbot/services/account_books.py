@@ -25,7 +25,6 @@ from typing import Protocol
 
 from btcbot.adapters.clock import Clock
 from btcbot.domain.account import (
-    QUOTE,
     AssetDifference,
     Movement,
     MovementKind,
@@ -35,6 +34,7 @@ from btcbot.domain.account import (
     is_ours,
     manual_trade_movements,
     outside_totals,
+    split_symbol,
     target_of,
     transfer_movement,
 )
@@ -104,10 +104,13 @@ class AccountWatch:
                 ours = uow.orders.by_exchange_id(trade.order_id) is not None
                 if ours or is_ours(trade.client_order_id):
                     continue
-                base = trade.symbol.removesuffix(QUOTE)
-                new += [
-                    m for m in manual_trade_movements(trade, base, QUOTE) if uow.movements.add(m)
-                ]
+                legs = split_symbol(trade.symbol)
+                if legs is None:
+                    # Left unexplained on purpose: the comparison halts rather than guess.
+                    _log.error("manual_trade_pair_unknown", symbol=trade.symbol)
+                    continue
+                movements = manual_trade_movements(trade, *legs)
+                new += [m for m in movements if uow.movements.add(m)]
             uow.commit()
         for m in new:
             _log.warning("account_movement_seen", kind=m.kind.value, asset=m.asset, at=str(m.at))

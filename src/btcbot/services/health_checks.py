@@ -223,8 +223,10 @@ def _books_problems(status: LiveStatus) -> list[tuple[HealthLevel, str, str]]:
         problems.append(
             (
                 HealthLevel.WARNING,
-                f"{status.foreign_orders} open order(s) on the account were not placed by "
-                "btcbot (foreign): it never adopts, cancels or books them",
+                (
+                    f"{status.foreign_orders} open order(s) on the account were not placed by "
+                    "btcbot (foreign): it never adopts, cancels or books them"
+                ),
                 "see 'btcbot inspect' (foreign orders); cancel them at BtcTurk if unintended",
             )
         )

@@ -12,9 +12,9 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from btcbot.domain.account import outside_totals
 from btcbot.domain.orders import TrackedOrder
 from btcbot.domain.records import AuditContext
-from btcbot.domain.account import outside_totals
 from btcbot.state.repositories.account import ForeignOrderRepository, MovementRepository
 from btcbot.state.repositories.cycles import CycleRepository, DecisionRepository
 from btcbot.state.repositories.ledger_snapshots import LedgerSnapshotRepository

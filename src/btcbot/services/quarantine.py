@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from btcbot.domain.cycle_records import TradingStateChange
-from btcbot.domain.models import Fill
+from btcbot.domain.models import Fill, Order
 from btcbot.domain.trading import StateCause, TradingState
 from btcbot.execution.ports import TradingUnitOfWorkPort
 from btcbot.observability.audit import AuditEvent, AuditKind
@@ -29,6 +29,34 @@ def is_quarantined(uow: TradingUnitOfWorkPort, trade_id: int) -> bool:
     """Whether trade ``trade_id`` was quarantined before."""
     events = uow.audit.recent(_REMEMBERED, kind=AuditKind.FILL_QUARANTINED)
     return any(e.detail.get("trade_id") == str(trade_id) for e in events)
+
+
+def quarantine_order(uow: TradingUnitOfWorkPort, order: Order, reason: str, now: datetime) -> bool:
+    """Set an order row aside and halt trading, once per exchange order id."""
+    events = uow.audit.recent(_REMEMBERED, kind=AuditKind.ORDER_QUARANTINED)
+    if any(e.detail.get("exchange_order_id") == str(order.order_id) for e in events):
+        return False
+    uow.audit.append(
+        AuditEvent(
+            kind=AuditKind.ORDER_QUARANTINED,
+            at=now,
+            actor="btcbot",
+            detail={
+                "exchange_order_id": str(order.order_id),
+                "symbol": order.symbol,
+                "reason": reason,
+            },
+        )
+    )
+    halt = (
+        f"order {order.order_id} of {order.symbol} quarantined ({reason}): check it at the "
+        "exchange, then 'btcbot arm'"
+    )
+    uow.trading_state.record(
+        TradingStateChange(TradingState.HALTED, halt, now, StateCause.ORDER_QUARANTINED)
+    )
+    _log.error("order_quarantined", exchange_order_id=order.order_id, reason=reason)
+    return True
 
 
 def quarantine(uow: TradingUnitOfWorkPort, fill: Fill, reason: str, now: datetime) -> bool:

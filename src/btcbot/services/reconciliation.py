@@ -47,7 +47,7 @@ from btcbot.execution.ports import (
 )
 from btcbot.observability.audit import AuditKind
 from btcbot.observability.logging import get_logger
-from btcbot.services.quarantine import quarantine
+from btcbot.services.quarantine import quarantine, quarantine_order
 
 _log = get_logger(__name__)
 _ACTIVE = tuple(s for s in LocalOrderState if s.is_unresolved or s.is_live)
@@ -232,6 +232,14 @@ class ReconciliationService:
         now = changes.now
         matched: set[str] = set()
         for seen in sorted(snap.orders.values(), key=lambda o: o.order_id):
+            problem = seen.problem()
+            if problem is not None:
+                # Bad data never moves an order's state, nor counts as its absence (which would
+                # unblock its symbol); trading halts until the operator has looked.
+                quarantine_order(uow, seen, problem, now)
+                if seen.client_order_id is not None:
+                    matched.add(seen.client_order_id)
+                continue
             tracked = self._match(uow.orders, seen)
             if tracked is None and self._is_spent_stop(uow.orders, seen):
                 continue  # the cancelled leg of a stop we already follow to its new order

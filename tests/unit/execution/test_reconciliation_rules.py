@@ -23,6 +23,7 @@ from btcbot.domain.enums import OrderMethod, OrderStatus, Side
 from btcbot.domain.errors import AmbiguousOrderError, ExchangeUnavailableError
 from btcbot.domain.models import OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
+from btcbot.domain.trading import TradingState
 from btcbot.execution.service import ExecutionService
 from btcbot.observability.audit import AuditKind
 from btcbot.services.reconciliation import ReconciliationService, ReconciliationSettings
@@ -308,3 +309,30 @@ def test_narrow_search_settles_an_unknown_when_history_is_truncated(
     for n in range(SETTINGS.absent_passes):
         narrow.reconcile(f"p{n}", ["BTCTRY"])
     assert db.committed.orders[cid].state is LocalOrderState.NOT_PLACED
+
+
+@pytest.mark.parametrize(
+    ("quantity", "left"), [("0", "0"), ("0.01", "0.02"), ("0.01", "-0.001")], ids=str
+)
+def test_a_bad_order_row_is_quarantined_and_never_moves_the_order(
+    service: ExecutionService,
+    gateway: FakeGateway,
+    reader: FakeReader,
+    reconciler: ReconciliationService,
+    db: FakeDb,
+    clock: ManualClock,
+    quantity: str,
+    left: str,
+) -> None:
+    """An ambiguous order reported with a broken row: halted once, still UNKNOWN, no absence."""
+    cid = _ambiguous_submit(service, gateway, "c1")
+    reader.orders[700] = exchange_order(700, cid, quantity=quantity, left=left)
+    clock.advance(SETTINGS.settle.total_seconds())
+    for n in range(SETTINGS.absent_passes + 1):
+        reconciler.reconcile(f"r{n}", ["BTCTRY"])
+    order = db.committed.orders[cid]
+    assert order.state is LocalOrderState.UNKNOWN
+    assert order.absent_checks == 0
+    assert db.committed.trading_state is TradingState.HALTED
+    events = [e for e in db.committed.audit if e.kind is AuditKind.ORDER_QUARANTINED]
+    assert [e.detail["exchange_order_id"] for e in events] == ["700"]

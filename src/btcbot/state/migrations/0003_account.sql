@@ -53,4 +53,5 @@ CREATE TABLE foreign_orders (
 -- Why the trading state changed, typed (btcbot.domain.trading.StateCause): inspect and the
 -- MONITOR tell a books difference from a risk halt without parsing the reason's words.
 ALTER TABLE trading_state_changes ADD COLUMN cause TEXT NOT NULL DEFAULT 'risk'
-    CHECK (cause IN ('risk', 'books_differ', 'fill_quarantined', 'operator'));
+    CHECK (cause IN (
+        'risk', 'books_differ', 'fill_quarantined', 'order_quarantined', 'operator'));

@@ -61,9 +61,7 @@ class LedgerSnapshotRepository(Repository):
             self.save_valuation(valuation, watermarks=watermarks, at=at)
         return written
 
-    def save_snapshot(
-        self, snapshot: LedgerSnapshot, *, at: datetime, moved: bool = False
-    ) -> bool:
+    def save_snapshot(self, snapshot: LedgerSnapshot, *, at: datetime, moved: bool = False) -> bool:
         """Append ``snapshot`` unless nothing moved and the newest holds as many fills."""
         applied = len(snapshot.applied_trade_ids)
         row = self._conn.execute(
