@@ -314,7 +314,7 @@ def test_narrow_search_settles_an_unknown_when_history_is_truncated(
 @pytest.mark.parametrize(
     ("quantity", "left"), [("0", "0"), ("0.01", "0.02"), ("0.01", "-0.001")], ids=str
 )
-def test_a_bad_order_row_is_quarantined_and_never_moves_the_order(
+def test_a_bad_order_row_is_quarantined_and_never_moves_the_order(  # noqa: PLR0917 - fixtures
     service: ExecutionService,
     gateway: FakeGateway,
     reader: FakeReader,
