@@ -29,11 +29,11 @@ import psutil
 
 from btcbot.adapters.clock import Clock
 from btcbot.exchange.transport import EmulatorTransport
-from btcbot.services.demo import DemoOptions, InProcessLive, in_process_live
-from btcbot.services.live import build_cycle
 from btcbot.settings import Settings
 from btcbot.sim.datasets import bundled_paths
 from btcbot.wiring import LiveApp, build_live
+from btcbot.wiring.demo import DemoOptions, InProcessLive, in_process_live
+from btcbot.wiring.live_cycle import build_cycle
 
 MiB = 1024 * 1024
 
@@ -61,7 +61,7 @@ def _symbol_files(directory: Path, count: int) -> tuple[Path, ...]:
 
 def _drive(live: InProcessLive, cycles: int, each: Callable[[int, float], None]) -> None:
     """Run ``cycles`` cycles back to back, advancing the shared clock one period after each."""
-    cycle = build_cycle(live.options, live.deps)
+    cycle = build_cycle(live.options, live.deps, live.client)
     if not cycle.startup():
         raise SystemExit("startup reconciliation failed on the emulator")
     for n in range(1, cycles + 1):

@@ -46,7 +46,7 @@ from live_support import (
 from btcbot.domain.account import MovementKind, Target
 from btcbot.domain.enums import OrderMethod, Side
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_codec import snapshot_from_dict
+from btcbot.domain.ledger.codec import snapshot_from_dict
 from btcbot.domain.models import OrderRequest
 from btcbot.exchange.auth import Signer
 from btcbot.observability.status_file import read_status, status_path

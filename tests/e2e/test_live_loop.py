@@ -43,7 +43,7 @@ def _cycles_done(box: Sandbox) -> int:
 
 
 def _place_resting_buy(sim: SimServer) -> None:
-    """A limit buy 20 % under the market, placed by hand: LIVE must adopt it."""
+    """A limit buy 20 % under the market, placed by hand: foreign, never the bot's to touch."""
     client = sim.client()
     try:
         price = (client.ticker("BTCTRY").bid * Decimal("0.8")).quantize(Decimal(1))
@@ -111,9 +111,9 @@ def test_dry_run_trades_with_monitor_healthy_then_disarm_stops_it(tmp_path: Path
 
             _place_resting_buy(sim)
             wait_for(
-                lambda: read_status(status_path(box.control)).open_orders >= 1,
+                lambda: read_status(status_path(box.control)).foreign_orders >= 1,
                 timeout=30,
-                what="LIVE to adopt the resting order",
+                what="LIVE to see the hand-placed order as foreign",
             )
             disarm = run(["disarm", "--reason", "e2e: stop trading"], monitor_env(box, sim.url))
             assert disarm.returncode == 0, disarm.stderr
@@ -124,7 +124,9 @@ def test_dry_run_trades_with_monitor_healthy_then_disarm_stops_it(tmp_path: Path
             status = read_status(status_path(box.control))
             assert status.kill_switch
             assert status.open_orders == 0
-            assert _exchange_open_orders(sim) == 0
+            # The bot cancels its own orders only: the hand-placed one still rests.
+            assert _exchange_open_orders(sim) == 1
+            assert status.foreign_orders == 1
             created = query(box.live_db, "SELECT created_at FROM orders WHERE origin = 'bot'")
             late = [row for row in created if utc(str(row[0])) > kill.at]
             # At most the one order a cycle already had in flight when the kill file appeared.

@@ -32,8 +32,8 @@ from live_support import cycle_number, falling_candles, query, wait_for
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_balances import balance_differences
-from btcbot.domain.ledger_codec import snapshot_from_dict
+from btcbot.domain.ledger.balances import balance_differences
+from btcbot.domain.ledger.codec import snapshot_from_dict
 from btcbot.exchange.client import BtcturkClient
 from btcbot.exchange.transport import EmulatorTransport
 from btcbot.observability.status_file import read_status, status_path

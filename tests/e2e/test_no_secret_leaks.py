@@ -122,20 +122,25 @@ def test_a_live_dry_run_leaks_nothing_into_status_metrics_or_db(tmp_path: Path) 
             LOG_LEVEL="DEBUG",
         )
         env = {k: v for k, v in env.items() if v}
-        proc = subprocess.Popen(
-            [str(BTCBOT), "run", "--loop", "--cycle-seconds", "0.5"],
-            env=process_env(env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            _wait_for_cycles(sandbox.control / "live_status.json", proc, 2)
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
-                metrics = resp.read()
-        finally:
-            proc.send_signal(signal.SIGINT)
-            out, err = proc.communicate(timeout=60)
+        # Files, not pipes: DEBUG logs of every request would fill a pipe nobody reads until
+        # the end, and LIVE would block writing to it.
+        log = tmp_path / "live-stderr.log"
+        with log.open("w", encoding="utf-8") as err_file:
+            proc = subprocess.Popen(
+                [str(BTCBOT), "run", "--loop", "--cycle-seconds", "0.5"],
+                env=process_env(env),
+                stdout=subprocess.PIPE,
+                stderr=err_file,
+                text=True,
+            )
+            try:
+                _wait_for_cycles(sandbox.control / "live_status.json", proc, 2)
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+                    metrics = resp.read()
+            finally:
+                proc.send_signal(signal.SIGINT)
+                out, _ = proc.communicate(timeout=60)
+        err = log.read_text(encoding="utf-8")
     _scan(metrics, "metrics endpoint")
     assert b"btcbot_cycles_total" in metrics
     _scan(out.encode(), "run stdout")

@@ -25,13 +25,13 @@ from btcbot.exchange.transport import EmulatorTransport
 from btcbot.observability.audit import AuditKind
 from btcbot.services.arming import arm
 from btcbot.services.cycle import LiveCycle
-from btcbot.services.demo import DemoOptions, InProcessLive, in_process_live
-from btcbot.services.live import build_cycle
 from btcbot.settings import Settings
 from btcbot.state.repositories.trading_uow import trading_uow_factory
 from btcbot.state.uow import UnitOfWork
 from btcbot.strategy.params import StrategyParams
 from btcbot.wiring import LiveApp, build_live
+from btcbot.wiring.demo import DemoOptions, InProcessLive, in_process_live
+from btcbot.wiring.live_cycle import build_cycle
 
 OPERATOR_BTC = Decimal("0.05")
 
@@ -51,7 +51,7 @@ def live(tmp_path: Path) -> Iterator[InProcessLive]:
 
 
 def _started(live: InProcessLive) -> LiveCycle:  # type: ignore[type-arg]
-    cycle = build_cycle(live.options, live.deps)
+    cycle = build_cycle(live.options, live.deps, live.client)
     assert cycle.startup()
     return cycle
 
@@ -74,7 +74,7 @@ def _audited(live: InProcessLive, kind: AuditKind) -> int:
 
 def _problems(live: InProcessLive) -> list[str]:
     ledger, outside, _ = _books(live)
-    balances = {b.asset: b.total for b in live.deps.client.balances()}
+    balances = {b.asset: b.total for b in live.client.balances()}
     return account_problems(balances, ledger.amounts(), outside)
 
 
@@ -114,7 +114,7 @@ def test_deposits_withdrawals_and_a_manual_trade_are_flows_not_pnl(live: InProce
     sim.deposit("TRY", Decimal(5000))
     sim.withdraw("BTC", Decimal("0.01"), fee=Decimal("0.0005"))
     manual = OrderRequest("BTCTRY", Side.BUY, OrderMethod.MARKET, Decimal(800), None, "by-hand")
-    live.deps.client.submit_order(manual)
+    live.client.submit_order(manual)
     sim.withdraw("TRY", Decimal(1200))
     for n in range(60, 120):
         assert cycle(n).error is None

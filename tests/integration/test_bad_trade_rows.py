@@ -16,11 +16,11 @@ import pytest
 from btcbot.adapters.clock import Clock
 from btcbot.domain.trading import RiskLimits
 from btcbot.exchange.transport import EmulatorTransport
-from btcbot.services.demo import DemoOptions, InProcessLive, in_process_live
-from btcbot.services.live import build_cycle
 from btcbot.settings import Settings
 from btcbot.sim.model import SimTrade
 from btcbot.wiring import LiveApp, build_live
+from btcbot.wiring.demo import DemoOptions, InProcessLive, in_process_live
+from btcbot.wiring.live_cycle import build_cycle
 
 
 def _build(settings: Settings, clock: Clock, transport: EmulatorTransport) -> LiveApp:
@@ -69,14 +69,14 @@ def test_a_bad_trade_row_halts_trading_and_every_restart_keeps_the_loop_alive(
     live: InProcessLive, price: str, amount: str
 ) -> None:
     """No exception, the row audited once and never booked, no order placed after it, twice."""
-    cycle = build_cycle(live.options, live.deps)
+    cycle = build_cycle(live.options, live.deps, live.client)
     assert cycle.startup()
     for n in range(1, 40):
         cycle(n)
         live.clock.advance(60)
     trade_id = _bad_trade(live, price, amount)
     for life in range(2):  # the running loop, then a restarted one on the same database
-        cycle = build_cycle(live.options, live.deps)
+        cycle = build_cycle(live.options, live.deps, live.client)
         assert cycle.startup()
         before = len(live.sim_app.sim.orders)
         for n in range(100 + 50 * life, 120 + 50 * life):

@@ -26,16 +26,16 @@ from btcbot.domain.orders import LocalOrderState
 from btcbot.domain.trading import RiskLimits
 from btcbot.exchange.transport import EmulatorTransport
 from btcbot.services.arming import write_kill_file
-from btcbot.services.book import BookView
+from btcbot.services.bookkeeping import LedgerView
 from btcbot.services.cycle import LiveCycle
 from btcbot.services.decision import Decision
-from btcbot.services.demo import DemoOptions, InProcessLive, demo_strategy, in_process_live
-from btcbot.services.live import build_cycle
 from btcbot.settings import Settings
 from btcbot.sim.exchange import SimConfig
 from btcbot.sim.faults import FaultPlan
 from btcbot.state.repositories.trading_uow import trading_uow_factory
 from btcbot.wiring import LiveApp, build_live
+from btcbot.wiring.demo import DemoOptions, InProcessLive, demo_strategy, in_process_live
+from btcbot.wiring.live_cycle import build_cycle
 
 FAULTS = (
     "429:0.05,5xx:0.04,502html:0.02,timeout:0.04,reset:0.02,malformed:0.03,"
@@ -84,7 +84,7 @@ def _unresolved(live: InProcessLive) -> set[str]:
 def _place_resting_buy(live: InProcessLive, client_id: str) -> int:
     """A limit buy far under the market placed outside the cycle (faults paused)."""
     plan, live.sim_app.faults = live.sim_app.faults, FaultPlan()
-    client = live.deps.client
+    client = live.client
     price = (client.ticker("BTCTRY").bid * Decimal("0.8")).quantize(Decimal(1))
     qty = (Decimal(300) / price).quantize(Decimal("0.00000001"))
     ack = client.submit_order(
@@ -94,7 +94,7 @@ def _place_resting_buy(live: InProcessLive, client_id: str) -> int:
     return ack.order_id
 
 
-def _run(cycle: LiveCycle[BookView, Decision], live: InProcessLive, first: int, count: int,
+def _run(cycle: LiveCycle[LedgerView, Decision], live: InProcessLive, first: int, count: int,
          ages: Counter[str]) -> int:  # fmt: skip
     failed = 0
     for n in range(first, first + count):
@@ -118,7 +118,7 @@ def test_every_fault_is_survived_without_duplicates_and_ambiguity_resolves(
 ) -> None:
     """150 faulty cycles, then 6 clean ones: no duplicate, nothing unresolved, books = balances."""
     live.sim_app.faults = FaultPlan.parse(FAULTS)
-    cycle = build_cycle(live.options, live.deps)
+    cycle = build_cycle(live.options, live.deps, live.client)
     while not cycle.startup():
         live.clock.advance(live.options.cycle_seconds)
     ages: Counter[str] = Counter()
@@ -142,7 +142,7 @@ def test_every_fault_is_survived_without_duplicates_and_ambiguity_resolves(
     exchange = [ExchangeOrder(o.id, o.client_id) for o in sim.orders.values()]
     assert book_problems(exchange, _order_rows(live), _foreign(live)) == []
     assert sim.orders[by_hand].status == "Untouched", "the bot cancelled an order not its own"
-    balances = {b.asset: b.total for b in live.deps.client.balances()}
+    balances = {b.asset: b.total for b in live.client.balances()}
     books = _booked_ledger(live).amounts()
     assert account_problems(balances, books, _outside(live)) == []
 

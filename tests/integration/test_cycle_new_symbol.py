@@ -13,11 +13,11 @@ from btcbot.adapters.clock import Clock
 from btcbot.domain.enums import OrderMethod, Side
 from btcbot.domain.models import OrderRequest
 from btcbot.exchange.transport import EmulatorTransport
-from btcbot.services.demo import DemoOptions, InProcessLive, in_process_live
-from btcbot.services.live import build_cycle
 from btcbot.settings import Settings
 from btcbot.state.repositories.trading_uow import trading_uow_factory
 from btcbot.wiring import LiveApp, build_live
+from btcbot.wiring.demo import DemoOptions, InProcessLive, in_process_live
+from btcbot.wiring.live_cycle import build_cycle
 
 
 def _build(settings: Settings, clock: Clock, transport: EmulatorTransport) -> LiveApp:
@@ -33,7 +33,7 @@ def live(tmp_path: Path) -> Iterator[InProcessLive]:
 
 def _buy_eth_by_hand(live: InProcessLive) -> None:
     """A limit buy above the ask with our id format (its intent lost): adopted, its fill booked."""
-    client = live.deps.client
+    client = live.client
     price = (client.ticker("ETHTRY").ask * Decimal("1.02")).quantize(Decimal(1))
     qty = (Decimal(500) / price).quantize(Decimal("0.0001"))
     client.submit_order(
@@ -43,13 +43,15 @@ def _buy_eth_by_hand(live: InProcessLive) -> None:
 
 def test_a_symbol_added_later_is_registered_with_zero_holdings(live: InProcessLive) -> None:
     """Seeded with BTCTRY only, a restart with ETHTRY added books an ETHTRY fill and carries on."""
-    first = build_cycle(replace(live.options, symbols=("BTCTRY",)), live.deps)
+    first = build_cycle(replace(live.options, symbols=("BTCTRY",)), live.deps, live.client)
     assert first.startup()
     assert first(1).error is None
     live.clock.advance(live.options.cycle_seconds)
     _buy_eth_by_hand(live)
 
-    second = build_cycle(replace(live.options, symbols=("BTCTRY", "ETHTRY")), live.deps)
+    second = build_cycle(
+        replace(live.options, symbols=("BTCTRY", "ETHTRY")), live.deps, live.client
+    )
     assert second.startup()
     outcomes = [second(n) for n in (1, 2)]
     assert [o.error for o in outcomes] == [None, None]

@@ -20,11 +20,11 @@ from btcbot.domain.models import Candle
 from btcbot.domain.trading import RiskLimits
 from btcbot.exchange.transport import EmulatorTransport
 from btcbot.market_data.service import MarketDataResult, MarketDataService
-from btcbot.services.demo import DemoOptions, InProcessLive, in_process_live
-from btcbot.services.live import build_cycle
 from btcbot.settings import Settings
 from btcbot.sim.faults import FaultPlan
 from btcbot.wiring import LiveApp, build_live
+from btcbot.wiring.demo import DemoOptions, InProcessLive, in_process_live
+from btcbot.wiring.live_cycle import build_cycle
 
 
 def _build(settings: Settings, clock: Clock, transport: EmulatorTransport) -> LiveApp:
@@ -61,7 +61,7 @@ def _orders_at_exchange(live: InProcessLive) -> int:
 
 
 def _run(live: InProcessLive, cycles: int, *, first: int = 1) -> None:
-    cycle = build_cycle(live.options, live.deps)
+    cycle = build_cycle(live.options, live.deps, live.client)
     assert cycle.startup()
     for n in range(first, first + cycles):
         outcome = cycle(n)
@@ -82,7 +82,7 @@ def test_every_candle_the_cycle_sees_is_final_on_the_exchange(
     final = {}
     for symbol in live.options.symbols:
         times = [t for s, t in seen if s == symbol]
-        for c in live.deps.client.klines(symbol, 1, min(times), max(times)):
+        for c in live.client.klines(symbol, 1, min(times), max(times)):
             final[symbol, c.open_time] = c
     assert len(seen) > 120
     changed = sorted(k for k, c in seen.items() if final[k] != c)
@@ -108,7 +108,7 @@ def test_a_stepped_host_clock_places_no_order_until_the_offset_is_known_again(
     live: InProcessLive,
 ) -> None:
     """The offset moves 30 s between two readings: five minutes observe-only, then trading."""
-    cycle = build_cycle(live.options, live.deps)
+    cycle = build_cycle(live.options, live.deps, live.client)
     assert cycle.startup()
     number = 1
     while _orders_at_exchange(live) == 0 and number < 200:
@@ -134,7 +134,7 @@ def test_a_stepped_host_clock_places_no_order_until_the_offset_is_known_again(
 def test_an_unmeasurable_clock_places_no_order(live: InProcessLive) -> None:
     """server/time never answers: nothing is decided, and the reason names server/time."""
     live.sim_app.faults = FaultPlan.parse("5xx:1@/api/v2/server/time")
-    cycle = build_cycle(live.options, live.deps)
+    cycle = build_cycle(live.options, live.deps, live.client)
     cycle.startup()
     outcomes = []
     for n in range(1, 30):

@@ -19,12 +19,12 @@ from btcbot.domain.enums import OrderMethod, Side
 from btcbot.domain.ledger import Ledger
 from btcbot.domain.models import Balance, OrderRequest
 from btcbot.exchange.transport import EmulatorTransport
-from btcbot.services.demo import DemoOptions, InProcessLive, in_process_live
-from btcbot.services.live import build_cycle
 from btcbot.settings import Settings
 from btcbot.state.repositories.trading_uow import trading_uow_factory
 from btcbot.strategy.params import StrategyParams
 from btcbot.wiring import LiveApp, build_live
+from btcbot.wiring.demo import DemoOptions, InProcessLive, in_process_live
+from btcbot.wiring.live_cycle import build_cycle
 
 
 def _build(settings: Settings, clock: Clock, transport: EmulatorTransport) -> LiveApp:
@@ -41,7 +41,7 @@ def live(tmp_path: Path) -> Iterator[InProcessLive]:
 
 def _fill_lands_before_the_first_balance_read(live: InProcessLive, client_id: str) -> None:
     """The first balances() call is preceded by a market buy filling on the exchange."""
-    client = live.deps.client
+    client = live.client
     real: Callable[[], list[Balance]] = client.balances
     landed: list[bool] = []
 
@@ -61,7 +61,7 @@ def _fill_lands_before_the_first_balance_read(live: InProcessLive, client_id: st
 def test_a_fill_landing_during_seeding_is_booked_once(live: InProcessLive, client_id: str) -> None:
     """After the race and a few cycles: exchange balance = books + outside, the fill once."""
     _fill_lands_before_the_first_balance_read(live, client_id)
-    cycle = build_cycle(live.options, live.deps)
+    cycle = build_cycle(live.options, live.deps, live.client)
     assert cycle.startup()
     for n in range(1, 6):
         cycle(n)
@@ -74,7 +74,7 @@ def test_a_fill_landing_during_seeding_is_booked_once(live: InProcessLive, clien
     ledger = Ledger.from_snapshot(stored.snapshot)
     bought = [t for t in live.sim_app.sim.trades if t.client_id == client_id]
     assert bought, "the racing fill did not happen: the test proves nothing"
-    exchange = {b.asset: b.total for b in live.deps.client.balances()}
+    exchange = {b.asset: b.total for b in live.client.balances()}
     assert differences(exchange, ledger.amounts(), outside) == ()
     # Held before the books opened, so outside them - and counted exactly once.
     assert ledger.amounts()["BTC"] + outside.get("BTC", Decimal(0)) == bought[0].amount

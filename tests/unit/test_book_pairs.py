@@ -8,8 +8,8 @@ import pytest
 
 from btcbot.domain.errors import StateError
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_types import Opening, Pair
-from btcbot.services.book import with_pairs
+from btcbot.domain.ledger.types import Opening, Pair
+from btcbot.services.bookkeeping import with_pairs
 
 BTC = Pair("BTCTRY", "BTC", "TRY")
 ETH = Pair("ETHTRY", "ETH", "TRY")

@@ -84,6 +84,10 @@ class Journal:
             raise ExchangeUnavailableError("503", endpoint="GET /api/v1/openOrders")
         return ReconcileReport(open_orders=self.open_orders)
 
+    def settle(self, cycle_id: str) -> ReconcileReport:
+        """A clean stop's final pass: the same as a cycle's here."""
+        return self.reconcile(cycle_id)
+
     def startup(self, cycle_id: str) -> StartupCheck:
         """The startup pass: a refusal with its reason while ``recon_failures`` last."""
         self.calls.append("startup_reconcile")

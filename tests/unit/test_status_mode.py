@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from btcbot.adapters.clock import ManualClock
-from btcbot.adapters.processes import ProcessFacts as PidFacts
+from btcbot.adapters.processes import ProcessFacts
 from btcbot.domain.enums import ExchangeKind, Role
 from btcbot.observability.metrics import Metrics
 from btcbot.observability.status_file import (
@@ -22,9 +22,9 @@ from btcbot.observability.status_file import (
     write_status,
 )
 from btcbot.risk.policies import TradingFacts
-from btcbot.services.cycle_observer import CycleObserver, ProcessFacts
 from btcbot.services.health_checks import check_live_status
 from btcbot.services.inspect import build_view
+from btcbot.services.status_reporter import StatusFacts, StatusReporter
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 DRY = LiveStatus(
@@ -58,11 +58,11 @@ def test_the_observer_writes_what_the_policy_says_at_each_write(tmp_path: Path) 
     """``trading_allowed`` follows the callable: true while allowed, false once it refuses."""
     allowed = [True]
     path = status_path(tmp_path)
-    observer = CycleObserver(
+    observer = StatusReporter(
         metrics=Metrics(CollectorRegistry()),
         status_path=path,
         wall_clock=ManualClock(NOW),
-        facts=ProcessFacts("i", "sim", 5.0, False, False, ("BTCTRY",)),
+        facts=StatusFacts("i", "sim", 5.0, False, False, ("BTCTRY",)),
         trading_allowed=lambda: allowed[0],
     )
     observer.starting()
@@ -119,7 +119,7 @@ def test_health_names_a_dry_run_and_stays_ok(tmp_path: Path) -> None:
     """An unarmed dry run is OK, its line says DRY RUN and the details carry trading_allowed."""
     path = status_path(tmp_path)
     write_status(path, DRY)
-    alive = PidFacts(alive=True, is_btcbot=True, started_at=NOW - timedelta(hours=1))
+    alive = ProcessFacts(alive=True, is_btcbot=True, started_at=NOW - timedelta(hours=1))
     result = check_live_status(
         path, clock=ManualClock(NOW), hostname="here", inspect=lambda _p: alive
     )

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from btcbot.commands.exit_codes import EXIT_FAILURE, EXIT_OK
 from btcbot.domain.errors import ConfigError
-from btcbot.services.demo import DemoOptions, run_demo
 from btcbot.wiring import build_live
+from btcbot.wiring.demo import DemoOptions, run_demo
 
 _MAX_CYCLES = 100_000
 

@@ -14,11 +14,12 @@ from btcbot.lifecycle import RoleCheck, Runtime, require_role, stop_handling
 from btcbot.observability.metrics import Metrics
 from btcbot.services.account import bind_account
 from btcbot.services.arming import operator_name
-from btcbot.services.live import LiveDeps, options_from, read_armed, run_live
+from btcbot.services.live import Arming, LiveDeps, options_from, read_armed, run_live
 from btcbot.settings import Settings, load_settings
 from btcbot.state.account import account_fingerprint, acquire_account
 from btcbot.state.lock import DbLock
 from btcbot.wiring import LiveApp, build_live
+from btcbot.wiring.live_cycle import builder
 from btcbot.wiring.venues import check_venue
 
 _MAX_CYCLE_SECONDS = 86400.0
@@ -82,15 +83,15 @@ def run_live_command(
         try:
             deps = LiveDeps(
                 db=runtime,
-                client=venue.client,
                 clock=venue.clock,
                 wall_clock=app.clock,
                 facts=lambda armed: app.trading_facts(armed=armed),
                 kill_probe=app.kill_probe,
                 metrics=Metrics(),
-                armed=armed,
+                policy=app.policy,
+                arming=Arming(armed=armed),
             )
-            summary = run_live(opts, deps, stop=stop, max_cycles=cycles)
+            summary = run_live(opts, deps, builder(venue.client), stop=stop, max_cycles=cycles)
         finally:
             venue.close()
     stopped = f", stopped by {stop.reason}" if summary.stopped else ""

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from btcbot.domain.enums import OrderMethod, Side
 from btcbot.domain.errors import ConfigError
-from btcbot.domain.ledger_valuation import Valuation
+from btcbot.domain.ledger.valuation import Valuation
 from btcbot.domain.models import OrderRequest, SymbolRules
 
 ZERO = Decimal(0)

@@ -32,11 +32,3 @@ class MarketSource(Protocol):
     ) -> list[Candle]:
         """Candles of ``resolution_minutes`` whose open time lies in ``[start, end]``."""
         ...
-
-
-class Clock(Protocol):
-    """Source of the current aware-UTC time."""
-
-    def now(self) -> datetime:
-        """Current time, timezone-aware UTC."""
-        ...

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from btcbot.adapters.clock import Clock
 from btcbot.domain.errors import ExchangeError
 from btcbot.domain.models import ExchangeInfo, SymbolRules
-from btcbot.market_data.ports import Clock, MarketSource
+from btcbot.market_data.ports import MarketSource
 
 
 class RulesCache:

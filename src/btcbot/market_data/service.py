@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from btcbot.adapters.clock import Clock
 from btcbot.domain.errors import ExchangeError, MarketDataError
 from btcbot.domain.market import MarketSnapshot
 from btcbot.domain.models import Candle, SymbolRules
 from btcbot.market_data.candles import CandleWindow
 from btcbot.market_data.checks import unusable_reason
 from btcbot.market_data.limits import MarketDataLimits
-from btcbot.market_data.ports import Clock, MarketSource
+from btcbot.market_data.ports import MarketSource
 from btcbot.market_data.rules_cache import RulesCache
 
 

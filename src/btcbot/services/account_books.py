@@ -49,6 +49,16 @@ from btcbot.state.repositories.trading_uow import TradingUnitOfWork
 
 _log = get_logger(__name__)
 
+CHECK_INTERVAL = timedelta(seconds=60)
+"""How often a routine cycle compares the books with the account.
+
+Each check costs four requests (crypto and fiat transfers, the account's trades, balances)
+against BtcTurk's per-minute quotas (90 for transfers, 120 for trades and balances, API.md
+section 6), which a sub-second cycle would exhaust; once a minute of exchange time is every
+cycle at the default CYCLE_SECONDS=60, and a difference is still caught within two minutes.
+Start-up, seeding and the final reconciliation of a clean stop always check.
+"""
+
 
 class AccountReader(Protocol):
     """The account reads of the watch (``BtcturkClient`` has them)."""
@@ -83,16 +93,24 @@ class AccountWatch:
         clock: Clock,
         symbols: Collection[str],
         lookback: timedelta = timedelta(hours=1),
+        interval: timedelta = CHECK_INTERVAL,
     ) -> None:
         self._reader = reader
         self._uow = uow_factory
         self._clock = clock
         self._symbols = frozenset(symbols)
         self._lookback = lookback
+        self._interval = interval
+        self._last: datetime | None = None
+
+    def due(self) -> bool:
+        """Whether a routine check is due (``CHECK_INTERVAL`` of exchange time since the last)."""
+        return self._last is None or self._clock.now() - self._last >= self._interval
 
     def collect(self, cycle_id: str, *, lookback: timedelta | None = None) -> tuple[Balance, ...]:
         """Store the window's new movements; the balances read after them."""
         now = self._clock.now()
+        self._last = now
         start = now - (lookback or self._lookback)
         end = now + timedelta(minutes=5)
         transfers = self._reader.transfers(start, end)

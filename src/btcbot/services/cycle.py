@@ -41,6 +41,7 @@ from btcbot.adapters.clock import Clock
 from btcbot.domain.errors import ExchangeError
 from btcbot.domain.market import MarketSnapshot
 from btcbot.observability.logging import bound_context, get_logger
+from btcbot.risk.kill_switch import KillSwitchProbe
 from btcbot.services.cycle_report import (
     BookFigures,
     CycleOutcome,
@@ -126,6 +127,10 @@ class ReconcilePort(Protocol):
         """Reconcile now; raise ``ExchangeError`` when the exchange cannot be read."""
         ...
 
+    def settle(self, cycle_id: str) -> ReconcileReport:
+        """The final pass of a clean stop (compares the books with the account too)."""
+        ...
+
     def startup(self, cycle_id: str) -> StartupCheck:
         """The startup pass (a longer window than a cycle's); a failure is a refusal."""
         ...
@@ -147,14 +152,6 @@ class BookPort(Protocol[_V_co, _D_contra]):
         ...
 
 
-class KillProbe(Protocol):
-    """The kill file's reason, or ``None``."""
-
-    def __call__(self) -> str | None:
-        """Look now."""
-        ...
-
-
 @dataclass
 class CycleParts(Generic[ViewT, DecisionT]):
     """The ports one cycle drives; built by ``btcbot.wiring.build_live``."""
@@ -166,7 +163,7 @@ class CycleParts(Generic[ViewT, DecisionT]):
     execution: ExecutionPort[DecisionT]
     reconciler: ReconcilePort
     book: BookPort[ViewT, DecisionT]
-    kill_probe: KillProbe
+    kill_probe: KillSwitchProbe
     on_kill_seen: Callable[[], None] | None = None
     # Why the exchange's clock is not known well enough to decide on (``btcbot.exchange.clock``
     # measures it when due); ``None`` when it is.
@@ -305,7 +302,7 @@ class LiveCycle(Generic[ViewT, DecisionT]):
         with bound_context(cycle_id=cycle_id):
             started = self._p.clock.now()
             try:
-                reconcile = self._p.reconciler.reconcile(cycle_id)
+                reconcile = self._p.reconciler.settle(cycle_id)
                 snapshots = self._p.market.snapshots(self._p.symbols)
             except ExchangeError as exc:
                 # Nothing lost: the next start's reconciliation finds the same orders and fills.

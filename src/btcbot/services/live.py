@@ -16,47 +16,28 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
 from btcbot.adapters.clock import Clock
-from btcbot.adapters.control_dir import read_kill
-from btcbot.domain.enums import Role
-from btcbot.domain.errors import ConfigError, ExchangeUnavailableError
-from btcbot.domain.ledger_balances import opening_from_balances, pair_of
-from btcbot.domain.ledger_types import Opening, Pair
-from btcbot.domain.models import Balance
+from btcbot.domain.errors import ConfigError
 from btcbot.domain.records import AuditContext
 from btcbot.domain.trading import RiskLimits
-from btcbot.exchange.client import BtcturkClient
-from btcbot.exchange.clock import DEFAULT_LIMIT, ExchangeClock
-from btcbot.execution.service import ExecutionService
-from btcbot.market_data.limits import MarketDataLimits
-from btcbot.market_data.service import MarketDataService
+from btcbot.exchange.clock import DEFAULT_LIMIT
 from btcbot.observability.logging import get_logger
 from btcbot.observability.metrics import Exporter, Metrics, start_exporter
 from btcbot.observability.status_file import status_path
 from btcbot.risk.kill_switch import KillSwitchProbe
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
-from btcbot.services.account_books import AccountWatch
-from btcbot.services.arming import record_disarm
-from btcbot.services.book import BookView, LiveBook, marks_from
-from btcbot.services.cycle import CycleParts, LiveCycle, run_tag
-from btcbot.services.cycle_observer import CycleObserver, ProcessFacts
-from btcbot.services.decision import Decision, DecisionCore
-from btcbot.services.live_parts import (
-    DecidePart,
-    ExecutionPart,
-    MarketPart,
-    ReconcilePart,
-)
-from btcbot.services.reconciliation import STARTUP_LOOKBACK, ReconciliationService
-from btcbot.services.run_loop import LoopSummary, StopToken, run_loop
+from btcbot.services.bookkeeping import LedgerView
+from btcbot.services.cycle import LiveCycle
+from btcbot.services.decision import Decision
+from btcbot.services.run_loop import LoopSummary, StopRequest, run_loop
+from btcbot.services.status_reporter import StatusFacts, StatusReporter
 from btcbot.settings import Settings
-from btcbot.state.repositories.trading_uow import trading_uow_factory
 from btcbot.state.uow import ConnectionFactory, UnitOfWork
 from btcbot.strategy.params import MeanReversionParams, StrategyParams, TrendParams
 
@@ -95,126 +76,36 @@ class LiveOptions:
 
 
 @dataclass
-class LiveDeps:
-    """The outside world of the LIVE service, injected (real or in-process emulator)."""
-
-    db: Database
-    client: BtcturkClient
-    clock: Clock
-    wall_clock: Clock
-    facts: Callable[[bool], TradingFacts]
-    kill_probe: KillSwitchProbe
-    metrics: Metrics
-    armed: bool = False
-
-
-@dataclass
-class _Arming:
+class Arming:
     """The DB's armed flag as of start-up; a kill file seen later clears it for this process."""
 
     armed: bool
 
 
-def build_cycle(
-    opts: LiveOptions, deps: LiveDeps, arming: _Arming | None = None
-) -> LiveCycle[BookView, Decision]:
-    """Wire one LIVE cycle from the real parts (see ``btcbot.services.live_parts``)."""
-    uows = trading_uow_factory(deps.db.connection_factory(), deps.db.audit_context())
-    core = DecisionCore.from_params(opts.strategy, opts.limits)
-    # Every time the cycle reads - candle closes, freshness, reconciliation windows, order and
-    # fill stamps, the daily boundary - is the exchange's (host clock + measured offset).
-    clock = ExchangeClock(deps.clock, deps.client.measure_clock, limit=opts.clock_limit)
-    market = MarketDataService(
-        deps.client, clock, MarketDataLimits(candle_count=max(core.required_candles, 1) + 5)
-    )
-    arming = arming if arming is not None else _Arming(armed=deps.armed)
+@dataclass
+class LiveDeps:
+    """The outside world of the LIVE service, injected (real or in-process emulator).
 
-    def facts() -> TradingFacts:
-        return replace(deps.facts(arming.armed), clock_trusted=clock.untrusted() is None)
-
-    execution = ExecutionService(
-        gateway=deps.client,
-        uow_factory=uows,
-        policy=TradingArmedPolicy(),
-        facts=facts,
-        kill_probe=deps.kill_probe,
-        clock=clock,
-        order_ttl=opts.order_ttl,
-    )
-    reconciliation = ReconciliationService(reader=deps.client, uow_factory=uows, clock=clock)
-    watch = AccountWatch(reader=deps.client, uow_factory=uows, clock=clock, symbols=opts.symbols)
-
-    def pairs() -> list[Pair]:
-        return [pair_of(r) for s in opts.symbols if (r := market.rules.rules_for(s)) is not None]
-
-    def seed() -> tuple[Opening, list[Balance]]:
-        marks = marks_from(market.snapshots(opts.symbols).snapshots, {})
-        balances = stable_balances(deps.client.balances, reconcile_for_seed)
-        handover = dict(opts.handover)
-        return opening_from_balances(balances, pairs(), marks, handover=handover), balances
-
-    def reconcile_for_seed() -> None:
-        reconciliation.reconcile("seed", opts.symbols)
-        watch.collect("seed", lookback=STARTUP_LOOKBACK)
-
-    def on_kill_seen() -> None:
-        record = read_kill(opts.control_dir)
-        arming.armed = False
-        if record is not None:
-            unit = UnitOfWork(deps.db.connection_factory(), deps.db.audit_context())
-            record_disarm(unit, role=Role.LIVE, record=record)
-
-    book = LiveBook(
-        uow_factory=uows,
-        clock=clock,
-        seed=seed,
-        recent_submits=opts.limits.max_submits_per_window,
-        pairs=pairs,
-    )
-    parts: CycleParts[BookView, Decision] = CycleParts(
-        clock=clock,
-        symbols=opts.symbols,
-        market=MarketPart(market),
-        decide=DecidePart(core, opts.symbols, kill_switch_setting=opts.kill_switch_setting),
-        execution=ExecutionPart(execution),
-        reconciler=ReconcilePart(reconciliation, uows, opts.symbols, watch),
-        book=book,
-        kill_probe=deps.kill_probe,
-        on_kill_seen=on_kill_seen,
-        clock_check=clock.check,
-    )
-    return LiveCycle(parts, tag=run_tag(deps.clock.now()))
-
-
-SEED_ATTEMPTS = 5
-
-
-def stable_balances(
-    read: Callable[[], list[Balance]], reconcile: Callable[[], None]
-) -> list[Balance]:
-    """Balances no fill landed in while the fills were being stored: race-free seeding.
-
-    The books open from the account's balances, and every fill stored by then is marked as
-    already in them. A fill landing between the last trade read and the balance read would be
-    in the balances *and* stored later as new: booked twice, for good. So: balances, store the
-    fills (reconcile), balances again; equal means no fill landed in between. Retried a few
-    times; an account that never holds still refuses to open the books (observe only).
+    ``policy`` is the process's one ``TradingArmedPolicy`` (``btcbot.wiring.LiveApp.policy``);
+    ``arming`` is shared by the cycle's armed facts and the status file's verdict.
     """
-    for _ in range(SEED_ATTEMPTS):
-        before = _totals(read())
-        reconcile()
-        after = read()
-        if _totals(after) == before:
-            return after
-        _log.warning("seed_balances_moved", consequence="a fill landed while seeding; again")
-    raise ExchangeUnavailableError(
-        f"the account's balances changed during each of {SEED_ATTEMPTS} seeding attempts",
-        endpoint="GET /api/v1/users/balances",
-    )
+
+    db: Database
+    clock: Clock
+    wall_clock: Clock
+    facts: Callable[[bool], TradingFacts]
+    kill_probe: KillSwitchProbe
+    metrics: Metrics
+    policy: TradingArmedPolicy
+    arming: Arming = field(default_factory=lambda: Arming(armed=False))
 
 
-def _totals(balances: list[Balance]) -> dict[str, Decimal]:
-    return {b.asset.upper(): b.total for b in balances}
+class CycleBuilder(Protocol):
+    """Builds the LIVE cycle over ``deps`` (``btcbot.wiring.live_cycle.build_cycle``)."""
+
+    def __call__(self, opts: LiveOptions, deps: LiveDeps) -> LiveCycle[LedgerView, Decision]:
+        """The cycle, wired."""
+        ...
 
 
 def _exporter(opts: LiveOptions, metrics: Metrics) -> Exporter | None:
@@ -233,8 +124,9 @@ def _exporter(opts: LiveOptions, metrics: Metrics) -> Exporter | None:
 def run_live(
     opts: LiveOptions,
     deps: LiveDeps,
+    build: CycleBuilder,
     *,
-    stop: StopToken,
+    stop: StopRequest,
     max_cycles: int | None,
     sleep: Callable[[float], bool] | None = None,
     monotonic: Callable[[], float] | None = None,
@@ -245,18 +137,17 @@ def run_live(
     ``before_stop`` runs after the last cycle while the status file still says ``running``
     (the demo runs the MONITOR's health check there).
     """
-    arming = _Arming(armed=deps.armed)
-    policy = TradingArmedPolicy()
-    observer = CycleObserver(
+    arming, policy = deps.arming, deps.policy
+    observer = StatusReporter(
         trading_allowed=lambda: not policy.submit_blockers(deps.facts(arming.armed)),
         metrics=deps.metrics,
         status_path=status_path(opts.control_dir),
         wall_clock=deps.wall_clock,
-        facts=ProcessFacts(
+        facts=StatusFacts(
             instance_id=opts.instance_id,
             mode=opts.mode,
             cycle_seconds=opts.cycle_seconds,
-            armed=deps.armed,
+            armed=arming.armed,
             kill_switch_setting=opts.kill_switch_setting,
             symbols=opts.symbols,
         ),
@@ -264,7 +155,7 @@ def run_live(
     exporter = _exporter(opts, deps.metrics)
     observer.starting()
     try:
-        cycle = build_cycle(opts, deps, arming)
+        cycle = build(opts, deps)
         if not cycle.startup():
             _log.error("observe_only", reason="startup reconciliation failed; retried each cycle")
         summary = run_loop(

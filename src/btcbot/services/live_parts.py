@@ -20,7 +20,7 @@ from btcbot.execution.service import ExecutionService
 from btcbot.market_data.service import MarketDataService
 from btcbot.observability.logging import get_logger
 from btcbot.services.account_books import AccountWatch
-from btcbot.services.book import LIVE_STATES, BookView
+from btcbot.services.bookkeeping import LIVE_STATES, LedgerView
 from btcbot.services.cycle_report import ExecutionReport, ReconcileReport, StartupCheck
 from btcbot.services.decision import Decision, DecisionCore, DecisionInputs
 from btcbot.services.reconciliation import (
@@ -57,7 +57,7 @@ class DecidePart:
         self._kill = "KILL_SWITCH=true" if kill_switch_setting else None
 
     def __call__(
-        self, view: BookView, snapshots: Mapping[str, MarketSnapshot], now: datetime
+        self, view: LedgerView, snapshots: Mapping[str, MarketSnapshot], now: datetime
     ) -> Decision:
         """One pure decision (see ``btcbot.services.decision``)."""
         portfolio = PortfolioView.from_valuation(view.valuation(snapshots, now))
@@ -121,6 +121,14 @@ class ReconcilePart:
 
     def reconcile(self, cycle_id: str) -> ReconcileReport:
         """One pass, then the account's movements and balances; ``ExchangeError`` if unread."""
+        report = self._service.reconcile(cycle_id, self._symbols)
+        balances = None
+        if self._watch is not None and self._watch.due():
+            balances = self._watch.collect(cycle_id)
+        return self._translate(cycle_id, report, balances)
+
+    def settle(self, cycle_id: str) -> ReconcileReport:
+        """A clean stop's final pass: reconcile, and always compare with the account."""
         report = self._service.reconcile(cycle_id, self._symbols)
         balances = None if self._watch is None else self._watch.collect(cycle_id)
         return self._translate(cycle_id, report, balances)

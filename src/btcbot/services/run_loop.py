@@ -1,7 +1,7 @@
 """The LIVE loop: run one cycle, report it, sleep, repeat; stop only at a cycle boundary.
 
 The loop knows nothing about trading. It calls a ``CycleRunner`` once per cycle, hands the
-outcome to a ``CycleObserver`` (metrics + status file), and sleeps until the next cycle is due.
+outcome to a ``CycleReporter`` (metrics + status file), and sleeps until the next cycle is due.
 A stop request (SIGINT/SIGTERM through the lifecycle's stop token) is honoured between cycles,
 never inside one, so a cycle's unit of work is always finished or never started.
 
@@ -25,7 +25,7 @@ from btcbot.services.cycle_report import CycleOutcome
 _log = get_logger(__name__)
 
 
-class StopToken(Protocol):
+class StopRequest(Protocol):
     """The lifecycle's stop request, seen from the loop."""
 
     def is_set(self) -> bool:
@@ -45,7 +45,7 @@ class CycleRunner(Protocol):
         ...
 
 
-class CycleObserver(Protocol):
+class CycleReporter(Protocol):
     """Told about every cycle, finished or failed (metrics, status file, logs)."""
 
     def __call__(self, outcome: CycleOutcome, duration_seconds: float) -> None:
@@ -64,9 +64,9 @@ class LoopSummary:
 
 def run_loop(
     runner: CycleRunner,
-    observer: CycleObserver,
+    observer: CycleReporter,
     *,
-    stop: StopToken,
+    stop: StopRequest,
     cycle_seconds: float,
     max_cycles: int | None,
     sleep: Callable[[float], bool] | None = None,

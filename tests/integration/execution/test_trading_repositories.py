@@ -14,8 +14,8 @@ from btcbot.domain.cycle_records import CycleRecord, TradingStateChange
 from btcbot.domain.enums import OrderMethod, Role, Side
 from btcbot.domain.errors import StateError
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_types import Opening, Pair
-from btcbot.domain.ledger_valuation import value
+from btcbot.domain.ledger.types import Opening, Pair
+from btcbot.domain.ledger.valuation import value
 from btcbot.domain.models import Fill
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
 from btcbot.domain.records import AuditContext

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from btcbot.domain.enums import Side
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_types import Opening, Pair
+from btcbot.domain.ledger.types import Opening, Pair
 from btcbot.domain.models import Fill
 
 BTCTRY = Pair("BTCTRY", "BTC", "TRY")

@@ -10,14 +10,14 @@ from ledger_builders import BTCTRY, ETHTRY, fill
 from btcbot.domain.enums import OrderMethod, Side
 from btcbot.domain.errors import ConfigError, MissingMarkError
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_balances import (
+from btcbot.domain.ledger.balances import (
     BalanceDifference,
     balance_differences,
     opening_from_balances,
     outside_at_seed,
     pair_of,
 )
-from btcbot.domain.ledger_types import Holding, Pair
+from btcbot.domain.ledger.types import Holding, Pair
 from btcbot.domain.models import Balance, SymbolRules
 
 

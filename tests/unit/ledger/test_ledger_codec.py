@@ -13,13 +13,13 @@ from ledger_builders import T0, fill, new_ledger
 from btcbot.domain.enums import Side
 from btcbot.domain.errors import LedgerError
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_codec import (
+from btcbot.domain.ledger.codec import (
     snapshot_from_dict,
     snapshot_to_dict,
     watermark_from_dict,
     watermark_to_dict,
 )
-from btcbot.domain.ledger_valuation import value
+from btcbot.domain.ledger.valuation import value
 
 
 def _busy_ledger() -> Ledger:

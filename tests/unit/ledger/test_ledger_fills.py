@@ -13,7 +13,7 @@ from ledger_builders import ETHTRY, START_CASH, T0, fill, new_ledger, opening
 from btcbot.domain.enums import Side
 from btcbot.domain.errors import InvalidFillError, InventoryShortfallError, LedgerError
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_types import Holding, Opening, Pair, trading_day
+from btcbot.domain.ledger.types import Holding, Opening, Pair, trading_day
 
 BUY, SELL = Side.BUY, Side.SELL
 

@@ -13,9 +13,9 @@ from ledger_builders import START_CASH, T0, opening
 
 from btcbot.domain.enums import Side
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_codec import snapshot_from_dict, snapshot_to_dict
-from btcbot.domain.ledger_types import ZERO
-from btcbot.domain.ledger_valuation import value
+from btcbot.domain.ledger.codec import snapshot_from_dict, snapshot_to_dict
+from btcbot.domain.ledger.types import ZERO
+from btcbot.domain.ledger.valuation import value
 from btcbot.domain.models import Fill
 
 SYMBOLS = {"BTCTRY": "BTC", "ETHTRY": "ETH"}

@@ -10,7 +10,7 @@ from ledger_builders import START_CASH, T0, fill, new_ledger
 
 from btcbot.domain.enums import Side
 from btcbot.domain.errors import LedgerError, MissingMarkError
-from btcbot.domain.ledger_valuation import EquityWatermark, advance, value
+from btcbot.domain.ledger.valuation import EquityWatermark, advance, value
 
 BUY, SELL = Side.BUY, Side.SELL
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from btcbot.domain.ledger_valuation import PositionValue, Valuation
+from btcbot.domain.ledger.valuation import PositionValue, Valuation
 from btcbot.domain.trading import PortfolioView
 
 AT = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)

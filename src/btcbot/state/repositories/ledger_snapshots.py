@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from btcbot.domain.ledger_codec import (
+from btcbot.domain.ledger.codec import (
     snapshot_from_dict,
     snapshot_to_dict,
     watermark_from_dict,
     watermark_to_dict,
 )
-from btcbot.domain.ledger_types import LedgerSnapshot
-from btcbot.domain.ledger_valuation import EquityWatermark, Valuation
+from btcbot.domain.ledger.types import LedgerSnapshot
+from btcbot.domain.ledger.valuation import EquityWatermark, Valuation
 from btcbot.state.repositories.base import Repository, from_db_time, to_db_time
 
 

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, InvalidOperation
 
 from btcbot.domain.enums import Side
 from btcbot.domain.errors import InvalidFillError, InventoryShortfallError
-from btcbot.domain.ledger_types import ZERO, Pair, Position
+from btcbot.domain.ledger.types import ZERO, Pair, Position
 from btcbot.domain.models import Fill
 
 # Sixty digits hold any realistic price x quantity exactly; trapping Inexact turns silent

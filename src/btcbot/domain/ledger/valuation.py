@@ -13,8 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from btcbot.domain.errors import LedgerError, MissingMarkError
-from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_types import ZERO, trading_day
+from btcbot.domain.ledger.core import Ledger
+from btcbot.domain.ledger.types import ZERO, trading_day
 
 _HUNDRED = Decimal(100)
 

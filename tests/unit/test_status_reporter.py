@@ -11,11 +11,11 @@ from prometheus_client import CollectorRegistry
 from btcbot.adapters.clock import ManualClock
 from btcbot.observability.metrics import Metrics, render
 from btcbot.observability.status_file import read_status
-from btcbot.services.cycle_observer import CycleObserver, ProcessFacts
 from btcbot.services.cycle_report import BookFigures, CycleOutcome, ExecutionReport
+from btcbot.services.status_reporter import StatusFacts, StatusReporter
 
 WALL = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-FACTS = ProcessFacts(
+FACTS = StatusFacts(
     instance_id="i-1",
     mode="dry-run",
     cycle_seconds=5.0,
@@ -25,11 +25,11 @@ FACTS = ProcessFacts(
 )
 
 
-def _observer(tmp_path: Path) -> tuple[CycleObserver, Metrics]:
+def _observer(tmp_path: Path) -> tuple[StatusReporter, Metrics]:
     metrics = Metrics(CollectorRegistry())
     clock = ManualClock(WALL)
     path = tmp_path / "live_status.json"
-    return CycleObserver(metrics=metrics, status_path=path, wall_clock=clock, facts=FACTS), metrics
+    return StatusReporter(metrics=metrics, status_path=path, wall_clock=clock, facts=FACTS), metrics
 
 
 def test_a_successful_cycle_updates_counters_gauges_and_the_status_file(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from btcbot.domain.errors import LedgerError
-from btcbot.domain.ledger_types import (
+from btcbot.domain.ledger.types import (
     DayTotals,
     Holding,
     LedgerSnapshot,
@@ -20,7 +20,7 @@ from btcbot.domain.ledger_types import (
     Pair,
     Position,
 )
-from btcbot.domain.ledger_valuation import EquityWatermark
+from btcbot.domain.ledger.valuation import EquityWatermark
 
 FORMAT_VERSION = 1
 
@@ -32,7 +32,7 @@ def snapshot_to_dict(snapshot: LedgerSnapshot, *, trade_ids: bool = True) -> dic
 
     ``trade_ids=False`` leaves the applied trade ids out (an empty list): the live database
     already marks each booked fill, so repeating every id in every snapshot row would make the
-    snapshots grow with the square of the fills; ``LiveBook`` restores them from the fills.
+    snapshots grow with the square of the fills; ``Bookkeeper`` restores them from the fills.
     """
     opening = snapshot.opening
     return {

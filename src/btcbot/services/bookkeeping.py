@@ -26,9 +26,9 @@ from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import OrderStatus
 from btcbot.domain.errors import LedgerError, StateError
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_balances import outside_at_seed
-from btcbot.domain.ledger_types import Opening, Pair
-from btcbot.domain.ledger_valuation import EquityWatermark, Valuation, value
+from btcbot.domain.ledger.balances import outside_at_seed
+from btcbot.domain.ledger.types import Opening, Pair
+from btcbot.domain.ledger.valuation import EquityWatermark, Valuation, value
 from btcbot.domain.market import MarketSnapshot
 from btcbot.domain.models import Balance, Fill, Order
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
@@ -49,7 +49,7 @@ QUOTE = "TRY"
 
 
 @dataclass(frozen=True, slots=True)
-class BookView:
+class LedgerView:
     """The booked state a decision is made on (as of the last commit)."""
 
     ledger: Ledger
@@ -133,8 +133,8 @@ def with_pairs(ledger: Ledger, pairs: Sequence[Pair]) -> Ledger:
     return Ledger.from_snapshot(replace(snapshot, opening=opening))
 
 
-class LiveBook:
-    """The ``BookPort`` of the LIVE cycle over H8's trading unit of work and H7's ledger."""
+class Bookkeeper:
+    """The ``BookkeepingPort`` of the LIVE cycle over H8's trading unit of work and H7's ledger."""
 
     def __init__(
         self,
@@ -221,7 +221,7 @@ class LiveBook:
         if last is None or fill.timestamp >= last.timestamp:
             self._last_fill[fill.symbol] = fill
 
-    def view(self) -> BookView:
+    def view(self) -> LedgerView:
         """The booked state for the next decision."""
         if self._ledger is None:
             raise StateError("the books are not open: startup reconciliation must succeed first")
@@ -239,7 +239,7 @@ class LiveBook:
         for fill in unbooked:  # the cool-down after a fill counts this cycle's fills too
             if fill.symbol not in last_fill or fill.timestamp >= last_fill[fill.symbol].timestamp:
                 last_fill[fill.symbol] = fill
-        return BookView(
+        return LedgerView(
             ledger=ledger,
             watermark=self._watermark,
             marks=dict(self._marks),

@@ -27,7 +27,7 @@ _log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class ProcessFacts:
+class StatusFacts:
     """What the status file says about this process beyond the cycle itself."""
 
     instance_id: str
@@ -38,7 +38,7 @@ class ProcessFacts:
     symbols: tuple[str, ...]
 
 
-class CycleObserver:
+class StatusReporter:
     """Records each cycle's outcome in metrics and the status file."""
 
     def __init__(
@@ -47,7 +47,7 @@ class CycleObserver:
         metrics: Metrics,
         status_path: Path,
         wall_clock: Clock,
-        facts: ProcessFacts,
+        facts: StatusFacts,
         trading_allowed: Callable[[], bool] | None = None,
     ) -> None:
         self._metrics = metrics

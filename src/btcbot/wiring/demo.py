@@ -20,12 +20,11 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
 
 from btcbot.adapters.clock import Clock, ManualClock, SystemClock
 from btcbot.domain.errors import ConfigError
@@ -34,11 +33,9 @@ from btcbot.exchange.client import BtcturkClient
 from btcbot.exchange.transport import EmulatorTransport
 from btcbot.observability.logging import configure_logging
 from btcbot.observability.metrics import Metrics
-from btcbot.risk.kill_switch import KillSwitchProbe
-from btcbot.risk.policies import TradingFacts
 from btcbot.services.demo_history import DemoFigures, read_figures
-from btcbot.services.live import Database, LiveDeps, LiveOptions, run_live
-from btcbot.services.run_loop import StopToken
+from btcbot.services.live import LiveDeps, LiveOptions, run_live
+from btcbot.services.run_loop import StopRequest
 from btcbot.settings import Settings, load_settings
 from btcbot.sim.app import SimApp
 from btcbot.sim.auth import DEFAULT_API_KEY, DEFAULT_API_SECRET
@@ -47,6 +44,8 @@ from btcbot.sim.exchange import SimConfig, SimExchange
 from btcbot.sim.server import SimHTTPServer
 from btcbot.state.admin import init_database
 from btcbot.strategy.params import MeanReversionParams, StrategyParams, TrendParams
+from btcbot.wiring import LiveApp
+from btcbot.wiring.live_cycle import builder
 
 # A fixed start: two runs with the same inputs see the same market at the same instants.
 DEMO_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -70,40 +69,7 @@ class DemoOptions:
         return tuple(p.stem.upper() for p in self.data) or BUNDLED
 
 
-class VenueLike(Protocol):
-    """What the demo needs of ``btcbot.wiring.venues.Venue``."""
-
-    client: BtcturkClient
-
-    def close(self) -> None:
-        """Release the client."""
-        ...
-
-
-class LiveAppLike(Protocol):
-    """What the demo needs of ``btcbot.wiring.LiveApp``."""
-
-    instance_id: str
-
-    @property
-    def kill_probe(self) -> KillSwitchProbe:
-        """Reads the kill file."""
-        ...
-
-    def startup(self, command: str) -> AbstractContextManager[Database]:
-        """Guards and the LIVE database's lock."""
-        ...
-
-    def venue(self, *, armed: bool, cycle_seconds: float | None = None) -> VenueLike:
-        """The client (and clock) of the mode."""
-        ...
-
-    def trading_facts(self, *, armed: bool) -> TradingFacts:
-        """The armed policy's inputs."""
-        ...
-
-
-BuildLive = Callable[[Settings, Clock, EmulatorTransport], LiveAppLike]
+BuildLive = Callable[[Settings, Clock, EmulatorTransport], LiveApp]
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +213,7 @@ class InProcessLive:
     sim_app: SimApp
     options: LiveOptions
     deps: LiveDeps
+    client: BtcturkClient
 
 
 @contextmanager
@@ -284,20 +251,22 @@ def in_process_live(
         try:
             deps = LiveDeps(
                 db=db,
-                client=venue.client,
                 clock=clock,
                 wall_clock=SystemClock(),
                 facts=lambda armed: app.trading_facts(armed=armed),
                 kill_probe=app.kill_probe,
                 metrics=Metrics(),
+                policy=app.policy,
             )
-            yield InProcessLive(settings, monitor_env, clock, sim_app, live_opts, deps)
+            yield InProcessLive(
+                settings, monitor_env, clock, sim_app, live_opts, deps, venue.client
+            )
         finally:
             venue.close()
 
 
 def run_demo(
-    opts: DemoOptions, build_live: BuildLive, *, stop: StopToken | None = None
+    opts: DemoOptions, build_live: BuildLive, *, stop: StopRequest | None = None
 ) -> DemoReport:
     """Run the demo described in the module docstring and return its report."""
     health: list[tuple[int, str]] = []
@@ -314,6 +283,7 @@ def run_demo(
         summary = run_live(
             live.options,
             live.deps,
+            builder(live.client),
             stop=stop or _NeverStop(),
             max_cycles=opts.cycles,
             sleep=sleep,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from btcbot.domain.errors import ConfigError, MissingMarkError
-from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger_types import ZERO, Holding, Opening, Pair
+from btcbot.domain.ledger.core import Ledger
+from btcbot.domain.ledger.types import ZERO, Holding, Opening, Pair
 from btcbot.domain.models import Balance, SymbolRules
 
 

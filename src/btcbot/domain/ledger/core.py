@@ -12,8 +12,8 @@ from datetime import date
 from decimal import Decimal, Inexact, localcontext
 
 from btcbot.domain.errors import InvalidFillError, LedgerError
-from btcbot.domain.ledger_fills import EXACT, fill_effect
-from btcbot.domain.ledger_types import (
+from btcbot.domain.ledger.fills import EXACT, fill_effect
+from btcbot.domain.ledger.types import (
     ZERO,
     DayTotals,
     LedgerSnapshot,
