@@ -1,0 +1,78 @@
+"""Mutation testing of the order path's safety code (not run in CI; takes ~40 min on 2 cores).
+
+Usage::
+
+    python tools/mutation.py            # mutate, test, then print the score and the survivors
+    python tools/mutation.py --report   # only the score and survivors of the last run
+
+The modules and the tests that guard them are ``[tool.mutmut]`` in pyproject.toml: the arming
+policy, the ledger, the account model, execution, order syncing and reconciliation. mutmut
+copies them into ``mutants/`` (git-ignored) and runs, for each mutant, the tests that cover the
+mutated function; a mutant *survives* when every one of them still passes. The scores and the
+list of survivors with the reason each is equivalent (or the test that now kills it) are in
+docs/TESTING.md. Needs the ``mutation`` extra (``pip install -e .[mutation]``) and fork
+(Linux, WSL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _mutmut() -> str:
+    found = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or shutil.which("mutmut")
+    if found is None:
+        sys.exit("mutmut is not installed: pip install -e .[mutation]")
+    return found
+
+
+def _results(mutmut: str) -> dict[str, list[str]]:
+    """Mutant names by status (killed, survived, no tests, timeout, ...)."""
+    out = subprocess.run(
+        [mutmut, "results", "--all", "true"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    by_status: dict[str, list[str]] = collections.defaultdict(list)
+    for line in out.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if name:
+            by_status[status].append(name)
+    return by_status
+
+
+def main() -> int:
+    """Run (unless ``--report``) and summarise."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--report", action="store_true", help="summarise the last run only")
+    parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+    mutmut = _mutmut()
+    if not args.report:
+        subprocess.run([mutmut, "run", "--max-children", str(args.children)], cwd=ROOT, check=False)
+    by_status = _results(mutmut)
+    killed = len(by_status.get("killed", []))
+    survived = by_status.get("survived", [])
+    total = sum(len(v) for v in by_status.values())
+    tested = killed + len(survived)
+    print(f"mutants {total}: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(by_status.items())))
+    if tested:
+        print(f"score (killed / killed + survived): {killed}/{tested} = {killed / tested:.1%}")
+    per_module = collections.Counter(name.split(".x_")[0] for name in survived)
+    for module, count in per_module.most_common():
+        print(f"  survived in {module}: {count}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
