@@ -138,3 +138,32 @@ def test_keyword_check_is_check_submit() -> None:
             armed=False,
             kill_file_present=False,
         )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("role", Role.MONITOR, BlockReason.NOT_LIVE_ROLE),
+        ("ack", False, BlockReason.NOT_ACKNOWLEDGED),
+        ("safe_mode", True, BlockReason.SAFE_MODE),
+        ("kill_switch", True, BlockReason.KILL_SWITCH),
+        ("kill_file_present", True, BlockReason.KILL_FILE),
+        ("exchange", ExchangeKind.SIM, BlockReason.LIVE_ON_EMULATOR),
+    ],
+)
+def test_keyword_check_passes_every_fact_through(
+    field: str, value: object, reason: BlockReason
+) -> None:
+    """Each keyword reaches the policy: one flipped from armed live refuses, naming it."""
+    facts = dataclasses.asdict(ARMED_LIVE) | {field: value}
+    del facts["clock_trusted"]
+    with pytest.raises(TradeBlockedError) as raised:
+        POLICY.check(**facts)
+    assert reason.value in str(raised.value)
+
+
+def test_an_untrusted_exchange_clock_blocks_submits_but_never_cancels() -> None:
+    """New orders wait for a known clock; cancels (exposure down) still go."""
+    facts = dataclasses.replace(ARMED_LIVE, clock_trusted=False)
+    assert POLICY.submit_blockers(facts) == [BlockReason.CLOCK_UNTRUSTED]
+    assert POLICY.cancel_blockers(facts) == []
