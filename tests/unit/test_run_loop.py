@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from btcbot.domain.errors import ExchangeUnavailableError, StateError
+from btcbot.domain.errors import StateError
 from btcbot.services.cycle_report import CycleOutcome
 from btcbot.services.run_loop import run_loop
 
@@ -34,16 +34,20 @@ class FakeStop:
 class Runner:
     """Records cycle numbers; raises the queued error for the given cycle number."""
 
-    def __init__(self, errors: dict[int, Exception] | None = None) -> None:
+    def __init__(
+        self, errors: dict[int, Exception] | None = None, failed: frozenset[int] = frozenset()
+    ) -> None:
         self.numbers: list[int] = []
         self.errors = errors or {}
+        self.failed = failed
 
     def __call__(self, number: int) -> CycleOutcome:
-        """Run (record) one cycle."""
+        """Run (record) one cycle; a ``failed`` number reports an exchange failure, as LiveCycle."""
         self.numbers.append(number)
         if number in self.errors:
             raise self.errors[number]
-        return CycleOutcome(cycle_id=f"c-{number}", number=number)
+        error = "ExchangeUnavailableError: 503" if number in self.failed else None
+        return CycleOutcome(cycle_id=f"c-{number}", number=number, error=error)
 
 
 class Observer:
@@ -89,9 +93,8 @@ def test_stop_request_ends_the_loop_at_the_next_cycle_boundary() -> None:
 
 
 def test_exchange_failure_is_a_failed_cycle_and_the_loop_goes_on() -> None:
-    """An ExchangeError fails only its cycle; the next cycle still runs."""
-    boom = ExchangeUnavailableError("503", endpoint="GET /api/v2/ticker")
-    runner, observer = Runner({2: boom}), Observer()
+    """A cycle the exchange failed (the cycle reports it) is counted; the next cycle runs."""
+    runner, observer = Runner(failed=frozenset({2})), Observer()
     summary = run_loop(runner, observer, stop=FakeStop(), cycle_seconds=1, max_cycles=3)
     assert runner.numbers == [1, 2, 3]
     assert observer.outcomes[1].error is not None

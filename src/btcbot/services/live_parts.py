@@ -13,14 +13,13 @@ from btcbot.domain.errors import ExchangeError
 from btcbot.domain.market import MarketSnapshot
 from btcbot.domain.models import Balance
 from btcbot.domain.trading import PortfolioView
-from btcbot.execution.ports import UnitOfWorkFactory
 from btcbot.execution.report import CancelResult, SubmitResult
 from btcbot.execution.report import ExecutionReport as ServiceReport
 from btcbot.execution.service import ExecutionService
 from btcbot.market_data.service import MarketDataService
 from btcbot.observability.logging import get_logger
 from btcbot.services.account_books import AccountWatch
-from btcbot.services.bookkeeping import LIVE_STATES, LedgerView
+from btcbot.services.bookkeeping import LedgerView
 from btcbot.services.cycle_report import ExecutionReport, ReconcileReport, StartupCheck
 from btcbot.services.decision import Decision, DecisionCore, DecisionInputs
 from btcbot.services.reconciliation import (
@@ -110,12 +109,10 @@ class ReconcilePart:
     def __init__(
         self,
         service: ReconciliationService,
-        uow_factory: UnitOfWorkFactory,
         symbols: tuple[str, ...],
         watch: AccountWatch | None = None,
     ) -> None:
         self._service = service
-        self._uow = uow_factory
         self._symbols = symbols
         self._watch = watch
 
@@ -125,13 +122,13 @@ class ReconcilePart:
         balances = None
         if self._watch is not None and self._watch.due():
             balances = self._watch.collect(cycle_id)
-        return self._translate(cycle_id, report, balances)
+        return _translate(report, balances)
 
     def settle(self, cycle_id: str) -> ReconcileReport:
         """A clean stop's final pass: reconcile, and always compare with the account."""
         report = self._service.reconcile(cycle_id, self._symbols)
         balances = None if self._watch is None else self._watch.collect(cycle_id)
-        return self._translate(cycle_id, report, balances)
+        return _translate(report, balances)
 
     def startup(self, cycle_id: str) -> StartupCheck:
         """The service's startup pass (its 7-day window); a refusal carries its one-line reason."""
@@ -145,23 +142,18 @@ class ReconcilePart:
             except ExchangeError as exc:
                 reason = f"startup reconciliation failed, trading refused: {exc}"
                 return StartupCheck(refused=reason)
-        return StartupCheck(report=self._translate(cycle_id, verdict.report, balances))
+        return StartupCheck(report=_translate(verdict.report, balances))
 
-    def _translate(
-        self,
-        cycle_id: str,
-        report: ReconciliationReport,
-        balances: tuple[Balance, ...] | None,
-    ) -> ReconcileReport:
-        with self._uow(cycle_id) as uow:
-            live = len(uow.orders.in_states(LIVE_STATES))
-        for cid in report.adopted:
-            _log.warning("order_adopted", client_order_id=cid)
-        return ReconcileReport(
-            fills=report.new_fills,
-            open_orders=live,
-            unresolved=len(report.unresolved_symbols),
-            adopted=len(report.adopted),
-            foreign=len(report.foreign),
-            balances=balances,
-        )
+
+def _translate(
+    report: ReconciliationReport, balances: tuple[Balance, ...] | None
+) -> ReconcileReport:
+    """The service's report as the cycle's (counts, and the balances the book compares with)."""
+    return ReconcileReport(
+        fills=report.new_fills,
+        open_orders=report.open_orders,
+        unresolved=len(report.unresolved_symbols),
+        adopted=len(report.adopted),
+        foreign=len(report.foreign),
+        balances=balances,
+    )

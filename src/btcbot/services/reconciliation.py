@@ -51,6 +51,7 @@ from btcbot.services.quarantine import quarantine, quarantine_order
 
 _log = get_logger(__name__)
 _ACTIVE = tuple(s for s in LocalOrderState if s.is_unresolved or s.is_live)
+_LIVE = tuple(s for s in LocalOrderState if s.is_live)
 
 
 STARTUP_LOOKBACK = timedelta(days=7)
@@ -78,6 +79,7 @@ class ReconciliationReport:
     not_placed: tuple[str, ...] = ()
     unresolved_symbols: frozenset[str] = field(default_factory=frozenset)
     foreign: tuple[int, ...] = ()
+    open_orders: int = 0  # the bot's orders resting (or maybe resting) after the pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +164,7 @@ class ReconciliationService:
             self._apply(changes, symbol, snap)
         with self._uow(cycle_id) as uow:
             unresolved = uow.orders.unresolved_symbols()
+            resting = len(uow.orders.in_states(_LIVE))
         return ReconciliationReport(
             new_fills=tuple(changes.new_fills),
             adopted=tuple(changes.adopted),
@@ -169,6 +172,7 @@ class ReconciliationService:
             not_placed=tuple(changes.not_placed),
             unresolved_symbols=unresolved,
             foreign=tuple(changes.foreign),
+            open_orders=resting,
         )
 
     def _read(

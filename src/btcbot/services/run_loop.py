@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from btcbot.domain.errors import ExchangeError
 from btcbot.observability.logging import get_logger
 from btcbot.services.cycle_report import CycleOutcome
 
@@ -41,7 +40,7 @@ class CycleRunner(Protocol):
     """Runs cycle number ``number`` (1-based) as one unit of work."""
 
     def __call__(self, number: int) -> CycleOutcome:
-        """Run the cycle; raise ``ExchangeError`` when the exchange failed it."""
+        """Run the cycle; an exchange failure is a failed outcome (``error`` set), not a raise."""
         ...
 
 
@@ -82,7 +81,9 @@ def run_loop(
     while (max_cycles is None or number < max_cycles) and not stop.is_set():
         number += 1
         started = monotonic()
-        outcome = _run_one(runner, number)
+        # The cycle turns an exchange failure into a failed outcome itself (it knows its id and
+        # kill state); anything it raises - a database failure - ends the loop.
+        outcome = runner(number)
         duration = monotonic() - started
         failed += outcome.error is not None
         observer(outcome, duration)
@@ -92,14 +93,3 @@ def run_loop(
     stopped = stop.is_set()
     _log.info("loop_ended", cycles=number, failed=failed, stopped=stopped)
     return LoopSummary(cycles=number, failed=failed, stopped=stopped)
-
-
-def _run_one(runner: CycleRunner, number: int) -> CycleOutcome:
-    """One cycle; an exchange failure becomes a failed outcome, anything else propagates."""
-    try:
-        return runner(number)
-    except ExchangeError as exc:
-        _log.warning(
-            "cycle_failed", cycle_number=number, error_type=type(exc).__name__, error=str(exc)
-        )
-        return CycleOutcome(cycle_id=f"failed-{number}", number=number, error=str(exc))

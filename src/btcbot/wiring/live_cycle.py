@@ -110,7 +110,7 @@ def build_cycle(
         market=MarketPart(market),
         decide=DecidePart(core, opts.symbols, kill_switch_setting=opts.kill_switch_setting),
         execution=ExecutionPart(execution),
-        reconciler=ReconcilePart(reconciliation, uows, opts.symbols, watch),
+        reconciler=ReconcilePart(reconciliation, opts.symbols, watch),
         book=book,
         kill_probe=deps.kill_probe,
         on_kill_seen=on_kill_seen,

@@ -80,7 +80,7 @@ def _cycle(reader: FakeReader, db: FakeDb, rest: _Rest) -> LiveCycle[str, _Decis
         market=rest,
         decide=rest,
         execution=rest,
-        reconciler=ReconcilePart(service, uow_factory(db), ("BTCTRY",)),
+        reconciler=ReconcilePart(service, ("BTCTRY",)),
         book=rest,
         kill_probe=lambda: None,
     )
