@@ -9,10 +9,12 @@ from btcbot.domain.enums import OrderMethod
 from btcbot.domain.market import MarketSnapshot
 from btcbot.domain.models import BookLevel, Candle, OrderBook, SymbolRules, Ticker
 from btcbot.domain.trading import PortfolioView, RiskLimits, TradingState
-from btcbot.services.decision import DecisionCore, DecisionInputs
+from btcbot.risk.context import RiskContext
+from btcbot.services.decision import DecisionCore
 from btcbot.strategy.params import MeanReversionParams, StrategyParams
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+SYMBOLS = ("BTCTRY",)
 RULES = SymbolRules(
     symbol="BTCTRY",
     base="BTC",
@@ -45,14 +47,14 @@ def _falling_snapshot() -> MarketSnapshot:
     return MarketSnapshot("BTCTRY", RULES, ticker, book, candles, NOW, NOW)
 
 
-def _inputs(state: TradingState = TradingState.ACTIVE) -> DecisionInputs:
+def _inputs(state: TradingState = TradingState.ACTIVE) -> RiskContext:
     cash = Decimal(100_000)
-    return DecisionInputs(
+    return RiskContext(
         now=NOW,
-        symbols=("BTCTRY",),
         snapshots={"BTCTRY": _falling_snapshot()},
         portfolio=PortfolioView(cash=cash, equity=cash, peak_equity=cash, daily_pnl=Decimal(0)),
         trading_state=state,
+        kill_switch_reason=None,
     )
 
 
@@ -67,16 +69,16 @@ def _core() -> DecisionCore:
 def test_a_falling_market_gives_one_approved_buy_and_equal_inputs_equal_decisions() -> None:
     """Mean reversion signals a buy, risk approves it, and a second call decides identically."""
     core = _core()
-    first = core.decide(_inputs())
+    first = core.decide(SYMBOLS, _inputs())
     assert [s.side.value for s in first.signals] == ["buy"]
     assert first.approved_count == 1
     assert first.approved[0].intent.symbol == "BTCTRY"
-    assert core.decide(_inputs()) == first
+    assert core.decide(SYMBOLS, _inputs()) == first
 
 
 def test_halted_state_turns_the_same_signal_into_a_typed_rejection() -> None:
     """The same market in HALTED: the signal is still produced, risk refuses it with a reason."""
-    decision = _core().decide(_inputs(TradingState.HALTED))
+    decision = _core().decide(SYMBOLS, _inputs(TradingState.HALTED))
     assert len(decision.signals) == 1
     assert decision.approved_count == 0
     assert decision.rejection_reasons == ("trading_halted",)

@@ -1,46 +1,26 @@
 """The decision core: strategy then risk over plain values, with no exchange and no database.
 
-``DecisionCore.decide`` is a pure function of its ``DecisionInputs`` (snapshots, the ledger's
-portfolio view, the trading state, open orders, recent fills and submits, the kill state and the
-time). The LIVE cycle, a dry run and a replay backtest all call this one function, so they can
-never disagree about what the strategy would have done.
+``DecisionCore.decide`` is a pure function of the symbols and the ``RiskContext`` (snapshots,
+the ledger's portfolio view, the trading state, open orders, recent fills and submits, the kill
+state and the time): the one record both strategy and risk read, built once by the caller. The
+LIVE cycle, a dry run and a replay backtest all call this one function, so they can never
+disagree about what the strategy would have done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from btcbot.domain.market import MarketSnapshot
-from btcbot.domain.models import Fill, Order
 from btcbot.domain.trading import (
     ApprovedOrderIntent,
-    PortfolioView,
     RiskLimits,
     Signal,
-    TradingState,
 )
 from btcbot.risk.context import RiskContext
 from btcbot.risk.engine import RiskEngine, RiskResult
 from btcbot.strategy.engine import StrategyEngine
 from btcbot.strategy.params import StrategyParams
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionInputs:
-    """Everything a decision depends on; equal inputs give equal decisions."""
-
-    now: datetime
-    symbols: tuple[str, ...]
-    snapshots: Mapping[str, MarketSnapshot]
-    portfolio: PortfolioView
-    trading_state: TradingState
-    kill_switch_reason: str | None = None
-    open_orders: Sequence[Order] = ()
-    recent_fills: Sequence[Fill] = ()
-    recent_submits: Sequence[datetime] = ()
-    unresolved_symbols: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,20 +63,7 @@ class DecisionCore:
         """Closed candles market data must supply for every strategy to signal."""
         return self.strategies.required_candles
 
-    def decide(self, inputs: DecisionInputs) -> Decision:
+    def decide(self, symbols: Sequence[str], ctx: RiskContext) -> Decision:
         """Signals for the tradable symbols, then risk's verdict on each, in order."""
-        signals = self.strategies.signals(
-            inputs.symbols, inputs.snapshots, inputs.portfolio, inputs.open_orders
-        )
-        ctx = RiskContext(
-            now=inputs.now,
-            trading_state=inputs.trading_state,
-            kill_switch_reason=inputs.kill_switch_reason,
-            snapshots=inputs.snapshots,
-            portfolio=inputs.portfolio,
-            open_orders=inputs.open_orders,
-            recent_fills=inputs.recent_fills,
-            recent_submits=inputs.recent_submits,
-            unresolved_symbols=inputs.unresolved_symbols,
-        )
+        signals = self.strategies.signals(symbols, ctx.snapshots, ctx.portfolio, ctx.open_orders)
         return Decision(signals=signals, risk=self.risk.evaluate(signals, ctx))

@@ -18,10 +18,11 @@ from btcbot.execution.report import ExecutionReport as ServiceReport
 from btcbot.execution.service import ExecutionService
 from btcbot.market_data.service import MarketDataService
 from btcbot.observability.logging import get_logger
+from btcbot.risk.context import RiskContext
 from btcbot.services.account_books import AccountWatch
 from btcbot.services.bookkeeping import LedgerView
 from btcbot.services.cycle_report import ExecutionReport, ReconcileReport, StartupCheck
-from btcbot.services.decision import Decision, DecisionCore, DecisionInputs
+from btcbot.services.decision import Decision, DecisionCore
 from btcbot.services.reconciliation import (
     STARTUP_LOOKBACK,
     ReconciliationReport,
@@ -61,9 +62,9 @@ class DecidePart:
         """One pure decision (see ``btcbot.services.decision``)."""
         portfolio = PortfolioView.from_valuation(view.valuation(snapshots, now))
         return self._core.decide(
-            DecisionInputs(
+            self._symbols,
+            RiskContext(
                 now=now,
-                symbols=self._symbols,
                 snapshots=snapshots,
                 portfolio=portfolio,
                 trading_state=view.trading_state,
@@ -72,7 +73,7 @@ class DecidePart:
                 recent_fills=view.recent_fills,
                 recent_submits=view.recent_submits,
                 unresolved_symbols=view.unresolved_symbols,
-            )
+            ),
         )
 
 
