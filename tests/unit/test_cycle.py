@@ -10,7 +10,7 @@ from decimal import Decimal
 from btcbot.adapters.clock import ManualClock
 from btcbot.domain.errors import ExchangeUnavailableError
 from btcbot.domain.market import MarketSnapshot
-from btcbot.services.cycle import CycleParts, CycleRecord, LiveCycle, run_tag
+from btcbot.services.cycle import CycleCommit, CycleParts, LiveCycle, run_tag
 from btcbot.services.cycle_report import (
     BookFigures,
     ExecutionReport,
@@ -38,7 +38,7 @@ class Journal:
         self.recon_failures = 0
         self.market_error: Exception | None = None
         self.open_error: Exception | None = None
-        self.records: list[CycleRecord[FakeDecision]] = []
+        self.records: list[CycleCommit[FakeDecision]] = []
         self.open_orders = 0
 
     # market
@@ -107,7 +107,7 @@ class Journal:
         if self.open_error is not None:
             raise self.open_error
 
-    def close_cycle(self, record: CycleRecord[FakeDecision]) -> BookFigures:
+    def close_cycle(self, record: CycleCommit[FakeDecision]) -> BookFigures:
         """Keep the record: this is the cycle's one commit."""
         self.calls.append("commit")
         self.records.append(record)

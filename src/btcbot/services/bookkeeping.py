@@ -21,8 +21,7 @@ from decimal import Decimal
 
 from btcbot.adapters.clock import Clock
 from btcbot.domain.account import Movement, MovementKind, Target
-from btcbot.domain.cycle_records import CycleRecord as CycleRow
-from btcbot.domain.cycle_records import TradingStateChange
+from btcbot.domain.cycle_records import CycleRecord, TradingStateChange
 from btcbot.domain.enums import OrderStatus
 from btcbot.domain.errors import LedgerError, StateError
 from btcbot.domain.ledger import Ledger
@@ -36,7 +35,7 @@ from btcbot.domain.trading import TradingState
 from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.observability.logging import get_logger
 from btcbot.services.account_books import BooksCheck
-from btcbot.services.cycle import CycleRecord
+from btcbot.services.cycle import CycleCommit
 from btcbot.services.cycle_report import BookFigures
 from btcbot.services.decision import Decision
 from btcbot.services.quarantine import quarantine
@@ -250,10 +249,10 @@ class Bookkeeper:
             unresolved_symbols=unresolved,
         )
 
-    def close_cycle(self, record: CycleRecord[Decision]) -> BookFigures:
+    def close_cycle(self, record: CycleCommit[Decision]) -> BookFigures:
         """Persist the cycle and book its fills in one commit; return the valued books."""
         with self._uow(record.cycle_id) as uow:
-            row = CycleRow(record.cycle_id, record.number, record.started_at)
+            row = CycleRecord(record.cycle_id, record.number, record.started_at)
             uow.cycles.start(row)
             decision = record.decision
             if decision is not None:
@@ -270,7 +269,7 @@ class Bookkeeper:
                     _log.warning("trading_state_changed", state=transition.state.value)
             figures, booked = self._book(uow, record)
             uow.cycles.finish(
-                CycleRow(
+                CycleRecord(
                     record.cycle_id,
                     record.number,
                     record.started_at,
@@ -289,7 +288,7 @@ class Bookkeeper:
         return figures
 
     def _book(
-        self, uow: TradingUnitOfWork, record: CycleRecord[Decision]
+        self, uow: TradingUnitOfWork, record: CycleCommit[Decision]
     ) -> tuple[BookFigures, _Booked]:
         if self._ledger is None:
             zero = Decimal(0)

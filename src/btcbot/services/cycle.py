@@ -75,7 +75,7 @@ class DecisionFacts(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class CycleRecord(Generic[_D_co]):
+class CycleCommit(Generic[_D_co]):
     """Everything the book persists for one cycle in its one commit."""
 
     cycle_id: str
@@ -147,7 +147,7 @@ class BookPort(Protocol[_V_co, _D_contra]):
         """Open the books (after the first successful startup reconciliation)."""
         ...
 
-    def close_cycle(self, record: CycleRecord[_D_contra]) -> BookFigures:
+    def close_cycle(self, record: CycleCommit[_D_contra]) -> BookFigures:
         """Apply the record's fills to the ledger, persist everything in one commit, value it."""
         ...
 
@@ -255,7 +255,7 @@ class LiveCycle(Generic[ViewT, DecisionT]):
         if observe_only is None:
             decision = p.decide(p.book.view(), snapshots, started)
             execution = execution.merged(p.execution.execute(cycle_id, decision))
-        record = CycleRecord(
+        record = CycleCommit(
             cycle_id=cycle_id,
             number=number,
             started_at=started,
@@ -310,7 +310,7 @@ class LiveCycle(Generic[ViewT, DecisionT]):
                 return
             self.last_open_orders = reconcile.open_orders
             self._p.book.close_cycle(
-                CycleRecord(
+                CycleCommit(
                     cycle_id=cycle_id,
                     number=number,
                     started_at=started,

@@ -13,7 +13,7 @@ from btcbot.adapters.clock import ManualClock
 from btcbot.domain.enums import OrderStatus
 from btcbot.domain.errors import ExchangeUnavailableError
 from btcbot.domain.market import MarketSnapshot
-from btcbot.services.cycle import CycleParts, CycleRecord, LiveCycle
+from btcbot.services.cycle import CycleCommit, CycleParts, LiveCycle
 from btcbot.services.cycle_report import BookFigures, ExecutionReport
 from btcbot.services.live_parts import ReconcilePart
 from btcbot.services.reconciliation import ReconciliationService
@@ -32,7 +32,7 @@ class _Rest:
 
     def __init__(self) -> None:
         self.opened = False
-        self.records: list[CycleRecord[_Decision]] = []
+        self.records: list[CycleCommit[_Decision]] = []
 
     def snapshots(self, symbols: Sequence[str]) -> Mapping[str, MarketSnapshot]:
         """No market data."""
@@ -64,7 +64,7 @@ class _Rest:
         """Remember the books were opened."""
         self.opened = True
 
-    def close_cycle(self, record: CycleRecord[_Decision]) -> BookFigures:
+    def close_cycle(self, record: CycleCommit[_Decision]) -> BookFigures:
         """Keep the record."""
         self.records.append(record)
         zero = Decimal(0)
