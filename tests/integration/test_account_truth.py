@@ -9,6 +9,7 @@ is one the review read in the code: holdings already in the account were seeded 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -192,3 +193,20 @@ def test_a_flow_in_a_cycle_without_fills_survives_a_restart(tmp_path: Path) -> N
         assert _problems(live) == []
         assert _books(live)[2] is not TradingState.HALTED
         assert _audited(live, AuditKind.BOOKS_DIFFER) == 0
+
+
+def test_handed_over_holdings_are_the_bots_and_only_those(live: InProcessLive) -> None:
+    """HANDOVER_HOLDINGS=BTC:0.02 of the 0.05 held: 0.02 in the books, 0.03 outside, audited."""
+    opts = replace(live.options, handover=(("BTC", Decimal("0.02")),))
+    cycle = build_cycle(opts, live.deps, live.client)
+    assert cycle.startup()
+    cycle(1)
+    live.clock.advance(60)
+    cycle.settle(2)
+    ledger, outside, _ = _books(live)
+    assert [(h.symbol, h.quantity) for h in ledger.opening.holdings] == [
+        ("BTCTRY", Decimal("0.02"))
+    ]
+    assert outside["BTC"] == Decimal("0.03")
+    assert _audited(live, AuditKind.HOLDINGS_HANDED_OVER) == 1
+    assert _problems(live) == []
