@@ -25,7 +25,7 @@ from btcbot.domain.account import (
 from btcbot.domain.enums import Side
 from btcbot.domain.errors import LedgerError
 from btcbot.domain.ledger.core import Ledger
-from btcbot.domain.ledger.types import Opening, Position
+from btcbot.domain.ledger.types import Holding, Opening, Position
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -178,3 +178,32 @@ def test_invariants_catch_cash_that_is_not_conserved() -> None:
     broken = replace(snap, cash=(("TRY", snap.cash[0][1] + 1),))
     with pytest.raises(LedgerError, match="not conserved"):
         Ledger.from_snapshot(broken).check_invariants()
+
+
+def test_a_withdrawal_of_all_the_cash_is_allowed() -> None:
+    """Only a flow below zero is refused: the books may hold exactly nothing."""
+    ledger = new_ledger()
+    ledger.apply_flow("TRY", -ledger.cash("TRY"))
+    assert ledger.cash("TRY") == 0
+
+
+def test_apply_fills_counts_only_the_new_fills() -> None:
+    """Two fills, one of them again: two applied, the repeat counts nothing."""
+    ledger = new_ledger()
+    first, second = fill(1, Side.BUY, "100", "1"), fill(2, Side.BUY, "100", "1")
+    assert ledger.apply_fills([first, second]) == 2
+    assert ledger.apply_fills([first]) == 0
+
+
+def test_an_asset_only_the_outside_movements_know_is_still_compared() -> None:
+    """Outside says 0.1 BTC, the exchange holds none: a difference, not silence."""
+    found = differences({"TRY": Decimal(5)}, {"TRY": Decimal(5)}, {"BTC": Decimal("0.1")})
+    assert found == (AssetDifference("BTC", Decimal(0), Decimal(0), Decimal("0.1")),)
+
+
+def test_a_zero_holding_handed_over_opens_the_books() -> None:
+    """A holding of nothing is allowed (a pair registered with no coins)."""
+    opening = Opening(
+        (BTCTRY,), (("TRY", Decimal(10)),), (Holding("BTCTRY", Decimal(0), Decimal(0)),)
+    )
+    assert Ledger(opening).position("BTCTRY").quantity == 0
