@@ -43,6 +43,7 @@ from btcbot.domain.errors import LedgerError
 from btcbot.domain.ledger import Ledger
 from btcbot.domain.models import Balance, Fill
 from btcbot.domain.trading import StateCause, TradingState
+from btcbot.execution.ports import MovementStore
 from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.observability.logging import get_logger
 from btcbot.state.repositories.trading_uow import TradingUnitOfWork
@@ -122,13 +123,7 @@ class AccountWatch:
                 ours = uow.orders.by_exchange_id(trade.order_id) is not None
                 if ours or is_ours(trade.client_order_id):
                     continue
-                legs = split_symbol(trade.symbol)
-                if legs is None:
-                    # Left unexplained on purpose: the comparison halts rather than guess.
-                    _log.error("manual_trade_pair_unknown", symbol=trade.symbol)
-                    continue
-                movements = manual_trade_movements(trade, *legs)
-                new += [m for m in movements if uow.movements.add(m)]
+                new += store_manual_trade(uow.movements, trade)
             uow.commit()
         for m in new:
             _log.warning("account_movement_seen", kind=m.kind.value, asset=m.asset, at=str(m.at))
@@ -137,6 +132,20 @@ class AccountWatch:
     def _traded(self, trade: Fill) -> bool:
         """Trades of configured pairs are reconciliation's (it knows their orders)."""
         return trade.symbol in self._symbols
+
+
+def store_manual_trade(movements: MovementStore, trade: Fill) -> list[Movement]:
+    """Store a trade of an order the bot did not place as its two movements; the new ones.
+
+    Reconciliation (the configured pairs) and the watch (every other pair) both call this, so
+    a manual trade is split the same way wherever it is seen. A pair ending in no quote
+    BtcTurk lists is left unexplained on purpose: the comparison halts rather than guess.
+    """
+    legs = split_symbol(trade.symbol)
+    if legs is None:
+        _log.error("manual_trade_pair_unknown", symbol=trade.symbol)
+        return []
+    return [m for m in manual_trade_movements(trade, *legs) if movements.add(m)]
 
 
 class BooksCheck:

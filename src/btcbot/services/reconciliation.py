@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from btcbot.adapters.clock import Clock
-from btcbot.domain.account import QUOTE, is_ours, manual_trade_movements
+from btcbot.domain.account import is_ours
 from btcbot.domain.errors import ExchangeError, OrderNotFoundError, StateError
 from btcbot.domain.models import Fill, Order
 from btcbot.domain.orders import LocalOrderState, TrackedOrder
@@ -47,6 +47,7 @@ from btcbot.execution.ports import (
 )
 from btcbot.observability.audit import AuditKind
 from btcbot.observability.logging import get_logger
+from btcbot.services.account_books import store_manual_trade
 from btcbot.services.quarantine import quarantine, quarantine_order
 
 _log = get_logger(__name__)
@@ -293,10 +294,7 @@ class ReconciliationService:
     @staticmethod
     def _manual_trade(uow: TradingUnitOfWorkPort, trade: Fill) -> None:
         """A trade of an order the bot did not place: account movements, not a bot fill."""
-        # SYMBOLS are TRY-quoted only (settings), so the base is the symbol without TRY.
-        base = trade.symbol.removesuffix(QUOTE)
-        stored = [uow.movements.add(m) for m in manual_trade_movements(trade, base, QUOTE)]
-        if any(stored):
+        if store_manual_trade(uow.movements, trade):
             _log.warning(
                 "manual_trade_seen",
                 trade_id=trade.trade_id,
