@@ -12,71 +12,70 @@ by its id and never halts twice, so lifting the halt sticks.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.models import Fill, Order
 from btcbot.domain.trading import StateCause, TradingState
 from btcbot.execution.ports import TradingUnitOfWorkPort
-from btcbot.observability.audit import AuditEvent, AuditKind
+from btcbot.observability.audit import AuditEvent, AuditKind, AuditValue
 from btcbot.observability.logging import get_logger
 
 _log = get_logger(__name__)
 _REMEMBERED = 10_000  # quarantined trades looked back over: far more than ever happen
 
 
-def is_quarantined(uow: TradingUnitOfWorkPort, trade_id: int) -> bool:
-    """Whether trade ``trade_id`` was quarantined before."""
-    events = uow.audit.recent(_REMEMBERED, kind=AuditKind.FILL_QUARANTINED)
-    return any(e.detail.get("trade_id") == str(trade_id) for e in events)
-
-
 def quarantine_order(uow: TradingUnitOfWorkPort, order: Order, reason: str, now: datetime) -> bool:
     """Set an order row aside and halt trading, once per exchange order id."""
-    events = uow.audit.recent(_REMEMBERED, kind=AuditKind.ORDER_QUARANTINED)
-    if any(e.detail.get("exchange_order_id") == str(order.order_id) for e in events):
-        return False
-    uow.audit.append(
-        AuditEvent(
-            kind=AuditKind.ORDER_QUARANTINED,
-            at=now,
-            actor="btcbot",
-            detail={
-                "exchange_order_id": str(order.order_id),
-                "symbol": order.symbol,
-                "reason": reason,
-            },
-        )
+    return _set_aside(
+        uow,
+        _Row(AuditKind.ORDER_QUARANTINED, StateCause.ORDER_QUARANTINED, "exchange_order_id"),
+        (order.order_id, f"order {order.order_id}", order.symbol),
+        reason,
+        now,
     )
-    halt = (
-        f"order {order.order_id} of {order.symbol} quarantined ({reason}): check it at the "
-        "exchange, then 'btcbot arm'"
-    )
-    uow.trading_state.record(
-        TradingStateChange(TradingState.HALTED, halt, now, StateCause.ORDER_QUARANTINED)
-    )
-    _log.error("order_quarantined", exchange_order_id=order.order_id, reason=reason)
-    return True
 
 
 def quarantine(uow: TradingUnitOfWorkPort, fill: Fill, reason: str, now: datetime) -> bool:
     """Set ``fill`` aside and halt trading (in the caller's transaction); False if done before."""
-    if is_quarantined(uow, fill.trade_id):
+    return _set_aside(
+        uow,
+        _Row(AuditKind.FILL_QUARANTINED, StateCause.FILL_QUARANTINED, "trade_id"),
+        (fill.trade_id, f"trade {fill.trade_id}", fill.symbol),
+        reason,
+        now,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """What kind of row is set aside: its audit kind, the halt's cause, its id's audit key."""
+
+    kind: AuditKind
+    cause: StateCause
+    key: str
+
+
+def _seen(uow: TradingUnitOfWorkPort, kind: AuditKind, key: str, row_id: int) -> bool:
+    events = uow.audit.recent(_REMEMBERED, kind=kind)
+    return any(e.detail.get(key) == str(row_id) for e in events)
+
+
+def _set_aside(
+    uow: TradingUnitOfWorkPort,
+    row: _Row,
+    what: tuple[int, str, str],
+    reason: str,
+    now: datetime,
+) -> bool:
+    """Audit the row and halt trading, once per row id; False when it was set aside before."""
+    row_id, name, symbol = what
+    if _seen(uow, row.kind, row.key, row_id):
         return False
-    uow.audit.append(
-        AuditEvent(
-            kind=AuditKind.FILL_QUARANTINED,
-            at=now,
-            actor="btcbot",
-            detail={"trade_id": str(fill.trade_id), "symbol": fill.symbol, "reason": reason},
-        )
-    )
-    halt = (
-        f"trade {fill.trade_id} of {fill.symbol} quarantined ({reason}): check it at the "
-        "exchange, then 'btcbot arm'"
-    )
-    uow.trading_state.record(
-        TradingStateChange(TradingState.HALTED, halt, now, StateCause.FILL_QUARANTINED)
-    )
-    _log.error("fill_quarantined", trade_id=fill.trade_id, symbol=fill.symbol, reason=reason)
+    detail: dict[str, AuditValue] = {row.key: str(row_id), "symbol": symbol, "reason": reason}
+    uow.audit.append(AuditEvent(kind=row.kind, at=now, actor="btcbot", detail=detail))
+    halt = f"{name} of {symbol} quarantined ({reason}): check it at the exchange, then 'btcbot arm'"
+    uow.trading_state.record(TradingStateChange(TradingState.HALTED, halt, now, row.cause))
+    _log.error(row.kind.value, **{row.key: row_id}, symbol=symbol, reason=reason)
     return True
