@@ -202,14 +202,7 @@ class BooksCheck:
         uow: TradingUnitOfWork, found: tuple[AssetDifference, ...], key: str, now: datetime
     ) -> None:
         text = "; ".join(d.describe() for d in found)
-        uow.audit.append(
-            AuditEvent(
-                kind=AuditKind.BOOKS_DIFFER,
-                at=now,
-                actor="btcbot",
-                detail={"assets": ",".join(d.asset for d in found), "difference_id": key},
-            )
-        )
+        _audit(uow, AuditKind.BOOKS_DIFFER, found, key, now)
         reason = (
             f"the books differ from the account ({text}): check transfers and trades made "
             "outside the bot, then 'btcbot arm' to accept the difference"
@@ -245,15 +238,20 @@ class BooksCheck:
                     _log.error("accepted_difference_refused", asset=d.asset, error=str(exc))
                     continue
             uow.movements.add(movement, state="applied")
-        uow.audit.append(
-            AuditEvent(
-                kind=AuditKind.BOOKS_DIFFERENCE_ACCEPTED,
-                at=now,
-                actor="btcbot",
-                detail={"assets": ",".join(d.asset for d in found), "difference_id": key},
-            )
-        )
+        _audit(uow, AuditKind.BOOKS_DIFFERENCE_ACCEPTED, found, key, now)
         _log.warning("books_difference_accepted", differences=[d.describe() for d in found])
+
+
+def _audit(
+    uow: TradingUnitOfWork,
+    kind: AuditKind,
+    found: tuple[AssetDifference, ...],
+    key: str,
+    now: datetime,
+) -> None:
+    """A halt or an acceptance of one set of differences: the assets and its id, no amounts."""
+    detail = {"assets": ",".join(d.asset for d in found), "difference_id": key}
+    uow.audit.append(AuditEvent(kind=kind, at=now, actor="btcbot", detail=detail))
 
 
 def _key(found: tuple[AssetDifference, ...]) -> str:
