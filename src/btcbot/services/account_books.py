@@ -44,7 +44,7 @@ from btcbot.domain.ledger import Ledger
 from btcbot.domain.models import Balance, Fill
 from btcbot.domain.trading import StateCause, TradingState
 from btcbot.execution.ports import MovementStore
-from btcbot.observability.audit import AuditEvent, AuditKind
+from btcbot.observability.audit import AuditEvent, AuditKind, AuditValue
 from btcbot.observability.logging import get_logger
 from btcbot.state.repositories.trading_uow import TradingUnitOfWork
 
@@ -250,7 +250,10 @@ def _audit(
     now: datetime,
 ) -> None:
     """A halt or an acceptance of one set of differences: the assets and its id, no amounts."""
-    detail = {"assets": ",".join(d.asset for d in found), "difference_id": key}
+    detail: dict[str, AuditValue] = {
+        "assets": ",".join(d.asset for d in found),
+        "difference_id": key,
+    }
     uow.audit.append(AuditEvent(kind=kind, at=now, actor="btcbot", detail=detail))
 
 
