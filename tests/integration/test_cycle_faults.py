@@ -18,6 +18,7 @@ import pytest
 from exchange_truth import GAVE_UP, ExchangeOrder, account_problems, book_problems
 
 from btcbot.adapters.clock import Clock
+from btcbot.decision import Decision, LedgerView
 from btcbot.domain.account import outside_totals
 from btcbot.domain.enums import OrderMethod, Side
 from btcbot.domain.ledger import Ledger
@@ -26,9 +27,7 @@ from btcbot.domain.orders import LocalOrderState
 from btcbot.domain.trading import RiskLimits
 from btcbot.exchange.transport import EmulatorTransport
 from btcbot.services.arming import write_kill_file
-from btcbot.services.bookkeeping import LedgerView
 from btcbot.services.cycle import LiveCycle
-from btcbot.services.decision import Decision
 from btcbot.settings import Settings
 from btcbot.sim.exchange import SimConfig
 from btcbot.sim.faults import FaultPlan

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from btcbot.decision.inputs import marks_for
 from btcbot.domain.enums import Side
 from btcbot.domain.ledger import Ledger
 from btcbot.domain.ledger.types import Opening, Pair
 from btcbot.domain.market import MarketSnapshot
 from btcbot.domain.models import BookLevel, Fill, OrderBook, SymbolRules, Ticker
-from btcbot.services.bookkeeping import marks_for
 
 AT = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 PAIRS = (Pair("BTCTRY", "BTC", "TRY"), Pair("ETHTRY", "ETH", "TRY"))

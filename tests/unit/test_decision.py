@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from btcbot.decision import DecisionCore
 from btcbot.domain.enums import OrderMethod
 from btcbot.domain.market import MarketSnapshot
 from btcbot.domain.models import BookLevel, Candle, OrderBook, SymbolRules, Ticker
 from btcbot.domain.trading import PortfolioView, RiskLimits, TradingState
 from btcbot.risk.context import RiskContext
-from btcbot.services.decision import DecisionCore
 from btcbot.strategy.params import MeanReversionParams, StrategyParams
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)

@@ -14,12 +14,13 @@ already stored at that moment are in those balances, so they are marked applied,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from decimal import Decimal
 
 from btcbot.adapters.clock import Clock
+from btcbot.decision import Decision
+from btcbot.decision.inputs import QUOTE, LedgerView, marks_for
 from btcbot.domain.account import Movement, MovementKind, Target
 from btcbot.domain.cycle_records import CycleRecord, TradingStateChange
 from btcbot.domain.enums import OrderStatus
@@ -27,66 +28,20 @@ from btcbot.domain.errors import LedgerError, StateError
 from btcbot.domain.ledger import Ledger
 from btcbot.domain.ledger.balances import outside_at_seed
 from btcbot.domain.ledger.types import Opening, Pair
-from btcbot.domain.ledger.valuation import EquityWatermark, Valuation, value
-from btcbot.domain.market import MarketSnapshot
+from btcbot.domain.ledger.valuation import EquityWatermark, value
 from btcbot.domain.models import Balance, Fill, Order
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
-from btcbot.domain.trading import TradingState
 from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.observability.logging import get_logger
 from btcbot.services.account_books import BooksCheck
 from btcbot.services.cycle import CycleCommit
 from btcbot.services.cycle_report import BookFigures
-from btcbot.services.decision import Decision
 from btcbot.services.quarantine import quarantine
 from btcbot.state.repositories.trading_uow import TradingUnitOfWork
 
 _log = get_logger(__name__)
 LIVE_STATES = tuple(s for s in LocalOrderState if s.is_live)
 """Order states that rest (or may rest) on the exchange: what "open orders" counts."""
-QUOTE = "TRY"
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerView:
-    """The booked state a decision is made on (as of the last commit)."""
-
-    ledger: Ledger
-    watermark: EquityWatermark | None
-    marks: Mapping[str, Decimal]
-    trading_state: TradingState
-    open_orders: tuple[Order, ...]
-    recent_fills: tuple[Fill, ...]
-    recent_submits: tuple[datetime, ...]
-    unresolved_symbols: frozenset[str] = frozenset()
-
-    def valuation(self, snapshots: Mapping[str, MarketSnapshot], at: datetime) -> Valuation:
-        """The ledger valued at this cycle's marks (see ``marks_for``)."""
-        marks = marks_for(self.ledger, snapshots, self.marks)
-        return value(self.ledger, QUOTE, marks, at, self.watermark)[0]
-
-
-def marks_from(
-    snapshots: Mapping[str, MarketSnapshot], fallback: Mapping[str, Decimal]
-) -> dict[str, Decimal]:
-    """Mid price per symbol (last trade when a side is missing), over the ``fallback`` marks."""
-    marks = dict(fallback)
-    for symbol, snap in snapshots.items():
-        marks[symbol] = snap.mid if snap.mid is not None else snap.ticker.last
-    return marks
-
-
-def marks_for(
-    ledger: Ledger, snapshots: Mapping[str, MarketSnapshot], last: Mapping[str, Decimal]
-) -> dict[str, Decimal]:
-    """A mark for every held symbol: this cycle's, else the last seen, else its average cost.
-
-    A market-data gap on a held symbol must not fail the cycle's commit (the books would stop
-    moving); valuing it at the last known price is the honest fallback.
-    """
-    fallback = {p.symbol: p.avg_cost for p in ledger.positions(QUOTE) if not p.is_flat}
-    fallback.update(last)
-    return marks_from(snapshots, fallback)
 
 
 def as_exchange_order(order: TrackedOrder) -> Order:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from btcbot.adapters.clock import Clock
+from btcbot.decision import Decision, LedgerView
 from btcbot.domain.errors import ConfigError
 from btcbot.domain.records import AuditContext
 from btcbot.domain.trading import RiskLimits
@@ -32,9 +33,7 @@ from btcbot.observability.metrics import Exporter, Metrics, start_exporter
 from btcbot.observability.status_file import status_path
 from btcbot.risk.kill_switch import KillSwitchProbe
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
-from btcbot.services.bookkeeping import LedgerView
 from btcbot.services.cycle import LiveCycle
-from btcbot.services.decision import Decision
 from btcbot.services.run_loop import LoopSummary, StopRequest, run_loop
 from btcbot.services.status_reporter import StatusFacts, StatusReporter
 from btcbot.settings import Settings

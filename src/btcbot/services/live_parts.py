@@ -9,20 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from btcbot.decision import Decision, DecisionCore, LedgerView, decide_on
 from btcbot.domain.errors import ExchangeError
 from btcbot.domain.market import MarketSnapshot
 from btcbot.domain.models import Balance
-from btcbot.domain.trading import PortfolioView
 from btcbot.execution.report import CancelResult, SubmitResult
 from btcbot.execution.report import ExecutionReport as ServiceReport
 from btcbot.execution.service import ExecutionService
 from btcbot.market_data.service import MarketDataService
 from btcbot.observability.logging import get_logger
-from btcbot.risk.context import RiskContext
 from btcbot.services.account_books import AccountWatch
-from btcbot.services.bookkeeping import LedgerView
 from btcbot.services.cycle_report import ExecutionReport, ReconcileReport, StartupCheck
-from btcbot.services.decision import Decision, DecisionCore
 from btcbot.services.reconciliation import (
     STARTUP_LOOKBACK,
     ReconciliationReport,
@@ -59,21 +56,9 @@ class DecidePart:
     def __call__(
         self, view: LedgerView, snapshots: Mapping[str, MarketSnapshot], now: datetime
     ) -> Decision:
-        """One pure decision (see ``btcbot.services.decision``)."""
-        portfolio = PortfolioView.from_valuation(view.valuation(snapshots, now))
-        return self._core.decide(
-            self._symbols,
-            RiskContext(
-                now=now,
-                snapshots=snapshots,
-                portfolio=portfolio,
-                trading_state=view.trading_state,
-                kill_switch_reason=self._kill,
-                open_orders=view.open_orders,
-                recent_fills=view.recent_fills,
-                recent_submits=view.recent_submits,
-                unresolved_symbols=view.unresolved_symbols,
-            ),
+        """One pure decision (see ``btcbot.decision``)."""
+        return decide_on(
+            self._core, self._symbols, view, snapshots, now, kill_switch_reason=self._kill
         )
 
 

@@ -13,6 +13,8 @@ from dataclasses import replace
 from decimal import Decimal
 
 from btcbot.adapters.control_dir import read_kill
+from btcbot.decision import Decision, DecisionCore
+from btcbot.decision.inputs import LedgerView, marks_from
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import ExchangeUnavailableError
 from btcbot.domain.ledger.balances import opening_from_balances, pair_of
@@ -27,9 +29,8 @@ from btcbot.observability.logging import get_logger
 from btcbot.risk.policies import TradingFacts
 from btcbot.services.account_books import AccountWatch
 from btcbot.services.arming import record_disarm
-from btcbot.services.bookkeeping import Bookkeeper, LedgerView, marks_from
+from btcbot.services.bookkeeping import Bookkeeper
 from btcbot.services.cycle import CycleParts, LiveCycle, run_tag
-from btcbot.services.decision import Decision, DecisionCore
 from btcbot.services.live import CycleBuilder, LiveDeps, LiveOptions
 from btcbot.services.live_parts import DecidePart, ExecutionPart, MarketPart, ReconcilePart
 from btcbot.services.reconciliation import STARTUP_LOOKBACK, ReconciliationService
