@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from btcbot.domain.fingerprint import fill_fingerprint
 from btcbot.domain.models import Fill
 from btcbot.domain.orders import LocalOrderState, TrackedOrder
 from btcbot.services.live import Database
@@ -32,6 +33,7 @@ class DemoFigures:
     equity: Decimal
     max_drawdown_pct: Decimal
     history_sha256: str
+    fill_fingerprint: str = ""
 
 
 def _order_line(o: TrackedOrder) -> str:
@@ -106,4 +108,5 @@ def read_figures(db: Database, *, cycles: int) -> DemoFigures:
         equity=dec(latest.get("equity")),
         max_drawdown_pct=max(drawdowns, default=Decimal(0)),
         history_sha256=history_sha256(orders, fills),
+        fill_fingerprint=fill_fingerprint(fills),
     )

@@ -27,7 +27,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from btcbot.adapters.clock import Clock, ManualClock, SystemClock
+from btcbot.backtest.engine import Replay, ReplaySetup
 from btcbot.domain.errors import ConfigError
+from btcbot.domain.fingerprint import fill_fingerprint
 from btcbot.domain.trading import RiskLimits
 from btcbot.exchange.client import BtcturkClient
 from btcbot.exchange.transport import EmulatorTransport
@@ -80,6 +82,13 @@ class DemoReport:
     figures: DemoFigures
     health_code: int
     health_summary: str
+    backtest_fingerprint: str = ""
+
+    @property
+    def parity(self) -> str:
+        """Whether the LIVE loop and the backtest produced the same fills."""
+        same = self.backtest_fingerprint == self.figures.fill_fingerprint
+        return "same fills" if same else "DIFFERENT fills: the backtest does not match the loop"
 
     def render(self) -> str:
         """The short human report."""
@@ -98,6 +107,10 @@ class DemoReport:
                 f"  max drawdown      {f.max_drawdown_pct:.4f} %",
                 f"  health (MONITOR)  exit {self.health_code}: {self.health_summary}",
                 f"  history sha256    {f.history_sha256}",
+                # Parity: the sim-mode LIVE loop and ``btcbot backtest`` on the same candles.
+                f"  fills sha256      {f.fill_fingerprint} (LIVE loop)",
+                f"                    {self.backtest_fingerprint} (backtest)",
+                f"  parity            {self.parity}",
             ]
         )
 
@@ -292,4 +305,19 @@ def run_demo(
         )
         figures = read_figures(live.deps.db, cycles=summary.cycles)
     code, line = health[0] if health else (3, "health did not run")
-    return DemoReport(opts.workspace, figures, code, line)
+    return DemoReport(opts.workspace, figures, code, line, replay_fingerprint(opts))
+
+
+def replay_fingerprint(opts: DemoOptions) -> str:
+    """The fill fingerprint of ``btcbot backtest`` over the demo's candles and settings."""
+    setup = ReplaySetup(
+        symbols=opts.symbols,
+        start=DEMO_START,
+        cycles=opts.cycles,
+        strategy=demo_strategy(),
+        limits=RiskLimits(),
+        cycle_seconds=opts.cycle_seconds,
+        sim=SimConfig(seed=opts.seed),
+    )
+    result = Replay(load_feeds(list(opts.data) or None), setup).run()
+    return fill_fingerprint(result.fills)

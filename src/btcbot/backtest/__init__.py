@@ -1,0 +1,1 @@
+"""Replay backtests on the LIVE decision core (see ``btcbot.backtest.engine``)."""

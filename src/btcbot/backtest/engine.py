@@ -1,0 +1,215 @@
+"""The replay backtest: the LIVE cycle's decisions over candles, on the emulator in process.
+
+One cycle of a replay does what one sim-mode LIVE cycle does, in the same order and at the same
+instants (``btcbot.services.cycle``), with the database and HTTP taken out:
+
+1. **Reconcile**: the own trades the emulator made since the last cycle (resting orders the
+   price path crossed in the minute that passed, and last cycle's immediate fills).
+2. **Book**: the ledger books them, exactly as the LIVE ledger does (same ``Ledger`` code).
+3. **Decide**: market snapshots through the LIVE ``MarketDataService`` (same candle window,
+   same settle delay, same freshness checks), then ``decide_on`` - the one function the LIVE
+   cycle calls - over the booked view.
+4. **Execute**: cancel our orders past their TTL, then send the approved intents in order.
+5. **Value**: the books at this cycle's marks; one row of the equity series.
+
+The clock then moves ``cycle_seconds`` and the emulator runs the market over the gap. After
+the last cycle one final reconcile books what the last orders did (the LIVE loop's clean-stop
+settle). Fill convention, the same as the emulator's in a dry run: a decision at instant ``t``
+sees the candles closed (and settled 2 s) by ``t``, the book and ticker at ``t``; a marketable
+order fills at once against the synthetic book at ``t`` as taker; a resting limit order fills as
+maker, at its own price, when the replayed price path of a later minute crosses it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from btcbot.adapters.clock import ManualClock
+from btcbot.backtest.venue import ReplayVenue, as_open_order
+from btcbot.decision import QUOTE, DecisionCore, LedgerView, decide_on
+from btcbot.decision.inputs import marks_for, marks_from
+from btcbot.domain.enums import Side
+from btcbot.domain.ledger import Ledger
+from btcbot.domain.ledger.balances import opening_from_balances, pair_of
+from btcbot.domain.ledger.valuation import EquityWatermark, Valuation, value
+from btcbot.domain.market import MarketSnapshot
+from btcbot.domain.models import Fill
+from btcbot.domain.trading import RiskLimits, TradingState
+from btcbot.market_data.limits import MarketDataLimits
+from btcbot.market_data.service import MarketDataService
+from btcbot.sim.exchange import SimConfig, SimExchange
+from btcbot.sim.feed import Bar
+from btcbot.strategy.params import StrategyParams
+
+DEFAULT_TTL = timedelta(minutes=5)  # the LIVE default (LiveOptions.order_ttl)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaySetup:
+    """What a replay runs: the LIVE process's strategy and risk settings, and a time span."""
+
+    symbols: tuple[str, ...]
+    start: datetime
+    cycles: int
+    strategy: StrategyParams = field(default_factory=StrategyParams)
+    limits: RiskLimits = field(default_factory=RiskLimits)
+    cycle_seconds: float = 60.0
+    order_ttl: timedelta = DEFAULT_TTL
+    sim: SimConfig = field(default_factory=SimConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class EquityRow:
+    """The books at the end of one cycle, valued at its marks."""
+
+    at: datetime
+    valuation: Valuation
+    holdings: tuple[tuple[str, Decimal, Decimal], ...]  # symbol, quantity, cost basis
+
+
+@dataclass
+class ReplayResult:
+    """Everything a replay produced, for the outputs and the tests."""
+
+    setup: ReplaySetup
+    fills: list[Fill] = field(default_factory=list)
+    rows: list[EquityRow] = field(default_factory=list)
+    submitted: int = 0
+    rejected: int = 0
+    canceled: int = 0
+    signals: int = 0
+    risk_rejections: int = 0
+    cycles: int = 0
+    final: Valuation | None = None
+
+
+CycleHook = Callable[[int, datetime, "ReplayState"], None]
+
+
+@dataclass
+class ReplayState:
+    """What the replay carries from one cycle to the next (the LIVE database's role)."""
+
+    ledger: Ledger
+    watermark: EquityWatermark | None = None
+    marks: dict[str, Decimal] = field(default_factory=dict)
+    trading_state: TradingState = TradingState.ACTIVE
+    last_fill: dict[str, Fill] = field(default_factory=dict)
+    recent_submits: deque[datetime] = field(default_factory=deque)
+    created: dict[int, datetime] = field(default_factory=dict)  # exchange id -> intent time
+
+
+class Replay:
+    """One replay over ``feeds`` (1-minute bars per symbol, already aligned to ``start``)."""
+
+    def __init__(
+        self,
+        feeds: Mapping[str, list[Bar]],
+        setup: ReplaySetup,
+        *,
+        core: DecisionCore | None = None,
+    ) -> None:
+        self.setup = setup
+        self.clock = ManualClock(setup.start)
+        self.sim = SimExchange(feeds, now=self.clock.now, config=setup.sim)
+        self.venue = ReplayVenue(self.sim)
+        self.core = core or DecisionCore.from_params(setup.strategy, setup.limits)
+        # The LIVE wiring's market data limits: the same window of closed candles.
+        limits = MarketDataLimits(candle_count=max(self.core.required_candles, 1) + 5)
+        self.market = MarketDataService(self.venue, self.clock, limits)
+
+    def run(self, on_cycle: CycleHook | None = None) -> ReplayResult:
+        """Every cycle of the setup, then the final reconcile; the fills and the equity series."""
+        result = ReplayResult(self.setup)
+        state = self._open_books()
+        for number in range(1, self.setup.cycles + 1):
+            if number > 1:
+                self.clock.advance(self.setup.cycle_seconds)
+            self._cycle(state, result)
+            result.cycles = number
+            if on_cycle is not None:
+                on_cycle(number, self.clock.now(), state)
+        # The clean stop's settle: book what the last cycle's orders did, decide nothing.
+        self._book(state, result, self.venue.new_fills())
+        snapshots = self.market.snapshots(self.setup.symbols).snapshots
+        result.final = self._value(state, snapshots)
+        return result
+
+    def _open_books(self) -> ReplayState:
+        """The opening the LIVE books seed from: the account's balances at the start."""
+        snapshots = self.market.snapshots(self.setup.symbols).snapshots
+        pairs = [
+            pair_of(rules)
+            for symbol in self.setup.symbols
+            if (rules := self.market.rules.rules_for(symbol)) is not None
+        ]
+        opening = opening_from_balances(self.venue.balances(), pairs, marks_from(snapshots, {}))
+        return ReplayState(
+            ledger=Ledger(opening),
+            recent_submits=deque(maxlen=self.setup.limits.max_submits_per_window),
+        )
+
+    def _book(self, state: ReplayState, result: ReplayResult, fills: list[Fill]) -> None:
+        state.ledger.apply_fills(fills)
+        for fill in fills:
+            last = state.last_fill.get(fill.symbol)
+            if last is None or fill.timestamp >= last.timestamp:
+                state.last_fill[fill.symbol] = fill
+        result.fills.extend(fills)
+
+    def _cycle(self, state: ReplayState, result: ReplayResult) -> None:
+        now = self.clock.now()
+        self._book(state, result, self.venue.new_fills())
+        live = self.venue.open_orders()
+        snapshots = self.market.snapshots(self.setup.symbols).snapshots
+        view = LedgerView(
+            ledger=state.ledger,
+            watermark=state.watermark,
+            marks=dict(state.marks),
+            trading_state=state.trading_state,
+            open_orders=tuple(
+                as_open_order(o, state.created.get(o.id, now))
+                for o in sorted(live.values(), key=lambda o: o.id)
+            ),
+            recent_fills=tuple(state.last_fill.values()),
+            recent_submits=tuple(state.recent_submits),
+        )
+        decision = decide_on(self.core, self.setup.symbols, view, snapshots, now)
+        result.signals += len(decision.signals)
+        result.risk_rejections += len(decision.rejection_reasons)
+        # Execution: stale orders first (cancels are allowed in every state), then the intents.
+        for order_id in sorted(live):
+            if now - state.created.get(order_id, now) >= self.setup.order_ttl:
+                result.canceled += int(self.venue.cancel(order_id))
+        tag = f"bt{result.cycles + 1}"
+        for approved in decision.approved:
+            side = "b" if approved.side is Side.BUY else "s"
+            cid = f"{tag}-{approved.index}-{approved.symbol}-{side}"
+            state.recent_submits.append(now)
+            sent = self.venue.submit(approved, cid)
+            if sent.order_id is None:
+                result.rejected += 1
+                continue
+            result.submitted += 1
+            state.created[sent.order_id] = now
+        transition = decision.risk.transition
+        if transition.changed:
+            state.trading_state = transition.state
+        valuation = self._value(state, snapshots)
+        result.rows.append(EquityRow(now, valuation, _holdings(state.ledger)))
+
+    def _value(self, state: ReplayState, snapshots: Mapping[str, MarketSnapshot]) -> Valuation:
+        marks = marks_for(state.ledger, snapshots, state.marks)
+        valuation, state.watermark = value(
+            state.ledger, QUOTE, marks, self.clock.now(), state.watermark
+        )
+        state.marks = marks
+        return valuation
+
+
+def _holdings(ledger: Ledger) -> tuple[tuple[str, Decimal, Decimal], ...]:
+    return tuple((p.symbol, p.quantity, p.cost_basis) for p in ledger.positions(QUOTE))
