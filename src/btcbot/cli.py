@@ -296,6 +296,34 @@ def _demo(args: argparse.Namespace) -> int:
 _REGISTRARS.append(_register_demo)
 
 
+# ---------------------------------------------------------------- backtest
+def _register_backtest(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``btcbot backtest``: the LIVE decisions over candle files (docs/BACKTEST.md)."""
+    p = sub.add_parser(
+        "backtest", help="replay the LIVE strategy and risk over candle files; no network"
+    )
+    p.add_argument("--data", type=Path, required=True, help="a candle CSV, or a directory of them")
+    p.add_argument("--symbols", help="comma-separated pairs (default: SYMBOLS)")
+    p.add_argument("--from", dest="start", help="first day traded, UTC (YYYY-MM-DD)")
+    p.add_argument("--to", dest="end", help="last day traded, UTC, inclusive (YYYY-MM-DD)")
+    p.add_argument("--out", type=Path, help="new directory for summary.json, trades and equity")
+    p.add_argument("--json", action="store_true", help="print summary.json to stdout")
+    p.add_argument("--settings", type=Path, help="a file of NAME=VALUE settings")
+    p.add_argument(
+        "--set", action="append", metavar="NAME=VALUE", help="one setting (repeatable; wins)"
+    )
+    p.set_defaults(handler=_backtest)
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from btcbot.commands.backtest import run_backtest_command  # noqa: PLC0415 - lazily
+
+    return run_backtest_command(args)
+
+
+_REGISTRARS.append(_register_backtest)
+
+
 # ---------------------------------------------------------------- sim serve (owner H2)
 def _register_sim(sub: argparse._SubParsersAction[_Parser]) -> None:
     """``btcbot sim serve``: the BtcTurk emulator on a loopback HTTP server (docs/EMULATOR.md)."""

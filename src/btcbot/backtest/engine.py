@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from btcbot.adapters.clock import ManualClock
@@ -45,7 +45,8 @@ from btcbot.sim.exchange import SimConfig, SimExchange
 from btcbot.sim.feed import Bar
 from btcbot.strategy.params import StrategyParams
 
-DEFAULT_TTL = timedelta(minutes=5)  # the LIVE default (LiveOptions.order_ttl)
+DEFAULT_TTL = timedelta(minutes=5)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the LIVE default (LiveOptions.order_ttl)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +54,8 @@ class ReplaySetup:
     """What a replay runs: the LIVE process's strategy and risk settings, and a time span."""
 
     symbols: tuple[str, ...]
-    start: datetime
-    cycles: int
+    start: datetime = EPOCH  # ``btcbot.backtest.plan`` sets both from the candle files
+    cycles: int = 0
     strategy: StrategyParams = field(default_factory=StrategyParams)
     limits: RiskLimits = field(default_factory=RiskLimits)
     cycle_seconds: float = 60.0

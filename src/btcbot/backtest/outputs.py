@@ -1,0 +1,137 @@
+"""What a backtest writes: trades.csv, equity.csv and summary.json, all or nothing.
+
+The files are written into a fresh temporary directory beside ``--out`` and renamed into place
+at the end, so a failed or interrupted run leaves ``--out`` as it was. Every byte depends only
+on the inputs (no wall-clock time, keys sorted, numbers as plain decimal strings): the same
+candles and settings give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from btcbot.backtest.engine import ReplayResult
+from btcbot.backtest.plan import Plan
+from btcbot.domain.fingerprint import fill_fingerprint, in_order, plain
+
+FILL_CONVENTION = (
+    "a decision at instant t sees the candles closed (and settled 2 s) by t and the book and "
+    "ticker at t; a marketable limit order fills at t against the emulator's synthetic book as "
+    "taker; a resting limit order fills as maker, at its own price, when the replayed price "
+    "path of a later minute crosses it (at most 25% of that minute's volume); the same as a "
+    "sim-mode dry run"
+)
+
+
+def summary(plan: Plan, result: ReplayResult, settings: dict[str, Any]) -> dict[str, Any]:
+    """The ``summary.json`` document."""
+    final = result.final
+    assert final is not None  # noqa: S101 -- run() always values the books at the end
+    start_equity = plan.setup.sim.start_balance
+    max_dd = max((r.valuation.drawdown_pct for r in result.rows), default=Decimal(0))
+    return {
+        "fingerprint": fill_fingerprint(result.fills),
+        "input_sha256": plan.input_sha256,
+        "fill_convention": FILL_CONVENTION,
+        "span": {
+            "first_cycle": plan.first_traded.isoformat(),
+            "last_cycle": plan.last_traded.isoformat(),
+            "cycle_seconds": plan.setup.cycle_seconds,
+        },
+        "counts": {
+            "cycles": result.cycles,
+            "candles": plan.candles,
+            "candles_filled": plan.filled,
+            "signals": result.signals,
+            "risk_rejections": result.risk_rejections,
+            "orders_submitted": result.submitted,
+            "orders_rejected": result.rejected,
+            "cancels": result.canceled,
+            "fills": len(result.fills),
+        },
+        "start_equity": plain(start_equity),
+        "final_equity": plain(final.equity),
+        "cash": plain(final.cash),
+        "realized_pnl": plain(final.realized_pnl),
+        "unrealized_pnl": plain(final.unrealized_pnl),
+        "fees": plain(final.fees),
+        "tax": plain(final.tax),
+        "max_drawdown_pct": plain(max_dd.quantize(Decimal("0.0001"))),
+        "return_pct": plain(((final.equity / start_equity - 1) * 100).quantize(Decimal("0.0001"))),
+        "settings": settings,
+    }
+
+
+def trades_csv(result: ReplayResult) -> str:
+    """One row per fill, oldest first."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["time", "symbol", "side", "price", "quantity", "fee", "tax", "order_id"])
+    for f in in_order(result.fills):
+        w.writerow(
+            [
+                f.timestamp.isoformat(),
+                f.symbol,
+                f.side.value,
+                plain(f.price),
+                plain(f.quantity),
+                plain(f.fee),
+                plain(f.tax),
+                f.order_id,
+            ]
+        )
+    return out.getvalue()
+
+
+def equity_csv(result: ReplayResult) -> str:
+    """One row per cycle: cash, PnL, fees, equity, drawdown, and each symbol's holding."""
+    symbols = result.setup.symbols
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    head = ["time", "cash", "equity", "realized_pnl", "unrealized_pnl", "fees", "tax"]
+    head += ["drawdown_pct", *(f"{s}_{k}" for s in symbols for k in ("quantity", "cost"))]
+    w.writerow(head)
+    for row in result.rows:
+        v = row.valuation
+        held = {sym: (qty, cost) for sym, qty, cost in row.holdings}
+        cells = [row.at.isoformat(), *map(plain, (v.cash, v.equity, v.realized_pnl))]
+        cells += [plain(x) for x in (v.unrealized_pnl, v.fees, v.tax)]
+        cells.append(plain(v.drawdown_pct.quantize(Decimal("0.000001"))))
+        for s in symbols:
+            qty, cost = held.get(s, (Decimal(0), Decimal(0)))
+            cells += [plain(qty), plain(cost)]
+        w.writerow(cells)
+    return out.getvalue()
+
+
+def write_all(out: Path, files: dict[str, str]) -> None:
+    """Write ``files`` (name -> text) as the directory ``out``, atomically.
+
+    ``out`` must not exist or be an empty directory: a backtest never overwrites earlier
+    results (``ValueError`` otherwise, before anything is written).
+    """
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ValueError(f"--out {out} already exists and is not empty: pass a new directory")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8", newline="\n")
+        if out.exists():
+            out.rmdir()
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def render(document: dict[str, Any]) -> str:
+    """``summary.json`` text: sorted keys, two-space indent, a final newline."""
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,107 @@
+"""From candle files and settings to one replay: which minutes are history, which are traded.
+
+- The span traded is ``[--from, --to]`` (whole UTC days; ``--to`` is inclusive), cut to the
+  minutes every symbol's file covers.
+- Before its first cycle the strategy needs a full window of closed candles, as the LIVE
+  process fetches at start-up: that many minutes before the first cycle are history, taken from
+  before ``--from`` when the files have them, else from the start of the span.
+- Cycles run every ``CYCLE_SECONDS`` from the first traded minute to the last candle's open
+  time, so every price a fill can see lies inside the files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from btcbot.backtest.candles import MINUTE, CandleFileError, CandleSet, Series, at
+from btcbot.backtest.engine import ReplaySetup
+from btcbot.decision import DecisionCore
+from btcbot.domain.fingerprint import plain
+from btcbot.sim.feed import Bar
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One replay ready to run, and the sha256 of everything it depends on."""
+
+    setup: ReplaySetup
+    feeds: dict[str, list[Bar]]
+    input_sha256: str
+    first_traded: datetime
+    last_traded: datetime
+    candles: int
+    filled: dict[str, int]
+
+
+def warmup_minutes(setup_core: DecisionCore) -> int:
+    """Closed candles the LIVE market data keeps: the strategies' need plus five."""
+    return max(setup_core.required_candles, 1) + 5
+
+
+def plan(
+    candles: CandleSet,
+    base: ReplaySetup,
+    *,
+    start: date | None,
+    end: date | None,
+    settings: dict[str, Any],
+) -> Plan:
+    """The replay of ``candles`` for ``base``'s strategy, limits and symbols over the span."""
+    core = DecisionCore.from_params(base.strategy, base.limits)
+    history = warmup_minutes(core)
+    lo = candles.first if start is None else _day(start)
+    hi = candles.last if end is None else _day(end + timedelta(days=1)) - MINUTE
+    lo, hi = max(lo, candles.first), min(hi, candles.last)
+    first_cycle = max(lo, candles.first + history * MINUTE)
+    if first_cycle > hi:
+        span = f"{at(lo):%Y-%m-%d %H:%M} to {at(hi):%Y-%m-%d %H:%M}" if lo <= hi else "empty"
+        raise CandleFileError(
+            f"no candles to trade in the range asked for ({span}): the files cover "
+            f"{at(candles.first):%Y-%m-%d %H:%M} to {at(candles.last):%Y-%m-%d %H:%M} UTC and "
+            f"the strategies need {history} minutes of history first"
+        )
+    step = int(base.cycle_seconds)
+    cycles = (hi - first_cycle) // step + 1
+    windows = {
+        s: series.window(first_cycle - history * MINUTE, hi)
+        for s, series in sorted(candles.series.items())
+    }
+    setup = ReplaySetup(
+        symbols=base.symbols,
+        start=at(first_cycle),
+        cycles=cycles,
+        strategy=base.strategy,
+        limits=base.limits,
+        cycle_seconds=base.cycle_seconds,
+        order_ttl=base.order_ttl,
+        sim=replace(base.sim, history_minutes=history),
+    )
+    return Plan(
+        setup=setup,
+        feeds={s: w.bars for s, w in windows.items()},
+        input_sha256=input_sha256(windows, settings),
+        first_traded=at(first_cycle),
+        last_traded=at(hi),
+        candles=sum(len(w.bars) for w in windows.values()),
+        filled={s: candles.series[s].filled for s in windows},
+    )
+
+
+def _day(d: date) -> int:
+    return int(datetime(d.year, d.month, d.day, tzinfo=at(0).tzinfo).timestamp())
+
+
+def input_sha256(windows: dict[str, Series], settings: dict[str, Any]) -> str:
+    """sha256 over every candle used (symbol, time, values) and the resolved settings."""
+    digest = hashlib.sha256()
+    for symbol, series in sorted(windows.items()):
+        for n, bar in enumerate(series.bars):
+            values = (bar.open, bar.high, bar.low, bar.close, bar.volume)
+            line = f"{symbol},{series.first + n * MINUTE}," + ",".join(map(plain, values))
+            digest.update(line.encode("ascii") + b"\n")
+    digest.update(json.dumps(settings, sort_keys=True).encode("utf-8"))
+    return digest.hexdigest()
