@@ -60,19 +60,46 @@ def generate(profile: Profile, minutes: int, rng: random.Random) -> list[str]:
     return rows
 
 
+def profiles(count: int) -> tuple[Profile, ...]:
+    """The two bundled profiles, then more synthetic pairs (``C3TRY``...) for wider benchmarks."""
+    extra = tuple(
+        Profile(f"C{n}TRY", 1_000.0 * (n + 1), 0.001, 0.0005, 50.0, 2) for n in range(3, count + 1)
+    )
+    return (PROFILES + extra)[:count]
+
+
+def write(
+    out: Path, *, minutes: int, seed: int = SEED, symbols: int = 2, gap_every: int = 0
+) -> list[Path]:
+    """One CSV per profile; ``gap_every`` > 0 drops every such minute (a missing candle)."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index, profile in enumerate(profiles(symbols)):
+        rng = random.Random(seed + index)
+        rows = generate(profile, minutes, rng)
+        if gap_every > 0:
+            rows = [r for n, r in enumerate(rows) if n == 0 or n % gap_every]
+        path = out / f"{profile.symbol}.csv"
+        path.write_text("ts,open,high,low,close,volume\n" + "\n".join(rows) + "\n", "utf-8")
+        paths.append(path)
+    return paths
+
+
 def main() -> int:
     """Write one CSV per profile into ``--out``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--minutes", type=int, help="candles per file (overrides --days)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--symbols", type=int, default=2, help="how many pairs (default 2)")
+    parser.add_argument("--gap-every", type=int, default=0, help="drop every Nth minute")
     parser.add_argument("--out", type=Path, default=Path("src/btcbot/sim/data"))
     args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    for index, profile in enumerate(PROFILES):
-        rng = random.Random(SEED + index)
-        rows = generate(profile, args.days * 1440, rng)
-        path = args.out / f"{profile.symbol}.csv"
-        path.write_text("ts,open,high,low,close,volume\n" + "\n".join(rows) + "\n", "utf-8")
-        print(f"wrote {path} ({len(rows)} candles, {path.stat().st_size} bytes)")
+    minutes = args.minutes or args.days * 1440
+    for path in write(
+        args.out, minutes=minutes, seed=args.seed, symbols=args.symbols, gap_every=args.gap_every
+    ):
+        print(f"wrote {path} ({path.stat().st_size} bytes)")
     return 0
 
 
