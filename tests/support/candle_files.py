@@ -14,7 +14,8 @@ def _tool() -> ModuleType:
     if "make_candles" in sys.modules:
         return sys.modules["make_candles"]
     spec = importlib.util.spec_from_file_location("make_candles", _TOOL)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up by name
     spec.loader.exec_module(module)

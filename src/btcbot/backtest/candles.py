@@ -120,7 +120,7 @@ def read_series(path: Path) -> Series:
     """One candle file, checked and gap-filled (see the module docstring)."""
     reader = csv.reader(_lines(path))
     header = next(reader, None)
-    if header is None:
+    if not header:
         raise CandleFileError(f"{path}: empty file (expected the header {','.join(HEADER)})")
     if tuple(h.strip().lower() for h in header) != HEADER:
         raise CandleFileError(f"{path}:1: header must be {','.join(HEADER)}")

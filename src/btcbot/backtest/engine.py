@@ -122,6 +122,7 @@ class Replay:
         # The LIVE wiring's market data limits: the same window of closed candles.
         limits = MarketDataLimits(candle_count=max(self.core.required_candles, 1) + 5)
         self.market = MarketDataService(self.venue, self.clock, limits)
+        self.ledger: Ledger | None = None  # the books once run() has returned
 
     def run(self, on_cycle: CycleHook | None = None) -> ReplayResult:
         """Every cycle of the setup, then the final reconcile; the fills and the equity series."""
@@ -138,6 +139,7 @@ class Replay:
         self._book(state, result, self.venue.new_fills())
         snapshots = self.market.snapshots(self.setup.symbols).snapshots
         result.final = self._value(state, snapshots)
+        self.ledger = state.ledger
         return result
 
     def _open_books(self) -> ReplayState:

@@ -111,14 +111,19 @@ def equity_csv(result: ReplayResult) -> str:
     return out.getvalue()
 
 
+def check_out(out: Path) -> None:
+    """Refuse an ``--out`` that exists and holds anything (``ValueError``)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ValueError(f"--out {out} already exists and is not empty: pass a new directory")
+
+
 def write_all(out: Path, files: dict[str, str]) -> None:
     """Write ``files`` (name -> text) as the directory ``out``, atomically.
 
     ``out`` must not exist or be an empty directory: a backtest never overwrites earlier
     results (``ValueError`` otherwise, before anything is written).
     """
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ValueError(f"--out {out} already exists and is not empty: pass a new directory")
+    check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:

@@ -156,6 +156,11 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     """Run the replay, write ``--out`` atomically, print the summary (or its JSON)."""
     if args.out is None and not args.json:
         raise ConfigError("pass --out DIR for the trades, equity and summary files, or --json")
+    if args.out is not None:
+        try:
+            outputs.check_out(args.out)  # before the run: earlier results are never at risk
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
     the_plan, record = prepare(args)
     result = Replay(the_plan.feeds, the_plan.setup).run()
     document = outputs.summary(the_plan, result, record)
