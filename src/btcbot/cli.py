@@ -296,6 +296,30 @@ def _demo(args: argparse.Namespace) -> int:
 _REGISTRARS.append(_register_demo)
 
 
+# ---------------------------------------------------------------- data fetch
+def _register_data(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``btcbot data fetch``: candles from the graph API into CSV files (docs/BACKTEST.md)."""
+    data = sub.add_parser("data", help="market data for backtests")
+    actions = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
+    p = actions.add_parser(
+        "fetch", help="1-minute candles from BtcTurk's graph API; resumable; no credentials"
+    )
+    p.add_argument("--symbols", required=True, help="comma-separated pairs, e.g. BTCTRY,ETHTRY")
+    p.add_argument("--from", dest="start", required=True, help="first day (UTC), YYYY-MM-DD")
+    p.add_argument("--to", dest="end", required=True, help="last day (UTC, inclusive)")
+    p.add_argument("--out", type=Path, required=True, help="directory of SYMBOL.csv files")
+    p.set_defaults(handler=_data_fetch)
+
+
+def _data_fetch(args: argparse.Namespace) -> int:
+    from btcbot.commands.data import run_data_fetch  # noqa: PLC0415 - handlers import lazily
+
+    return run_data_fetch(args)
+
+
+_REGISTRARS.append(_register_data)
+
+
 # ---------------------------------------------------------------- backtest
 def _register_backtest(sub: argparse._SubParsersAction[_Parser]) -> None:
     """``btcbot backtest``: the LIVE decisions over candle files (docs/BACKTEST.md)."""

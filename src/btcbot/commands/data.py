@@ -1,0 +1,125 @@
+"""``btcbot data fetch``: candles for backtests from BtcTurk's graph API (docs/BACKTEST.md).
+
+No credentials and no role: it reads public data only, through an unsigned client. The hosts
+are BTCTURK_BASE_URL and BTCTURK_GRAPH_URL (BtcTurk's own by default; a ``btcbot sim serve``
+address in tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, date, datetime, timedelta
+
+from btcbot.commands.exit_codes import EXIT_INTERRUPTED, EXIT_OK
+from btcbot.data.fetch import (
+    MINUTE,
+    PAGE_MINUTES,
+    FetchReport,
+    fetch_symbol,
+    missing_ranges,
+    pages,
+    read_existing,
+)
+from btcbot.domain.errors import ConfigError
+from btcbot.wiring.research import public_client
+
+
+def _instant(raw: str, flag: str, *, end: bool) -> datetime:
+    """``2025-01-31`` (a whole UTC day; ``--to`` includes it) or ``2025-01-31T12:00``."""
+    try:
+        if len(raw) == len("2025-01-31"):
+            day = date.fromisoformat(raw)
+            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return moment + timedelta(days=1) - timedelta(minutes=1) if end else moment
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{flag} {raw!r}: expected a date like 2025-01-31 or 2025-01-31T12:00"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _minute(moment: datetime) -> int:
+    return int(moment.timestamp()) // MINUTE * MINUTE
+
+
+def run_data_fetch(args: argparse.Namespace) -> int:
+    """Fetch every symbol; one report line each; 130 (with what was fetched kept) on Ctrl-C."""
+    symbols = tuple(
+        s.strip().replace("_", "").upper() for s in args.symbols.split(",") if s.strip()
+    )
+    if not symbols:
+        raise ConfigError("--symbols must name at least one pair, e.g. BTCTRY,ETHTRY")
+    start = _minute(_instant(args.start, "--from", end=False))
+    end = _minute(_instant(args.end, "--to", end=True))
+    now = _minute(datetime.now(UTC)) - MINUTE  # the newest minute that can have closed
+    end = min(end, now)
+    if start > end:
+        raise ConfigError(f"--from {args.start} is after --to {args.end} (or in the future)")
+    client = public_client(os.environ)
+    try:
+        listed = client.exchange_info().symbols
+        unknown = [s for s in symbols if s not in listed]
+        if unknown:
+            raise ConfigError(
+                f"--symbols: {', '.join(unknown)} not listed by the exchange "
+                f"(e.g. {', '.join(sorted(listed)[:5])})"
+            )
+        args.out.mkdir(parents=True, exist_ok=True)
+        total = 0
+        for symbol in symbols:
+            try:
+                existing = read_existing(args.out / f"{symbol}.csv")
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+            total += len(pages(missing_ranges(existing, start, end)))
+        reports: list[FetchReport] = []
+        with _Progress(total) as tick:
+            try:
+                for symbol in symbols:
+                    report = fetch_symbol(client, symbol, start, end, args.out, on_page=tick)
+                    reports.append(report)
+            except KeyboardInterrupt:
+                for report in reports:
+                    print(report.line())
+                print(
+                    "interrupted: what was fetched is written; run again to resume", file=sys.stderr
+                )
+                return EXIT_INTERRUPTED
+    finally:
+        client.close()
+    for report in reports:
+        print(report.line())
+    return EXIT_OK
+
+
+class _Progress:
+    """A tqdm bar on a terminal (stderr), nothing when output goes to a file or a pipe."""
+
+    def __init__(self, total: int) -> None:
+        self._total = total
+        self._bar: object | None = None
+
+    def __enter__(self) -> _Tick:
+        if not sys.stderr.isatty() or self._total == 0:
+            return _Tick(None)
+        from tqdm import tqdm  # noqa: PLC0415 - only when a bar is drawn
+
+        self._bar = tqdm(total=self._total, unit="page", desc=f"fetch ({PAGE_MINUTES} min/page)")
+        return _Tick(self._bar)
+
+    def __exit__(self, *exc: object) -> None:
+        close = getattr(self._bar, "close", None)
+        if close is not None:
+            close()
+
+
+class _Tick:
+    def __init__(self, bar: object | None) -> None:
+        self._update = getattr(bar, "update", None)
+
+    def __call__(self) -> None:
+        if self._update is not None:
+            self._update(1)

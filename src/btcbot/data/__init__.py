@@ -1,0 +1,1 @@
+"""Market data for research: ``btcbot data fetch`` (see ``btcbot.data.fetch``)."""
