@@ -336,6 +336,18 @@ def _register_backtest(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument(
         "--set", action="append", metavar="NAME=VALUE", help="one setting (repeatable; wins)"
     )
+    p.add_argument(
+        "--check-lookahead",
+        action="store_true",
+        help="re-run each signal on data cut at its instant; exit 1 if any signal changes",
+    )
+    p.add_argument(
+        "--lookahead-sample",
+        type=int,
+        default=0,
+        metavar="N",
+        help="check at most N signal cycles, spread over the run (default 0: every one)",
+    )
     p.set_defaults(handler=_backtest)
 
 

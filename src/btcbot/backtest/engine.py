@@ -38,7 +38,7 @@ from btcbot.domain.ledger.balances import opening_from_balances, pair_of
 from btcbot.domain.ledger.valuation import EquityWatermark, Valuation, value
 from btcbot.domain.market import MarketSnapshot
 from btcbot.domain.models import Fill
-from btcbot.domain.trading import RiskLimits, TradingState
+from btcbot.domain.trading import RiskLimits, Signal, TradingState
 from btcbot.market_data.limits import MarketDataLimits
 from btcbot.market_data.service import MarketDataService
 from btcbot.sim.exchange import SimConfig, SimExchange
@@ -47,6 +47,10 @@ from btcbot.strategy.params import StrategyParams
 
 DEFAULT_TTL = timedelta(minutes=5)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the LIVE default (LiveOptions.order_ttl)
+
+
+class StrategyFailedError(ValueError):
+    """A strategy raised, returned garbage or took too long during a replay."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,7 @@ class ReplayResult:
     risk_rejections: int = 0
     cycles: int = 0
     final: Valuation | None = None
+    signal_log: list[tuple[int, Signal]] = field(default_factory=list)  # (cycle, signal)
 
 
 CycleHook = Callable[[int, datetime, "ReplayState"], None]
@@ -182,7 +187,15 @@ class Replay:
             recent_submits=tuple(state.recent_submits),
         )
         decision = decide_on(self.core, self.setup.symbols, view, snapshots, now)
+        if decision.faults:
+            # A LIVE cycle would go on with the symbol observing; a backtest that skipped it
+            # would report results the strategy never produced.
+            raise StrategyFailedError(
+                f"{decision.faults[0].line()} at {now.isoformat()}: the backtest stops; "
+                "fix the strategy or remove it from STRATEGIES"
+            )
         result.signals += len(decision.signals)
+        result.signal_log.extend((result.cycles + 1, s) for s in decision.signals)
         result.risk_rejections += len(decision.rejection_reasons)
         # Execution: stale orders first (cancels are allowed in every state), then the intents.
         for order_id in sorted(live):

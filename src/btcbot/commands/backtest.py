@@ -19,9 +19,11 @@ from typing import Any
 
 from btcbot.backtest import outputs
 from btcbot.backtest.candles import CandleFileError, candle_paths, load
-from btcbot.backtest.engine import Replay, ReplaySetup
+from btcbot.backtest.engine import Replay, ReplayResult, ReplaySetup, StrategyFailedError
+from btcbot.backtest.lookahead import LookaheadReport, check_lookahead
 from btcbot.backtest.plan import Plan, plan
-from btcbot.commands.exit_codes import EXIT_OK
+from btcbot.commands.exit_codes import EXIT_FAILURE, EXIT_OK
+from btcbot.decision import DecisionCore
 from btcbot.domain.errors import ConfigError
 from btcbot.domain.fingerprint import plain
 from btcbot.services.live import strategy_params
@@ -152,18 +154,85 @@ def prepare(args: argparse.Namespace) -> tuple[Plan, dict[str, Any]]:
         raise ConfigError(str(exc)) from None
 
 
+def _replay(
+    the_plan: Plan, args: argparse.Namespace
+) -> tuple[ReplayResult, LookaheadReport | None]:
+    """The run, or with ``--check-lookahead`` the run and its re-runs on cut data."""
+    setup = the_plan.setup
+    if not args.check_lookahead:
+        return Replay(the_plan.feeds, setup).run(), None
+    lookahead = check_lookahead(
+        the_plan.feeds,
+        setup,
+        lambda _feeds: DecisionCore.from_params(setup.strategy, setup.limits),
+        sample=args.lookahead_sample,
+    )
+    return lookahead.full, lookahead
+
+
+def _lookahead_section(lookahead: LookaheadReport) -> dict[str, Any]:
+    return {
+        "biased_signals": len(lookahead.biased),
+        "signals": lookahead.signals,
+        "checked_cycles": lookahead.checked_cycles,
+        "biased": [b.line() for b in lookahead.biased],
+    }
+
+
+def _human(document: dict[str, Any], symbols: tuple[str, ...], out: Path | None) -> str:
+    c, span = document["counts"], document["span"]
+    lines = [
+        (
+            f"btcbot backtest: {c['cycles']} cycles over {', '.join(symbols)} "
+            f"({span['first_cycle']} to {span['last_cycle']})"
+        ),
+        (
+            f"  orders {c['orders_submitted']} (rejected {c['orders_rejected']}), "
+            f"fills {c['fills']}, cancels {c['cancels']}"
+        ),
+        (
+            f"  realized {document['realized_pnl']}  unrealized {document['unrealized_pnl']}  "
+            f"fees {document['fees']}  tax {document['tax']}"
+        ),
+        (
+            f"  equity {document['start_equity']} -> {document['final_equity']} "
+            f"({document['return_pct']} %), max drawdown {document['max_drawdown_pct']} %"
+        ),
+        f"  fingerprint {document['fingerprint']}",
+        f"  input       {document['input_sha256']}",
+    ]
+    if out is not None:
+        lines.append(f"  written to  {out}")
+    section = document.get("lookahead")
+    if section is not None:
+        lines.append(
+            f"lookahead: {section['biased_signals']} biased signals ({section['checked_cycles']} "
+            f"signal cycles re-run, of {section['signals']} signals)"
+        )
+        lines += [f"  biased: {line}" for line in section["biased"]]
+    return "\n".join(lines)
+
+
 def run_backtest_command(args: argparse.Namespace) -> int:
-    """Run the replay, write ``--out`` atomically, print the summary (or its JSON)."""
+    """Run the replay, write ``--out`` atomically, print the summary (or its JSON).
+
+    Exit 0, or 1 when ``--check-lookahead`` found a biased signal (listed, and in the summary).
+    """
     if args.out is None and not args.json:
         raise ConfigError("pass --out DIR for the trades, equity and summary files, or --json")
-    if args.out is not None:
-        try:
+    try:
+        if args.out is not None:
             outputs.check_out(args.out)  # before the run: earlier results are never at risk
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     the_plan, record = prepare(args)
-    result = Replay(the_plan.feeds, the_plan.setup).run()
+    try:
+        result, lookahead = _replay(the_plan, args)
+    except StrategyFailedError as exc:
+        raise ConfigError(str(exc)) from None
     document = outputs.summary(the_plan, result, record)
+    if lookahead is not None:
+        document["lookahead"] = _lookahead_section(lookahead)
     if args.out is not None:
         files = {
             "summary.json": outputs.render(document),
@@ -177,18 +246,5 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(outputs.render(document))
     else:
-        c = document["counts"]
-        print(
-            f"btcbot backtest: {c['cycles']} cycles over {', '.join(the_plan.setup.symbols)} "
-            f"({document['span']['first_cycle']} to {document['span']['last_cycle']})\n"
-            f"  orders {c['orders_submitted']} (rejected {c['orders_rejected']}), "
-            f"fills {c['fills']}, cancels {c['cancels']}\n"
-            f"  realized {document['realized_pnl']}  unrealized {document['unrealized_pnl']}  "
-            f"fees {document['fees']}  tax {document['tax']}\n"
-            f"  equity {document['start_equity']} -> {document['final_equity']} "
-            f"({document['return_pct']} %), max drawdown {document['max_drawdown_pct']} %\n"
-            f"  fingerprint {document['fingerprint']}\n"
-            f"  input       {document['input_sha256']}\n"
-            f"  written to  {args.out}"
-        )
-    return EXIT_OK
+        print(_human(document, the_plan.setup.symbols, args.out))
+    return EXIT_FAILURE if lookahead is not None and lookahead.biased else EXIT_OK

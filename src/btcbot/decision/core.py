@@ -19,7 +19,7 @@ from btcbot.domain.trading import (
 )
 from btcbot.risk.context import RiskContext
 from btcbot.risk.engine import RiskEngine, RiskResult
-from btcbot.strategy.engine import StrategyEngine
+from btcbot.strategy.engine import StrategyEngine, StrategyFault
 from btcbot.strategy.params import StrategyParams
 
 
@@ -29,6 +29,7 @@ class Decision:
 
     signals: tuple[Signal, ...]
     risk: RiskResult
+    faults: tuple[StrategyFault, ...] = ()  # strategies that failed; their symbols observe
 
     @property
     def approved(self) -> tuple[ApprovedOrderIntent, ...]:
@@ -65,5 +66,7 @@ class DecisionCore:
 
     def decide(self, symbols: Sequence[str], ctx: RiskContext) -> Decision:
         """Signals for the tradable symbols, then risk's verdict on each, in order."""
-        signals = self.strategies.signals(symbols, ctx.snapshots, ctx.portfolio, ctx.open_orders)
-        return Decision(signals=signals, risk=self.risk.evaluate(signals, ctx))
+        run = self.strategies.run(symbols, ctx.snapshots, ctx.portfolio, ctx.open_orders)
+        return Decision(
+            signals=run.signals, risk=self.risk.evaluate(run.signals, ctx), faults=run.faults
+        )

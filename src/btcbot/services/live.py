@@ -14,13 +14,15 @@ exchange client, the clocks and the stop token. Order of events:
 
 from __future__ import annotations
 
+import json
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from btcbot.adapters.clock import Clock
 from btcbot.decision import Decision, LedgerView
@@ -216,7 +218,37 @@ def strategy_params(settings: Settings) -> StrategyParams:
             stop_loss_pct=s.strategy_meanrev_stop_loss_pct,
             order_notional_try=s.strategy_meanrev_order_notional_try,
         ),
+        custom=custom_params(s.strategy_params_file, s.strategies),
     )
+
+
+def custom_params(path: Path | None, enabled: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """STRATEGY_PARAMS_FILE: ``{"pkg.module:Class": {"param": value}}`` as JSON or TOML.
+
+    A table for an entry that STRATEGIES does not name is refused (a typo would silently run
+    the strategy with its defaults).
+    """
+    if path is None:
+        return {}
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(
+            f"STRATEGY_PARAMS_FILE {path}: cannot be read as "
+            f"{'TOML' if path.suffix.lower() == '.toml' else 'JSON'} ({exc})"
+        ) from None
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise ConfigError(
+            f"STRATEGY_PARAMS_FILE {path}: must map each pkg.module:Class to a table of parameters"
+        )
+    unknown = sorted(k for k in raw if k not in enabled)
+    if unknown:
+        raise ConfigError(
+            f"STRATEGY_PARAMS_FILE {path}: {', '.join(unknown)} is not in STRATEGIES; "
+            "add it there or remove its table"
+        )
+    return {str(k): dict(v) for k, v in raw.items()}
 
 
 def read_armed(db: Database) -> bool:

@@ -56,10 +56,19 @@ class DecidePart:
     def __call__(
         self, view: LedgerView, snapshots: Mapping[str, MarketSnapshot], now: datetime
     ) -> Decision:
-        """One pure decision (see ``btcbot.decision``)."""
-        return decide_on(
+        """One pure decision (see ``btcbot.decision``); a failing strategy is logged by name."""
+        decision = decide_on(
             self._core, self._symbols, view, snapshots, now, kill_switch_reason=self._kill
         )
+        for fault in decision.faults:
+            _log.warning(
+                "strategy_failed",
+                strategy=fault.strategy,
+                symbol=fault.symbol,
+                problem=fault.problem,
+                consequence="no signal for this symbol this cycle (observe only)",
+            )
+        return decision
 
 
 def _report(report: ServiceReport) -> ExecutionReport:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import fields
 from decimal import Decimal
+from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -85,6 +86,8 @@ class TradingKnobs(BaseSettings):
 
     # ---------------------------------------------------------------- strategy
     strategies: tuple[str, ...] = Field(default=("trend", "mean_reversion"), alias="STRATEGIES")
+    # Parameters of the pkg.module:Class entries of STRATEGIES: a JSON or TOML file of tables.
+    strategy_params_file: Path | None = Field(default=None, alias="STRATEGY_PARAMS_FILE")
     strategy_trend_fast_window: int = Field(default=5, ge=1, alias="STRATEGY_TREND_FAST_WINDOW")
     strategy_trend_slow_window: int = Field(default=20, ge=2, alias="STRATEGY_TREND_SLOW_WINDOW")
     strategy_trend_order_notional_try: Decimal = Field(

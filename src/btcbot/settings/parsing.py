@@ -182,18 +182,25 @@ def parse_holdings(variable: str, value: object) -> tuple[tuple[str, Decimal], .
     return tuple(out.items())
 
 
+_IMPORT_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+
 def parse_strategies(value: object) -> tuple[str, ...]:
-    """Known strategy names, each at most once; ``none`` means observe only."""
+    """Built-in names and ``pkg.module:Class`` import paths, each at most once; ``none``: observe.
+
+    Built-in names are case-insensitive; an import path keeps its case (Python's names do).
+    """
     raw = _comma_list(value)
-    text = raw.strip().lower()
-    if text == "none":  # an empty variable would count as unset, i.e. the default
+    if raw.strip().lower() == "none":  # an empty variable would count as unset, i.e. the default
         return ()
-    names = tuple(part.strip() for part in text.split(","))
-    if any(n not in STRATEGY_NAMES for n in names) or len(set(names)) != len(names):
+    parts = [part.strip() for part in raw.split(",")]
+    names = tuple(p if ":" in p else p.lower() for p in parts)
+    bad = [n for n in names if n not in STRATEGY_NAMES and not _IMPORT_PATH.match(n)]
+    if bad or len(set(names)) != len(names):
         raise SettingValueError(
             "STRATEGIES",
-            f"STRATEGIES must list each of {', '.join(STRATEGY_NAMES)} at most once, "
-            f"comma-separated, or be 'none' (got {raw!r})",
+            f"STRATEGIES must list each of {', '.join(STRATEGY_NAMES)} or a "
+            f"pkg.module:Class at most once, comma-separated, or be 'none' (got {raw!r})",
         )
     return names
 

@@ -5,11 +5,20 @@
 - Strategies run in their configured order. Per symbol, a sell wins over buys (cutting exposure
   beats adding it when strategies disagree) and only the first signal of a side is kept, so a
   cycle holds at most one signal per symbol.
+- A strategy is code we did not write (``btcbot.strategy.plugins``): one that raises, returns
+  anything but ``None`` or a well-formed ``Signal`` for the symbol it was asked about, or takes
+  longer than ``TIME_LIMIT_SECONDS`` is a ``StrategyFault`` naming it, and its symbol gets no
+  signal this cycle (observe only). The caller decides what a fault means: the LIVE cycle logs it
+  and goes on; a backtest stops.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 from btcbot.domain.enums import Side
 from btcbot.domain.market import MarketSnapshot
@@ -17,24 +26,55 @@ from btcbot.domain.models import Order
 from btcbot.domain.trading import ZERO, PortfolioView, PositionView, Signal
 from btcbot.strategy.mean_reversion import MeanReversion
 from btcbot.strategy.params import MEAN_REVERSION, TREND, StrategyParams
+from btcbot.strategy.plugins import load_strategy
 from btcbot.strategy.protocols import Strategy, StrategyInput
 from btcbot.strategy.trend import TrendFollower
 
+TIME_LIMIT_SECONDS = 1.0
+"""How long one strategy may take over one symbol (a LIVE cycle is a minute for every symbol)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyFault:
+    """A strategy that failed on a symbol this cycle, and how."""
+
+    strategy: str
+    symbol: str
+    problem: str
+
+    def line(self) -> str:
+        """One line for logs and the backtest's refusal."""
+        return f"strategy {self.strategy} failed on {self.symbol}: {self.problem}"
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyRun:
+    """One cycle's signals and the strategies that failed."""
+
+    signals: tuple[Signal, ...]
+    faults: tuple[StrategyFault, ...] = ()
+
 
 def build_strategies(params: StrategyParams) -> tuple[Strategy, ...]:
-    """The enabled strategies, in their configured order."""
+    """The enabled strategies, in their configured order (import paths loaded here)."""
     built: dict[str, Strategy] = {
         TREND: TrendFollower(params.trend),
         MEAN_REVERSION: MeanReversion(params.mean_reversion),
     }
-    return tuple(built[name] for name in params.enabled)
+    return tuple(
+        built[name] if name in built else load_strategy(name, params.custom.get(name, {}))
+        for name in params.enabled
+    )
 
 
 class StrategyEngine:
     """Evaluates ``strategies`` for each symbol; pure, so equal inputs give equal signals."""
 
-    def __init__(self, strategies: Sequence[Strategy]) -> None:
+    def __init__(
+        self, strategies: Sequence[Strategy], *, timer: Callable[[], float] = time.perf_counter
+    ) -> None:
         self.strategies = tuple(strategies)
+        self._timer = timer  # measures only; never a reason for a signal
 
     @classmethod
     def from_params(cls, params: StrategyParams) -> StrategyEngine:
@@ -54,7 +94,18 @@ class StrategyEngine:
         open_orders: Sequence[Order] = (),
     ) -> tuple[Signal, ...]:
         """This cycle's signals, symbol by symbol (see the module docstring)."""
+        return self.run(symbols, snapshots, portfolio, open_orders).signals
+
+    def run(
+        self,
+        symbols: Sequence[str],
+        snapshots: Mapping[str, MarketSnapshot],
+        portfolio: PortfolioView,
+        open_orders: Sequence[Order] = (),
+    ) -> StrategyRun:
+        """This cycle's signals and the strategies that failed (see the module docstring)."""
         out: list[Signal] = []
+        faults: list[StrategyFault] = []
         for symbol in symbols:
             snapshot = snapshots.get(symbol)
             if snapshot is None or not snapshot.tradable:
@@ -64,8 +115,78 @@ class StrategyEngine:
                 position=portfolio.positions.get(symbol) or PositionView(symbol, ZERO, ZERO),
                 open_orders=tuple(o for o in open_orders if o.symbol == symbol),
             )
-            out.extend(_merge(s.evaluate(inp) for s in self.strategies))
-        return tuple(out)
+            candidates: list[Signal | None] = []
+            failed = False
+            for strategy in self.strategies:
+                signal, problem = self._evaluate(strategy, inp)
+                if problem is not None:
+                    faults.append(StrategyFault(_name(strategy), symbol, problem))
+                    failed = True
+                candidates.append(signal)
+            if not failed:
+                out.extend(_merge(candidates))
+        return StrategyRun(tuple(out), tuple(faults))
+
+    def _evaluate(self, strategy: Strategy, inp: StrategyInput) -> tuple[Signal | None, str | None]:
+        started = self._timer()
+        try:
+            signal = strategy.evaluate(inp)
+        except Exception as exc:  # noqa: BLE001 - a strategy's bug must not stop the others
+            return None, f"raised {type(exc).__name__}: {exc}"
+        took = self._timer() - started
+        if took > TIME_LIMIT_SECONDS:
+            return None, f"took {took:.2f} s (limit {TIME_LIMIT_SECONDS:g} s)"
+        problem = _malformed(signal, inp.symbol)
+        return (None, problem) if problem is not None else (signal, None)
+
+
+def _name(strategy: Strategy) -> str:
+    try:
+        return str(strategy.name)
+    except Exception:  # noqa: BLE001 - even the name of a broken strategy may raise
+        return type(strategy).__name__
+
+
+def _malformed(signal: object, symbol: str) -> str | None:
+    """Why ``signal`` is not a usable answer for ``symbol`` (``None`` when it is)."""
+    if signal is None:
+        return None
+    if not isinstance(signal, Signal):
+        return f"returned {type(signal).__name__}, not a Signal or None"
+    # Strategy code is not type-checked with ours: every field is looked at as a plain object.
+    fields: dict[str, object] = {
+        "symbol": signal.symbol,
+        "side": signal.side,
+        "size_hint": signal.size_hint,
+        "as_of": signal.as_of,
+        "strategy": signal.strategy,
+        "reason": signal.reason,
+    }
+    checks = (
+        (
+            fields["symbol"] == symbol,
+            f"a signal for {fields['symbol']!r} when asked about {symbol}",
+        ),
+        (isinstance(fields["side"], Side), f"side {fields['side']!r}, not a Side"),
+        (
+            _positive(fields["size_hint"]),
+            f"size_hint {fields['size_hint']!r}, not a positive Decimal",
+        ),
+        (_aware(fields["as_of"]), "an as_of that is not an aware datetime"),
+        (
+            isinstance(fields["strategy"], str) and isinstance(fields["reason"], str),
+            "a strategy or reason that is not a str",
+        ),
+    )
+    return next((f"returned {why}" for ok, why in checks if not ok), None)
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, Decimal) and value.is_finite() and value > 0
+
+
+def _aware(value: object) -> bool:
+    return isinstance(value, datetime) and value.tzinfo is not None
 
 
 def _merge(candidates: Iterable[Signal | None]) -> list[Signal]:

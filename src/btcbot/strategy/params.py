@@ -6,8 +6,10 @@ Proposed env names (wired by settings): ``STRATEGIES`` (comma list), ``STRATEGY_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from btcbot.domain.errors import ConfigError
 from btcbot.domain.trading import HUNDRED
@@ -64,17 +66,22 @@ class MeanReversionParams:
 
 @dataclass(frozen=True, slots=True)
 class StrategyParams:
-    """Which strategies run (in this order) and their parameters."""
+    """Which strategies run (in this order) and their parameters.
+
+    ``enabled`` holds built-in names and import paths (``pkg.module:Class``, see
+    ``btcbot.strategy.plugins``); ``custom`` maps an import path to its keyword parameters.
+    """
 
     enabled: tuple[str, ...] = (TREND, MEAN_REVERSION)
     trend: TrendParams = field(default_factory=TrendParams)
     mean_reversion: MeanReversionParams = field(default_factory=MeanReversionParams)
+    custom: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Refuse unknown or repeated strategy names, naming the known ones."""
-        unknown = [n for n in self.enabled if n not in KNOWN_STRATEGIES]
+        unknown = [n for n in self.enabled if n not in KNOWN_STRATEGIES and ":" not in n]
         if unknown or len(set(self.enabled)) != len(self.enabled):
             raise ConfigError(
                 f"strategies {list(self.enabled)} invalid: use each of "
-                f"{', '.join(KNOWN_STRATEGIES)} at most once"
+                f"{', '.join(KNOWN_STRATEGIES)} (or a pkg.module:Class) at most once"
             )

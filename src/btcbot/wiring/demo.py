@@ -21,7 +21,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -36,7 +36,7 @@ from btcbot.exchange.transport import EmulatorTransport
 from btcbot.observability.logging import configure_logging
 from btcbot.observability.metrics import Metrics
 from btcbot.services.demo_history import DemoFigures, read_figures
-from btcbot.services.live import LiveDeps, LiveOptions, run_live
+from btcbot.services.live import LiveDeps, LiveOptions, custom_params, run_live
 from btcbot.services.run_loop import StopRequest
 from btcbot.settings import Settings, load_settings
 from btcbot.sim.app import SimApp
@@ -64,6 +64,17 @@ class DemoOptions:
     seed: int = 0
     cycle_seconds: float = 60.0
     data: tuple[Path, ...] = ()
+    # STRATEGIES / STRATEGY_PARAMS_FILE of the environment, when set (else the demo's own pair).
+    strategies: tuple[str, ...] = ()
+    params_file: Path | None = None
+
+    def strategy(self) -> StrategyParams:
+        """The demo's parameters, with the operator's STRATEGIES (and their tables) if given."""
+        base = demo_strategy()
+        if not self.strategies:
+            return base
+        custom = custom_params(self.params_file, self.strategies)
+        return replace(base, enabled=self.strategies, custom=custom)
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -256,7 +267,7 @@ def in_process_live(
         mode=settings.mode.value,
         instance_id=app.instance_id,
         kill_switch_setting=False,
-        strategy=strategy or demo_strategy(),
+        strategy=strategy or opts.strategy(),
         limits=limits or RiskLimits(),
     )
     with app.startup("demo") as db:
@@ -314,7 +325,7 @@ def replay_fingerprint(opts: DemoOptions) -> str:
         symbols=opts.symbols,
         start=DEMO_START,
         cycles=opts.cycles,
-        strategy=demo_strategy(),
+        strategy=opts.strategy(),
         limits=RiskLimits(),
         cycle_seconds=opts.cycle_seconds,
         sim=SimConfig(seed=opts.seed),
