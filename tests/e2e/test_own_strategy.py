@@ -1,0 +1,115 @@
+"""A strategy of your own by import path, in a sim-mode ``btcbot run`` and in ``btcbot backtest``.
+
+The example breakout trades in a real LIVE process; a strategy that raises is named in the log
+while the loop goes on (its symbol observing), and stops a backtest with one line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from h5_support import Sandbox, run
+from live_support import init_sandbox, query
+
+from btcbot.sim.datasets import bundled_paths
+
+ROOT = Path(__file__).resolve().parents[2]
+PATHS = os.pathsep.join([str(ROOT / "examples"), str(ROOT / "tests" / "support")])
+
+
+def _sim_run_env(box: Sandbox, **over: str) -> dict[str, str]:
+    env = box.live_env(
+        LIVE_TRADING="false",
+        LIVE_TRADING_ACK="",
+        EXCHANGE="sim",
+        SYMBOLS="BTCTRY",
+        METRICS_PORT="0",
+        PYTHONPATH=PATHS,
+        RISK_COOLDOWN_AFTER_FILL_SECONDS="0",
+    )
+    env.update(over)
+    # The in-process emulator (one market minute per cycle): no URL, no credentials.
+    for name in ("BTCTURK_BASE_URL", "BTCTURK_GRAPH_URL", "BTCTURK_API_KEY", "BTCTURK_API_SECRET"):
+        env.pop(name, None)
+    return env
+
+
+def test_the_example_strategy_trades_in_a_sim_mode_run(tmp_path: Path) -> None:
+    """The example by import path with a JSON params file: its signals and orders are booked.
+
+    The in-process emulator replays a market minute per cycle, so 30 cycles are half an hour.
+    """
+    box = init_sandbox(tmp_path)
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"btcbot_examples.breakout:Breakout": {"window": 3}}), "utf-8")
+    env = _sim_run_env(
+        box,
+        STRATEGIES="btcbot_examples.breakout:Breakout",
+        STRATEGY_PARAMS_FILE=str(params),
+    )
+    done = run(["run", "--cycles", "30", "--cycle-seconds", "0.5"], env, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "strategy_failed" not in done.stderr
+    rows = query(box.live_db, "SELECT strategy, side FROM signals")
+    assert rows, "the breakout never signalled in 30 minutes of market"
+    assert {r[0] for r in rows} == {"breakout3"}
+    orders = query(box.live_db, "SELECT count(*) FROM orders")[0][0]
+    assert isinstance(orders, int)
+    assert orders > 0
+
+
+def test_a_raising_strategy_is_named_and_the_loop_goes_on(tmp_path: Path) -> None:
+    """Trend keeps running beside it; every cycle logs strategy_failed naming 'raises'."""
+    box = init_sandbox(tmp_path)
+    env = _sim_run_env(box, STRATEGIES="trend,faulty_strategies:Raises")
+    done = run(["run", "--cycles", "5", "--cycle-seconds", "0.5"], env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    failures = [
+        json.loads(line)
+        for line in done.stderr.splitlines()
+        if line.startswith("{") and '"strategy_failed"' in line
+    ]
+    assert len(failures) >= 4
+    assert {f["strategy"] for f in failures} == {"raises"}
+    assert "ZeroDivisionError" in failures[0]["problem"]
+    ok = query(box.live_db, "SELECT count(*) FROM cycles WHERE outcome = 'ok'")[0][0]
+    assert isinstance(ok, int)
+    assert ok >= 5
+
+
+def test_a_failing_strategy_stops_a_backtest_with_one_line(tmp_path: Path) -> None:
+    """Garbage from a strategy: exit 2, one line naming it and the symbol; nothing written."""
+    data = bundled_paths()[0]
+    env = {"PYTHONPATH": PATHS}
+    done = run(
+        [
+            *("backtest", "--data", str(data), "--symbols", "BTCTRY", "--out", str(tmp_path / "o")),
+            *("--set", "STRATEGIES=faulty_strategies:Garbage"),
+        ],
+        env,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "strategy garbage failed on BTCTRY" in lines[0]
+    assert "not a Signal" in lines[0]
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_example_strategy_in_a_backtest(tmp_path: Path) -> None:
+    """The same entry through ``btcbot backtest``: it trades, the summary records it."""
+    done = run(
+        [
+            *("backtest", "--data", str(bundled_paths()[0]), "--symbols", "BTCTRY", "--json"),
+            *("--set", "STRATEGIES=btcbot_examples.breakout:Breakout"),
+            *("--set", f"STRATEGY_PARAMS_FILE={ROOT / 'examples' / 'breakout.toml'}"),
+        ],
+        {"PYTHONPATH": PATHS},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["counts"]["fills"] > 0
+    assert summary["settings"]["strategy"]["enabled"] == ["btcbot_examples.breakout:Breakout"]
