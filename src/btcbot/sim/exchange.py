@@ -92,6 +92,7 @@ class SimExchange:
         self.saved_at = self.anchor  # the sim clock at the last save (persistence.py)
         self.dirty = False
         self.skew_seconds = 0.0  # set by the app from the fault plan's ``skew``
+        self._books: dict[str, tuple[float, int, Book]] = {}  # symbol -> (instant, depth, book)
 
     # ------------------------------------------------------------------ time and market
     def epoch(self) -> float:
@@ -124,16 +125,27 @@ class SimExchange:
         return price / 10, price * 10
 
     def book(self, symbol: str, depth: int = 100) -> Book:
-        """The synthetic book now."""
+        """The synthetic book now.
+
+        A pure function of the market and the instant, and level ``k`` does not depend on the
+        depth asked for; so the deepest book built at this instant serves shallower requests
+        (a cycle asks for the book, then the ticker asks for its best bid and ask).
+        """
         feed, t = self.feeds[symbol], self.epoch()
+        cached = self._books.get(symbol)
+        if cached is not None and cached[0] == t and cached[1] >= depth:
+            full = cached[2]
+            return full if cached[1] == depth else Book(full.bids[:depth], full.asks[:depth])
         index = feed.index_at(t)
-        return synthetic_book(
+        book = synthetic_book(
             self.pairs[symbol],
             price=feed.price_at(t),
             minute_volume=feed.bar(index).volume,
             index=index,
             depth=depth,
         )
+        self._books[symbol] = (t, depth, book)
+        return book
 
     # ------------------------------------------------------------------ per-request step
     def advance(self) -> None:

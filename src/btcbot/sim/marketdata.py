@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import zlib
+from collections import deque
 from decimal import ROUND_DOWN, Decimal
-from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from btcbot.sim.exchange import SimExchange
 from btcbot.sim.feed import MINUTE, ReplayFeed
@@ -78,17 +79,68 @@ def exchange_info(sim: SimExchange) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=64)
+class _RollingDay:
+    """The 1439 complete candles before an index, kept up to date one minute at a time.
+
+    A ticker is asked for every minute; re-summing a day of candles each time was three
+    quarters of a replay's cost. Moving by one minute adds one candle and drops one: sums are
+    exact in Decimal (a day of volumes is far inside 28 digits), and the high and low come from
+    monotonic queues, so every figure equals the full recomputation's.
+    """
+
+    def __init__(self, feed: ReplayFeed) -> None:
+        self._feed = feed
+        self._index: int | None = None
+        self._volume = Decimal(0)
+        self._turnover = Decimal(0)
+        self._highs: deque[tuple[int, Decimal]] = deque()
+        self._lows: deque[tuple[int, Decimal]] = deque()
+
+    def _add(self, k: int) -> None:
+        bar = self._feed.bar(k)
+        self._volume += bar.volume
+        self._turnover += bar.volume * bar.close
+        while self._highs and self._highs[-1][1] <= bar.high:
+            self._highs.pop()
+        self._highs.append((k, bar.high))
+        while self._lows and self._lows[-1][1] >= bar.low:
+            self._lows.pop()
+        self._lows.append((k, bar.low))
+
+    def _drop(self, k: int) -> None:
+        bar = self._feed.bar(k)
+        self._volume -= bar.volume
+        self._turnover -= bar.volume * bar.close
+        while self._highs and self._highs[0][0] <= k:
+            self._highs.popleft()
+        while self._lows and self._lows[0][0] <= k:
+            self._lows.popleft()
+
+    def at(self, index: int) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
+        """open, high, low, volume and volume*close of candles ``index - 1439 .. index - 1``."""
+        if self._index is not None and index == self._index + 1:
+            self._add(index - 1)
+            self._drop(index - DAY_MINUTES)
+        elif index != self._index:
+            self._volume = self._turnover = Decimal(0)
+            self._highs.clear()
+            self._lows.clear()
+            for k in range(index - DAY_MINUTES + 1, index):
+                self._add(k)
+        self._index = index
+        opened = self._feed.bar(index - DAY_MINUTES + 1).open
+        return opened, self._highs[0][1], self._lows[0][1], self._volume, self._turnover
+
+
+_DAYS: WeakKeyDictionary[ReplayFeed, _RollingDay] = WeakKeyDictionary()
+
+
 def _day_before(feed: ReplayFeed, index: int) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
     """open, high, low, volume and volume*close of the 1439 complete candles before ``index``."""
-    bars = [feed.bar(k) for k in range(index - DAY_MINUTES + 1, index)]
-    return (
-        bars[0].open,
-        max(b.high for b in bars),
-        min(b.low for b in bars),
-        sum((b.volume for b in bars), Decimal(0)),
-        sum((b.volume * b.close for b in bars), Decimal(0)),
-    )
+    day = _DAYS.get(feed)
+    if day is None:
+        day = _DAYS[feed] = _RollingDay(feed)
+    return day.at(index)
 
 
 def ticker(sim: SimExchange, spec: PairSpec) -> dict[str, Any]:
