@@ -1,0 +1,146 @@
+"""Benchmark ``btcbot backtest`` on generated 1-minute candles, next to backtesting.py.
+
+Usage: ``python tools/bench_backtest.py [--minutes 525600] [--symbols 1,10] [--peer]``.
+
+* Candles: ``tools/make_candles.py`` with its fixed seed (one symbol-year is 525,600 minutes);
+  with ``--symbols 10`` the extra pairs are the generator's further profiles.
+* btcbot: the real replay (``btcbot.backtest``: plan, engine, the LIVE decision core, the
+  emulator's matching in process) with the default strategies and limits; load time, run time,
+  candles per second and peak RSS of this process.
+* Peer (``--peer``, needs the ``bench`` extra): backtesting.py running an SMA(5)/SMA(20)
+  crossover - the default trend strategy's rule - over the first symbol's same candles, with its
+  own fills (next bar's open); its time and the ratio.
+
+Not a test: figures depend on the machine; docs/PERFORMANCE.md records them with the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from types import ModuleType
+
+import psutil
+
+from btcbot.backtest.candles import candle_paths, load
+from btcbot.backtest.engine import Replay, ReplaySetup
+from btcbot.backtest.plan import plan
+from btcbot.domain.fingerprint import fill_fingerprint
+
+MiB = 1024 * 1024
+TOOLS = Path(__file__).resolve().parent
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_candles", TOOLS / "make_candles.py")
+    assert spec is not None  # noqa: S101 - our own file
+    assert spec.loader is not None  # noqa: S101 - our own file
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def bench_btcbot(data: Path, symbols: tuple[str, ...]) -> dict[str, float | str]:
+    """One replay over ``data``; seconds, candles/s, RSS and the fingerprint."""
+    started = time.perf_counter()
+    the_plan = plan(
+        load(candle_paths(data, symbols)),
+        ReplaySetup(symbols=symbols),
+        start=None,
+        end=None,
+        settings={},
+    )
+    loaded = time.perf_counter()
+    result = Replay(the_plan.feeds, the_plan.setup).run()
+    done = time.perf_counter()
+    candles = result.cycles * len(symbols)
+    return {
+        "load_s": loaded - started,
+        "run_s": done - loaded,
+        "candles": candles,
+        "candles_per_s": candles / (done - loaded),
+        "fills": len(result.fills),
+        "rss_mib": psutil.Process().memory_info().rss / MiB,
+        "fingerprint": fill_fingerprint(result.fills)[:16],
+    }
+
+
+def bench_peer(csv: Path) -> dict[str, float]:
+    """backtesting.py's SMA(5)/SMA(20) crossover over the same candles."""
+    import pandas as pd  # noqa: PLC0415 - benchmark-only dependency
+    from backtesting import Backtest, Strategy  # noqa: PLC0415 - same
+    from backtesting.lib import crossover  # noqa: PLC0415 - same
+    from backtesting.test import SMA  # noqa: PLC0415 - same
+
+    frame = pd.read_csv(csv)
+    frame.index = pd.to_datetime(frame.pop("ts"), unit="s")
+    frame.columns = ["Open", "High", "Low", "Close", "Volume"]
+
+    class SmaCross(Strategy):  # type: ignore[misc]
+        def init(self) -> None:
+            self.fast = self.I(SMA, self.data.Close, 5)
+            self.slow = self.I(SMA, self.data.Close, 20)
+
+        def next(self) -> None:
+            if crossover(self.fast, self.slow):
+                self.buy(size=0.5)  # half the equity: no margin refusals after a loss
+            elif crossover(self.slow, self.fast):
+                self.position.close()
+
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stats = Backtest(frame, SmaCross, cash=10_000_000, commission=0.0015).run()
+    took = time.perf_counter() - started
+    return {"run_s": took, "candles_per_s": len(frame) / took, "trades": float(stats["# Trades"])}
+
+
+def main() -> int:
+    """Generate, run, print a table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=int, default=525_600, help="candles per symbol")
+    parser.add_argument("--symbols", default="1,10", help="symbol counts to run (default 1,10)")
+    parser.add_argument("--peer", action="store_true", help="also run backtesting.py")
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+    make = _generator()
+    with tempfile.TemporaryDirectory(prefix="btcbot-bench-") as tmp:
+        counts = [int(n) for n in args.symbols.split(",")]
+        paths = make.write(Path(tmp), minutes=args.minutes, symbols=max(counts))
+        names = tuple(p.stem for p in paths)
+        btcbot_one: float | None = None
+        for n in counts:
+            row = bench_btcbot(Path(tmp), names[:n])
+            if n == 1:
+                btcbot_one = float(row["run_s"])
+            print(
+                f"btcbot   {n:>2} symbol(s) x {args.minutes} min: load {row['load_s']:.1f} s, "
+                f"run {row['run_s']:.1f} s, {row['candles_per_s']:,.0f} candles/s, "
+                f"{row['fills']} fills, RSS {row['rss_mib']:.0f} MiB, fills {row['fingerprint']}"
+            )
+        if args.peer:
+            peer = bench_peer(paths[0])
+            print(
+                f"peer      1 symbol  x {args.minutes} min: run {peer['run_s']:.1f} s, "
+                f"{peer['candles_per_s']:,.0f} candles/s, {peer['trades']:.0f} trades "
+                "(backtesting.py, SMA(5)/SMA(20) crossover)"
+            )
+            if btcbot_one is not None:
+                ratio = btcbot_one / peer["run_s"]
+                print(f"ratio    btcbot / backtesting.py time, 1 symbol: {ratio:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
