@@ -74,6 +74,7 @@ class EquityRow:
     at: datetime
     valuation: Valuation
     holdings: tuple[tuple[str, Decimal, Decimal], ...]  # symbol, quantity, cost basis
+    marks: tuple[tuple[str, Decimal], ...] = ()  # symbol, the price the books were valued at
 
 
 @dataclass
@@ -91,6 +92,7 @@ class ReplayResult:
     cycles: int = 0
     final: Valuation | None = None
     signal_log: list[tuple[int, Signal]] = field(default_factory=list)  # (cycle, signal)
+    intents: dict[int, tuple[str, str]] = field(default_factory=dict)  # order id -> strategy, why
 
 
 CycleHook = Callable[[int, datetime, "ReplayState"], None]
@@ -212,11 +214,13 @@ class Replay:
                 continue
             result.submitted += 1
             state.created[sent.order_id] = now
+            result.intents[sent.order_id] = (approved.intent.strategy, approved.intent.reason)
         transition = decision.risk.transition
         if transition.changed:
             state.trading_state = transition.state
         valuation = self._value(state, snapshots)
-        result.rows.append(EquityRow(now, valuation, _holdings(state.ledger)))
+        marks = tuple(sorted(state.marks.items()))
+        result.rows.append(EquityRow(now, valuation, _holdings(state.ledger), marks))
 
     def _value(self, state: ReplayState, snapshots: Mapping[str, MarketSnapshot]) -> Valuation:
         marks = marks_for(state.ledger, snapshots, state.marks)

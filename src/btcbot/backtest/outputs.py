@@ -30,6 +30,11 @@ FILL_CONVENTION = (
 )
 
 
+TRADE_COLUMNS = (
+    "time", "symbol", "side", "price", "quantity", "fee", "tax", "order_id", "strategy", "reason",
+)  # fmt: skip
+
+
 def summary(plan: Plan, result: ReplayResult, settings: dict[str, Any]) -> dict[str, Any]:
     """The ``summary.json`` document."""
     final = result.final
@@ -73,8 +78,9 @@ def trades_csv(result: ReplayResult) -> str:
     """One row per fill, oldest first."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["time", "symbol", "side", "price", "quantity", "fee", "tax", "order_id"])
+    w.writerow(TRADE_COLUMNS)
     for f in in_order(result.fills):
+        strategy, reason = result.intents.get(f.order_id, ("", ""))
         w.writerow(
             [
                 f.timestamp.isoformat(),
@@ -85,6 +91,8 @@ def trades_csv(result: ReplayResult) -> str:
                 plain(f.fee),
                 plain(f.tax),
                 f.order_id,
+                strategy,
+                reason,
             ]
         )
     return out.getvalue()
@@ -96,17 +104,20 @@ def equity_csv(result: ReplayResult) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     head = ["time", "cash", "equity", "realized_pnl", "unrealized_pnl", "fees", "tax"]
-    head += ["drawdown_pct", *(f"{s}_{k}" for s in symbols for k in ("quantity", "cost"))]
+    head += ["drawdown_pct"]
+    head += [f"{s}_{k}" for s in symbols for k in ("quantity", "cost", "mark")]
     w.writerow(head)
     for row in result.rows:
         v = row.valuation
         held = {sym: (qty, cost) for sym, qty, cost in row.holdings}
+        marks = dict(row.marks)
         cells = [row.at.isoformat(), *map(plain, (v.cash, v.equity, v.realized_pnl))]
         cells += [plain(x) for x in (v.unrealized_pnl, v.fees, v.tax)]
         cells.append(plain(v.drawdown_pct.quantize(Decimal("0.000001"))))
         for s in symbols:
             qty, cost = held.get(s, (Decimal(0), Decimal(0)))
-            cells += [plain(qty), plain(cost)]
+            mark = marks.get(s)
+            cells += [plain(qty), plain(cost), "" if mark is None else plain(mark)]
         w.writerow(cells)
     return out.getvalue()
 
