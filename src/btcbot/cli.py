@@ -360,6 +360,30 @@ def _backtest(args: argparse.Namespace) -> int:
 _REGISTRARS.append(_register_backtest)
 
 
+# ---------------------------------------------------------------- report
+def _register_report(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``btcbot report``: an offline HTML page from a backtest or a LIVE DB (docs/REPORT.md)."""
+    p = sub.add_parser("report", help="one offline HTML report of a backtest or a LIVE database")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--backtest", type=Path, help="a backtest's --out directory")
+    source.add_argument("--db", type=Path, help="a LIVE database (default: STATE_DB_PATH)")
+    p.add_argument("--from", dest="start", help="first day (UTC), YYYY-MM-DD")
+    p.add_argument("--to", dest="end", help="last day (UTC, inclusive), YYYY-MM-DD")
+    p.add_argument("--out", type=Path, help="the HTML file to write")
+    p.add_argument("--csv", type=Path, help="a directory for fills, orders and equity CSV")
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    p.set_defaults(handler=_report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from btcbot.commands.report import run_report_command  # noqa: PLC0415 - lazily
+
+    return run_report_command(args)
+
+
+_REGISTRARS.append(_register_report)
+
+
 # ---------------------------------------------------------------- sim serve (owner H2)
 def _register_sim(sub: argparse._SubParsersAction[_Parser]) -> None:
     """``btcbot sim serve``: the BtcTurk emulator on a loopback HTTP server (docs/EMULATOR.md)."""
