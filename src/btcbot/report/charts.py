@@ -9,6 +9,7 @@ series are downsampled to at most ``MAX_POINTS`` by keeping each bucket's minimu
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from btcbot.report.data import ReportData
 from btcbot.report.metrics import Drawdown, Trade, buy_and_hold
 
 MAX_POINTS = 2000
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
 WIDTH, HEIGHT = 9.0, 2.8
 
 
@@ -70,7 +72,9 @@ def _svg(fig: Any) -> str:
     fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
     text = buf.getvalue()
     start = text.find("<svg")
-    return text[start:] if start >= 0 else text
+    text = text[start:] if start >= 0 else text
+    # The RDF block only names the producing library; the page is smaller without it.
+    return _METADATA.sub("", text)
 
 
 def equity_chart(data: ReportData) -> str:
