@@ -7,6 +7,8 @@ Usage: ``python tools/bench_backtest.py [--minutes 525600] [--symbols 1,10] [--p
 * btcbot: the real replay (``btcbot.backtest``: plan, engine, the LIVE decision core, the
   emulator's matching in process) with the default strategies and limits; load time, run time,
   candles per second and peak RSS of this process.
+* Report (``--report``, needs the ``report`` extra): ``btcbot report``'s page of the 1-symbol run
+  (its outputs written as ``btcbot backtest --out`` does): render time and HTML size.
 * Peer (``--peer``, needs the ``bench`` extra): backtesting.py running an SMA(5)/SMA(20)
   crossover - the default trend strategy's rule - over the first symbol's same candles, with its
   own fills (next bar's open); its time and the ratio.
@@ -46,6 +48,30 @@ def _generator() -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def bench_report(data: Path, symbols: tuple[str, ...], out: Path) -> dict[str, float]:
+    """Write the replay's outputs, then time the report page over them."""
+    from btcbot.backtest import outputs  # noqa: PLC0415 - only with --report
+    from btcbot.report import page  # noqa: PLC0415 - same
+    from btcbot.report.data import from_backtest  # noqa: PLC0415 - same
+
+    the_plan = plan(load(candle_paths(data, symbols)), ReplaySetup(symbols=symbols),
+                    start=None, end=None, settings={})  # fmt: skip
+    result = Replay(the_plan.feeds, the_plan.setup).run()
+    record = {"symbols": list(symbols)}
+    outputs.write_all(
+        out,
+        {
+            "summary.json": outputs.render(outputs.summary(the_plan, result, record)),
+            "trades.csv": outputs.trades_csv(result),
+            "equity.csv": outputs.equity_csv(result),
+        },
+    )
+    started = time.perf_counter()
+    html = page.render(from_backtest(out))
+    took = time.perf_counter() - started
+    return {"render_s": took, "html_mib": len(html.encode("utf-8")) / MiB}
 
 
 def bench_btcbot(data: Path, symbols: tuple[str, ...]) -> dict[str, float | str]:
@@ -109,6 +135,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=int, default=525_600, help="candles per symbol")
     parser.add_argument("--symbols", default="1,10", help="symbol counts to run (default 1,10)")
     parser.add_argument("--peer", action="store_true", help="also run backtesting.py")
+    parser.add_argument("--report", action="store_true", help="also time the report's page")
     args = parser.parse_args()
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
@@ -128,6 +155,12 @@ def main() -> int:
                 f"btcbot   {n:>2} symbol(s) x {args.minutes} min: load {row['load_s']:.1f} s, "
                 f"run {row['run_s']:.1f} s, {row['candles_per_s']:,.0f} candles/s, "
                 f"{row['fills']} fills, RSS {row['rss_mib']:.0f} MiB, fills {row['fingerprint']}"
+            )
+        if args.report:
+            rep = bench_report(Path(tmp), names[:1], Path(tmp) / "out")
+            print(
+                f"report    1 symbol  x {args.minutes} min: render {rep['render_s']:.1f} s, "
+                f"HTML {rep['html_mib']:.2f} MiB"
             )
         if args.peer:
             peer = bench_peer(paths[0])
