@@ -1,0 +1,1 @@
+"""``btcbot sweep``: grids, random search and walk-forward over ``btcbot backtest``."""

@@ -1,0 +1,148 @@
+"""Running a sweep's tasks on an existing engine, with a journal that makes it resumable.
+
+- **Local processes** (``--workers N``, default the machine's cores): the standard library's
+  ``ProcessPoolExecutor``.
+- **Dask distributed** (``--scheduler tcp://HOST:PORT``, or ``local`` for a ``LocalCluster`` of
+  ``--workers`` processes): tasks go through ``Client.map`` with retries, so a task on a worker
+  that dies is run again elsewhere. Dask is imported only here, and only when asked for (the
+  ``cluster`` extra).
+
+Either way every finished task is appended to ``journal.jsonl`` in ``--out`` (one JSON line,
+flushed and synced) before the next is awaited; a sweep started again over the same ``--out``
+reads the journal and submits only the tasks it lacks. Ctrl-C stops submitting, keeps what is
+journaled, and leaves the rest for the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from btcbot.domain.errors import ConfigError
+from btcbot.sweep.tasks import Task, run_task
+
+JOURNAL = "journal.jsonl"
+Row = dict[str, Any]
+
+
+def read_journal(out: Path) -> dict[str, Row]:
+    """Rows already computed, by task key (a torn last line from a crash is ignored)."""
+    path = out / JOURNAL
+    if not path.exists():
+        return {}
+    rows: dict[str, Row] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and "key" in row:
+            rows.setdefault(str(row["key"]), row)
+    return rows
+
+
+class Journal:
+    """Appends each finished row to ``journal.jsonl``, durably, in completion order."""
+
+    def __init__(self, out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        self._fh = (out / JOURNAL).open("a", encoding="utf-8", newline="\n")
+
+    def add(self, row: Row) -> None:
+        """One row, flushed and synced before returning."""
+        self._fh.write(json.dumps(row, sort_keys=True) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        """Close the file."""
+        self._fh.close()
+
+
+@contextmanager
+def _local(workers: int) -> Iterator[Callable[[Sequence[Task]], Iterator[Row]]]:
+    pool = ProcessPoolExecutor(max_workers=workers)
+
+    def run(tasks: Sequence[Task]) -> Iterator[Row]:
+        futures: list[Future[Row]] = [pool.submit(run_task, t) for t in tasks]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    try:
+        yield run
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _dask(address: str, workers: int) -> Iterator[Callable[[Sequence[Task]], Iterator[Row]]]:
+    try:
+        from distributed import Client, LocalCluster  # noqa: PLC0415 - the cluster extra
+        from distributed import as_completed as dask_completed  # noqa: PLC0415
+    except ImportError:
+        raise ConfigError("--scheduler needs Dask: pip install 'btcbot[cluster]'") from None
+    cluster = None
+    try:
+        if address == "local":
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+        else:
+            client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise ConfigError(
+            f"--scheduler {address}: cannot connect ({type(exc).__name__}: {exc}); "
+            "start `dask scheduler` and `dask worker` there, or use --workers"
+        ) from None
+
+    def run(tasks: Sequence[Task]) -> Iterator[Row]:
+        futures = client.map(run_task, list(tasks), key=[t.key for t in tasks], retries=3)
+        try:
+            for future in dask_completed(futures):
+                yield future.result()
+        finally:
+            client.cancel(futures)
+
+    try:
+        yield run
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def engine(
+    *, workers: int, scheduler: str | None
+) -> Any:  # a context manager yielding run(tasks) -> rows
+    """The execution engine asked for."""
+    return _dask(scheduler, workers) if scheduler else _local(workers)
+
+
+def execute(
+    tasks: Sequence[Task],
+    run: Callable[[Sequence[Task]], Iterator[Row]],
+    journal: Journal,
+    done: dict[str, Row],
+    on_row: Callable[[Row], None] = lambda _row: None,
+) -> int:
+    """Run the tasks ``done`` lacks, journaling each; return how many were computed."""
+    todo = [t for t in tasks if t.key not in done]
+    computed = 0
+    for row in run(todo) if todo else iter(()):
+        journal.add(row)
+        done[str(row["key"])] = row
+        computed += 1
+        on_row(row)
+    return computed

@@ -1,0 +1,125 @@
+"""One sweep task: ``btcbot backtest`` for one point over one span, run in a worker process.
+
+A task is plain data (picklable for local processes and for Dask). The worker prepares it with
+``btcbot.wiring.research.prepare`` - the very function ``btcbot backtest`` uses - so every row
+is reproduced by ``btcbot backtest --data ... --from ... --to ... --set NAME=VALUE ...``. The
+candle files are read once per worker process (a shared path, cached), not once per task.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from btcbot.backtest import outputs
+from btcbot.backtest.candles import CandleSet, candle_paths, load
+from btcbot.backtest.engine import Replay, ReplayResult
+from btcbot.report.data import FillRow, Point, ReportData
+from btcbot.report.metrics import daily_equity, metrics
+from btcbot.wiring.research import prepare
+
+METRICS = (
+    "return_pct", "cagr_pct", "sharpe", "sortino", "calmar", "max_drawdown_pct", "trades",
+    "win_rate_pct", "profit_factor", "expectancy_try", "fees_and_tax_try",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One backtest of a sweep."""
+
+    data: str
+    symbols: str | None
+    settings: str | None
+    sets: tuple[str, ...]
+    start: str
+    end: str
+    point: str  # Point.key
+    window: int
+    phase: str  # "full", "train" or "test"
+
+    @property
+    def key(self) -> str:
+        """Unique within a sweep: what a resumed sweep skips."""
+        return f"{self.window}:{self.phase}:{self.point}"
+
+
+@lru_cache(maxsize=4)
+def _candles(data: str, symbols: str | None) -> CandleSet:
+    names = tuple(s.strip().upper() for s in symbols.split(",")) if symbols else ()
+    return load(candle_paths(Path(data), names))
+
+
+def _report_data(result: ReplayResult) -> ReportData:
+    points = [
+        Point(r.at, v.equity, v.cash, v.realized_pnl, v.unrealized_pnl, v.fees, v.tax)
+        for r in result.rows
+        for v in (r.valuation,)
+    ]
+    fills = []
+    for f in result.fills:
+        strategy, reason = result.intents.get(f.order_id, ("", ""))
+        fills.append(
+            FillRow(
+                f.timestamp,
+                f.symbol,
+                f.side.value,
+                f.price,
+                f.quantity,
+                f.fee,
+                f.tax,
+                str(f.order_id),
+                strategy,
+                reason,
+            )
+        )
+    prices: dict[str, list[tuple[datetime, Any]]] = {}
+    for row in result.rows:
+        for symbol, mark in row.marks:
+            prices.setdefault(symbol, []).append((row.at, mark))
+    return ReportData(
+        kind="backtest",
+        source="sweep",
+        start_equity=result.setup.sim.start_balance,
+        points=points,
+        fills=fills,
+        prices=prices,
+    )
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """Run one task; its row (metrics, fingerprint, input hash) and its daily equity."""
+    args = argparse.Namespace(
+        data=Path(task.data),
+        symbols=task.symbols,
+        settings=Path(task.settings) if task.settings else None,
+        set=list(task.sets),
+        start=task.start,
+        end=task.end,
+    )
+    the_plan, record = prepare(args, _candles(task.data, task.symbols))
+    result = Replay(the_plan.feeds, the_plan.setup).run()
+    summary = outputs.summary(the_plan, result, record)
+    data = _report_data(result)
+    values = {m.key: m.value for m in metrics(data)}
+    row: dict[str, Any] = {
+        "key": task.key,
+        "window": task.window,
+        "phase": task.phase,
+        "point": task.point,
+        "from": task.start,
+        "to": task.end,
+        "fingerprint": summary["fingerprint"],
+        "input_sha256": summary["input_sha256"],
+        "fills": summary["counts"]["fills"],
+    }
+    for name in METRICS:
+        value = values.get(name)
+        row[name] = None if isinstance(value, float) and not math.isfinite(value) else value
+    row["daily_equity"] = [(d.isoformat(), e) for d, e in daily_equity(data.points)]
+    return row
