@@ -360,6 +360,37 @@ def _backtest(args: argparse.Namespace) -> int:
 _REGISTRARS.append(_register_backtest)
 
 
+# ---------------------------------------------------------------- sweep
+def _register_sweep(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``btcbot sweep``: grids, random search, walk-forward (docs/SWEEP.md)."""
+    p = sub.add_parser("sweep", help="many backtests: a grid or random draws, walk-forward")
+    p.add_argument("--data", type=Path, required=True, help="a candle CSV, or a directory of them")
+    p.add_argument("--symbols", help="comma-separated pairs (default: SYMBOLS)")
+    p.add_argument("--from", dest="start", help="first day (UTC), YYYY-MM-DD")
+    p.add_argument("--to", dest="end", help="last day (UTC, inclusive), YYYY-MM-DD")
+    p.add_argument("--grid", action="append", metavar="NAME=V1,V2", help="values of one setting")
+    p.add_argument("--random", type=int, metavar="N", help="N seeded random points")
+    p.add_argument("--seed", type=int, default=0, help="seed of --random (default 0)")
+    p.add_argument("--range", action="append", metavar="NAME=LO..HI", help="a --random range")
+    p.add_argument("--objective", default="sharpe", help="what 'best' means (default sharpe)")
+    p.add_argument("--walk-forward", metavar="TRAIN/TEST", help="rolling windows, e.g. 90d/30d")
+    p.add_argument("--workers", type=int, help="local processes (default: the cores)")
+    p.add_argument("--scheduler", help="tcp://HOST:PORT of a dask scheduler, or 'local'")
+    p.add_argument("--settings", type=Path, help="a file of NAME=VALUE settings for every point")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="a setting for every point")
+    p.add_argument("--out", type=Path, required=True, help="results directory (resumable)")
+    p.set_defaults(handler=_sweep)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from btcbot.commands.sweep import run_sweep_command  # noqa: PLC0415 - lazily
+
+    return run_sweep_command(args)
+
+
+_REGISTRARS.append(_register_sweep)
+
+
 # ---------------------------------------------------------------- report
 def _register_report(sub: argparse._SubParsersAction[_Parser]) -> None:
     """``btcbot report``: an offline HTML page from a backtest or a LIVE DB (docs/REPORT.md)."""

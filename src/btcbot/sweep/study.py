@@ -85,18 +85,19 @@ def run_study(study: Study, on_row: Callable[[Row], None] = lambda _r: None) -> 
     walk = study.windows[0].test is not None
     phase = "train" if walk else "full"
     first = [_task(study, p, w, phase) for w in study.windows for p in study.points]
-    journal = Journal(study.out)
     tests: list[Task] = []
-    try:
-        with engine(workers=study.workers, scheduler=study.scheduler) as run:
+    # The engine first: an unreachable scheduler is refused before anything is written.
+    with engine(workers=study.workers, scheduler=study.scheduler) as run:
+        journal = Journal(study.out)
+        try:
             computed = execute(first, run, journal, done, on_row)
             if walk:
                 for window in study.windows:
                     best = _best(study, window, done, phase)
                     tests.append(_task(study, best, window, "test"))
                 computed += execute(tests, run, journal, done, on_row)
-    finally:
-        journal.close()
+        finally:
+            journal.close()
     wanted = {t.key for t in first} | {t.key for t in tests}
     rows = sorted((done[k] for k in wanted), key=lambda r: (r["window"], r["phase"], r["point"]))
     chosen = summary(study, rows)

@@ -1,0 +1,141 @@
+"""``btcbot sweep``: many backtests over a grid or random draws, walk-forward, local or on Dask.
+
+Everything that can be refused is refused before the first task runs, with one line (exit 2):
+an unknown NAME or a value it rejects, a point whose settings contradict (checked for every
+point), an empty grid, an unknown objective, data the windows do not fit, an unreachable
+scheduler. See docs/SWEEP.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from btcbot.backtest.candles import CandleFileError, candle_paths, load
+from btcbot.commands.exit_codes import EXIT_INTERRUPTED, EXIT_OK
+from btcbot.decision import DecisionCore
+from btcbot.domain.errors import ConfigError
+from btcbot.services.live import strategy_params
+from btcbot.sweep.runner import Row
+from btcbot.sweep.space import Point, grid, random_points, windows
+from btcbot.sweep.study import OBJECTIVES, Study, data_days, run_study
+from btcbot.wiring.research import backtest_settings
+
+
+def _points(args: argparse.Namespace) -> list[Point]:
+    if args.grid and args.random:
+        raise ConfigError("pass --grid or --random, not both")
+    if args.grid:
+        return grid(args.grid)
+    if args.random:
+        return random_points(args.random, args.seed, args.range or [])
+    raise ConfigError("pass --grid NAME=V1,V2,... or --random N --range NAME=LO..HI")
+
+
+def _check_point(args: argparse.Namespace, point: Point, environ: dict[str, str]) -> None:
+    """The point's settings load and build a decision core (its strategies import, too)."""
+    ns = argparse.Namespace(
+        settings=args.settings, set=[*(args.set or []), *point.sets()], symbols=args.symbols
+    )
+    try:
+        settings = backtest_settings(ns, environ)
+        DecisionCore.from_params(strategy_params(settings), settings.risk_limits())
+    except ConfigError as exc:
+        raise ConfigError(f"point {', '.join(point.sets())}: {exc}") from None
+
+
+def build_study(args: argparse.Namespace) -> Study:
+    """The study the arguments describe, every point and window checked."""
+    if args.objective not in OBJECTIVES:
+        raise ConfigError(f"--objective {args.objective!r}: one of {', '.join(OBJECTIVES)}")
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError("--workers must be at least 1")
+    points = _points(args)
+    environ = dict(os.environ)
+    for point in points:
+        _check_point(args, point, environ)
+    symbols = tuple(s.strip().upper() for s in args.symbols.split(",")) if args.symbols else ()
+    try:
+        candles = load(candle_paths(args.data, symbols))
+    except CandleFileError as exc:
+        raise ConfigError(str(exc)) from None
+    first, last = data_days(candles.first, candles.last)
+    if args.start:
+        first = max(first, _day(args.start, "--from"))
+    if args.end:
+        last = min(last, _day(args.end, "--to"))
+    if first > last:
+        raise ConfigError(f"--from/--to: no day of the data lies in {args.start}..{args.end}")
+    return Study(
+        data=str(args.data.resolve()),
+        symbols=args.symbols,
+        settings=str(args.settings.resolve()) if args.settings else None,
+        base_sets=tuple(args.set or []),
+        points=tuple(points),
+        windows=tuple(windows(args.walk_forward, first, last)),
+        objective=args.objective,
+        out=args.out,
+        workers=args.workers or os.cpu_count() or 1,
+        scheduler=args.scheduler,
+    )
+
+
+def _day(raw: str, flag: str) -> Any:
+    from btcbot.wiring.research import parse_day  # noqa: PLC0415 - one parser for dates
+
+    day = parse_day(raw, flag)
+    assert day is not None  # noqa: S101 - raw is not None here
+    return day
+
+
+class _Bar:
+    """tqdm on a terminal: points done, rate, ETA; nothing otherwise."""
+
+    def __init__(self, total: int) -> None:
+        self._bar: Any = None
+        if sys.stderr.isatty() and total:
+            from tqdm import tqdm  # noqa: PLC0415 - only when a bar is drawn
+
+            self._bar = tqdm(total=total, unit="backtest", desc="sweep")
+
+    def __call__(self, _row: Row) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def run_sweep_command(args: argparse.Namespace) -> int:
+    """Check, run (or resume), write results.csv, best.json and report.html."""
+    study = build_study(args)
+    walk = study.windows[0].test is not None
+    bar = _Bar(len(study.points) * len(study.windows) + (len(study.windows) if walk else 0))
+    try:
+        outcome = run_study(study, on_row=bar)
+    except KeyboardInterrupt:
+        bar.close()
+        why = "interrupted: finished points are kept in --out; run again to resume"
+        print(why, file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        bar.close()
+    from btcbot.report.charts import MissingExtraError  # noqa: PLC0415 - only to draw
+    from btcbot.sweep import page  # noqa: PLC0415 - same
+
+    try:
+        text = page.render(study, outcome.rows, outcome.best)
+    except MissingExtraError as exc:
+        raise ConfigError(str(exc)) from None
+    (study.out / "report.html").write_text(text, encoding="utf-8", newline="\n")
+    oos = outcome.best.get("out_of_sample_return_pct")
+    print(
+        f"btcbot sweep: {len(study.points)} points x {len(study.windows)} window(s): "
+        f"computed {outcome.computed}, reused {outcome.reused}"
+        + (f"; out-of-sample return {oos:+.2f} %" if oos is not None else "")
+        + f" -> {study.out}"
+    )
+    return EXIT_OK
