@@ -125,7 +125,7 @@ class Replay:
         self.clock = ManualClock(setup.start)
         self.sim = SimExchange(feeds, now=self.clock.now, config=setup.sim)
         self.venue = ReplayVenue(self.sim)
-        self.core = core or DecisionCore.from_params(setup.strategy, setup.limits)
+        self.core = core or DecisionCore.from_params(setup.strategy, setup.limits, replay=True)
         # The LIVE wiring's market data limits: the same window of closed candles.
         limits = MarketDataLimits(candle_count=max(self.core.required_candles, 1) + 5)
         self.market = MarketDataService(self.venue, self.clock, limits)

@@ -51,7 +51,7 @@ def plan(
     settings: dict[str, Any],
 ) -> Plan:
     """The replay of ``candles`` for ``base``'s strategy, limits and symbols over the span."""
-    core = DecisionCore.from_params(base.strategy, base.limits)
+    core = DecisionCore.from_params(base.strategy, base.limits, replay=True)
     history = warmup_minutes(core)
     lo = candles.first if start is None else _day(start)
     hi = candles.last if end is None else _day(end + timedelta(days=1)) - MINUTE

@@ -31,7 +31,7 @@ def _replay(
     lookahead = check_lookahead(
         the_plan.feeds,
         setup,
-        lambda _feeds: DecisionCore.from_params(setup.strategy, setup.limits),
+        lambda _feeds: DecisionCore.from_params(setup.strategy, setup.limits, replay=True),
         sample=args.lookahead_sample,
     )
     return lookahead.full, lookahead

@@ -19,7 +19,12 @@ from btcbot.domain.trading import (
 )
 from btcbot.risk.context import RiskContext
 from btcbot.risk.engine import RiskEngine, RiskResult
-from btcbot.strategy.engine import StrategyEngine, StrategyFault
+from btcbot.strategy.engine import (
+    REPLAY_TIME_LIMIT_SECONDS,
+    TIME_LIMIT_SECONDS,
+    StrategyEngine,
+    StrategyFault,
+)
 from btcbot.strategy.params import StrategyParams
 
 
@@ -55,9 +60,12 @@ class DecisionCore:
         self.risk = risk
 
     @classmethod
-    def from_params(cls, params: StrategyParams, limits: RiskLimits) -> DecisionCore:
-        """The core for the configured strategies and limits."""
-        return cls(StrategyEngine.from_params(params), RiskEngine(limits))
+    def from_params(
+        cls, params: StrategyParams, limits: RiskLimits, *, replay: bool = False
+    ) -> DecisionCore:
+        """The core for the configured strategies and limits (``replay``: a backtest's)."""
+        limit = REPLAY_TIME_LIMIT_SECONDS if replay else TIME_LIMIT_SECONDS
+        return cls(StrategyEngine.from_params(params, time_limit=limit), RiskEngine(limits))
 
     @property
     def required_candles(self) -> int:

@@ -7,13 +7,15 @@
   cycle holds at most one signal per symbol.
 - A strategy is code we did not write (``btcbot.strategy.plugins``): one that raises, returns
   anything but ``None`` or a well-formed ``Signal`` for the symbol it was asked about, or takes
-  longer than ``TIME_LIMIT_SECONDS`` is a ``StrategyFault`` naming it, and its symbol gets no
-  signal this cycle (observe only). The caller decides what a fault means: the LIVE cycle logs it
+  longer than its time limit (``TIME_LIMIT_SECONDS`` of CPU time in LIVE,
+  ``REPLAY_TIME_LIMIT_SECONDS`` in a backtest) is a ``StrategyFault`` naming it, and its symbol
+  gets no signal this cycle (observe only). The caller decides what a fault means: the LIVE cycle logs it
   and goes on; a backtest stops.
 """
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +33,13 @@ from btcbot.strategy.protocols import Strategy, StrategyInput
 from btcbot.strategy.trend import TrendFollower
 
 TIME_LIMIT_SECONDS = 1.0
-"""How long one strategy may take over one symbol (a LIVE cycle is a minute for every symbol)."""
+"""CPU seconds one strategy may take over one symbol in LIVE (a cycle is a minute for all)."""
+REPLAY_TIME_LIMIT_SECONDS = 10.0
+"""The same in a backtest: only a runaway strategy, never a busy machine, may stop a replay.
+
+CPU time of this process (``time.process_time``), with the garbage collector held off during
+the call, so neither other processes nor a collection of a large replay's heap count against the
+strategy; a backtest's result must not depend on how loaded the machine was."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +79,22 @@ class StrategyEngine:
     """Evaluates ``strategies`` for each symbol; pure, so equal inputs give equal signals."""
 
     def __init__(
-        self, strategies: Sequence[Strategy], *, timer: Callable[[], float] = time.perf_counter
+        self,
+        strategies: Sequence[Strategy],
+        *,
+        timer: Callable[[], float] = time.process_time,
+        time_limit: float = TIME_LIMIT_SECONDS,
     ) -> None:
         self.strategies = tuple(strategies)
         self._timer = timer  # measures only; never a reason for a signal
+        self._limit = time_limit
 
     @classmethod
-    def from_params(cls, params: StrategyParams) -> StrategyEngine:
+    def from_params(
+        cls, params: StrategyParams, *, time_limit: float = TIME_LIMIT_SECONDS
+    ) -> StrategyEngine:
         """The engine for the configured strategies."""
-        return cls(build_strategies(params))
+        return cls(build_strategies(params), time_limit=time_limit)
 
     @property
     def required_candles(self) -> int:
@@ -128,14 +143,19 @@ class StrategyEngine:
         return StrategyRun(tuple(out), tuple(faults))
 
     def _evaluate(self, strategy: Strategy, inp: StrategyInput) -> tuple[Signal | None, str | None]:
+        collecting = gc.isenabled()
+        gc.disable()
         started = self._timer()
         try:
             signal = strategy.evaluate(inp)
         except Exception as exc:  # noqa: BLE001 - a strategy's bug must not stop the others
             return None, f"raised {type(exc).__name__}: {exc}"
-        took = self._timer() - started
-        if took > TIME_LIMIT_SECONDS:
-            return None, f"took {took:.2f} s (limit {TIME_LIMIT_SECONDS:g} s)"
+        finally:
+            took = self._timer() - started
+            if collecting:
+                gc.enable()
+        if took > self._limit:
+            return None, f"took {took:.2f} s of CPU (limit {self._limit:g} s)"
         problem = _malformed(signal, inp.symbol)
         return (None, problem) if problem is not None else (signal, None)
 

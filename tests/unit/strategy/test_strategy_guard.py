@@ -95,7 +95,7 @@ def test_a_slow_strategy_is_a_fault() -> None:
     engine = StrategyEngine([Buys()], timer=lambda: next(ticks))
     run = engine.run(["BTCTRY", "ETHTRY"], SNAPS, EMPTY)
     assert [s.symbol for s in run.signals] == ["ETHTRY"]
-    assert "took 1.50 s (limit 1 s)" in run.faults[0].problem
+    assert "took 1.50 s of CPU (limit 1 s)" in run.faults[0].problem
 
 
 def test_strategies_accepts_import_paths_and_keeps_their_case() -> None:
