@@ -9,8 +9,8 @@
   anything but ``None`` or a well-formed ``Signal`` for the symbol it was asked about, or takes
   longer than its time limit (``TIME_LIMIT_SECONDS`` of CPU time in LIVE,
   ``REPLAY_TIME_LIMIT_SECONDS`` in a backtest) is a ``StrategyFault`` naming it, and its symbol
-  gets no signal this cycle (observe only). The caller decides what a fault means: the LIVE cycle logs it
-  and goes on; a backtest stops.
+  gets no signal this cycle (observe only). The caller decides what a fault means: the LIVE
+  cycle logs it and goes on; a backtest stops.
 """
 
 from __future__ import annotations
