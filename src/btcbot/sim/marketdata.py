@@ -82,8 +82,8 @@ def exchange_info(sim: SimExchange) -> dict[str, Any]:
 class _RollingDay:
     """The 1439 complete candles before an index, kept up to date one minute at a time.
 
-    A ticker is asked for every minute; re-summing a day of candles each time was three
-    quarters of a replay's cost. Moving by one minute adds one candle and drops one: sums are
+    A ticker is asked for every cycle; re-summing a day of candles each time was three
+    quarters of a replay's cost. Moving forward by a few minutes adds and drops that many: sums are
     exact in Decimal (a day of volumes is far inside 28 digits), and the high and low come from
     monotonic queues, so every figure equals the full recomputation's.
     """
@@ -118,9 +118,10 @@ class _RollingDay:
 
     def at(self, index: int) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
         """open, high, low, volume and volume*close of candles ``index - 1439 .. index - 1``."""
-        if self._index is not None and index == self._index + 1:
-            self._add(index - 1)
-            self._drop(index - DAY_MINUTES)
+        if self._index is not None and 0 < index - self._index < DAY_MINUTES:
+            for step in range(self._index + 1, index + 1):  # one minute at a time
+                self._add(step - 1)
+                self._drop(step - DAY_MINUTES)
         elif index != self._index:
             self._volume = self._turnover = Decimal(0)
             self._highs.clear()
