@@ -149,6 +149,8 @@ def test_a_killed_worker_does_not_lose_or_double_a_point(
         assert time.monotonic() < deadline, "the sweep never started"
         time.sleep(0.05)
     workers[0].kill()
+    at_kill = journal.read_text("utf-8").count("\n")
+    assert at_kill < 12, "the sweep ended before the worker was killed: nothing was tested"
     stdout, stderr = sweep.communicate(timeout=300)
     assert sweep.returncode == 0, stderr
     rows = _rows(out)
