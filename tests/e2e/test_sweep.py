@@ -84,16 +84,16 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
     from distributed import Client  # noqa: PLC0415 - only the cluster tests need it
 
     deadline = time.monotonic() + 60
-    while True:
-        try:
-            with Client(address, timeout="5s") as client:  # type: ignore[no-untyped-call]
-                client.wait_for_workers(2, timeout=60)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
     try:
+        while True:
+            try:
+                with Client(address, timeout="5s") as client:  # type: ignore[no-untyped-call]
+                    client.wait_for_workers(2, timeout=60)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
         yield address, workers
     finally:
         for proc in reversed(procs):
@@ -103,6 +103,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait(timeout=20)  # reaped either way: no zombie, no ResourceWarning
         logs.close()
 
 

@@ -14,12 +14,12 @@ import json
 import math
 import os
 import sys
-import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from btcbot.commands.exit_codes import EXIT_OK
 from btcbot.domain.errors import ConfigError
+from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 from btcbot.report import page
 from btcbot.report.charts import MissingExtraError
 from btcbot.report.data import ReportData, ReportInputError, from_backtest, from_database
@@ -50,19 +50,8 @@ def _mode(environ: dict[str, str]) -> str:
 def _write(path: Path, text: str, what: str) -> None:
     """``text`` into ``path`` through a temporary file beside it; a one-line error otherwise."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+        atomic_write_text(path, text, mode=SHARED_READABLE)  # a report is a document
     except OSError as exc:
-        raise ConfigError(f"{what} {path}: cannot be written ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(tmp).chmod(0o666 & ~umask)  # a report is a document, not a secret
-        Path(tmp).replace(path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise ConfigError(f"{what} {path}: cannot be written ({exc.strerror or exc})") from None
 
 

@@ -17,6 +17,7 @@ from btcbot.backtest.candles import CandleFileError, candle_paths, load
 from btcbot.commands.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 from btcbot.decision import DecisionCore
 from btcbot.domain.errors import ConfigError
+from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 from btcbot.services.live import strategy_params
 from btcbot.sweep.runner import Row
 from btcbot.sweep.space import Point, grid, random_points, windows
@@ -130,7 +131,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         text = page.render(study, outcome.rows, outcome.best)
     except MissingExtraError as exc:
         raise ConfigError(str(exc)) from None
-    (study.out / "report.html").write_text(text, encoding="utf-8", newline="\n")
+    atomic_write_text(study.out / "report.html", text, mode=SHARED_READABLE)
     oos = outcome.best.get("out_of_sample_return_pct")
     print(
         f"btcbot sweep: {len(study.points)} points x {len(study.windows)} window(s): "

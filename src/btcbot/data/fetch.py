@@ -18,8 +18,6 @@
 from __future__ import annotations
 
 import itertools
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from btcbot.domain.models import Candle
+from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 
 MINUTE = 60
 PAGE_MINUTES = 500
@@ -117,19 +116,8 @@ def _numbers(parts: list[str]) -> bool:
 
 def write_atomically(path: Path, rows: dict[int, Row]) -> None:
     """``rows`` sorted by time into ``path``, replacing it in one rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(HEADER + "\n")
-            for ts in sorted(rows):
-                fh.write(f"{ts}," + ",".join(rows[ts]) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    lines = [HEADER, *(f"{ts}," + ",".join(rows[ts]) for ts in sorted(rows))]
+    atomic_write_text(path, "\n".join(lines) + "\n", mode=SHARED_READABLE)
 
 
 def _problem(candle: Candle) -> bool:

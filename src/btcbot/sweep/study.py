@@ -15,14 +15,13 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 from btcbot.sweep.runner import Journal, Row, engine, execute, read_journal
 from btcbot.sweep.space import Point, Window
 from btcbot.sweep.tasks import METRICS, Task
@@ -191,14 +190,7 @@ def write_results(study: Study, rows: Sequence[Row]) -> None:
 
 
 def _atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text, mode=SHARED_READABLE)
 
 
 def data_days(first_ts: int, last_ts: int) -> tuple[date, date]:
