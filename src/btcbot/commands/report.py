@@ -15,6 +15,7 @@ import math
 import os
 import sys
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from btcbot.commands.exit_codes import EXIT_OK
@@ -87,11 +88,10 @@ def export_csv(data: ReportData, directory: Path) -> None:
 
 
 def _plain_text(value: str | None) -> str:
+    """A stored value for the CSV: a decimal in exponent form (``0E-16``) made plain."""
     if value is None:
         return ""
     try:
-        from decimal import Decimal, InvalidOperation  # noqa: PLC0415 - only for the export
-
         number = Decimal(value)
     except InvalidOperation:
         return value
