@@ -6,7 +6,8 @@ Usage: ``python tools/bench_backtest.py [--minutes 525600] [--symbols 1,10] [--p
   with ``--symbols 10`` the extra pairs are the generator's further profiles.
 * btcbot: the real replay (``btcbot.backtest``: plan, engine, the LIVE decision core, the
   emulator's matching in process) with the default strategies and limits; load time, run time,
-  candles per second and peak RSS of this process.
+  candles per second and peak RSS of this process; and the cash identity (start + realized -
+  fees - tax = cash + cost of holdings) checked at every row of the equity series.
 * Report (``--report``, needs the ``report`` extra): ``btcbot report``'s page of the 1-symbol run
   (its outputs written as ``btcbot backtest --out`` does): render time and HTML size.
 * Peer (``--peer``, needs the ``bench`` extra): backtesting.py running an SMA(5)/SMA(20)
@@ -88,6 +89,13 @@ def bench_btcbot(data: Path, symbols: tuple[str, ...]) -> dict[str, float | str]
     result = Replay(the_plan.feeds, the_plan.setup).run()
     done = time.perf_counter()
     candles = result.cycles * len(symbols)
+    start = the_plan.setup.sim.start_balance
+    broken = sum(
+        1
+        for r in result.rows
+        if start + r.valuation.realized_pnl - r.valuation.fees - r.valuation.tax
+        != r.valuation.cash + sum((cost for _, _, cost in r.holdings), start * 0)
+    )
     return {
         "load_s": loaded - started,
         "run_s": done - loaded,
@@ -96,6 +104,7 @@ def bench_btcbot(data: Path, symbols: tuple[str, ...]) -> dict[str, float | str]
         "fills": len(result.fills),
         "rss_mib": psutil.Process().memory_info().rss / MiB,
         "fingerprint": fill_fingerprint(result.fills)[:16],
+        "identity": f"cash identity broken at {broken} of {len(result.rows)} rows",
     }
 
 
@@ -156,6 +165,7 @@ def main() -> int:
                 f"run {row['run_s']:.1f} s, {row['candles_per_s']:,.0f} candles/s, "
                 f"{row['fills']} fills, RSS {row['rss_mib']:.0f} MiB, fills {row['fingerprint']}"
             )
+            print(f"         {row['identity']} (start + realized - fees - tax = cash + cost)")
         if args.report:
             rep = bench_report(Path(tmp), names[:1], Path(tmp) / "out")
             print(
