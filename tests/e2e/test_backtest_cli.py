@@ -135,6 +135,7 @@ def test_a_bad_candle_file_is_one_line_exit_2_and_nothing_written(
         (("--set", "RISK_MAX_OPEN_ORDRS=2"), "RISK_MAX_OPEN_ORDRS is not a btcbot variable"),
         (("--set", "RISK_MAX_OPEN_ORDERS=many"), "RISK_MAX_OPEN_ORDERS"),
         (("--set", "STRATEGIES=nope"), "STRATEGIES"),
+        (("--set", "STRATEGIES=no_such_pkg.mod:Strategy"), "no_such_pkg.mod:Strategy cannot be"),
     ],
 )
 def test_bad_arguments_are_one_line_exit_2(
