@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from btcbot.domain.enums import OrderMethod, OrderStatus, Side
+from btcbot.domain.fingerprint import plain
 from btcbot.domain.models import (
     Balance,
     BookLevel,
@@ -177,14 +178,14 @@ class ReplayVenue:
         self._call()
         intent = approved.intent
         body: dict[str, object] = {
-            "quantity": _text(intent.quantity),
+            "quantity": plain(intent.quantity),
             "newOrderClientId": client_order_id,
             "orderMethod": intent.method.value,
             "orderType": intent.side.value,
             "pairSymbol": intent.symbol,
         }
         if intent.price is not None and intent.method is not OrderMethod.MARKET:
-            body["price"] = _text(intent.price)
+            body["price"] = plain(intent.price)
         try:
             order = self.sim.submit(parse_order(body, self.sim.pairs))
         except SimRejectError as exc:
@@ -210,11 +211,6 @@ def _methods(names: tuple[str, ...]) -> list[OrderMethod]:
 def _num(value: Decimal) -> Decimal:
     """A value as the client reads a JSON number the emulator printed (``sim.wire.num``)."""
     return Decimal(int(value)) if value == value.to_integral_value() else Decimal(str(float(value)))
-
-
-def _text(value: Decimal) -> str:
-    normal = value.normalize()
-    return format(normal if normal != 0 else Decimal(0), "f")
 
 
 def as_fill(trade: SimTrade) -> Fill:

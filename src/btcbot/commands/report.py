@@ -20,6 +20,7 @@ from pathlib import Path
 
 from btcbot.commands.exit_codes import EXIT_OK
 from btcbot.domain.errors import ConfigError
+from btcbot.domain.fingerprint import plain
 from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 from btcbot.report import page
 from btcbot.report.charts import MissingExtraError
@@ -66,7 +67,7 @@ def _csv_text(head: list[str], rows: list[list[str]]) -> str:
 
 def export_csv(data: ReportData, directory: Path) -> None:
     """trades.csv (fills), orders.csv (LIVE only), equity.csv."""
-    d = page.fmt_decimal
+    d = plain
     fills = [
         [f.at.isoformat(), f.symbol, f.side, d(f.price), d(f.quantity), d(f.fee), d(f.tax),
          f.order_id, f.strategy, f.reason]
@@ -95,7 +96,7 @@ def _plain_text(value: str | None) -> str:
         number = Decimal(value)
     except InvalidOperation:
         return value
-    return page.fmt_decimal(number) if number.is_finite() and "E" in value.upper() else value
+    return plain(number) if number.is_finite() and "E" in value.upper() else value
 
 
 def metrics_json(data: ReportData) -> str:

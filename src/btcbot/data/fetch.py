@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Protocol
 
+from btcbot.domain.fingerprint import plain
 from btcbot.domain.models import Candle
 from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 
@@ -83,11 +84,6 @@ class FetchReport:
 
 def _iso(ts: int | None) -> str:
     return "-" if ts is None else datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M")
-
-
-def _plain(value: Decimal) -> str:
-    normal = value.normalize()
-    return format(normal if normal != 0 else Decimal(0), "f")
 
 
 def read_existing(path: Path) -> dict[int, Row]:
@@ -211,11 +207,11 @@ def _merge(
             continue
         c = candle
         rows[ts] = (
-            _plain(c.open),
-            _plain(c.high),
-            _plain(c.low),
-            _plain(c.close),
-            _plain(c.volume),
+            plain(c.open),
+            plain(c.high),
+            plain(c.low),
+            plain(c.close),
+            plain(c.volume),
         )
         report.new_candles += 1
 

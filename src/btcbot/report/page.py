@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from btcbot.domain.fingerprint import plain
 from btcbot.report import charts
 from btcbot.report.data import ReportData, symbols_of
 from btcbot.report.metrics import (
@@ -190,8 +189,3 @@ def render(data: ReportData) -> str:
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
-
-
-def fmt_decimal(value: Decimal) -> str:
-    """A decimal for the CSV export: plain, never in exponent form."""
-    return plain(value)
