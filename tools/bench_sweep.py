@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-from btcbot.backtest.candles import candle_paths, load
+from btcbot.backtest.candles import at, candle_paths, load
 from btcbot.sweep.space import grid, windows
-from btcbot.sweep.study import Study, data_days, run_study
+from btcbot.sweep.study import Study, run_study, task_for
 from btcbot.sweep.tasks import run_task
 
 TOOLS = Path(__file__).resolve().parent
@@ -51,7 +51,7 @@ def _study(data: Path, out: Path, points: int, workers: int, scheduler: str | No
     chosen = grid([f"STRATEGY_TREND_FAST_WINDOW={','.join(fast)}",
                    f"STRATEGY_TREND_SLOW_WINDOW={','.join(slow)}"])[:points]  # fmt: skip
     candles = load(candle_paths(data, ("BTCTRY",)))
-    first, last = data_days(candles.first, candles.last)
+    first, last = at(candles.first).date(), at(candles.last).date()
     return Study(
         data=str(data),
         symbols="BTCTRY",
@@ -90,9 +90,7 @@ def main() -> int:
             print(f"{name:<18} {workers} worker(s): {len(outcome.rows)} points in {took:.1f} s, "
                   f"{len(outcome.rows) / took:.2f} points/s")  # fmt: skip
         study = _study(data, root / "bare", args.points, 1, None)
-        from btcbot.sweep.study import _task  # noqa: PLC0415 - the study's own task builder
-
-        tasks = [_task(study, p, study.windows[0], "full") for p in study.points]
+        tasks = [task_for(study, p, study.windows[0], "full") for p in study.points]
         started = time.perf_counter()
         for task in tasks:
             run_task(task)

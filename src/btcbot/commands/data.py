@@ -13,6 +13,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 
 from btcbot.commands.exit_codes import EXIT_INTERRUPTED, EXIT_OK
+from btcbot.commands.progress import progress
 from btcbot.data.fetch import (
     MINUTE,
     PAGE_MINUTES,
@@ -76,10 +77,10 @@ def run_data_fetch(args: argparse.Namespace) -> int:
                 raise ConfigError(str(exc)) from None
             total += len(pages(missing_ranges(existing, start, end)))
         reports: list[FetchReport] = []
-        with _Progress(total) as tick:
+        with progress(total, unit="page", desc=f"fetch ({PAGE_MINUTES} min/page)") as bar:
             try:
                 for symbol in symbols:
-                    report = fetch_symbol(client, symbol, start, end, args.out, on_page=tick)
+                    report = fetch_symbol(client, symbol, start, end, args.out, on_page=bar.step)
                     reports.append(report)
             except KeyboardInterrupt:
                 for report in reports:
@@ -93,33 +94,3 @@ def run_data_fetch(args: argparse.Namespace) -> int:
     for report in reports:
         print(report.line())
     return EXIT_OK
-
-
-class _Progress:
-    """A tqdm bar on a terminal (stderr), nothing when output goes to a file or a pipe."""
-
-    def __init__(self, total: int) -> None:
-        self._total = total
-        self._bar: object | None = None
-
-    def __enter__(self) -> _Tick:
-        if not sys.stderr.isatty() or self._total == 0:
-            return _Tick(None)
-        from tqdm import tqdm  # noqa: PLC0415 - only when a bar is drawn
-
-        self._bar = tqdm(total=self._total, unit="page", desc=f"fetch ({PAGE_MINUTES} min/page)")
-        return _Tick(self._bar)
-
-    def __exit__(self, *exc: object) -> None:
-        close = getattr(self._bar, "close", None)
-        if close is not None:
-            close()
-
-
-class _Tick:
-    def __init__(self, bar: object | None) -> None:
-        self._update = getattr(bar, "update", None)
-
-    def __call__(self) -> None:
-        if self._update is not None:
-            self._update(1)

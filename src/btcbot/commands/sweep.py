@@ -11,18 +11,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
 
-from btcbot.backtest.candles import CandleFileError, candle_paths, load
+from btcbot.backtest.candles import CandleFileError, at, candle_paths, load
 from btcbot.commands.exit_codes import EXIT_INTERRUPTED, EXIT_OK
+from btcbot.commands.progress import progress
 from btcbot.decision import DecisionCore
 from btcbot.domain.errors import ConfigError
 from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 from btcbot.services.live import strategy_params
-from btcbot.sweep.runner import Row
 from btcbot.sweep.space import Point, grid, random_points, windows
-from btcbot.sweep.study import OBJECTIVES, Study, data_days, run_study
-from btcbot.wiring.research import backtest_settings
+from btcbot.sweep.study import OBJECTIVES, Study, run_study
+from btcbot.wiring.research import backtest_settings, parse_day
 
 
 def _points(args: argparse.Namespace) -> list[Point]:
@@ -62,11 +61,9 @@ def build_study(args: argparse.Namespace) -> Study:
         candles = load(candle_paths(args.data, symbols))
     except CandleFileError as exc:
         raise ConfigError(str(exc)) from None
-    first, last = data_days(candles.first, candles.last)
-    if args.start:
-        first = max(first, _day(args.start, "--from"))
-    if args.end:
-        last = min(last, _day(args.end, "--to"))
+    first, last = at(candles.first).date(), at(candles.last).date()
+    start, end = parse_day(args.start, "--from"), parse_day(args.end, "--to")
+    first, last = max(first, start) if start else first, min(last, end) if end else last
     if first > last:
         raise ConfigError(f"--from/--to: no day of the data lies in {args.start}..{args.end}")
     return Study(
@@ -83,47 +80,18 @@ def build_study(args: argparse.Namespace) -> Study:
     )
 
 
-def _day(raw: str, flag: str) -> Any:
-    from btcbot.wiring.research import parse_day  # noqa: PLC0415 - one parser for dates
-
-    day = parse_day(raw, flag)
-    assert day is not None  # noqa: S101 - raw is not None here
-    return day
-
-
-class _Bar:
-    """tqdm on a terminal: points done, rate, ETA; nothing otherwise."""
-
-    def __init__(self, total: int) -> None:
-        self._bar: Any = None
-        if sys.stderr.isatty() and total:
-            from tqdm import tqdm  # noqa: PLC0415 - only when a bar is drawn
-
-            self._bar = tqdm(total=total, unit="backtest", desc="sweep")
-
-    def __call__(self, _row: Row) -> None:
-        if self._bar is not None:
-            self._bar.update(1)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
 def run_sweep_command(args: argparse.Namespace) -> int:
     """Check, run (or resume), write results.csv, best.json and report.html."""
     study = build_study(args)
     walk = study.windows[0].test is not None
-    bar = _Bar(len(study.points) * len(study.windows) + (len(study.windows) if walk else 0))
+    total = len(study.points) * len(study.windows) + (len(study.windows) if walk else 0)
     try:
-        outcome = run_study(study, on_row=bar)
+        with progress(total, unit="backtest", desc="sweep") as bar:
+            outcome = run_study(study, on_row=bar.step)
     except KeyboardInterrupt:
-        bar.close()
         why = "interrupted: finished points are kept in --out; run again to resume"
         print(why, file=sys.stderr)
         return EXIT_INTERRUPTED
-    finally:
-        bar.close()
     from btcbot.report.charts import MissingExtraError  # noqa: PLC0415 - only to draw
     from btcbot.sweep import page  # noqa: PLC0415 - same
 

@@ -17,7 +17,6 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +54,8 @@ class Outcome:
     best: dict[str, Any]
 
 
-def _task(study: Study, point: Point, window: Window, phase: str) -> Task:
+def task_for(study: Study, point: Point, window: Window, phase: str) -> Task:
+    """The backtest of ``point`` over ``window``'s train span, or its test span."""
     span = window.train if phase != "test" else window.test
     assert span is not None  # noqa: S101 - test tasks exist only for walk-forward windows
     return Task(
@@ -83,7 +83,7 @@ def run_study(study: Study, on_row: Callable[[Row], None] = lambda _r: None) -> 
     before = set(done)
     walk = study.windows[0].test is not None
     phase = "train" if walk else "full"
-    first = [_task(study, p, w, phase) for w in study.windows for p in study.points]
+    first = [task_for(study, p, w, phase) for w in study.windows for p in study.points]
     tests: list[Task] = []
     # The engine first: an unreachable scheduler is refused before anything is written.
     with engine(workers=study.workers, scheduler=study.scheduler) as run:
@@ -93,7 +93,7 @@ def run_study(study: Study, on_row: Callable[[Row], None] = lambda _r: None) -> 
             if walk:
                 for window in study.windows:
                     best = _best(study, window, done, phase)
-                    tests.append(_task(study, best, window, "test"))
+                    tests.append(task_for(study, best, window, "test"))
                 computed += execute(tests, run, journal, done, on_row)
         finally:
             journal.close()
@@ -191,12 +191,3 @@ def write_results(study: Study, rows: Sequence[Row]) -> None:
 
 def _atomic(path: Path, text: str) -> None:
     atomic_write_text(path, text, mode=SHARED_READABLE)
-
-
-def data_days(first_ts: int, last_ts: int) -> tuple[date, date]:
-    """The whole UTC days a candle set covers."""
-    from datetime import UTC, datetime  # noqa: PLC0415 - only here
-
-    first = datetime.fromtimestamp(first_ts, tz=UTC).date()
-    last = datetime.fromtimestamp(last_ts, tz=UTC).date()
-    return first, last
