@@ -26,7 +26,8 @@ class MissingExtraError(RuntimeError):
     """matplotlib is not installed (the ``report`` extra)."""
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """Matplotlib's pyplot, set up once for every page (Agg, fixed SVG salt, text as text)."""
     try:
         import matplotlib as mpl  # noqa: PLC0415 - the report extra, imported only to draw
 
@@ -67,6 +68,15 @@ def downsample(series: Sequence[tuple[datetime, float]]) -> list[tuple[datetime,
     return out
 
 
+def finish(fig: Any, *, dates: bool = True) -> str:
+    """``fig`` as inline SVG text (date labels slanted when the x axis is time), then closed."""
+    if dates:
+        fig.autofmt_xdate()
+    svg = _svg(fig)
+    pyplot().close(fig)
+    return svg
+
+
 def _svg(fig: Any) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
@@ -79,7 +89,7 @@ def _svg(fig: Any) -> str:
 
 def equity_chart(data: ReportData) -> str:
     """Equity against buy-and-hold of the same symbols."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
     eq = downsample([(p.at, float(p.equity)) for p in data.points])
     ax.plot([t for t, _ in eq], [v for _, v in eq], color="#1f5fa8", lw=1.2, label="equity")
@@ -90,15 +100,12 @@ def equity_chart(data: ReportData) -> str:
     ax.set_ylabel("TRY")
     ax.legend(loc="upper left", frameon=False)
     ax.set_title("Equity")
-    fig.autofmt_xdate()
-    svg = _svg(fig)
-    plt.close(fig)
-    return svg
+    return finish(fig)
 
 
 def drawdown_chart(data: ReportData, worst: Drawdown) -> str:
     """Underwater curve (percent below the running peak), the deepest point marked."""
-    plt = _pyplot()
+    plt = pyplot()
     peak = float(data.start_equity)
     under = []
     for p in data.points:
@@ -114,15 +121,12 @@ def drawdown_chart(data: ReportData, worst: Drawdown) -> str:
         ax.plot([worst.trough_at], [-worst.pct], "v", color="#c0392b")
     ax.set_ylabel("% below peak")
     ax.set_title("Drawdown")
-    fig.autofmt_xdate()
-    svg = _svg(fig)
-    plt.close(fig)
-    return svg
+    return finish(fig)
 
 
 def price_chart(data: ReportData, symbol: str) -> str:
     """The symbol's price with our buys and sells."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
     series = downsample([(t, float(v)) for t, v in data.prices.get(symbol, [])])
     if series:
@@ -134,15 +138,12 @@ def price_chart(data: ReportData, symbol: str) -> str:
                        color=colour, label=side, zorder=3)  # fmt: skip
     ax.set_title(f"{symbol}: price and fills")
     ax.legend(loc="upper left", frameon=False)
-    fig.autofmt_xdate()
-    svg = _svg(fig)
-    plt.close(fig)
-    return svg
+    return finish(fig)
 
 
 def trades_chart(trades: Sequence[Trade]) -> str:
     """PnL of each round trip, in order."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT * 0.8))
     values = [float(t.pnl) for t in trades]
     colours = ["#1e8449" if v > 0 else "#c0392b" for v in values]
@@ -151,6 +152,4 @@ def trades_chart(trades: Sequence[Trade]) -> str:
     ax.set_xlabel("round trip")
     ax.set_ylabel("TRY")
     ax.set_title("PnL per trade (net of fees and tax)")
-    svg = _svg(fig)
-    plt.close(fig)
-    return svg
+    return finish(fig, dates=False)

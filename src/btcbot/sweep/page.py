@@ -27,7 +27,7 @@ def _heatmap(study: Study, rows: Sequence[Row]) -> str:
     names = list(dict.fromkeys(n for p in study.points for n, _ in p.params))
     if len(names) != 2:  # noqa: PLR2004 - a heatmap shows exactly two parameters
         return ""
-    plt = charts._pyplot()  # noqa: SLF001 - one matplotlib setup for every page
+    plt = charts.pyplot()
     params = {p.key: dict(p.params) for p in study.points}
     xs = list(dict.fromkeys(params[p.key][names[0]] for p in study.points))
     ys = list(dict.fromkeys(params[p.key][names[1]] for p in study.points))
@@ -48,16 +48,14 @@ def _heatmap(study: Study, rows: Sequence[Row]) -> str:
     ax.grid(visible=False)
     fig.colorbar(image, ax=ax, label=study.objective)
     ax.set_title(f"{study.objective} (window 0, in-sample)")
-    svg = charts._svg(fig)  # noqa: SLF001 - same
-    plt.close(fig)
-    return f'<div class="chart">{svg}</div>'
+    return f'<div class="chart">{charts.finish(fig, dates=False)}</div>'
 
 
 def _oos_chart(rows: Sequence[Row]) -> str:
     tests = sorted((r for r in rows if r["phase"] == "test"), key=lambda r: r["window"])
     if not tests:
         return ""
-    plt = charts._pyplot()  # noqa: SLF001 - one matplotlib setup for every page
+    plt = charts.pyplot()
     level, xs, ys = 1.0, [], []
     for row in tests:
         daily = row.get("daily_equity") or []
@@ -71,10 +69,7 @@ def _oos_chart(rows: Sequence[Row]) -> str:
     fig, ax = plt.subplots(figsize=(charts.WIDTH, charts.HEIGHT))
     ax.plot(xs, ys, color="#1f5fa8", lw=1.2)
     ax.set_title("Out-of-sample equity, test windows stitched (1 = start)")
-    fig.autofmt_xdate()
-    svg = charts._svg(fig)  # noqa: SLF001 - same
-    plt.close(fig)
-    return f'<div class="chart">{svg}</div>'
+    return f'<div class="chart">{charts.finish(fig)}</div>'
 
 
 def render(study: Study, rows: Sequence[Row], best: dict[str, Any]) -> str:
