@@ -21,7 +21,6 @@ from btcbot.backtest.venue import as_fill
 from btcbot.domain.fingerprint import fill_fingerprint
 from btcbot.domain.trading import RiskLimits
 from btcbot.exchange.transport import EmulatorTransport
-from btcbot.services.live import run_live
 from btcbot.settings import Settings
 from btcbot.sim.datasets import load_feeds
 from btcbot.sim.exchange import SimConfig, SimExchange
@@ -29,7 +28,6 @@ from btcbot.state.repositories.trading_uow import trading_uow_factory
 from btcbot.strategy.params import MeanReversionParams, StrategyParams, TrendParams
 from btcbot.wiring import LiveApp, build_live
 from btcbot.wiring.demo import DEMO_START, DemoOptions, demo_strategy, in_process_live
-from btcbot.wiring.live_cycle import builder
 
 CYCLES = 150
 
@@ -98,20 +96,7 @@ def _live(tmp: Path, data: list[Path], config: str) -> LiveRun:
     strategy, limits, sim = CONFIGS[config]
     opts = DemoOptions(workspace=tmp / "live", cycles=CYCLES, seed=sim.seed, data=tuple(data))
     with in_process_live(opts, _build, strategy=strategy, limits=limits, sim_config=sim) as live:
-
-        def sleep(seconds: float) -> bool:
-            live.clock.advance(seconds)
-            return False
-
-        run_live(
-            live.options,
-            live.deps,
-            builder(live.client),
-            stop=_Never(),
-            max_cycles=CYCLES,
-            sleep=sleep,
-            monotonic=lambda: live.clock.now().timestamp(),
-        )
+        live.run(CYCLES)
         uows = trading_uow_factory(live.deps.db.connection_factory(), live.deps.db.audit_context())
         with uows(None) as uow:
             booked = uow.fills.all()
@@ -121,15 +106,6 @@ def _live(tmp: Path, data: list[Path], config: str) -> LiveRun:
             exchange_fills=fill_fingerprint(as_fill(t) for t in exchange.trades),
             orders=_orders(exchange),
         )
-
-
-class _Never:
-    def is_set(self) -> bool:
-        return False
-
-    def wait(self, timeout: float) -> bool:
-        del timeout
-        return False
 
 
 def _replay(

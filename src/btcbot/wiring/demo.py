@@ -239,6 +239,35 @@ class InProcessLive:
     deps: LiveDeps
     client: BtcturkClient
 
+    def run(
+        self,
+        cycles: int,
+        *,
+        stop: StopRequest | None = None,
+        before_stop: Callable[[], None] | None = None,
+    ) -> int:
+        """The LIVE loop for ``cycles`` cycles on the shared clock, as fast as it goes.
+
+        Sleeping advances the ManualClock, so the emulator's market moves a cycle at a time;
+        returns how many cycles ran.
+        """
+
+        def sleep(seconds: float) -> bool:
+            self.clock.advance(seconds)
+            return False
+
+        summary = run_live(
+            self.options,
+            self.deps,
+            builder(self.client),
+            stop=stop or _NeverStop(),
+            max_cycles=cycles,
+            sleep=sleep,
+            monotonic=lambda: self.clock.now().timestamp(),
+            before_stop=before_stop,
+        )
+        return summary.cycles
+
 
 @contextmanager
 def in_process_live(
@@ -300,21 +329,8 @@ def run_demo(
             with probe_exchange(opts.seed) as url:
                 health.append(run_health(live.monitor_env, url))
 
-        def sleep(seconds: float) -> bool:
-            live.clock.advance(seconds)
-            return False
-
-        summary = run_live(
-            live.options,
-            live.deps,
-            builder(live.client),
-            stop=stop or _NeverStop(),
-            max_cycles=opts.cycles,
-            sleep=sleep,
-            monotonic=lambda: live.clock.now().timestamp(),
-            before_stop=monitor,
-        )
-        figures = read_figures(live.deps.db, cycles=summary.cycles)
+        cycles = live.run(opts.cycles, stop=stop, before_stop=monitor)
+        figures = read_figures(live.deps.db, cycles=cycles)
     code, line = health[0] if health else (3, "health did not run")
     return DemoReport(opts.workspace, figures, code, line, replay_fingerprint(opts))
 
