@@ -20,35 +20,22 @@ Not a test: figures depend on the machine; docs/PERFORMANCE.md records them with
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
-import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
-from types import ModuleType
 
 import psutil
 
+import make_candles  # the candle generator beside this script
 from btcbot.backtest.candles import candle_paths, load
 from btcbot.backtest.engine import Replay, ReplaySetup
 from btcbot.backtest.plan import plan
 from btcbot.domain.fingerprint import fill_fingerprint
 
 MiB = 1024 * 1024
-TOOLS = Path(__file__).resolve().parent
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_candles", TOOLS / "make_candles.py")
-    assert spec is not None  # noqa: S101 - our own file
-    assert spec.loader is not None  # noqa: S101 - our own file
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def bench_report(data: Path, symbols: tuple[str, ...], out: Path) -> dict[str, float]:
@@ -150,10 +137,9 @@ def main() -> int:
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
     )
-    make = _generator()
     with tempfile.TemporaryDirectory(prefix="btcbot-bench-") as tmp:
         counts = [int(n) for n in args.symbols.split(",")]
-        paths = make.write(Path(tmp), minutes=args.minutes, symbols=max(counts))
+        paths = make_candles.write(Path(tmp), minutes=args.minutes, symbols=max(counts))
         names = tuple(p.stem for p in paths)
         btcbot_one: float | None = None
         for n in counts:

@@ -15,33 +15,20 @@ Not a test: figures depend on the machine; docs/PERFORMANCE.md records them with
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
-from types import ModuleType
 
+import make_candles  # the candle generator beside this script
 from btcbot.backtest.candles import at, candle_paths, load
 from btcbot.sweep.space import grid, windows
 from btcbot.sweep.study import Study, run_study, task_for
 from btcbot.sweep.tasks import run_task
 
-TOOLS = Path(__file__).resolve().parent
 FAST = (3, 5, 8, 10)
 SLOW = (12, 20, 30, 40, 50, 60)
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_candles", TOOLS / "make_candles.py")
-    assert spec is not None  # noqa: S101 - our own file
-    assert spec.loader is not None  # noqa: S101 - our own file
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _study(data: Path, out: Path, points: int, workers: int, scheduler: str | None) -> Study:
@@ -76,7 +63,7 @@ def main() -> int:
           f"{platform.python_version()}, {platform.system()} {platform.release()}")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="btcbot-bench-sweep-") as tmp:
         root = Path(tmp)
-        _generator().write(root / "data", minutes=args.days * 1440, symbols=1)
+        make_candles.write(root / "data", minutes=args.days * 1440, symbols=1)
         data = root / "data"
         runs = [("local processes", 1, None), ("local processes", 2, None),
                 ("dask LocalCluster", 2, "local")]  # fmt: skip

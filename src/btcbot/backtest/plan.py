@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from btcbot.backtest.candles import MINUTE, CandleFileError, CandleSet, Series, at
@@ -92,7 +92,7 @@ def plan(
 
 
 def _day(d: date) -> int:
-    return int(datetime(d.year, d.month, d.day, tzinfo=at(0).tzinfo).timestamp())
+    return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
 
 
 def input_sha256(windows: dict[str, Series], settings: dict[str, Any]) -> str:

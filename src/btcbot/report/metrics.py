@@ -152,35 +152,28 @@ def drawdown(points: Sequence[Point], start_equity: Decimal) -> Drawdown:
     return worst
 
 
+@dataclass
+class _OpenTrip:
+    """A round trip still open in one symbol."""
+
+    opened: datetime
+    strategy: str
+    quantity: Decimal = Decimal(0)
+    cash: Decimal = Decimal(0)  # quote received minus paid, fees and tax included
+
+
 def round_trips(fills: Sequence[FillRow]) -> list[Trade]:
     """Flat-to-flat round trips per symbol, PnL net of fees and tax."""
-    open_: dict[str, dict[str, object]] = {}
+    open_: dict[str, _OpenTrip] = {}
     trades = []
     for f in sorted(fills, key=lambda x: x.at):
-        trip = open_.setdefault(
-            f.symbol,
-            {"qty": Decimal(0), "cash": Decimal(0), "opened": f.at, "strategy": f.strategy},
-        )
-        notional = f.price * f.quantity
-        qty = trip["qty"]
-        cash = trip["cash"]
-        assert isinstance(qty, Decimal)  # noqa: S101 - built just above
-        assert isinstance(cash, Decimal)  # noqa: S101 - built just above
-        if f.side == "buy":
-            qty, cash = qty + f.quantity, cash - notional - f.fee - f.tax
-        else:
-            qty, cash = qty - f.quantity, cash + notional - f.fee - f.tax
-        trip["qty"], trip["cash"] = qty, cash
-        if f.side == "sell" and abs(qty) <= _DUST:
+        trip = open_.setdefault(f.symbol, _OpenTrip(opened=f.at, strategy=f.strategy))
+        sign = 1 if f.side == "buy" else -1
+        trip.quantity += sign * f.quantity
+        trip.cash += -sign * f.price * f.quantity - f.fee - f.tax
+        if f.side == "sell" and abs(trip.quantity) <= _DUST:
             trades.append(
-                Trade(
-                    symbol=f.symbol,
-                    opened=trip["opened"],  # type: ignore[arg-type]
-                    closed=f.at,
-                    pnl=cash,
-                    strategy=str(trip["strategy"]),
-                    exit_reason=f.reason,
-                )
+                Trade(f.symbol, trip.opened, f.at, trip.cash, trip.strategy, exit_reason=f.reason)
             )
             del open_[f.symbol]
     return trades
