@@ -31,7 +31,7 @@ import psutil
 
 import make_candles  # the candle generator beside this script
 from btcbot.backtest.candles import candle_paths, load
-from btcbot.backtest.engine import Replay, ReplaySetup
+from btcbot.backtest.engine import ReplaySetup
 from btcbot.backtest.plan import plan
 from btcbot.domain.fingerprint import fill_fingerprint
 
@@ -46,7 +46,7 @@ def bench_report(data: Path, symbols: tuple[str, ...], out: Path) -> dict[str, f
 
     the_plan = plan(load(candle_paths(data, symbols)), ReplaySetup(symbols=symbols),
                     start=None, end=None, settings={})  # fmt: skip
-    result = Replay(the_plan.feeds, the_plan.setup).run()
+    result = the_plan.replay().run()
     record = {"symbols": list(symbols)}
     outputs.write_all(
         out,
@@ -73,7 +73,7 @@ def bench_btcbot(data: Path, symbols: tuple[str, ...]) -> dict[str, float | str]
         settings={},
     )
     loaded = time.perf_counter()
-    result = Replay(the_plan.feeds, the_plan.setup).run()
+    result = the_plan.replay().run()
     done = time.perf_counter()
     candles = result.cycles * len(symbols)
     start = the_plan.setup.sim.start_balance

@@ -32,7 +32,7 @@ def _replay(data: Path, *, participation: str = "0.25") -> Replay:
         sim=SimConfig(participation=Decimal(participation)),
     )
     the_plan = plan(load(candle_paths(data)), base, start=None, end=None, settings={})
-    return Replay(the_plan.feeds, the_plan.setup)
+    return the_plan.replay()
 
 
 @settings(

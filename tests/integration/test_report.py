@@ -21,7 +21,7 @@ from candle_files import write_candles
 
 from btcbot.backtest import outputs
 from btcbot.backtest.candles import candle_paths, load
-from btcbot.backtest.engine import Replay, ReplaySetup
+from btcbot.backtest.engine import ReplaySetup
 from btcbot.backtest.plan import plan
 from btcbot.report import page
 from btcbot.report.data import from_backtest, from_database
@@ -45,7 +45,7 @@ def _backtest(tmp: Path, seed: int) -> Path:
     data = write_candles(tmp / f"data{seed}", minutes=6 * 1440, seed=seed)
     base = ReplaySetup(symbols=("BTCTRY", "ETHTRY"), cycle_seconds=300)
     the_plan = plan(load(candle_paths(data[0].parent)), base, start=None, end=None, settings={})
-    result = Replay(the_plan.feeds, the_plan.setup).run()
+    result = the_plan.replay().run()
     out = tmp / f"bt{seed}"
     outputs.write_all(
         out,

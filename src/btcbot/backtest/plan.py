@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from btcbot.backtest.candles import MINUTE, CandleFileError, CandleSet, Series, at
-from btcbot.backtest.engine import ReplaySetup
+from btcbot.backtest.engine import Replay, ReplaySetup
 from btcbot.decision import DecisionCore
 from btcbot.domain.fingerprint import plain
 from btcbot.sim.feed import Bar
@@ -35,6 +35,11 @@ class Plan:
     last_traded: datetime
     candles: int
     filled: dict[str, int]
+    core: DecisionCore  # built once: the history length comes from it, and the replay uses it
+
+    def replay(self) -> Replay:
+        """The replay this plan describes, on the plan's decision core."""
+        return Replay(self.feeds, self.setup, core=self.core)
 
 
 def warmup_minutes(setup_core: DecisionCore) -> int:
@@ -88,6 +93,7 @@ def plan(
         last_traded=at(hi),
         candles=sum(len(w.bars) for w in windows.values()),
         filled={s: candles.series[s].filled for s in windows},
+        core=core,
     )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from btcbot.backtest import outputs
-from btcbot.backtest.engine import Replay, ReplayResult, StrategyFailedError
+from btcbot.backtest.engine import ReplayResult, StrategyFailedError
 from btcbot.backtest.lookahead import LookaheadReport, check_lookahead
 from btcbot.backtest.plan import Plan
 from btcbot.commands.exit_codes import EXIT_FAILURE, EXIT_OK
@@ -27,7 +27,7 @@ def _replay(
     """The run, or with ``--check-lookahead`` the run and its re-runs on cut data."""
     setup = the_plan.setup
     if not args.check_lookahead:
-        return Replay(the_plan.feeds, setup).run(), None
+        return the_plan.replay().run(), None
     lookahead = check_lookahead(
         the_plan.feeds,
         setup,

@@ -18,7 +18,7 @@ from typing import Any
 
 from btcbot.backtest import outputs
 from btcbot.backtest.candles import CandleSet, candle_paths, load
-from btcbot.backtest.engine import Replay, ReplayResult
+from btcbot.backtest.engine import ReplayResult
 from btcbot.report.data import FillRow, Point, ReportData
 from btcbot.report.metrics import daily_equity, metrics
 from btcbot.wiring.research import prepare
@@ -103,7 +103,7 @@ def run_task(task: Task) -> dict[str, Any]:
         end=task.end,
     )
     the_plan, record = prepare(args, _candles(task.data, task.symbols))
-    result = Replay(the_plan.feeds, the_plan.setup).run()
+    result = the_plan.replay().run()
     summary = outputs.summary(the_plan, result, record)
     data = _report_data(result)
     values = {m.key: m.value for m in metrics(data)}
