@@ -167,8 +167,8 @@ class Runtime:
         )
 
     def connection_factory(self) -> ConnectionFactory:
-        """New connections to this database, with btcbot's pragmas."""
-        return self.database.connect
+        """The process's one connection to this database (per thread), with btcbot's pragmas."""
+        return self.database.connections
 
     def unit_of_work(self, cycle_id: str | None = None) -> UnitOfWork:
         """A fresh unit of work on this database."""

@@ -57,11 +57,8 @@ def _bad_trade(live: InProcessLive, price: str, amount: str) -> int:
 
 
 def _query(live: InProcessLive, sql: str) -> list[tuple[object, ...]]:
-    conn = live.deps.db.connection_factory()()
-    try:
-        return [tuple(r) for r in conn.execute(sql).fetchall()]
-    finally:
-        conn.close()
+    conn = live.deps.db.connection_factory()()  # the process's own: read on it, leave it open
+    return [tuple(r) for r in conn.execute(sql).fetchall()]
 
 
 @pytest.mark.parametrize(("price", "amount"), [("0", "0.001"), ("100", "0"), ("1", "5")])

@@ -147,12 +147,9 @@ def test_every_fault_is_survived_without_duplicates_and_ambiguity_resolves(
 
 
 def _order_rows(live: InProcessLive) -> list[tuple[object, object, object, object]]:
-    conn = live.deps.db.connection_factory()()
-    try:
-        sql = "SELECT client_order_id, exchange_order_id, origin, state FROM orders"
-        return [tuple(r) for r in conn.execute(sql).fetchall()]
-    finally:
-        conn.close()
+    conn = live.deps.db.connection_factory()()  # the process's own: read on it, leave it open
+    sql = "SELECT client_order_id, exchange_order_id, origin, state FROM orders"
+    return [tuple(r) for r in conn.execute(sql).fetchall()]
 
 
 def _foreign(live: InProcessLive) -> frozenset[int]:

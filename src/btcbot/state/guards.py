@@ -17,7 +17,7 @@ Nothing here can create a database file: inspection opens read-only, writing ope
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from btcbot.state import lock as db_lock
 from btcbot.state.meta import DbMeta, read_meta
 from btcbot.state.migrate import MigrationResult, check_not_newer, migrate, schema_version
 from btcbot.state.registry import check_not_shared, register
-from btcbot.state.sqlite import connect, connect_readonly
+from btcbot.state.sqlite import SharedConnection, connect, connect_readonly
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +103,17 @@ class OpenedDatabase:
     meta: DbMeta
     lock: db_lock.DbLock
     migration: MigrationResult
+    connections: SharedConnection = field(init=False)
 
-    def connect(self) -> sqlite3.Connection:
-        """A new connection (the ``UnitOfWork``'s connection factory)."""
-        return connect(self.path)
+    def __post_init__(self) -> None:
+        self.connections = SharedConnection(lambda: connect(self.path))
 
     def close(self) -> None:
-        """Release the lock."""
-        self.lock.release()
+        """Close the process's connections, then release the lock."""
+        try:
+            self.connections.close()
+        finally:
+            self.lock.release()
 
 
 def open_for_role(settings: Settings, *, instance_id: str, now: datetime) -> OpenedDatabase:

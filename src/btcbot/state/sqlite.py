@@ -8,12 +8,18 @@ that keep ``db_meta`` and ``audit_events`` immutable.
 
 Opening never creates a file unless the caller says ``create=True`` (only ``btcbot db init``
 does): a typo in ``STATE_DB_PATH`` must end in a refusal, not in a fresh empty database.
+
+A process keeps one connection to its own database (per thread that uses it), opened on first
+use and configured once: ``SharedConnection``. Connecting and setting the pragmas cost more
+than most of the cycle's transactions, and a LIVE cycle opens a dozen of them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -85,6 +91,50 @@ def _unusable(exc: sqlite3.DatabaseError, db: Path) -> BtcbotError:
         f"STATE_DB_PATH={db} is not a SQLite database, so not a btcbot state database: "
         "point STATE_DB_PATH at this role's database (or run `btcbot db init` for a new one)"
     )
+
+
+class SharedConnection:
+    """One configured connection per thread, opened on first use; the units of work borrow it.
+
+    A unit of work begins and ends its transaction on the borrowed connection and leaves it
+    open; ``close`` closes them all (the process is done with the database). After a SQLite
+    fault the unit of work ``discard``s the connection, so the next one starts afresh.
+    """
+
+    def __init__(self, open_connection: Callable[[], sqlite3.Connection]) -> None:
+        self._open = open_connection
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._every: list[sqlite3.Connection] = []
+
+    def __call__(self) -> sqlite3.Connection:
+        """This thread's connection, opened now if it has none."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+            with self._lock:
+                self._every.append(conn)
+        return conn
+
+    def discard(self) -> None:
+        """Close this thread's connection (after a fault); the next call opens a new one."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with self._lock:
+                self._every.remove(conn)
+            conn.close()
+
+    def close(self) -> None:
+        """Close every connection this holder opened (at the end of the process's hold)."""
+        with self._lock:
+            every, self._every = self._every, []
+        for conn in every:
+            # Another thread's raises ProgrammingError: SQLite closes it with that thread's object.
+            with contextlib.suppress(sqlite3.ProgrammingError):
+                conn.close()
+        self._local = threading.local()
 
 
 @contextmanager

@@ -6,8 +6,11 @@
         uow.commit()            # leave without this line and everything rolls back
 
 ``BEGIN IMMEDIATE`` takes SQLite's write lock at the start, so a cycle never discovers halfway
-through that another writer got there first. Repositories are built on each enter around that
-transaction's connection and carry the audit context, so every row they write is stamped.
+through that another writer got there first. The connection comes from a factory: a
+``SharedConnection`` (the process's one connection, borrowed and left open; units of work on it
+cannot nest) or any callable returning a fresh connection, closed on the way out. Repositories
+are built on each enter around that transaction's connection and carry the audit context, so
+every row they write is stamped.
 Repositories added by other packages are reached with ``uow.repository(TheirRepository)``.
 """
 
@@ -27,6 +30,7 @@ from btcbot.state.repositories.audit import AuditRepository
 from btcbot.state.repositories.base import Repository
 from btcbot.state.repositories.health import HealthRepository
 from btcbot.state.repositories.kill_switch import KillSwitchRepository
+from btcbot.state.sqlite import SharedConnection
 
 ConnectionFactory = Callable[[], sqlite3.Connection]
 
@@ -43,7 +47,7 @@ R = TypeVar("R", bound=Repository)
 
 
 class UnitOfWork:
-    """One transaction over a fresh connection from ``connection_factory``."""
+    """One transaction over a connection from ``connection_factory``."""
 
     audit: AuditRepository
     arming: ArmingRepository
@@ -65,11 +69,16 @@ class UnitOfWork:
 
     def __enter__(self) -> Self:
         conn = self._factory()
+        if conn.in_transaction:
+            # Only a borrowed connection can be mid-transaction: an outer unit of work is open.
+            raise StateError(
+                "a unit of work is already open on this connection: finish it before the next"
+            )
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             path = _path_of(conn)
-            conn.close()
+            self._release(conn, broken=True)
             raise storage_error(exc, path, "start a write transaction on") from exc
         self._conn = conn
         self._extra = {}
@@ -88,17 +97,25 @@ class UnitOfWork:
         conn, self._conn = self._conn, None
         if conn is None:
             return
-        path = _path_of(conn)
+        broken = isinstance(exc, sqlite3.Error)
+        path = _path_of(conn) if broken else Path("STATE_DB_PATH")
         try:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
         except sqlite3.Error:
-            pass  # SQLite rolls back by itself when the connection closes
+            broken = True  # SQLite rolls back by itself when the connection closes
         finally:
-            conn.close()
+            self._release(conn, broken=broken)
         if isinstance(exc, sqlite3.Error):
             # A repository's write failed: one typed error for the whole unit of work.
             raise storage_error(exc, path, "write") from exc
+
+    def _release(self, conn: sqlite3.Connection, *, broken: bool) -> None:
+        """Give the connection back: a shared one stays open unless a fault broke it."""
+        if not isinstance(self._factory, SharedConnection):
+            conn.close()
+        elif broken:
+            self._factory.discard()
 
     def repository(self, kind: type[R]) -> R:
         """The ``kind`` repository of this transaction (built once per enter)."""

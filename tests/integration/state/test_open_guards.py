@@ -135,8 +135,8 @@ def test_a_good_open_registers_locks_and_releases(live_settings: Settings) -> No
         assert registered.db_uuid == opened.meta.db_uuid
         with pytest.raises(LockHeldError):
             _open(live_settings, "second")
-        conn = opened.connect()
-        conn.close()
+        conn = opened.connections()
+        assert opened.connections() is conn  # one connection per process (and thread)
     finally:
         opened.close()
     _open(live_settings, "third")
