@@ -95,9 +95,12 @@ class ReplayVenue:
             )
         return ExchangeInfo(server_time=_at_ms(self.sim.ms()), symbols=rules)
 
-    def ticker(self, symbol: str) -> Ticker:
-        """The 24-hour ticker of ``symbol``."""
+    def tickers(self) -> list[Ticker]:
+        """The 24-hour ticker of every pair with candles, in one call (as BtcTurk answers)."""
         self._call()
+        return [self._ticker(symbol) for symbol in self.sim.feeds]
+
+    def _ticker(self, symbol: str) -> Ticker:
         raw = marketdata.ticker(self.sim, self.sim.pairs[symbol])
         return Ticker(
             symbol=symbol,

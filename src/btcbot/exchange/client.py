@@ -158,6 +158,11 @@ class BtcturkClient:
             f"no ticker for {pair}", endpoint=call.endpoint, code=None, name="UNKNOWN_PAIR"
         )
 
+    def tickers(self) -> list[Ticker]:
+        """Every pair's ticker in one request (``/api/v2/ticker`` without ``pairSymbol``)."""
+        call = self._public("/api/v2/ticker", "ticker")
+        return mappers.to_tickers(_data(self._session.send(call), call.endpoint), call.endpoint)
+
     def order_book(self, symbol: str, limit: int = 100) -> OrderBook:
         """Up to ``limit`` levels a side (BtcTurk caps at 100)."""
         pair = rq.pair(symbol)

@@ -19,8 +19,8 @@ class MarketSource(Protocol):
         """Every pair's trading rules."""
         ...
 
-    def ticker(self, symbol: str) -> Ticker:
-        """The 24-hour ticker of ``symbol``."""
+    def tickers(self) -> list[Ticker]:
+        """The 24-hour ticker of every listed pair, in one request."""
         ...
 
     def order_book(self, symbol: str, limit: int = 100) -> OrderBook:

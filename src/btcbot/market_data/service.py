@@ -1,9 +1,10 @@
 """Per-cycle market snapshots: rules (cached), book, ticker and closed candles for each symbol.
 
-Per symbol and cycle the cost is one order book and one ticker request, plus at most one small
-klines request when a new minute has closed; ``exchangeinfo`` is fetched once per refresh
-interval. Nothing is fetched at construction, so building the service is free for commands
-that never ask for market data.
+Per cycle the cost is one ticker request for every symbol together (BtcTurk answers every pair
+at once), and per symbol one order book request plus at most one small klines request when a
+new minute has closed; ``exchangeinfo`` is fetched once per refresh interval. Nothing is
+fetched at construction, so building the service is free for commands that never ask for
+market data.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from btcbot.adapters.clock import Clock
 from btcbot.domain.errors import ExchangeError, MarketDataError
 from btcbot.domain.market import MarketSnapshot
-from btcbot.domain.models import Candle, SymbolRules
+from btcbot.domain.models import Candle, SymbolRules, Ticker
 from btcbot.market_data.candles import CandleWindow
 from btcbot.market_data.checks import unusable_reason
 from btcbot.market_data.limits import MarketDataLimits
@@ -77,32 +78,48 @@ class MarketDataService:
 
     def snapshots(self, symbols: Iterable[str]) -> MarketDataResult:
         """A snapshot or a gap reason for every symbol in ``symbols``."""
+        keys = [normalise(s) for s in symbols]
+        if not keys:
+            return MarketDataResult()
+        try:
+            tickers = {t.symbol: t for t in self._source.tickers()}
+        except ExchangeError as exc:
+            return MarketDataResult(gaps=dict.fromkeys(keys, f"ticker unavailable: {exc}"))
         snapshots: dict[str, MarketSnapshot] = {}
         gaps: dict[str, str] = {}
-        for symbol in symbols:
+        for key in keys:
             try:
-                snapshots[normalise(symbol)] = self.snapshot(symbol)
+                snapshots[key] = self._snapshot(key, tickers.get(key))
             except MarketDataError as exc:
-                gaps[normalise(symbol)] = exc.reason
+                gaps[key] = exc.reason
         return MarketDataResult(snapshots, gaps)
 
     def snapshot(self, symbol: str) -> MarketSnapshot:
-        """The current snapshot of ``symbol``; ``unusable_reason`` set when it must not be traded.
+        """One symbol's snapshot (what ``snapshots`` builds for each); ``MarketDataError`` if none.
+
+        The cycle asks ``snapshots`` for all its symbols at once, which shares one ticker request.
+        """
+        key = normalise(symbol)
+        try:
+            tickers = self._source.tickers()
+        except ExchangeError as exc:
+            raise _gap(key, f"ticker unavailable: {exc}") from exc
+        return self._snapshot(key, next((t for t in tickers if t.symbol == key), None))
+
+    def _snapshot(self, key: str, ticker: Ticker | None) -> MarketSnapshot:
+        """The current snapshot of ``key``; ``unusable_reason`` set when it must not be traded.
 
         Raises:
             MarketDataError: the pair is not listed, or its rules, book or ticker could not be
                 fetched (the message and ``reason`` name which and why).
         """
-        key = normalise(symbol)
         rules = self._rules_or_gap(key)
+        if ticker is None:
+            raise _gap(key, f"ticker unavailable: the exchange sent none for {key}")
         try:
             book = self._source.order_book(key, self._limits.book_depth)
         except ExchangeError as exc:
             raise _gap(key, f"order book unavailable: {exc}") from exc
-        try:
-            ticker = self._source.ticker(key)
-        except ExchangeError as exc:
-            raise _gap(key, f"ticker unavailable: {exc}") from exc
         candles, candle_problem = self._candles(key)
         taken_at = self._clock.now()
         reason = candle_problem or unusable_reason(

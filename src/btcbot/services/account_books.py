@@ -2,10 +2,11 @@
 
 Two halves (rules in ``btcbot.domain.account`` and docs/LEDGER.md, "The account is the truth"):
 
-* ``AccountWatch.collect`` runs in the reconcile step, after the order and trade pass: it stores
-  every deposit and withdrawal of the window and every trade of a pair outside SYMBOLS whose
-  order is not the bot's (they move TRY too), then reads the balances - last, so everything the
-  balances reflect was read before them, except what landed in between;
+* ``AccountWatch.collect`` runs in the reconcile step, after the order and trade pass (which
+  reads the account's trades of every pair, once, and stores a foreign order's as manual
+  trades): it stores every deposit and withdrawal of the window, then reads the balances -
+  last, so everything the balances reflect was read before them, except what landed in
+  between;
 * ``BooksCheck`` runs in the book's one commit: it books the pending movements (TRY flows into
   the ledger's cash and capital, the rest outside the books) and compares
   ``balance = ledger + outside`` per asset. A difference seen on two consecutive checks halts
@@ -18,7 +19,7 @@ Two halves (rules in ``btcbot.domain.account`` and docs/LEDGER.md, "The account 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
@@ -31,7 +32,6 @@ from btcbot.domain.account import (
     Target,
     Transfer,
     differences,
-    is_ours,
     manual_trade_movements,
     outside_totals,
     split_symbol,
@@ -53,10 +53,11 @@ _log = get_logger(__name__)
 CHECK_INTERVAL = timedelta(seconds=60)
 """How often a routine cycle compares the books with the account.
 
-Each check costs four requests (crypto and fiat transfers, the account's trades, balances)
-against BtcTurk's per-minute quotas (90 for transfers, 120 for trades and balances, API.md
-section 6), which a sub-second cycle would exhaust; once a minute of exchange time is every
-cycle at the default CYCLE_SECONDS=60, and a difference is still caught within two minutes.
+Each check costs three requests (crypto and fiat transfers, balances; the account's trades come
+from the cycle's reconciliation pass) against BtcTurk's per-minute quotas (90 for transfers,
+120 for balances, API.md section 6), which a sub-second cycle would exhaust; once a minute of
+exchange time is every cycle at the default CYCLE_SECONDS=60, and a difference is still
+caught within two minutes.
 Start-up, seeding and the final reconciliation of a clean stop always check.
 """
 
@@ -66,16 +67,6 @@ class AccountReader(Protocol):
 
     def transfers(self, start: datetime, end: datetime) -> list[Transfer]:
         """Deposits and withdrawals in the window."""
-        ...
-
-    def own_trades(
-        self,
-        symbol: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        order_id: int | None = None,
-    ) -> list[Fill]:
-        """The account's trades in the window, every pair."""
         ...
 
     def balances(self) -> list[Balance]:
@@ -92,14 +83,12 @@ class AccountWatch:
         reader: AccountReader,
         uow_factory: Callable[[str | None], TradingUnitOfWork],
         clock: Clock,
-        symbols: Collection[str],
         lookback: timedelta = timedelta(hours=1),
         interval: timedelta = CHECK_INTERVAL,
     ) -> None:
         self._reader = reader
         self._uow = uow_factory
         self._clock = clock
-        self._symbols = frozenset(symbols)
         self._lookback = lookback
         self._interval = interval
         self._last: datetime | None = None
@@ -115,30 +104,20 @@ class AccountWatch:
         start = now - (lookback or self._lookback)
         end = now + timedelta(minutes=5)
         transfers = self._reader.transfers(start, end)
-        trades = [t for t in self._reader.own_trades(None, start, end) if not self._traded(t)]
         balances = tuple(self._reader.balances())
         with self._uow(cycle_id) as uow:
             new = [m for t in transfers if uow.movements.add(m := transfer_movement(t))]
-            for trade in trades:
-                ours = uow.orders.by_exchange_id(trade.order_id) is not None
-                if ours or is_ours(trade.client_order_id):
-                    continue
-                new += store_manual_trade(uow.movements, trade)
             uow.commit()
         for m in new:
             _log.warning("account_movement_seen", kind=m.kind.value, asset=m.asset, at=str(m.at))
         return balances
 
-    def _traded(self, trade: Fill) -> bool:
-        """Trades of configured pairs are reconciliation's (it knows their orders)."""
-        return trade.symbol in self._symbols
-
 
 def store_manual_trade(movements: MovementStore, trade: Fill) -> list[Movement]:
     """Store a trade of an order the bot did not place as its two movements; the new ones.
 
-    Reconciliation (the configured pairs) and the watch (every other pair) both call this, so
-    a manual trade is split the same way wherever it is seen. A pair ending in no quote
+    Reconciliation calls this for the configured pairs and for every other pair, so a manual
+    trade is split the same way wherever it is seen. A pair ending in no quote
     BtcTurk lists is left unexplained on purpose: the comparison halts rather than guess.
     """
     legs = split_symbol(trade.symbol)

@@ -1,8 +1,10 @@
 """Reconciliation: exchange orders and trades against the database, at startup and every cycle.
 
-Per symbol (the configured ones plus every symbol with an unfinished order), one pass reads
-``openOrders``, ``allOrders`` over a window and our own trades over the same window, then in one
-unit of work (rules in docs/EXECUTION.md):
+One pass reads ``openOrders`` and the account's own trades once, for every pair; ``allOrders``
+only for the symbols whose orders it must search (an unresolved order, or the startup pass); and
+``GET /order/{id}`` only for an order it knows of but saw in neither list. Then, per symbol (the
+configured ones plus every symbol with an unfinished order), in one unit of work (rules in
+docs/EXECUTION.md):
 
 * an exchange order matching a tracked order (by exchange id, else by client id) updates it —
   this is how PENDING_SUBMIT/UNKNOWN orders are resolved; Closed becomes FILLED;
@@ -13,7 +15,11 @@ unit of work (rules in docs/EXECUTION.md):
   outside the books, its TRY leg a capital flow), never as the bot's fill;
 * an unresolved order missing from a complete window that covers its creation counts one
   absence; after ``absent_passes`` such passes it becomes NOT_PLACED and unblocks its symbol;
-* every trade is stored once (trade id UNIQUE); the new ones are returned for the ledger.
+* every trade is stored once (trade id UNIQUE); the new ones are returned for the ledger;
+* a trade of any other pair whose order is not the bot's is a manual trade too (it moves TRY).
+
+The trade window reaches back to the previous pass (minus a margin), not a fixed hour: trades
+are stored once by id, so overlapping windows cost nothing but bytes.
 
 The exchange is read before the unit of work opens, so SQLite's write lock is never held
 across the network.
@@ -27,7 +33,12 @@ from datetime import datetime, timedelta
 
 from btcbot.adapters.clock import Clock
 from btcbot.domain.account import is_ours
-from btcbot.domain.errors import ExchangeError, OrderNotFoundError, StateError
+from btcbot.domain.errors import (
+    ExchangeError,
+    ExchangeRejectError,
+    OrderNotFoundError,
+    StateError,
+)
 from btcbot.domain.models import Fill, Order
 from btcbot.domain.orders import LocalOrderState, TrackedOrder
 from btcbot.execution.order_sync import (
@@ -81,6 +92,7 @@ class ReconciliationReport:
     unresolved_symbols: frozenset[str] = field(default_factory=frozenset)
     foreign: tuple[int, ...] = ()
     open_orders: int = 0  # the bot's orders resting (or maybe resting) after the pass
+    other_pairs: tuple[str, ...] = ()  # manual trades seen in pairs outside the pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +102,16 @@ class StartupVerdict:
     trading_allowed: bool
     reason: str | None
     report: ReconciliationReport | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What the pass's all-pairs reads hold for one symbol, and whether to search its orders."""
+
+    open_orders: list[Order]
+    trades: list[Fill]
+    search: bool  # allOrders too: an unresolved order to find, or the startup pass
+    settled: frozenset[int]  # order ids whose trades need no order read (see ``_settled``)
 
 
 @dataclass(slots=True)
@@ -132,6 +154,11 @@ class ReconciliationService:
         self._cfg = settings or ReconciliationSettings()
         if self._cfg.absent_passes < 1:
             raise ValueError("absent_passes must be at least 1")
+        self._last_pass: datetime | None = None
+        # API.md 4.4: the docs disagree whether openOrders answers every pair without
+        # pairSymbol. The conservative reading: ask once for all; if BtcTurk refuses that, ask
+        # per symbol from then on (more requests, nothing missed).
+        self._open_per_symbol = False
 
     def startup(self, cycle_id: str, symbols: Collection[str]) -> StartupVerdict:
         """The pass before the first decision; a failure means observe-only, with the reason."""
@@ -156,13 +183,26 @@ class ReconciliationService:
         now = self._clock.now()
         with self._uow(cycle_id) as uow:
             active = uow.orders.in_states(_ACTIVE)
-        back = self._cfg.lookback if lookback is None else lookback
-        start = min([now - back] + [o.created_at - self._cfg.margin for o in active])
+        start = min(
+            [now - self._reach(now, lookback)] + [o.created_at - self._cfg.margin for o in active]
+        )
         end = now + self._cfg.margin
         changes = _Pass(cycle_id=cycle_id, start=start, now=now)
-        for symbol in sorted(set(symbols) | {o.symbol for o in active}):
-            snap = self._read(symbol, start, end, [o for o in active if o.symbol == symbol])
-            self._apply(changes, symbol, snap)
+        in_pass = sorted(set(symbols) | {o.symbol for o in active})
+        resting_now = self._open_orders(in_pass)
+        trades = self._reader.own_trades(None, start, end)
+        settled = self._settled(cycle_id, trades)
+        for symbol in in_pass:
+            mine = [o for o in active if o.symbol == symbol]
+            seen = _Seen(
+                open_orders=[o for o in resting_now if o.symbol == symbol],
+                trades=[t for t in trades if t.symbol == symbol],
+                search=lookback is not None or any(o.state.is_unresolved for o in mine),
+                settled=settled,
+            )
+            self._apply(changes, symbol, self._read(symbol, start, end, mine, seen))
+        others = self._other_pairs(cycle_id, [t for t in trades if t.symbol not in in_pass], now)
+        self._last_pass = now
         with self._uow(cycle_id) as uow:
             unresolved = uow.orders.unresolved_symbols()
             resting = len(uow.orders.in_states(_LIVE))
@@ -174,19 +214,73 @@ class ReconciliationService:
             unresolved_symbols=unresolved,
             foreign=tuple(changes.foreign),
             open_orders=resting,
+            other_pairs=others,
         )
 
+    def _reach(self, now: datetime, lookback: timedelta | None) -> timedelta:
+        """How far back the pass reads: ``lookback`` if given, else to the previous pass."""
+        if lookback is not None:
+            return lookback
+        if self._last_pass is None:
+            return self._cfg.lookback
+        return min(self._cfg.lookback, now - self._last_pass + self._cfg.margin)
+
+    def _settled(self, cycle_id: str, trades: list[Fill]) -> frozenset[int]:
+        """Orders of ``trades`` already known to their end (a finished order of ours, or foreign).
+
+        Their trades are stored without asking for the order again: a trade stays in the
+        window for a few passes, and each would otherwise cost one ``GET /order/{id}``.
+        """
+        if not trades:
+            return frozenset()
+        with self._uow(cycle_id) as uow:
+            foreign = uow.foreign_orders.ids()
+            ids = {t.order_id for t in trades}
+            return frozenset(
+                i
+                for i in ids
+                if i in foreign
+                or (
+                    (tracked := uow.orders.by_exchange_id(i)) is not None
+                    and tracked.state.is_terminal
+                )
+            )
+
+    def _open_orders(self, symbols: list[str]) -> list[Order]:
+        """Every resting order of ``symbols``: one all-pairs request, per symbol if refused."""
+        if not self._open_per_symbol:
+            try:
+                return [o for o in self._reader.open_orders(None) if o.symbol in symbols]
+            except ExchangeRejectError as exc:
+                self._open_per_symbol = True
+                _log.warning(
+                    "open_orders_all_pairs_refused",
+                    error=str(exc),
+                    consequence="asking per symbol from now on",
+                )
+        return [o for symbol in symbols for o in self._reader.open_orders(symbol)]
+
     def _read(
-        self, symbol: str, start: datetime, end: datetime, active: list[TrackedOrder]
+        self,
+        symbol: str,
+        start: datetime,
+        end: datetime,
+        active: list[TrackedOrder],
+        seen: _Seen,
     ) -> _Snapshot:
-        history = self._reader.all_orders(symbol, start, end, self._cfg.all_orders_limit)
+        history = (
+            self._reader.all_orders(symbol, start, end, self._cfg.all_orders_limit)
+            if seen.search
+            else []
+        )
         orders = {o.order_id: o for o in history}
         # openOrders is fresher than allOrders for resting orders; it wins on conflict.
-        orders.update({o.order_id: o for o in self._reader.open_orders(symbol)})
-        trades = self._reader.own_trades(symbol, start, end)
-        # Live orders created before the window and traded orders outside it: ask one by one.
+        orders.update({o.order_id: o for o in seen.open_orders})
+        trades = seen.trades
+        # Live orders not resting any more, or created before the window, and traded orders
+        # outside it: ask one by one (each leaves the active set once synced).
         wanted = {o.exchange_order_id for o in active if o.exchange_order_id is not None}
-        wanted |= {t.order_id for t in trades}
+        wanted |= {t.order_id for t in trades if t.order_id not in seen.settled}
         for order_id in sorted(wanted - orders.keys()):
             try:
                 orders[order_id] = self._reader.get_order(order_id)
@@ -197,8 +291,33 @@ class ReconciliationService:
             trades=trades,
             covered=self._search_unresolved(
                 symbol, active, orders, complete=len(history) < self._cfg.all_orders_limit
-            ),
+            )
+            if seen.search
+            else frozenset(),
         )
+
+    def _other_pairs(self, cycle_id: str, trades: list[Fill], now: datetime) -> tuple[str, ...]:
+        """Trades of pairs outside the pass: a foreign order's are manual trades (they move TRY).
+
+        A trade whose order is the bot's (by its row or its client id) is left alone, as before:
+        the books check then names the difference rather than guess.
+        """
+        if not trades:
+            return ()
+        seen: list[str] = []
+        with self._uow(cycle_id) as uow:
+            for trade in sorted(trades, key=lambda t: (t.timestamp, t.trade_id)):
+                problem = trade.problem()
+                if problem is not None:
+                    quarantine(uow, trade, problem, now)
+                    continue
+                ours = uow.orders.by_exchange_id(trade.order_id) is not None
+                if ours or is_ours(trade.client_order_id):
+                    continue
+                if store_manual_trade(uow.movements, trade):
+                    seen.append(trade.symbol)
+            uow.commit()
+        return tuple(seen)
 
     def _search_unresolved(
         self, symbol: str, active: list[TrackedOrder], orders: dict[int, Order], *, complete: bool

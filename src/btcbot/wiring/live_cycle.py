@@ -76,7 +76,7 @@ def build_cycle(
         order_ttl=opts.order_ttl,
     )
     reconciliation = ReconciliationService(reader=client, uow_factory=uows, clock=clock)
-    watch = AccountWatch(reader=client, uow_factory=uows, clock=clock, symbols=opts.symbols)
+    watch = AccountWatch(reader=client, uow_factory=uows, clock=clock)
 
     def pairs() -> list[Pair]:
         return [pair_of(r) for s in opts.symbols if (r := market.rules.rules_for(s)) is not None]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,8 +20,12 @@ from execution_fixtures import *  # noqa: F403 - the shared fixtures (no conftes
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.domain.enums import OrderMethod, OrderStatus, Side
-from btcbot.domain.errors import AmbiguousOrderError, ExchangeUnavailableError
-from btcbot.domain.models import OrderAck, OrderRequest
+from btcbot.domain.errors import (
+    AmbiguousOrderError,
+    ExchangeRejectError,
+    ExchangeUnavailableError,
+)
+from btcbot.domain.models import Fill, Order, OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
 from btcbot.domain.trading import TradingState
 from btcbot.execution.service import ExecutionService
@@ -336,3 +340,119 @@ def test_a_bad_order_row_is_quarantined_and_never_moves_the_order(  # noqa: PLR0
     assert db.committed.trading_state is TradingState.HALTED
     events = [e for e in db.committed.audit if e.kind is AuditKind.ORDER_QUARANTINED]
     assert [e.detail["exchange_order_id"] for e in events] == ["700"]
+
+
+class _CountingReader(FakeReader):
+    """The fake exchange, recording each read as (call, symbol) - the request budget."""
+
+    def __init__(self, *, refuse_all_pairs: bool = False) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, str | None]] = []
+        self.refuse_all_pairs = refuse_all_pairs
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Counted; refuses ``pairSymbol``-less calls when told to (API.md 4.4's doubt)."""
+        self.calls.append(("open_orders", symbol))
+        if symbol is None and self.refuse_all_pairs:
+            raise ExchangeRejectError(
+                "pairSymbol is required", endpoint="GET /api/v1/openOrders", code=400, name=None
+            )
+        return super().open_orders(symbol)
+
+    def all_orders(
+        self,
+        symbol: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Order]:
+        """Counted."""
+        self.calls.append(("all_orders", symbol))
+        return super().all_orders(symbol, start, end, limit)
+
+    def own_trades(
+        self,
+        symbol: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        order_id: int | None = None,
+    ) -> list[Fill]:
+        """Counted."""
+        self.calls.append(("own_trades", symbol))
+        return super().own_trades(symbol, start, end, order_id)
+
+    def take(self) -> list[tuple[str, str | None]]:
+        """The calls since the last ``take``."""
+        calls, self.calls = self.calls, []
+        return calls
+
+
+def test_a_routine_pass_reads_every_pair_once_and_searches_history_only_where_unresolved(
+    service: ExecutionService, gateway: FakeGateway, db: FakeDb, clock: ManualClock
+) -> None:
+    """One openOrders and one own-trades read for all pairs; allOrders only for an unknown fate.
+
+    Startup searches every symbol's history (an intent lost before a crash is adopted there).
+    """
+    reader = _CountingReader()
+    reconciler = ReconciliationService(
+        reader=reader, uow_factory=uow_factory(db), clock=clock, settings=SETTINGS
+    )
+    symbols = ["BTCTRY", "ETHTRY", "XRPTRY"]
+    reconciler.startup("c0", symbols)
+    assert sorted(c for c in reader.take() if c[0] == "all_orders") == [
+        ("all_orders", s) for s in symbols
+    ]
+    reconciler.reconcile("c1", symbols)
+    assert reader.take() == [("open_orders", None), ("own_trades", None)]
+    cid = _ambiguous_submit(service, gateway, "c2")
+    reconciler.reconcile("c3", symbols)
+    assert reader.take() == [
+        ("open_orders", None),
+        ("own_trades", None),
+        ("all_orders", "BTCTRY"),
+    ]
+    assert db.committed.orders[cid].state is LocalOrderState.UNKNOWN
+
+
+def test_open_orders_are_asked_per_symbol_once_the_exchange_refuses_all_pairs(
+    db: FakeDb, clock: ManualClock
+) -> None:
+    """API.md 4.4 doubts that openOrders answers without pairSymbol: if refused, ask per pair."""
+    reader = _CountingReader(refuse_all_pairs=True)
+    reader.orders[91] = exchange_order(91, "bb-lost9-0-ETHTRY-b", symbol="ETHTRY")
+    reconciler = ReconciliationService(
+        reader=reader, uow_factory=uow_factory(db), clock=clock, settings=SETTINGS
+    )
+    first = reconciler.reconcile("c1", ["BTCTRY", "ETHTRY"])
+    second = reconciler.reconcile("c2", ["BTCTRY", "ETHTRY"])
+    opens = [c for c in reader.take() if c[0] == "open_orders"]
+    assert opens == [
+        ("open_orders", None),
+        ("open_orders", "BTCTRY"),
+        ("open_orders", "ETHTRY"),
+        ("open_orders", "BTCTRY"),
+        ("open_orders", "ETHTRY"),
+    ]
+    assert first.adopted == ("adopted-91",)
+    assert second.adopted == ()
+
+
+def test_a_trade_stays_in_the_window_but_its_finished_order_is_read_once(
+    reader: FakeReader, reconciler: ReconciliationService, db: FakeDb
+) -> None:
+    """A filled order's trade is seen by several passes; only the first asks for its order."""
+    asked: list[int] = []
+    reader.orders[300] = exchange_order(300, "bb-gone3-0-BTCTRY-b", status=OrderStatus.FILLED)
+    reader.trades.append(replace(fill(1, 300), client_order_id="bb-gone3-0-BTCTRY-b"))
+    real = reader.get_order
+
+    def counted(order_id: int) -> Order:
+        asked.append(order_id)
+        return real(order_id)
+
+    reader.get_order = counted  # type: ignore[method-assign]
+    for n in range(3):
+        reconciler.reconcile(f"c{n}", ["BTCTRY"])
+    assert asked == [300]
+    assert len(db.committed.fills) == 1

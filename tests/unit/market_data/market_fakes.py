@@ -81,9 +81,12 @@ class FakeMarket:
         self._serve("exchange_info")
         return ExchangeInfo(server_time=self.clock.now(), symbols=dict(self.listed))
 
-    def ticker(self, symbol: str) -> Ticker:
-        """A ticker around ``last``."""
+    def tickers(self) -> list[Ticker]:
+        """A ticker around ``last`` for every listed pair, in one call."""
         self._serve("ticker")
+        return [self._ticker(symbol) for symbol in self.listed]
+
+    def _ticker(self, symbol: str) -> Ticker:
         return Ticker(
             symbol=symbol,
             last=self.last,
