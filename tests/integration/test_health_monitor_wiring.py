@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
-import httpx
 import pytest
 
 from btcbot.domain.enums import Role
@@ -19,16 +23,38 @@ from btcbot.settings import load_settings
 from btcbot.wiring import build_live, build_monitor, monitor_health_checks
 
 
-class ForbiddenTransport(httpx.BaseTransport):
-    """A transport that fails the test if anything sends a request through it."""
+class _Exchange(BaseHTTPRequestHandler):
+    """A loopback stand-in for ``GET /api/v2/server/time``, keeping the headers it was sent."""
 
-    def __init__(self) -> None:
-        self.touched: list[str] = []
+    seen: ClassVar[list[dict[str, str]]] = []
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Record and refuse."""
-        self.touched.append(f"{request.method} {request.url.path}")
-        pytest.fail(f"network touched: {request.method} {request.url}")
+    def do_GET(self) -> None:
+        """Answer with the current time, as BtcTurk does (a bare body)."""
+        type(self).seen.append(dict(self.headers))
+        body = json.dumps({"serverTime": int(time.time() * 1000)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
+        """Stay quiet."""
+
+
+@pytest.fixture
+def exchange_url() -> Iterator[str]:
+    """The stand-in's base URL; its ``seen`` list starts empty."""
+    _Exchange.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Exchange)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def _monitor_env(tmp_path: Path) -> dict[str, str]:
@@ -52,49 +78,48 @@ def test_monitor_wiring_holds_noop_execution(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "method", ["submit", "cancel", "cancel_all", "submit_order", "cancel_order"]
 )
-def test_monitor_submit_and_cancel_raise_before_any_network_io(tmp_path: Path, method: str) -> None:
-    """Every trade call on the MONITOR raises TradeBlockedError and never reaches the transport."""
-    transport = ForbiddenTransport()
-    app = build_monitor(load_settings(_monitor_env(tmp_path)), transport=transport)
+def test_monitor_submit_and_cancel_raise_before_any_network_io(
+    tmp_path: Path, method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every trade call on the MONITOR raises TradeBlockedError and opens no socket."""
+    opened: list[object] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        opened.append(args)
+        raise AssertionError("the MONITOR opened a connection")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    app = build_monitor(load_settings(_monitor_env(tmp_path)))
     with pytest.raises(TradeBlockedError):
         getattr(app.execution, method)(order_id=1)
-    assert transport.touched == []
+    assert opened == []
 
 
-def test_monitor_probe_client_carries_no_credentials(tmp_path: Path) -> None:
-    """Even with credentials in the environment, the MONITOR's client sends no API key header."""
-    seen: list[httpx.Headers] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request.headers)
-        return httpx.Response(200, json={"serverTime": int(time.time() * 1000)})
-
+def test_monitor_probe_carries_no_credentials(tmp_path: Path, exchange_url: str) -> None:
+    """Even with credentials in the environment, the MONITOR's probe sends no API key header."""
     env = {
         **_monitor_env(tmp_path),
+        "BTCTURK_BASE_URL": exchange_url,
         "BTCTURK_API_KEY": "monitor-should-not-use-this-key",
         "BTCTURK_API_SECRET": base64.b64encode(b"monitor-should-not-use-this").decode(),
     }
     settings = load_settings(env)
     assert settings.has_credentials
-    app = build_monitor(settings, transport=httpx.MockTransport(handler))
-    client = app.exchange_probe(timeout=2)
-    try:
-        client.server_time()
-    finally:
-        client.close()
-    assert seen
-    assert "X-PCK" not in seen[0]
-    assert "X-Signature" not in seen[0]
-    assert "monitor-should-not-use-this-key" not in str(seen[0])
+    app = build_monitor(settings)
+    app.exchange_probe(timeout=2)()
+    assert len(_Exchange.seen) == 1
+    headers = {k.lower(): v for k, v in _Exchange.seen[0].items()}
+    assert "x-pck" not in headers
+    assert "x-signature" not in headers
+    assert "monitor-should-not-use-this-key" not in str(headers)
 
 
-def test_monitor_checks_run_in_process_against_a_mock_exchange(tmp_path: Path) -> None:
+def test_monitor_checks_run_in_process_against_a_stand_in_exchange(
+    tmp_path: Path, exchange_url: str
+) -> None:
     """The wired check list runs end to end in process: a fresh DB-less run reports each check."""
-    clock_ms = int(time.time() * 1000)
-    transport = httpx.MockTransport(
-        lambda _req: httpx.Response(200, content=json.dumps({"serverTime": clock_ms}).encode())
-    )
-    app = build_monitor(load_settings(_monitor_env(tmp_path)), transport=transport)
+    env = {**_monitor_env(tmp_path), "BTCTURK_BASE_URL": exchange_url}
+    app = build_monitor(load_settings(env))
     (tmp_path / "ctl").mkdir()
     report = run_checks(monitor_health_checks(app, lambda: 10.0), app.clock)
     by_name = {c.name: c for c in report.checks}
@@ -104,6 +129,7 @@ def test_monitor_checks_run_in_process_against_a_mock_exchange(tmp_path: Path) -
     assert by_name["live_status"].status is HealthLevel.CRITICAL  # no LIVE
     assert by_name["kill_file"].status is HealthLevel.OK
     assert by_name["exchange"].status is HealthLevel.OK
+    assert len(_Exchange.seen) == 1
     assert report.exit_code == 2
 
 

@@ -1,10 +1,10 @@
 """The composition root: one explicit build function per role, and nothing done at import time.
 
-``build_monitor`` gives the MONITOR a ``NoopExecution`` (it cannot trade), an exchange client
-*without credentials* used only for the health probe, and its own database through the
-lifecycle guards. ``build_live`` gives LIVE the ``TradingArmedPolicy``, the kill-file probe
-and the signed client the trading cycle's execution service is built on. Heavy modules (the
-exchange client, execution) are imported inside the functions that use them, so
+``build_monitor`` gives the MONITOR a ``NoopExecution`` (it cannot trade), the health probe
+(one public request on the standard library, no credentials, no client stack), and its own
+database through the lifecycle guards. ``build_live`` gives LIVE the ``TradingArmedPolicy``, the
+kill-file probe and the signed client the trading cycle's execution service is built on. Heavy
+modules (the exchange client, execution) are imported inside the functions that use them, so
 ``btcbot health`` loads only what it runs.
 """
 
@@ -31,9 +31,10 @@ from btcbot.wiring.venues import Venue, open_venue
 
 if TYPE_CHECKING:
     # Annotation-only: importing httpx costs ~0.1 s that arm/disarm/inspect never need.
+    from datetime import datetime
+
     import httpx
 
-    from btcbot.exchange.client import BtcturkClient
     from btcbot.execution.noop import NoopExecution
     from btcbot.services.health import HealthCheck
 
@@ -43,27 +44,6 @@ def new_instance_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-def _public_client(
-    settings: Settings, clock: Clock, transport: httpx.BaseTransport | None, timeout: float
-) -> BtcturkClient:
-    # Imported here: building the client pulls in httpx, tenacity and the wire mappers.
-    from btcbot.exchange.client import BtcturkClient  # noqa: PLC0415 - keep start-up lean
-    from btcbot.exchange.session import RetryPolicy  # noqa: PLC0415 - same reason
-
-    return BtcturkClient(
-        base_url=settings.rest_url,
-        graph_url=settings.graph_url,
-        api_key=None,
-        api_secret=None,
-        clock=clock,
-        transport=transport,
-        timeout=timeout,
-        # One attempt: the probe must answer within the health deadline, not retry past it.
-        retry_policy=RetryPolicy(attempts=1),
-        auto_sync_clock=False,
-    )
-
-
 @dataclass
 class MonitorApp:
     """Everything the MONITOR role may use. It holds no credentials and cannot trade."""
@@ -71,7 +51,6 @@ class MonitorApp:
     settings: Settings
     clock: Clock
     instance_id: str
-    transport: httpx.BaseTransport | None = None
 
     @cached_property
     def execution(self) -> NoopExecution:
@@ -85,9 +64,12 @@ class MonitorApp:
         """Reads ``CONTROL_DIR/KILL`` on every call."""
         return KillFileProbe(self.settings.control_dir)
 
-    def exchange_probe(self, timeout: float) -> BtcturkClient:
-        """A public-endpoints-only client (no key, no secret) for the health probe."""
-        return _public_client(self.settings, self.clock, self.transport, timeout)
+    def exchange_probe(self, timeout: float) -> Callable[[], datetime]:
+        """The health probe: the exchange's clock, one public request, no key, no client stack."""
+        from btcbot.exchange.probe import server_time  # noqa: PLC0415 - health only
+
+        base_url = self.settings.rest_url
+        return lambda: server_time(base_url, timeout)
 
     def startup(self, command: str) -> AbstractContextManager[Runtime]:
         """The lifecycle guards and the MONITOR database's lock, for ``with``."""
@@ -103,7 +85,6 @@ def build_monitor(
     settings: Settings,
     *,
     clock: Clock | None = None,
-    transport: httpx.BaseTransport | None = None,
     instance_id: str | None = None,
 ) -> MonitorApp:
     """Wire the MONITOR role (``APP_ROLE=monitor`` is enforced when it starts up)."""
@@ -111,7 +92,6 @@ def build_monitor(
         settings=settings,
         clock=clock if clock is not None else SystemClock(),
         instance_id=instance_id if instance_id is not None else new_instance_id(),
-        transport=transport,
     )
 
 
@@ -256,11 +236,8 @@ def monitor_health_checks(
                 details={"mode": "sim"},
             )
         # Leave a second for reporting; never wait longer than 5 s for one request.
-        client = app.exchange_probe(timeout=max(0.5, min(5.0, remaining() - 1.0)))
-        try:
-            return hc.check_exchange_clock(client.server_time, app.clock)
-        finally:
-            client.close()
+        probe = app.exchange_probe(timeout=max(0.5, min(5.0, remaining() - 1.0)))
+        return hc.check_exchange_clock(probe, app.clock)
 
     return [
         ("config", config),
