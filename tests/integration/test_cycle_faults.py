@@ -8,6 +8,7 @@ and resolve every ambiguous order within a bounded number of cycles.
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
@@ -36,9 +37,12 @@ from btcbot.wiring import LiveApp, build_live
 from btcbot.wiring.demo import DemoOptions, InProcessLive, demo_strategy, in_process_live
 from btcbot.wiring.live_cycle import build_cycle
 
+# The counted rules make sure ambiguity happens (the 2nd and 5th order POST or DELETE are
+# accepted and then lost); the probabilities add more of every kind on top.
 FAULTS = (
     "429:0.05,5xx:0.04,502html:0.02,timeout:0.04,reset:0.02,malformed:0.03,"
-    "timeout_after_accept:0.25,5xx_after_accept:0.1,seed=11"
+    "timeout_after_accept:0.25,5xx_after_accept:0.1,"
+    "timeout_after_accept:#2,5xx_after_accept:#5,seed=11"
 )
 # Unresolved orders are NOT_PLACED after 3 absent passes (docs/EXECUTION.md); allow retries.
 MAX_UNRESOLVED_CYCLES = 8
@@ -52,6 +56,9 @@ def _build(settings: Settings, clock: Clock, transport: EmulatorTransport) -> Li
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[InProcessLive]:
     """A LIVE stack whose large orders walk the book (partial fills) and whose cancels land late."""
+    # The client's retry backoff is jittered from the global random stream and sleeps on the
+    # manual clock, which is also the emulator's: pin the stream so every run is the same run.
+    random.seed(20261201)
     config = SimConfig(seed=3, cancel_delay=90.0, participation=Decimal("0.05"))
     limits = RiskLimits(
         cooldown_after_fill_seconds=0,
