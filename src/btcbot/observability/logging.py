@@ -3,6 +3,11 @@
 Every line carries ``timestamp`` (ISO 8601 UTC), ``level``, ``event``, ``role``,
 ``instance_id`` and ``cycle_id`` (``None`` outside a cycle). Lines from the standard library's
 ``logging`` (httpx, filelock, ...) go through the same processors, so redaction has no side door.
+
+structlog is imported when the first line is written, not before: ``btcbot health`` runs every
+minute, usually logs nothing, and importing structlog (with its optional console extras) was a
+sixth of its start-up. ``configure_logging`` installs a stdlib handler at once that builds the
+pipeline on its first record; ``get_logger`` hands out a stand-in that builds it on first use.
 """
 
 from __future__ import annotations
@@ -10,12 +15,13 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
-import structlog
-from structlog.typing import EventDict, Processor, WrappedLogger
+if TYPE_CHECKING:
+    import structlog
+    from structlog.typing import EventDict, Processor, WrappedLogger
 
 MASK = "***"
 # Any key that looks like it holds a credential is masked whatever its value is.
@@ -96,9 +102,74 @@ def configure_logging(
     """Route structlog and stdlib logging through one redacting pipeline to ``stream``.
 
     Calling it again replaces the previous configuration (tests and the CLI both do). Returns
-    the redactor so callers can mask text they print themselves (error messages).
+    the redactor so callers can mask text they print themselves (error messages). The pipeline
+    itself (and structlog) is built when the first line is written (see the module).
     """
     redactor = Redactor(secrets)
+    out = stream if stream is not None else sys.stderr
+    handler = _PipelineHandler(lambda: _build_pipeline(role, instance_id, mode, fmt, redactor, out))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    _CURRENT.handler = handler
+    numeric = logging.getLevelName(level.upper())
+    root.setLevel(numeric if isinstance(numeric, int) else logging.INFO)
+    # httpx logs every request URL at INFO; keep it for DEBUG runs only.
+    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
+    return redactor
+
+
+class _PipelineHandler(logging.Handler):
+    """The root handler: builds the structlog pipeline on its first record, then writes with it."""
+
+    def __init__(self, build: Callable[[], logging.Handler]) -> None:
+        super().__init__()
+        self.set_name(_HANDLER_NAME)
+        self._build: Callable[[], logging.Handler] | None = build
+        self._inner: logging.Handler | None = None
+
+    def ready(self) -> logging.Handler:
+        """The built pipeline's stream handler (built now if this is the first call)."""
+        if self._inner is None:
+            build, self._build = self._build, None
+            if build is None:  # pragma: no cover - _build is only cleared once _inner is set
+                raise RuntimeError("logging pipeline lost")
+            self._inner = build()
+        return self._inner
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write ``record`` through the pipeline."""
+        self.ready().handle(record)
+
+    def close(self) -> None:
+        """Close the stream handler too (it never closes a stream it did not open)."""
+        if self._inner is not None:
+            self._inner.close()
+        super().close()
+
+
+class _Current:
+    """The handler the last ``configure_logging`` installed."""
+
+    handler: _PipelineHandler | None = None
+
+
+_CURRENT = _Current()
+
+
+def _ensure_pipeline() -> None:
+    """Build the configured pipeline now if it is still pending (imports structlog)."""
+    if _CURRENT.handler is not None:
+        _CURRENT.handler.ready()
+
+
+def _build_pipeline(  # noqa: PLR0917 - configure_logging's own arguments, passed on once
+    role: str, instance_id: str, mode: str | None, fmt: str, redactor: Redactor, out: TextIO
+) -> logging.Handler:
+    """Configure structlog; the stdlib handler that renders every line through the pipeline."""
+    import structlog  # noqa: PLC0415 - deferred on purpose (module docstring)
+
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_logger_name,
@@ -120,17 +191,9 @@ def configure_logging(
             renderer,
         ],
     )
-    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler = logging.StreamHandler(out)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(formatter)
-    root = logging.getLogger()
-    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
-        root.removeHandler(old)
-    root.addHandler(handler)
-    numeric = logging.getLevelName(level.upper())
-    root.setLevel(numeric if isinstance(numeric, int) else logging.INFO)
-    # httpx logs every request URL at INFO; keep it for DEBUG runs only.
-    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
     structlog.configure(
         processors=[
             *shared,
@@ -140,18 +203,37 @@ def configure_logging(
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
-    return redactor
+    return handler
+
+
+class _DeferredLogger:
+    """What ``get_logger`` returns: becomes structlog's logger for ``name`` on first use."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._real: structlog.stdlib.BoundLogger | None = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        real = self._real
+        if real is None:
+            import structlog  # noqa: PLC0415 - deferred on purpose (module docstring)
+
+            _ensure_pipeline()
+            real = structlog.stdlib.get_logger(self._name)
+            self._real = real
+        return getattr(real, attribute)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     """A structlog logger; ``name`` is the module, shown as ``logger`` in each line."""
-    logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
-    return logger
+    return cast("structlog.stdlib.BoundLogger", _DeferredLogger(name))
 
 
 @contextmanager
 def bound_context(**fields: object) -> Iterator[None]:
     """Bind ``fields`` (e.g. ``cycle_id``) to every log line emitted inside the block."""
+    import structlog  # noqa: PLC0415 - deferred on purpose (module docstring)
+
     tokens = structlog.contextvars.bind_contextvars(**fields)
     try:
         yield
