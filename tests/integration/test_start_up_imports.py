@@ -64,3 +64,16 @@ def test_structlog_arrives_with_the_first_line_and_the_line_is_written() -> None
     assert line["event"] == "hello"
     assert line["detail"] == "***"
     assert line["role"] == "monitor"
+
+
+def test_help_imports_no_more_than_argparse_and_the_command_table() -> None:
+    """``btcbot --help`` loads neither the settings nor pydantic (the handlers import lazily)."""
+    loaded = _imported_after(
+        """
+        import contextlib, io
+        import btcbot.cli
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+            btcbot.cli.main(["--help"])
+        """
+    )
+    assert [m for m in ("pydantic", "pydantic_settings", "btcbot.settings") if m in loaded] == []

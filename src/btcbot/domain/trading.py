@@ -14,11 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from btcbot.domain.enums import OrderMethod, Side
 from btcbot.domain.errors import ConfigError
-from btcbot.domain.ledger.valuation import Valuation
-from btcbot.domain.models import OrderRequest, SymbolRules
+
+if TYPE_CHECKING:
+    # Annotations only: settings import this module for RiskLimits, and every health run
+    # loads settings; the ledger and the exchange models are not for it to pay for.
+    from btcbot.domain.ledger.valuation import Valuation
+    from btcbot.domain.models import OrderRequest, SymbolRules
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -171,6 +176,8 @@ class ApprovedOrderIntent:
 
     def to_request(self, client_order_id: str) -> OrderRequest:
         """The ``OrderRequest`` to send under ``client_order_id``."""
+        from btcbot.domain.models import OrderRequest  # noqa: PLC0415 - see the imports above
+
         i = self.intent
         return OrderRequest(
             symbol=i.symbol,
