@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,6 +27,7 @@ class FakeDecision:
 
     approved_count: int
     rejection_reasons: tuple[str, ...] = ("max_open_orders",)
+    traded_symbols: frozenset[str] = frozenset()
 
 
 class Journal:
@@ -34,6 +35,7 @@ class Journal:
 
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.trading: frozenset[str] = frozenset()  # what each decision would trade
         self.kill: str | None = None
         self.recon_failures = 0
         self.market_error: Exception | None = None
@@ -50,6 +52,13 @@ class Journal:
             raise self.market_error
         return {}
 
+    def with_books(
+        self, snapshots: Mapping[str, MarketSnapshot], symbols: Collection[str]
+    ) -> Mapping[str, MarketSnapshot]:
+        """Records which symbols got their order book."""
+        self.calls.append(f"books:{','.join(sorted(symbols))}")
+        return snapshots
+
     # decide
     def __call__(
         self, view: str, snapshots: Mapping[str, MarketSnapshot], now: datetime
@@ -57,7 +66,7 @@ class Journal:
         """Approve one intent."""
         del snapshots, now
         self.calls.append(f"decide:{view}")
-        return FakeDecision(approved_count=1)
+        return FakeDecision(approved_count=1, traded_symbols=self.trading)
 
     # execution
     def execute(self, cycle_id: str, decision: FakeDecision) -> ExecutionReport:
@@ -148,6 +157,25 @@ def test_a_cycle_runs_its_steps_in_order_and_commits_once() -> None:
     assert outcome.risk_rejections == ("max_open_orders",)
     assert outcome.figures is not None
     assert journal.records[0].cycle_id == outcome.cycle_id
+
+
+def test_a_decision_to_trade_is_made_again_on_the_symbols_order_book() -> None:
+    """The first decision runs on the tickers; the one executed was decided on the book."""
+    journal = Journal()
+    journal.trading = frozenset({"BTCTRY"})
+    cycle = _cycle(journal)
+    assert cycle.startup()
+    journal.calls.clear()
+    cycle(1)
+    assert journal.calls == [
+        "reconcile",
+        "market",
+        "decide:state",
+        "books:BTCTRY",
+        "decide:state",
+        "execute",
+        "commit",
+    ]
 
 
 def test_no_decision_before_startup_reconciliation_succeeds() -> None:

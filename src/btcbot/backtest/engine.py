@@ -8,7 +8,8 @@ instants (``btcbot.services.cycle``), with the database and HTTP taken out:
 2. **Book**: the ledger books them, exactly as the LIVE ledger does (same ``Ledger`` code).
 3. **Decide**: market snapshots through the LIVE ``MarketDataService`` (same candle window,
    same settle delay, same freshness checks), then ``decide_on`` - the one function the LIVE
-   cycle calls - over the booked view.
+   cycle calls - over the booked view, through ``decide_with_books`` as LIVE does (the
+   order book of each symbol about to trade, then the decision again on it).
 4. **Execute**: cancel our orders past their TTL, then send the approved intents in order.
 5. **Value**: the books at this cycle's marks; one row of the equity series.
 
@@ -30,7 +31,7 @@ from decimal import Decimal
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.backtest.venue import ReplayVenue, as_open_order
-from btcbot.decision import QUOTE, DecisionCore, LedgerView, decide_on
+from btcbot.decision import QUOTE, DecisionCore, LedgerView, decide_on, decide_with_books
 from btcbot.decision.inputs import marks_for, marks_from
 from btcbot.domain.enums import Side
 from btcbot.domain.ledger import Ledger
@@ -188,7 +189,11 @@ class Replay:
             recent_fills=tuple(state.last_fill.values()),
             recent_submits=tuple(state.recent_submits),
         )
-        decision = decide_on(self.core, self.setup.symbols, view, snapshots, now)
+        decision, snapshots = decide_with_books(
+            lambda snaps: decide_on(self.core, self.setup.symbols, view, snaps, now),
+            snapshots,
+            self.market.with_books,
+        )
         if decision.faults:
             # A LIVE cycle would go on with the symbol observing; a backtest that skipped it
             # would report results the strategy never produced.

@@ -47,6 +47,11 @@ class Decision:
         return self.risk.approved_count
 
     @property
+    def traded_symbols(self) -> frozenset[str]:
+        """The symbols an approved intent would send an order to."""
+        return frozenset(a.symbol for a in self.risk.approved)
+
+    @property
     def rejection_reasons(self) -> tuple[str, ...]:
         """One reason per rejected signal (the ``RejectReason`` value)."""
         return tuple(r.reason.value for r in self.risk.rejections)

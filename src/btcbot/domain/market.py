@@ -14,15 +14,21 @@ class MarketSnapshot:
     """Everything the strategy and risk may know about one symbol at one instant.
 
     ``taken_at`` is when btcbot fetched it (injected clock); ``exchange_time`` is the venue's own
-    timestamp of the book. ``candles`` are closed 1-minute candles, oldest first.
-    ``unusable_reason`` is set by market_data when the data must not be traded on (crossed book,
-    missing side, too old); the cycle is then observe-only for this symbol.
+    timestamp of the book, or of the ticker while there is no book. ``candles`` are closed
+    1-minute candles, oldest first. ``unusable_reason`` is set by market_data when the data must
+    not be traded on (crossed book, missing side, too old); the cycle is then observe-only for
+    this symbol.
+
+    ``book`` is ``None`` until a decision wants to trade the symbol: the top of the book is
+    then the ticker's best bid and ask (one request answers every pair), and the order book is
+    fetched, checked and decided on again only for the symbols an order would go to
+    (``btcbot.decision.depth``).
     """
 
     symbol: str
     rules: SymbolRules
     ticker: Ticker
-    book: OrderBook
+    book: OrderBook | None
     candles: tuple[Candle, ...]
     taken_at: datetime
     exchange_time: datetime
@@ -30,13 +36,17 @@ class MarketSnapshot:
 
     @property
     def best_bid(self) -> Decimal | None:
-        """Highest bid price, if the book has bids."""
+        """Highest bid price: the book's if fetched, else the ticker's (``None`` if no bid)."""
+        if self.book is None:
+            return self.ticker.bid if self.ticker.bid > 0 else None
         level = self.book.best_bid
         return level.price if level else None
 
     @property
     def best_ask(self) -> Decimal | None:
-        """Lowest ask price, if the book has asks."""
+        """Lowest ask price: the book's if fetched, else the ticker's (``None`` if no ask)."""
+        if self.book is None:
+            return self.ticker.ask if self.ticker.ask > 0 else None
         level = self.book.best_ask
         return level.price if level else None
 

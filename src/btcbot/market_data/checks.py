@@ -21,18 +21,27 @@ def unusable_reason(
     *,
     rules: SymbolRules,
     ticker: Ticker,
-    book: OrderBook,
+    book: OrderBook | None,
     candles: Sequence[Candle],
     now: datetime,
     limits: MarketDataLimits,
 ) -> str | None:
-    """The first reason the data must not be traded on, or ``None`` when it is usable."""
+    """The first reason the data must not be traded on, or ``None`` when it is usable.
+
+    Without an order book the ticker's best bid and ask stand for its top (they are checked
+    the same way); with one, the book's top and its timestamp are checked too.
+    """
+    bid, ask = _top(ticker, book)
     checks: tuple[Callable[[], str | None], ...] = (
         lambda: _pair_status(rules),
-        lambda: _book_sides(book),
-        lambda: _timestamp("order book", book.timestamp, now, limits.max_book_age, limits),
+        lambda: _sides("order book" if book is not None else "ticker", bid, ask),
+        lambda: (
+            None
+            if book is None
+            else _timestamp("order book", book.timestamp, now, limits.max_book_age, limits)
+        ),
         lambda: _timestamp("ticker", ticker.timestamp, now, limits.max_ticker_age, limits),
-        lambda: _ticker_deviation(ticker, book, limits.max_ticker_deviation_pct),
+        lambda: _ticker_deviation(ticker, bid, ask, limits.max_ticker_deviation_pct),
         lambda: _candle_lag(candles, now, limits.max_candle_lag),
     )
     for check in checks:
@@ -48,18 +57,25 @@ def _pair_status(rules: SymbolRules) -> str | None:
     return f"pair status is {rules.status!r}, not TRADING"
 
 
-def _book_sides(book: OrderBook) -> str | None:
+def _top(ticker: Ticker, book: OrderBook | None) -> tuple[Decimal | None, Decimal | None]:
+    """Best bid and ask prices: the book's when fetched, else the ticker's."""
+    if book is None:
+        return ticker.bid, ticker.ask
     bid, ask = book.best_bid, book.best_ask
+    return (bid.price if bid else None), (ask.price if ask else None)
+
+
+def _sides(what: str, bid: Decimal | None, ask: Decimal | None) -> str | None:
     if bid is None and ask is None:
-        return "order book is empty"
+        return f"{what} is empty"
     if bid is None:
-        return "order book has no bids"
+        return f"{what} has no bids"
     if ask is None:
-        return "order book has no asks"
-    if bid.price <= 0 or ask.price <= 0:
-        return f"order book has a non-positive price (bid {bid.price}, ask {ask.price})"
-    if bid.price >= ask.price:
-        return f"crossed book: best bid {bid.price} >= best ask {ask.price}"
+        return f"{what} has no asks"
+    if bid <= 0 or ask <= 0:
+        return f"{what} has a non-positive price (bid {bid}, ask {ask})"
+    if bid >= ask:
+        return f"crossed book: best bid {bid} >= best ask {ask}"
     return None
 
 
@@ -77,11 +93,12 @@ def _timestamp(
     return None
 
 
-def _ticker_deviation(ticker: Ticker, book: OrderBook, limit_pct: Decimal) -> str | None:
-    bid, ask = book.best_bid, book.best_ask
-    if bid is None or ask is None:  # already reported by _book_sides
+def _ticker_deviation(
+    ticker: Ticker, bid: Decimal | None, ask: Decimal | None, limit_pct: Decimal
+) -> str | None:
+    if bid is None or ask is None or bid <= 0 or ask <= 0:  # already reported by _sides
         return None
-    mid = (bid.price + ask.price) / 2
+    mid = (bid + ask) / 2
     deviation = abs(ticker.last - mid) / mid * _HUNDRED
     if deviation > limit_pct:
         return (

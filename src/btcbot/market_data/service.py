@@ -1,16 +1,18 @@
 """Per-cycle market snapshots: rules (cached), book, ticker and closed candles for each symbol.
 
 Per cycle the cost is one ticker request for every symbol together (BtcTurk answers every pair
-at once), and per symbol one order book request plus at most one small klines request when a
-new minute has closed; ``exchangeinfo`` is fetched once per refresh interval. Nothing is
+at once, best bid and ask included), and per symbol at most one small klines request when a
+new minute has closed; ``exchangeinfo`` is fetched once per refresh interval. The order book
+is fetched only for a symbol a decision wants to trade (``with_books``): its top prices the
+order and is checked before anything is sent. Nothing is
 fetched at construction, so building the service is free for commands that never ask for
 market data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from btcbot.adapters.clock import Clock
 from btcbot.domain.errors import ExchangeError, MarketDataError
@@ -116,16 +118,12 @@ class MarketDataService:
         rules = self._rules_or_gap(key)
         if ticker is None:
             raise _gap(key, f"ticker unavailable: the exchange sent none for {key}")
-        try:
-            book = self._source.order_book(key, self._limits.book_depth)
-        except ExchangeError as exc:
-            raise _gap(key, f"order book unavailable: {exc}") from exc
         candles, candle_problem = self._candles(key)
         taken_at = self._clock.now()
         reason = candle_problem or unusable_reason(
             rules=rules,
             ticker=ticker,
-            book=book,
+            book=None,
             candles=candles,
             now=taken_at,
             limits=self._limits,
@@ -134,12 +132,43 @@ class MarketDataService:
             symbol=key,
             rules=rules,
             ticker=ticker,
-            book=book,
+            book=None,
             candles=candles,
             taken_at=taken_at,
-            exchange_time=book.timestamp,
+            exchange_time=ticker.timestamp,
             unusable_reason=reason,
         )
+
+    def with_books(
+        self, snapshots: Mapping[str, MarketSnapshot], symbols: Collection[str]
+    ) -> dict[str, MarketSnapshot]:
+        """``snapshots`` with the order book of each of ``symbols`` fetched and checked.
+
+        A book that cannot be fetched, or fails a check (crossed, stale, too far from the
+        ticker), makes its symbol observe-only this cycle, like any other bad data.
+        """
+        out = dict(snapshots)
+        for key in sorted(symbols):
+            snap = out.get(key)
+            if snap is None or snap.book is not None:
+                continue
+            try:
+                book = self._source.order_book(key, self._limits.book_depth)
+            except ExchangeError as exc:
+                out[key] = replace(snap, unusable_reason=f"order book unavailable: {exc}")
+                continue
+            reason = snap.unusable_reason or unusable_reason(
+                rules=snap.rules,
+                ticker=snap.ticker,
+                book=book,
+                candles=snap.candles,
+                now=self._clock.now(),
+                limits=self._limits,
+            )
+            out[key] = replace(
+                snap, book=book, exchange_time=book.timestamp, unusable_reason=reason
+            )
+        return out
 
     def _rules_or_gap(self, key: str) -> SymbolRules:
         try:

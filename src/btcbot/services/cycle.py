@@ -16,9 +16,10 @@ Order of a cycle (ARCHITECTURE.md, "One LIVE cycle" and "The account is the trut
    applied (in memory; a fill the ledger refuses is quarantined the same way).
    While the exchange's clock is untrusted (``btcbot.exchange.clock``: not measured, or
    known less well than CLOCK_UNCERTAINTY_LIMIT_SECONDS) the cycle observes only, like step 2.
-5. Market snapshots for every symbol; the pure decision core (strategy, then risk) turns them
-   and the current books into signals, approved intents and rejections (the same function
-   drives the backtest).
+5. Market snapshots for every symbol (one ticker request for all); the pure decision core
+   (strategy, then risk) turns them and the current books into signals, approved intents and
+   rejections. Each symbol an intent would trade then gets its order book, checked, and the
+   decision runs again on it (``btcbot.decision.depth``; the backtest decides the same way).
 6. **Execute** (armed or dry run only): it commits each intent with its client order id
    *before* its POST, so a crash can never lose an accepted order.
 7. **Persist**: the cycle record, signals, risk decisions and the ledger with those fills marked
@@ -32,12 +33,13 @@ across two identical demo runs (which start their ManualClock at the same instan
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
 from btcbot.adapters.clock import Clock
+from btcbot.decision.depth import decide_with_books
 from btcbot.domain.errors import ExchangeError
 from btcbot.domain.market import MarketSnapshot
 from btcbot.observability.logging import bound_context, get_logger
@@ -73,6 +75,11 @@ class DecisionFacts(Protocol):
         """One reason per intent risk rejected."""
         ...
 
+    @property
+    def traded_symbols(self) -> frozenset[str]:
+        """The symbols an approved intent would send an order to (they get an order book)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class CycleCommit(Generic[_D_co]):
@@ -94,7 +101,13 @@ class MarketPort(Protocol):
     """Market snapshots for a set of symbols (stale or broken ones marked observe-only)."""
 
     def snapshots(self, symbols: Sequence[str]) -> Mapping[str, MarketSnapshot]:
-        """One snapshot per symbol, taken now."""
+        """One snapshot per symbol, taken now (the ticker's top of book)."""
+        ...
+
+    def with_books(
+        self, snapshots: Mapping[str, MarketSnapshot], symbols: Collection[str]
+    ) -> Mapping[str, MarketSnapshot]:
+        """``snapshots`` with the order books of ``symbols`` fetched and checked."""
         ...
 
 
@@ -253,7 +266,10 @@ class LiveCycle(Generic[ViewT, DecisionT]):
         snapshots = p.market.snapshots(p.symbols)
         decision: DecisionT | None = None
         if observe_only is None:
-            decision = p.decide(p.book.view(), snapshots, started)
+            view = p.book.view()
+            decision, snapshots = decide_with_books(
+                lambda snaps: p.decide(view, snaps, started), snapshots, p.market.with_books
+            )
             execution = execution.merged(p.execution.execute(cycle_id, decision))
         record = CycleCommit(
             cycle_id=cycle_id,

@@ -6,7 +6,7 @@ report types, so ``btcbot.services.cycle`` stays independent of their internals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from btcbot.decision import Decision, DecisionCore, LedgerView, decide_on
@@ -41,6 +41,19 @@ class MarketPart:
         for symbol, reason in sorted(result.problems().items()):
             _log.warning("market_data_unusable", symbol=symbol, reason=reason)
         return result.snapshots
+
+    def with_books(
+        self, snapshots: Mapping[str, MarketSnapshot], symbols: Collection[str]
+    ) -> Mapping[str, MarketSnapshot]:
+        """The order books of the symbols about to trade; a bad one is logged, observe-only."""
+        out = self._service.with_books(snapshots, symbols)
+        for symbol in sorted(symbols):
+            before, after = snapshots.get(symbol), out.get(symbol)
+            if after is None or after.unusable_reason is None:
+                continue
+            if before is None or before.unusable_reason is None:
+                _log.warning("market_data_unusable", symbol=symbol, reason=after.unusable_reason)
+        return out
 
 
 class DecidePart:

@@ -99,7 +99,11 @@ def test_a_refused_connection_and_a_silent_server_are_outages(
     with pytest.raises(ExchangeUnavailableError, match="transport failure"):
         server_time(f"http://127.0.0.1:{port}", timeout=2)
     hang = threading.Event()
-    url = serve(lambda _h: hang.wait(2))
+
+    def silent(_handler: BaseHTTPRequestHandler) -> None:
+        hang.wait(2)
+
+    url = serve(silent)
     with pytest.raises(ExchangeUnavailableError, match="transport failure"):
         server_time(url, timeout=0.3)
     hang.set()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -25,6 +25,7 @@ class _Decision:
 
     approved_count: int = 0
     rejection_reasons: tuple[str, ...] = ()
+    traded_symbols: frozenset[str] = frozenset()
 
 
 class _Rest:
@@ -38,6 +39,13 @@ class _Rest:
         """No market data."""
         del symbols
         return {}
+
+    def with_books(
+        self, snapshots: Mapping[str, MarketSnapshot], symbols: Collection[str]
+    ) -> Mapping[str, MarketSnapshot]:
+        """Never reached: nothing is decided."""
+        del snapshots, symbols
+        raise AssertionError("no order book expected")
 
     def __call__(
         self, view: str, snapshots: Mapping[str, MarketSnapshot], now: datetime

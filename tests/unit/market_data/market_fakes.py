@@ -90,8 +90,9 @@ class FakeMarket:
         return Ticker(
             symbol=symbol,
             last=self.last,
-            bid=self.bid or self.last,
-            ask=self.ask or self.last,
+            # A book side missing is the book's problem: the ticker still quotes around last.
+            bid=self.bid if self.bid is not None else self.last - 1000,
+            ask=self.ask if self.ask is not None else self.last + 1000,
             high=self.last,
             low=self.last,
             open=self.last,

@@ -11,6 +11,7 @@ from market_fakes import START, FakeMarket, rules
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.domain.errors import ConfigError, MarketDataError
+from btcbot.domain.market import MarketSnapshot
 from btcbot.market_data.limits import MarketDataLimits
 from btcbot.market_data.service import MarketDataService
 
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
 
 
 LIMITS = MarketDataLimits(candle_count=30)
+
+
+def _booked(service: MarketDataService, symbol: str) -> MarketSnapshot:
+    """``symbol``'s snapshot with its order book fetched and checked (as before an order)."""
+    return service.with_books({symbol: service.snapshot(symbol)}, {symbol})[symbol]
 
 
 def _service(**market: object) -> tuple[MarketDataService, FakeMarket, ManualClock]:
@@ -66,9 +72,12 @@ def test_healthy_data_gives_a_tradable_snapshot_with_its_age() -> None:
     ],
 )
 def test_bad_data_makes_the_symbol_observe_only(market: dict[str, object], reason: str) -> None:
-    """Crossed, one-sided, stale, future-dated, inconsistent or halted data sets the reason."""
+    """Crossed, one-sided, stale, future-dated, inconsistent or halted data sets the reason.
+
+    Checked where an order would be decided: on the snapshot with its order book.
+    """
     service, _, _ = _service(**market)
-    snapshot = service.snapshot("BTCTRY")
+    snapshot = _booked(service, "BTCTRY")
     assert not snapshot.tradable
     assert snapshot.unusable_reason is not None
     assert reason in snapshot.unusable_reason
@@ -78,7 +87,7 @@ def test_limits_are_inclusive_at_the_edge() -> None:
     """Data exactly as old as the limit, or a ticker exactly at the deviation limit, is usable."""
     mid = Decimal(2_000_000)
     service, _, _ = _service(book_lag=timedelta(seconds=30), last=mid * Decimal("1.05"))
-    assert service.snapshot("BTCTRY").tradable
+    assert _booked(service, "BTCTRY").tradable
 
 
 def test_an_unlisted_pair_is_a_gap_not_a_crash() -> None:
@@ -92,14 +101,39 @@ def test_an_unlisted_pair_is_a_gap_not_a_crash() -> None:
     assert result.gaps == {"XRPTRY": "pair XRPTRY is not listed by the exchange"}
 
 
-@pytest.mark.parametrize(("call", "reason"), [("order_book", "order book"), ("ticker", "ticker")])
-def test_a_failed_fetch_is_a_gap_with_the_reason(call: str, reason: str) -> None:
-    """When the book or ticker cannot be fetched, the symbol gets no snapshot and a reason."""
+def test_a_failed_ticker_fetch_is_a_gap_with_the_reason() -> None:
+    """When the tickers cannot be fetched, every symbol gets no snapshot and the reason."""
     service, fake, _ = _service()
-    fake.failing.add(call)
+    fake.failing.add("ticker")
     result = service.snapshots(["BTCTRY"])
     assert result.snapshots == {}
-    assert result.problems()["BTCTRY"].startswith(f"{reason} unavailable: GET /{call}: 503")
+    assert result.problems()["BTCTRY"].startswith("ticker unavailable: GET /ticker: 503")
+
+
+def test_a_failed_book_fetch_makes_the_symbol_observe_only() -> None:
+    """A book that cannot be fetched before an order keeps the symbol out of this cycle."""
+    service, fake, _ = _service()
+    fake.failing.add("order_book")
+    snapshot = _booked(service, "BTCTRY")
+    assert snapshot.book is None
+    assert snapshot.unusable_reason is not None
+    assert snapshot.unusable_reason.startswith("order book unavailable: GET /order_book: 503")
+
+
+def test_the_order_book_is_fetched_only_for_the_symbols_asked_for() -> None:
+    """Snapshots carry the ticker's top of book; ``with_books`` fetches just the named symbols."""
+    service, fake, _ = _service()
+    fake.listed["ETHTRY"] = rules("ETHTRY")
+    snapshots = service.snapshots(["BTCTRY", "ETHTRY"]).snapshots
+    assert fake.calls["order_book"] == 0
+    assert fake.calls["ticker"] == 1
+    assert snapshots["BTCTRY"].book is None
+    assert snapshots["BTCTRY"].best_bid == Decimal(1_999_000)  # the ticker's best bid
+    booked = service.with_books(snapshots, {"ETHTRY"})
+    assert fake.calls["order_book"] == 1
+    assert booked["BTCTRY"] is snapshots["BTCTRY"]
+    assert booked["ETHTRY"].book is not None
+    assert booked["ETHTRY"].exchange_time == booked["ETHTRY"].book.timestamp
 
 
 def test_problems_lists_gaps_and_unusable_snapshots_together() -> None:
