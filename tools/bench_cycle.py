@@ -5,7 +5,11 @@ Usage: ``python tools/bench_cycle.py [--timed 300] [--memory 10000] [--skip-memo
 * Timing: the real cycle (market data, decision, execution, reconciliation, the one commit) of
   ``btcbot demo``'s stack, driven directly so only the cycle is timed - no sleeping, no status
   file, no metrics. p50 and p99 over ``--timed`` cycles, for 1 symbol and for 10 symbols (the
-  extra nine are the bundled BTCTRY candles rescaled, written to a temp dir).
+  extra nine are the bundled BTCTRY candles rescaled, written to a temp dir). "bot" is the
+  cycle minus the time spent inside the emulator's transport (its WSGI app and matching
+  engine): what the cycle costs btcbot itself, httpx request building and parsing included.
+* Requests: every request the cycle sends, by endpoint, per cycle and per cycle and symbol.
+* Connections: SQLite connections the LIVE process opened per 100 cycles.
 * Memory: RSS of this process after the stack is built and after every 10 % of ``--memory``
   cycles (1 symbol), plus the tracemalloc peak of the last 1 000 cycles.
 
@@ -15,8 +19,10 @@ Not a test: figures depend on the machine; docs/PERFORMANCE.md records them with
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import platform
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -24,7 +30,9 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Self
 
+import httpx
 import psutil
 
 from btcbot.adapters.clock import Clock
@@ -38,8 +46,57 @@ from btcbot.wiring.live_cycle import build_cycle
 MiB = 1024 * 1024
 
 
+class _Meter(httpx.BaseTransport):
+    """Counts the cycle's requests by endpoint and the seconds spent inside the emulator."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.requests: collections.Counter[str] = collections.Counter()
+        self.emulator_seconds = 0.0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Serve through the emulator, counting and timing it."""
+        path = "/".join("{id}" if part.isdigit() else part for part in request.url.path.split("/"))
+        self.requests[f"{request.method} {path}"] += 1
+        started = time.perf_counter()
+        try:
+            return self.inner.handle_request(request)
+        finally:
+            self.emulator_seconds += time.perf_counter() - started
+
+    def reset(self) -> None:
+        """Forget what was counted (after start-up)."""
+        self.requests.clear()
+        self.emulator_seconds = 0.0
+
+
+_METERS: list[_Meter] = []
+
+
 def _build(settings: Settings, clock: Clock, transport: EmulatorTransport) -> LiveApp:
-    return build_live(settings, clock=clock, transport=transport)
+    meter = _Meter(transport)
+    _METERS.append(meter)
+    return build_live(settings, clock=clock, transport=meter)
+
+
+class _Connections:
+    """Counts ``sqlite3.connect`` calls made through btcbot's one connection factory."""
+
+    def __init__(self) -> None:
+        self.opened = 0
+        self._real = sqlite3.connect
+
+    def __enter__(self) -> Self:
+        def counting(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+            self.opened += 1
+            conn: sqlite3.Connection = self._real(*args, **kwargs)
+            return conn
+
+        sqlite3.connect = counting  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        sqlite3.connect = self._real
 
 
 def _symbol_files(directory: Path, count: int) -> tuple[Path, ...]:
@@ -59,11 +116,17 @@ def _symbol_files(directory: Path, count: int) -> tuple[Path, ...]:
     return tuple(paths)
 
 
-def _drive(live: InProcessLive, cycles: int, each: Callable[[int, float], None]) -> None:
+def _drive(
+    live: InProcessLive,
+    cycles: int,
+    each: Callable[[int, float], None],
+    after_startup: Callable[[], None] = lambda: None,
+) -> None:
     """Run ``cycles`` cycles back to back, advancing the shared clock one period after each."""
     cycle = build_cycle(live.options, live.deps, live.client)
     if not cycle.startup():
         raise SystemExit("startup reconciliation failed on the emulator")
+    after_startup()
     for n in range(1, cycles + 1):
         started = time.perf_counter()
         outcome = cycle(n)
@@ -77,19 +140,50 @@ def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def timing(symbols: int, cycles: int) -> str:
-    """p50/p99 of one cycle with ``symbols`` symbols."""
-    with tempfile.TemporaryDirectory() as tmp:
+def timing(symbols: int, cycles: int) -> list[str]:
+    """p50/p99 of one cycle with ``symbols`` symbols, its requests and its connections."""
+    with tempfile.TemporaryDirectory() as tmp, _Connections() as connections:
         data = _symbol_files(Path(tmp), symbols)
         opts = DemoOptions(workspace=Path(tmp) / "ws", data=data)
         durations: list[float] = []
+        own: list[float] = []
         with in_process_live(opts, _build) as live:
-            _drive(live, cycles, lambda _n, seconds: durations.append(seconds))
+            meter = _METERS[-1]
+            opened_at_start = 0
+
+            def started() -> None:
+                nonlocal opened_at_start
+                meter.reset()
+                opened_at_start = connections.opened
+
+            def each(_n: int, seconds: float) -> None:
+                durations.append(seconds)
+                own.append(seconds - meter.emulator_seconds)
+                meter.emulator_seconds = 0.0
+
+            _drive(live, cycles, each, after_startup=started)
+            requests = dict(meter.requests)
+            opened = connections.opened - opened_at_start
     ms = [d * 1000 for d in durations[10:]]  # the first cycles fill caches and candle windows
-    return (
-        f"{symbols:>2} symbol(s), {len(ms)} cycles: p50 {_percentile(ms, 50):.1f} ms, "
-        f"p99 {_percentile(ms, 99):.1f} ms, max {max(ms):.1f} ms"
-    )
+    bot = [d * 1000 for d in own[10:]]
+    total = sum(requests.values()) / cycles
+    lines = [
+        (
+            f"{symbols:>2} symbol(s), {len(ms)} cycles: p50 {_percentile(ms, 50):.1f} ms, "
+            f"p99 {_percentile(ms, 99):.1f} ms, max {max(ms):.1f} ms; bot's own share p50 "
+            f"{_percentile(bot, 50):.1f} ms, p99 {_percentile(bot, 99):.1f} ms"
+        ),
+        (
+            f"   requests per cycle: {total:.2f} ({total / symbols:.2f} per symbol); "
+            f"SQLite connections opened per 100 cycles: {opened * 100 / cycles:.0f}"
+        ),
+    ]
+    for endpoint, count in sorted(requests.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(
+            f"     {endpoint:<40} {count / cycles:6.2f} per cycle, "
+            f"{count / cycles / symbols:5.2f} per cycle and symbol"
+        )
+    return lines
 
 
 def memory(cycles: int) -> list[str]:
@@ -112,12 +206,18 @@ def memory(cycles: int) -> list[str]:
             _drive(live, cycles, each)
             db = live.settings.state_db_path
             wal = Path(f"{db}-wal")
-            size = db.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+            db_size = db.stat().st_size
+            wal_size = wal.stat().st_size if wal.exists() else 0
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     traced = cycles - traced_from + 1
     lines.append(f"tracemalloc peak over the last {traced} cycles: {peak / MiB:.1f} MiB")
-    lines.append(f"live DB + WAL after {cycles} cycles: {size / MiB:.1f} MiB")
+    # The process keeps its connection open, so the WAL file stays (reused after each
+    # checkpoint, about 4 MiB at SQLite's default 1,000 pages) instead of going with the last
+    # connection: the database file is the figure that grows with the history.
+    lines.append(
+        f"live DB after {cycles} cycles: {db_size / MiB:.1f} MiB (+ WAL {wal_size / MiB:.1f} MiB)"
+    )
     return lines
 
 
@@ -134,7 +234,8 @@ def main(argv: list[str]) -> int:
         f"{os.cpu_count()} CPUs, {ram:.1f} GiB RAM"
     )
     for symbols in (1, 10):
-        print(timing(symbols, args.timed), flush=True)
+        for line in timing(symbols, args.timed):
+            print(line, flush=True)
     if not args.skip_memory:
         for line in memory(args.memory):
             print(line, flush=True)
