@@ -184,7 +184,7 @@ class ReconciliationService:
         with self._uow(cycle_id) as uow:
             active = uow.orders.in_states(_ACTIVE)
         start = min(
-            [now - self._reach(now, lookback)] + [o.created_at - self._cfg.margin for o in active]
+            [self._window_start(now, lookback)] + [o.created_at - self._cfg.margin for o in active]
         )
         end = now + self._cfg.margin
         changes = _Pass(cycle_id=cycle_id, start=start, now=now)
@@ -217,13 +217,17 @@ class ReconciliationService:
             other_pairs=others,
         )
 
-    def _reach(self, now: datetime, lookback: timedelta | None) -> timedelta:
-        """How far back the pass reads: ``lookback`` if given, else to the previous pass."""
+    def _window_start(self, now: datetime, lookback: timedelta | None) -> datetime:
+        """Where the pass reads from: ``lookback`` back if given, else the previous pass.
+
+        The previous pass minus the margin, and never after it: if the exchange clock's
+        estimate stepped back since, the window still covers everything after that pass.
+        """
         if lookback is not None:
-            return lookback
+            return now - lookback
         if self._last_pass is None:
-            return self._cfg.lookback
-        return min(self._cfg.lookback, now - self._last_pass + self._cfg.margin)
+            return now - self._cfg.lookback
+        return max(now - self._cfg.lookback, min(now, self._last_pass) - self._cfg.margin)
 
     def _settled(self, cycle_id: str, trades: list[Fill]) -> frozenset[int]:
         """Orders of ``trades`` already known to their end (a finished order of ours, or foreign).

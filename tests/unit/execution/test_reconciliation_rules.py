@@ -348,6 +348,7 @@ class _CountingReader(FakeReader):
     def __init__(self, *, refuse_all_pairs: bool = False) -> None:
         super().__init__()
         self.calls: list[tuple[str, str | None]] = []
+        self.windows: list[tuple[datetime | None, datetime | None]] = []
         self.refuse_all_pairs = refuse_all_pairs
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
@@ -377,8 +378,9 @@ class _CountingReader(FakeReader):
         end: datetime | None = None,
         order_id: int | None = None,
     ) -> list[Fill]:
-        """Counted."""
+        """Counted, with the window asked for."""
         self.calls.append(("own_trades", symbol))
+        self.windows.append((start, end))
         return super().own_trades(symbol, start, end, order_id)
 
     def take(self) -> list[tuple[str, str | None]]:
@@ -456,3 +458,37 @@ def test_a_trade_stays_in_the_window_but_its_finished_order_is_read_once(
         reconciler.reconcile(f"c{n}", ["BTCTRY"])
     assert asked == [300]
     assert len(db.committed.fills) == 1
+
+
+class _SteppedClock(ManualClock):
+    """A clock a test may also step back, as the exchange clock's estimate can."""
+
+    def step(self, by: timedelta) -> None:
+        """Move by ``by``, either way."""
+        self._now += by
+
+
+def test_the_trade_window_reaches_back_to_the_previous_pass_even_if_the_clock_steps_back(
+    db: FakeDb, clock: ManualClock
+) -> None:
+    """A routine pass reads from the previous pass minus the margin, not a fixed hour.
+
+    If the exchange clock's estimate steps back between two passes, the window still starts
+    before the previous pass, so no trade stamped after it can fall outside.
+    """
+    stepped = _SteppedClock(clock.now())
+    reader = _CountingReader()
+    reconciler = ReconciliationService(
+        reader=reader, uow_factory=uow_factory(db), clock=stepped, settings=SETTINGS
+    )
+    first_at = stepped.now()
+    reconciler.reconcile("c1", ["BTCTRY"])
+    stepped.step(timedelta(seconds=60))
+    reconciler.reconcile("c2", ["BTCTRY"])
+    assert reader.windows[0][0] == first_at - SETTINGS.lookback  # nothing before: the hour
+    assert reader.windows[1][0] == first_at - SETTINGS.margin
+    second_at = stepped.now()
+    stepped.step(timedelta(minutes=-20))  # the estimate stepped back
+    reconciler.reconcile("c3", ["BTCTRY"])
+    assert reader.windows[2][0] is not None
+    assert reader.windows[2][0] <= second_at - SETTINGS.margin
