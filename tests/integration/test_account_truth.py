@@ -210,3 +210,36 @@ def test_handed_over_holdings_are_the_bots_and_only_those(live: InProcessLive) -
     assert outside["BTC"] == Decimal("0.03")
     assert _audited(live, AuditKind.HOLDINGS_HANDED_OVER) == 1
     assert _problems(live) == []
+
+
+def test_a_manual_trade_in_a_pair_outside_symbols_is_booked_as_movements(tmp_path: Path) -> None:
+    """SYMBOLS=BTCTRY; the operator buys ETH by hand: its TRY is a flow, its ETH lies outside.
+
+    Reconciliation reads the account's trades of every pair once a cycle; a foreign order's
+    trade in a pair it does not trade is still a manual trade. Without it the books would
+    differ from the account (TRY spent, ETH gained) and trading would halt.
+    """
+    limits = RiskLimits(cooldown_after_fill_seconds=0, max_submits_per_window=1000)
+    opts = DemoOptions(workspace=tmp_path)
+    with in_process_live(opts, _build, limits=limits) as stack:
+        live = replace(stack, options=replace(stack.options, symbols=("BTCTRY",)))
+        cycle = _started(live)
+        for n in range(1, 4):
+            assert cycle(n).error is None
+            live.clock.advance(60)
+        before, _, _ = _books(live)
+        manual = OrderRequest(
+            "ETHTRY", Side.BUY, OrderMethod.MARKET, Decimal(900), None, "eth-hand"
+        )
+        live.client.submit_order(manual)
+        for n in range(4, 8):
+            assert cycle(n).error is None
+            live.clock.advance(60)
+        after, outside, state = _books(live)
+        (trade,) = [t for t in live.sim_app.sim.trades if t.client_id == "eth-hand"]
+        assert _problems(live) == []
+        assert state is not TradingState.HALTED
+        assert _audited(live, AuditKind.BOOKS_DIFFER) == 0
+        spent = trade.price * trade.amount + trade.fee + trade.tax
+        assert before.capital("TRY") - after.capital("TRY") == spent
+        assert outside["ETH"] == trade.amount

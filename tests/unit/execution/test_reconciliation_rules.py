@@ -492,3 +492,74 @@ def test_the_trade_window_reaches_back_to_the_previous_pass_even_if_the_clock_st
     reconciler.reconcile("c3", ["BTCTRY"])
     assert reader.windows[2][0] is not None
     assert reader.windows[2][0] <= second_at - SETTINGS.margin
+
+
+def test_one_pass_handles_every_order_after_a_bad_row_an_adoption_or_a_foreign_one(
+    reader: FakeReader, reconciler: ReconciliationService, db: FakeDb
+) -> None:
+    """A quarantined row, an adopted order and a foreign one do not end the pass early.
+
+    Orders are walked in exchange-id order; each kind is followed by an order of ours that
+    must still be adopted in the same pass.
+    """
+    reader.orders[100] = exchange_order(100, "bb-bad1-0-BTCTRY-b", quantity="0")  # bad row
+    reader.orders[101] = exchange_order(101, "bb-lost1-0-BTCTRY-b")
+    reader.orders[102] = exchange_order(102, "by-hand")  # foreign
+    reader.orders[103] = exchange_order(103, "bb-lost2-0-BTCTRY-b")
+    report = reconciler.reconcile("c1", ["BTCTRY"])
+    assert report.adopted == ("adopted-101", "adopted-103")
+    assert report.foreign == (102,)
+    assert sorted(db.committed.orders) == ["adopted-101", "adopted-103"]
+
+
+def test_a_trade_whose_order_cannot_be_read_is_ours_only_by_its_client_id(
+    reader: FakeReader, reconciler: ReconciliationService, db: FakeDb
+) -> None:
+    """The exchange has the trades but not their orders: the bot's client id is a fill, else not.
+
+    A fill with the bot's format is booked as the bot's (its order was lost, not someone
+    else's); a trade with no client id or another format is a manual trade, never a fill.
+    """
+    reader.trades = [
+        replace(fill(1, 700), client_order_id="bb-gone7-0-BTCTRY-b"),
+        fill(2, 701),  # no client id
+        replace(fill(3, 702), client_order_id="by-hand"),
+    ]
+    report = reconciler.reconcile("c1", ["BTCTRY"])
+    assert [f.trade_id for f in report.new_fills] == [1]
+    assert sorted(db.committed.fills) == [1]
+    assert sorted(db.committed.movements) == [
+        "trade-2-BTC",
+        "trade-2-TRY",
+        "trade-3-BTC",
+        "trade-3-TRY",
+    ]
+
+
+def test_one_absent_pass_is_enough_when_configured_and_zero_is_refused(
+    service: ExecutionService, gateway: FakeGateway, db: FakeDb, clock: ManualClock
+) -> None:
+    """``absent_passes=1`` is the least allowed (one complete absent pass settles it)."""
+    with pytest.raises(ValueError, match="at least 1"):
+        ReconciliationService(
+            reader=FakeReader(),
+            uow_factory=uow_factory(db),
+            clock=clock,
+            settings=replace(SETTINGS, absent_passes=0),
+        )
+    eager = ReconciliationService(
+        reader=FakeReader(),
+        uow_factory=uow_factory(db),
+        clock=clock,
+        settings=replace(SETTINGS, absent_passes=1),
+    )
+    cid = _ambiguous_submit(service, gateway, "c1")
+    clock.advance(SETTINGS.settle.total_seconds() + 1)
+    report = eager.reconcile("c2", ["BTCTRY"])
+    gone = db.committed.orders[cid]
+    assert report.not_placed == (cid,)
+    assert (gone.state, gone.absent_checks, gone.updated_at) == (
+        LocalOrderState.NOT_PLACED,
+        1,
+        clock.now(),
+    )
