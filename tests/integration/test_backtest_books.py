@@ -72,3 +72,24 @@ def test_cash_and_holdings_reconcile_at_every_row(
     assert ledger is not None
     for position in ledger.positions("TRY"):
         assert held(position.symbol.removesuffix("TRY")) == position.quantity
+
+
+def test_a_streamed_equity_series_is_the_kept_one_byte_for_byte(tmp_path: Path) -> None:
+    """``--out`` writes the rows as the replay makes them: the file equals ``equity_csv``.
+
+    The summary's max drawdown is a running maximum over the same rows, kept or not.
+    """
+    from btcbot.backtest import outputs  # noqa: PLC0415 - the writer under test
+
+    data = tmp_path / "candles"
+    write_candles(data, minutes=600, seed=41, gap_every=13)
+    kept = _replay(data).run()
+    streamed_to = tmp_path / "equity.csv"
+    with outputs.EquityFile(streamed_to, ("BTCTRY", "ETHTRY")) as rows:
+        streamed = _replay(data).run(on_row=rows)
+    assert kept.rows
+    assert streamed.rows == []
+    assert streamed_to.read_bytes() == outputs.equity_csv(kept).encode("utf-8")
+    deepest = max(r.valuation.drawdown_pct for r in kept.rows)
+    assert deepest > 0
+    assert kept.max_drawdown_pct == streamed.max_drawdown_pct == deepest

@@ -84,7 +84,8 @@ class ReplayResult:
 
     setup: ReplaySetup
     fills: list[Fill] = field(default_factory=list)
-    rows: list[EquityRow] = field(default_factory=list)
+    rows: list[EquityRow] = field(default_factory=list)  # unless run() was given on_row
+    max_drawdown_pct: Decimal = Decimal(0)  # over every row, whether kept or streamed
     submitted: int = 0
     rejected: int = 0
     canceled: int = 0
@@ -97,6 +98,7 @@ class ReplayResult:
 
 
 CycleHook = Callable[[int, datetime, "ReplayState"], None]
+RowSink = Callable[["EquityRow"], None]
 
 
 @dataclass
@@ -132,14 +134,19 @@ class Replay:
         self.market = MarketDataService(self.venue, self.clock, limits)
         self.ledger: Ledger | None = None  # the books once run() has returned
 
-    def run(self, on_cycle: CycleHook | None = None) -> ReplayResult:
-        """Every cycle of the setup, then the final reconcile; the fills and the equity series."""
+    def run(self, on_cycle: CycleHook | None = None, on_row: RowSink | None = None) -> ReplayResult:
+        """Every cycle of the setup, then the final reconcile; the fills and the equity series.
+
+        The equity series is kept in ``result.rows``, or handed row by row to ``on_row`` and
+        not kept: a year of rows was most of a long replay's memory.
+        """
         result = ReplayResult(self.setup)
+        sink = on_row if on_row is not None else result.rows.append
         state = self._open_books()
         for number in range(1, self.setup.cycles + 1):
             if number > 1:
                 self.clock.advance(self.setup.cycle_seconds)
-            self._cycle(state, result)
+            self._cycle(state, result, sink)
             result.cycles = number
             if on_cycle is not None:
                 on_cycle(number, self.clock.now(), state)
@@ -172,7 +179,7 @@ class Replay:
                 state.last_fill[fill.symbol] = fill
         result.fills.extend(fills)
 
-    def _cycle(self, state: ReplayState, result: ReplayResult) -> None:
+    def _cycle(self, state: ReplayState, result: ReplayResult, sink: RowSink) -> None:
         now = self.clock.now()
         self._book(state, result, self.venue.new_fills())
         live = self.venue.open_orders()
@@ -225,7 +232,8 @@ class Replay:
             state.trading_state = transition.state
         valuation = self._value(state, snapshots)
         marks = tuple(sorted(state.marks.items()))
-        result.rows.append(EquityRow(now, valuation, _holdings(state.ledger), marks))
+        result.max_drawdown_pct = max(result.max_drawdown_pct, valuation.drawdown_pct)
+        sink(EquityRow(now, valuation, _holdings(state.ledger), marks))
 
     def _value(self, state: ReplayState, snapshots: Mapping[str, MarketSnapshot]) -> Valuation:
         marks = marks_for(state.ledger, snapshots, state.marks)

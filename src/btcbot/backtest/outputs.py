@@ -1,9 +1,10 @@
 """What a backtest writes: trades.csv, equity.csv and summary.json, all or nothing.
 
 The files are written into a fresh temporary directory beside ``--out`` and renamed into place
-at the end, so a failed or interrupted run leaves ``--out`` as it was. Every byte depends only
-on the inputs (no wall-clock time, keys sorted, numbers as plain decimal strings): the same
-candles and settings give byte-identical files.
+at the end, so a failed or interrupted run leaves ``--out`` as it was. ``EquityFile`` writes
+the equity series there row by row while the replay runs, so the series is never held. Every
+byte depends only on the inputs (no wall-clock time, keys sorted, numbers as plain decimal
+strings): the same candles and settings give byte-identical files.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import shutil
 import tempfile
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from btcbot.backtest.engine import ReplayResult
+from btcbot.backtest.engine import EquityRow, ReplayResult
 from btcbot.backtest.plan import Plan
 from btcbot.domain.fingerprint import fill_fingerprint, in_order, plain
 
@@ -40,7 +41,7 @@ def summary(plan: Plan, result: ReplayResult, settings: dict[str, Any]) -> dict[
     final = result.final
     assert final is not None  # noqa: S101 -- run() always values the books at the end
     start_equity = plan.setup.sim.start_balance
-    max_dd = max((r.valuation.drawdown_pct for r in result.rows), default=Decimal(0))
+    max_dd = result.max_drawdown_pct
     return {
         "fingerprint": fill_fingerprint(result.fills),
         "input_sha256": plan.input_sha256,
@@ -98,28 +99,61 @@ def trades_csv(result: ReplayResult) -> str:
     return out.getvalue()
 
 
-def equity_csv(result: ReplayResult) -> str:
-    """One row per cycle: cash, PnL, fees, equity, drawdown, and each symbol's holding."""
-    symbols = result.setup.symbols
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+def equity_header(symbols: tuple[str, ...]) -> list[str]:
+    """The columns of ``equity.csv``."""
     head = ["time", "cash", "equity", "realized_pnl", "unrealized_pnl", "fees", "tax"]
     head += ["drawdown_pct"]
     head += [f"{s}_{k}" for s in symbols for k in ("quantity", "cost", "mark")]
-    w.writerow(head)
+    return head
+
+
+def equity_cells(row: EquityRow, symbols: tuple[str, ...]) -> list[str]:
+    """One cycle: cash, PnL, fees, equity, drawdown, and each symbol's holding."""
+    v = row.valuation
+    held = {sym: (qty, cost) for sym, qty, cost in row.holdings}
+    marks = dict(row.marks)
+    cells = [row.at.isoformat(), *map(plain, (v.cash, v.equity, v.realized_pnl))]
+    cells += [plain(x) for x in (v.unrealized_pnl, v.fees, v.tax)]
+    cells.append(plain(v.drawdown_pct.quantize(Decimal("0.000001"))))
+    for s in symbols:
+        qty, cost = held.get(s, (Decimal(0), Decimal(0)))
+        mark = marks.get(s)
+        cells += [plain(qty), plain(cost), "" if mark is None else plain(mark)]
+    return cells
+
+
+def equity_csv(result: ReplayResult) -> str:
+    """One row per cycle (of a result that kept its rows)."""
+    symbols = result.setup.symbols
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(equity_header(symbols))
     for row in result.rows:
-        v = row.valuation
-        held = {sym: (qty, cost) for sym, qty, cost in row.holdings}
-        marks = dict(row.marks)
-        cells = [row.at.isoformat(), *map(plain, (v.cash, v.equity, v.realized_pnl))]
-        cells += [plain(x) for x in (v.unrealized_pnl, v.fees, v.tax)]
-        cells.append(plain(v.drawdown_pct.quantize(Decimal("0.000001"))))
-        for s in symbols:
-            qty, cost = held.get(s, (Decimal(0), Decimal(0)))
-            mark = marks.get(s)
-            cells += [plain(qty), plain(cost), "" if mark is None else plain(mark)]
-        w.writerow(cells)
+        w.writerow(equity_cells(row, symbols))
     return out.getvalue()
+
+
+class EquityFile:
+    """``equity.csv`` written row by row as the replay makes them (``Replay.run(on_row=)``).
+
+    The bytes are ``equity_csv``'s for the same rows.
+    """
+
+    def __init__(self, path: Path, symbols: tuple[str, ...]) -> None:
+        self._symbols = symbols
+        self._file = path.open("w", encoding="utf-8", newline="\n")
+        self._writer = csv.writer(self._file, lineterminator="\n")
+        self._writer.writerow(equity_header(symbols))
+
+    def __call__(self, row: EquityRow) -> None:
+        """Write one cycle's row."""
+        self._writer.writerow(equity_cells(row, self._symbols))
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._file.close()
 
 
 def check_out(out: Path) -> None:
@@ -134,9 +168,18 @@ def write_all(out: Path, files: dict[str, str]) -> None:
     ``out`` must not exist or be an empty directory: a backtest never overwrites earlier
     results (``ValueError`` otherwise, before anything is written).
     """
+    publish(staging_for(out), out, files)
+
+
+def staging_for(out: Path) -> Path:
+    """A fresh temporary directory beside ``out`` (``check_out`` first); ``publish`` it."""
     check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+
+
+def publish(staging: Path, out: Path, files: dict[str, str]) -> None:
+    """Add ``files`` to ``staging`` and rename it to ``out``; on any failure remove it."""
     try:
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8", newline="\n")

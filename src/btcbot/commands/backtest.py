@@ -7,12 +7,14 @@ Settings and the replay plan come from ``btcbot.wiring.research.prepare`` (share
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from btcbot.backtest import outputs
-from btcbot.backtest.engine import ReplayResult, StrategyFailedError
+from btcbot.backtest.engine import EquityRow, ReplayResult, StrategyFailedError
 from btcbot.backtest.lookahead import LookaheadReport, check_lookahead
 from btcbot.backtest.plan import Plan
 from btcbot.commands.exit_codes import EXIT_FAILURE, EXIT_OK
@@ -21,13 +23,11 @@ from btcbot.domain.errors import ConfigError
 from btcbot.wiring.research import prepare
 
 
-def _replay(
+def _with_lookahead(
     the_plan: Plan, args: argparse.Namespace
 ) -> tuple[ReplayResult, LookaheadReport | None]:
-    """The run, or with ``--check-lookahead`` the run and its re-runs on cut data."""
+    """``--check-lookahead``: the run (its rows kept) and its re-runs on cut data."""
     setup = the_plan.setup
-    if not args.check_lookahead:
-        return the_plan.replay().run(), None
     lookahead = check_lookahead(
         the_plan.feeds,
         setup,
@@ -80,6 +80,55 @@ def _human(document: dict[str, Any], symbols: tuple[str, ...], out: Path | None)
     return "\n".join(lines)
 
 
+Outcome = tuple[ReplayResult, LookaheadReport | None]
+
+
+def _run(replay: Callable[[], Outcome]) -> Outcome:
+    try:
+        return replay()
+    except StrategyFailedError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _discard(_row: EquityRow) -> None:
+    """No ``--out``: the summary needs no row kept (its drawdown is a running maximum)."""
+
+
+def _document(
+    the_plan: Plan, result: ReplayResult, record: dict[str, Any], lookahead: LookaheadReport | None
+) -> dict[str, Any]:
+    document = outputs.summary(the_plan, result, record)
+    if lookahead is not None:
+        document["lookahead"] = _lookahead_section(lookahead)
+    return document
+
+
+def _staging(out: Path) -> Path:
+    try:
+        return outputs.staging_for(out)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _publish(
+    staging: Path,
+    out: Path,
+    document: dict[str, Any],
+    result: ReplayResult,
+    files: dict[str, str],
+) -> None:
+    """summary.json and trades.csv beside what ``staging`` holds, then ``out`` at once."""
+    named = {
+        "summary.json": outputs.render(document),
+        "trades.csv": outputs.trades_csv(result),
+        **files,
+    }
+    try:
+        outputs.publish(staging, out, named)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def run_backtest_command(args: argparse.Namespace) -> int:
     """Run the replay, write ``--out`` atomically, print the summary (or its JSON).
 
@@ -93,23 +142,26 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     the_plan, record = prepare(args)
-    try:
-        result, lookahead = _replay(the_plan, args)
-    except StrategyFailedError as exc:
-        raise ConfigError(str(exc)) from None
-    document = outputs.summary(the_plan, result, record)
-    if lookahead is not None:
-        document["lookahead"] = _lookahead_section(lookahead)
-    if args.out is not None:
-        files = {
-            "summary.json": outputs.render(document),
-            "trades.csv": outputs.trades_csv(result),
-            "equity.csv": outputs.equity_csv(result),
-        }
+    if args.check_lookahead:
+        result, lookahead = _run(lambda: _with_lookahead(the_plan, args))
+        document = _document(the_plan, result, record, lookahead)
+        if args.out is not None:
+            files = {"equity.csv": outputs.equity_csv(result)}
+            _publish(_staging(args.out), args.out, document, result, files)
+    elif args.out is not None:
+        # The equity series goes to its file as the replay runs; it is never held whole.
+        staging = _staging(args.out)
         try:
-            outputs.write_all(args.out, files)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
+            with outputs.EquityFile(staging / "equity.csv", the_plan.setup.symbols) as rows:
+                result, lookahead = _run(lambda: (the_plan.replay().run(on_row=rows), None))
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        document = _document(the_plan, result, record, lookahead)
+        _publish(staging, args.out, document, result, {})
+    else:
+        result, lookahead = _run(lambda: (the_plan.replay().run(on_row=_discard), None))
+        document = _document(the_plan, result, record, lookahead)
     if args.json:
         sys.stdout.write(outputs.render(document))
     else:
