@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from execution_fakes import (
+    T0,
     FakeDb,
     FakeGateway,
     FakeReader,
@@ -563,3 +564,199 @@ def test_one_absent_pass_is_enough_when_configured_and_zero_is_refused(
         1,
         clock.now(),
     )
+
+
+def _eth(trade_id: int, order_id: int, client_id: str | None, price: str = "50000") -> Fill:
+    """A trade in ETHTRY, a pair the passes below do not trade."""
+    return replace(
+        fill(trade_id, order_id),
+        symbol="ETHTRY",
+        price=Decimal(price),
+        client_order_id=client_id,
+        fee=Decimal("0.2"),
+        tax=Decimal("0.036"),
+    )
+
+
+def test_trades_of_other_pairs_are_manual_unless_ours_and_a_bad_one_halts(
+    reader: FakeReader, reconciler: ReconciliationService, db: FakeDb
+) -> None:
+    """Outside SYMBOLS: a foreign trade is booked as movements; the bot's own are left alone.
+
+    "Ours" is either a tracked order (its row) or the bot's client-id format; a trade row
+    that fails validation is quarantined and halts trading, like one in a traded pair.
+    """
+    at = T0
+    db.committed.orders["bb-kept1-0-ETHTRY-b"] = TrackedOrder(  # finished: not in the pass
+        client_order_id="bb-kept1-0-ETHTRY-b",
+        origin=OrderOrigin.BOT,
+        symbol="ETHTRY",
+        side=Side.BUY,
+        method=OrderMethod.MARKET,
+        price=None,
+        quantity=Decimal("0.004"),
+        state=LocalOrderState.FILLED,
+        created_at=at,
+        updated_at=at,
+        exchange_order_id=811,
+    )
+    reader.trades = [
+        _eth(21, 810, "by-hand"),
+        _eth(22, 811, None),  # the tracked order's, whatever its client id says
+        _eth(23, 812, "bb-gone8-0-ETHTRY-b"),
+    ]
+    report = reconciler.reconcile("c1", ["BTCTRY"])
+    assert report.other_pairs == ("ETHTRY",)  # one manual trade booked
+    assert sorted(db.committed.movements) == ["trade-21-ETH", "trade-21-TRY"]
+    before = db.committed.trading_state
+    reader.trades.append(_eth(24, 813, "by-hand", price="0"))
+    reconciler.reconcile("c2", ["BTCTRY"])
+    assert sorted(db.committed.movements) == ["trade-21-ETH", "trade-21-TRY"]
+    assert (before, db.committed.trading_state) == (TradingState.ACTIVE, TradingState.HALTED)
+    assert [e.detail["trade_id"] for e in db.committed.audit] == ["24"]
+
+
+def test_the_report_counts_what_the_pass_changed_and_what_still_rests(
+    service: ExecutionService,
+    gateway: FakeGateway,
+    reader: FakeReader,
+    reconciler: ReconciliationService,
+    db: FakeDb,
+) -> None:
+    """``updated`` names each order the pass moved; ``open_orders`` counts the bot's resting."""
+    cid = _ambiguous_submit(service, gateway, "c1")
+    reader.orders[77] = exchange_order(77, cid)
+    report = reconciler.reconcile("c2", ["BTCTRY"])
+    assert report.updated == (cid,)
+    assert report.open_orders == 1
+    assert db.committed.orders[cid].state is LocalOrderState.OPEN
+
+
+def test_every_read_asks_for_the_pass_window(
+    service: ExecutionService, gateway: FakeGateway, db: FakeDb, clock: ManualClock
+) -> None:
+    """Trades and history are asked for [start, now + margin] with the configured limit."""
+    reader = _WindowReader()
+    reconciler = ReconciliationService(
+        reader=reader, uow_factory=uow_factory(db), clock=clock, settings=SETTINGS
+    )
+    reconciler.reconcile("c0", ["BTCTRY"])
+    cid = _ambiguous_submit(service, gateway, "c1")
+    created = db.committed.orders[cid].created_at
+    reader.asked.clear()
+    reconciler.reconcile("c2", ["BTCTRY"])
+    end = clock.now() + SETTINGS.margin
+    start = min(clock.now() - SETTINGS.margin, created - SETTINGS.margin)
+    assert reader.asked == [
+        ("own_trades", start, end, None),
+        ("all_orders", start, end, SETTINGS.all_orders_limit),
+    ]
+
+
+class _WindowReader(FakeReader):
+    """Records the window and limit of each history read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[tuple[str, datetime | None, datetime | None, int | None]] = []
+
+    def all_orders(
+        self,
+        symbol: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Order]:
+        """Recorded."""
+        self.asked.append(("all_orders", start, end, limit))
+        return super().all_orders(symbol, start, end, limit)
+
+    def own_trades(
+        self,
+        symbol: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        order_id: int | None = None,
+    ) -> list[Fill]:
+        """Recorded."""
+        self.asked.append(("own_trades", start, end, None))
+        return super().own_trades(symbol, start, end, order_id)
+
+
+def test_the_narrow_search_finds_an_order_the_truncated_history_left_out(
+    service: ExecutionService,
+    gateway: FakeGateway,
+    reader: FakeReader,
+    db: FakeDb,
+    clock: ManualClock,
+) -> None:
+    """The order of unknown fate is on the exchange but off a full history page: it is found.
+
+    Found only by the search around its creation, it must be matched there (OPEN), never
+    counted absent and declared NOT_PLACED while the exchange holds it.
+    """
+    cid = _ambiguous_submit(service, gateway, "c1")
+    created = db.committed.orders[cid].created_at
+    reader.orders[950] = exchange_order(950, cid, created_at=created)
+    later = created + timedelta(seconds=1)  # inside every window: they fill the page
+    for n in range(2):
+        reader.orders[960 + n] = exchange_order(
+            960 + n, f"other-{n}", status=OrderStatus.CANCELED, created_at=later
+        )
+    reader.hidden_from_history.add(950)  # off the truncated page
+    narrow = ReconciliationService(
+        reader=_NarrowFinds(reader, 950, created),
+        uow_factory=uow_factory(db),
+        clock=clock,
+        settings=replace(SETTINGS, all_orders_limit=2),
+    )
+    clock.advance(SETTINGS.settle.total_seconds())
+    for n in range(SETTINGS.absent_passes + 1):
+        narrow.reconcile(f"p{n}", ["BTCTRY"])
+    found = db.committed.orders[cid]
+    assert (found.state, found.exchange_order_id) == (LocalOrderState.OPEN, 950)
+
+
+class _NarrowFinds(FakeReader):
+    """History pages hide one order, except a search around its creation time."""
+
+    def __init__(self, inner: FakeReader, order_id: int, created: datetime) -> None:
+        super().__init__()
+        self.orders = inner.orders
+        self.trades = inner.trades
+        self.hidden_from_history = inner.hidden_from_history
+        self._id, self._created = order_id, created
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Resting orders, except the hidden one (as if openOrders lagged)."""
+        return [o for o in super().open_orders(symbol) if o.order_id != self._id]
+
+    def all_orders(
+        self,
+        symbol: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Order]:
+        """The page; a narrow window around the hidden order's creation shows it too."""
+        page = super().all_orders(symbol, start, end, limit)
+        around = start is not None and start + SETTINGS.margin == self._created
+        if around and end is not None and end - self._created == SETTINGS.margin:
+            page = [self.orders[self._id], *page]
+        return page
+
+
+def test_a_bad_trade_row_does_not_stop_the_pass_storing_the_next_trade(
+    reader: FakeReader, reconciler: ReconciliationService, db: FakeDb
+) -> None:
+    """In a traded pair and outside: the bad row is set aside, the next trade is still stored."""
+    reader.orders[500] = exchange_order(500, "bb-lost1-0-BTCTRY-b", status=OrderStatus.FILLED)
+    reader.trades = [
+        replace(fill(1, 500), price=Decimal(0)),
+        replace(fill(2, 500), timestamp=fill(2, 500).timestamp + timedelta(seconds=1)),
+        _eth(3, 900, "by-hand", price="0"),
+        replace(_eth(4, 901, "by-hand"), timestamp=fill(2, 500).timestamp + timedelta(seconds=1)),
+    ]
+    reconciler.reconcile("c1", ["BTCTRY"])
+    assert sorted(db.committed.fills) == [2]
+    assert sorted(db.committed.movements) == ["trade-4-ETH", "trade-4-TRY"]
