@@ -7,18 +7,14 @@ the PowerShell launchers do, so nothing from the developer's shell leaks in.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psutil
@@ -227,56 +223,6 @@ def write_status(control: Path, *, pid: int, age_seconds: float = 0, **over: obj
     }
     fields.update(over)
     write(status_path(control), LiveStatus(**fields))  # type: ignore[arg-type]
-
-
-class _ClockHandler(BaseHTTPRequestHandler):
-    skew = 0.0
-    stall = False
-    hits: list[str]
-
-    def do_GET(self) -> None:
-        """Serve BtcTurk's bare server/time body, skewed; stall forever when asked to."""
-        self.hits.append(f"GET {self.path}")
-        if self.stall:
-            time.sleep(3600)
-        if self.path.split("?")[0] != "/api/v2/server/time":
-            self.send_error(404)
-            return
-        ms = int((time.time() + self.skew) * 1000)
-        body = json.dumps({"serverTime": ms, "serverTime2": "x"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
-        """Stay quiet."""
-
-
-@contextmanager
-def exchange_clock(skew: float = 0.0, *, stall: bool = False) -> Iterator[str]:
-    """A loopback stand-in for GET /api/v2/server/time whose clock is ``skew`` seconds off."""
-    with recording_exchange(skew, stall=stall) as (url, _hits):
-        yield url
-
-
-@contextmanager
-def recording_exchange(
-    skew: float = 0.0, *, stall: bool = False
-) -> Iterator[tuple[str, list[str]]]:
-    """``exchange_clock`` that also yields the list of requests it received."""
-    hits: list[str] = []
-    handler = type("Handler", (_ClockHandler,), {"skew": skew, "stall": stall, "hits": hits})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def closed_port_url() -> str:

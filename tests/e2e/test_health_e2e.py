@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from clock_standin import exchange_clock
 from h5_support import (
     BTCBOT,
     CANARY_KEY,
@@ -17,7 +18,6 @@ from h5_support import (
     Sandbox,
     closed_port_url,
     dead_pid,
-    exchange_clock,
     process_env,
     run,
     sim_serve,

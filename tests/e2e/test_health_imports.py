@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from h5_support import Sandbox, recording_exchange, run
+from clock_standin import recording_exchange
+from h5_support import Sandbox, run
 
 # Health never decides, trades or simulates: none of these may be imported on its path.
 FORBIDDEN_PREFIXES = (

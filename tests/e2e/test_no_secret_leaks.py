@@ -17,12 +17,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from clock_standin import exchange_clock
 from h5_support import (
     BTCBOT,
     CANARY_KEY,
     CANARY_SECRET,
     Sandbox,
-    exchange_clock,
     process_env,
     run,
     sim_serve,

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import base64
-import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
+from clock_standin import recording_exchange
 
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import TradeBlockedError
@@ -23,38 +19,12 @@ from btcbot.settings import load_settings
 from btcbot.wiring import build_live, build_monitor, monitor_health_checks
 
 
-class _Exchange(BaseHTTPRequestHandler):
-    """A loopback stand-in for ``GET /api/v2/server/time``, keeping the headers it was sent."""
-
-    seen: ClassVar[list[dict[str, str]]] = []
-
-    def do_GET(self) -> None:
-        """Answer with the current time, as BtcTurk does (a bare body)."""
-        type(self).seen.append(dict(self.headers))
-        body = json.dumps({"serverTime": int(time.time() * 1000)}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
-        """Stay quiet."""
-
-
 @pytest.fixture
-def exchange_url() -> Iterator[str]:
-    """The stand-in's base URL; its ``seen`` list starts empty."""
-    _Exchange.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Exchange)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def exchange() -> Iterator[tuple[str, list[dict[str, str]]]]:
+    """A loopback stand-in for the exchange clock: its URL and the headers it was sent."""
+    headers: list[dict[str, str]] = []
+    with recording_exchange(headers=headers) as (url, _hits):
+        yield url, headers
 
 
 def _monitor_env(tmp_path: Path) -> dict[str, str]:
@@ -95,11 +65,13 @@ def test_monitor_submit_and_cancel_raise_before_any_network_io(
     assert opened == []
 
 
-def test_monitor_probe_carries_no_credentials(tmp_path: Path, exchange_url: str) -> None:
+def test_monitor_probe_carries_no_credentials(
+    tmp_path: Path, exchange: tuple[str, list[dict[str, str]]]
+) -> None:
     """Even with credentials in the environment, the MONITOR's probe sends no API key header."""
     env = {
         **_monitor_env(tmp_path),
-        "BTCTURK_BASE_URL": exchange_url,
+        "BTCTURK_BASE_URL": exchange[0],
         "BTCTURK_API_KEY": "monitor-should-not-use-this-key",
         "BTCTURK_API_SECRET": base64.b64encode(b"monitor-should-not-use-this").decode(),
     }
@@ -107,18 +79,18 @@ def test_monitor_probe_carries_no_credentials(tmp_path: Path, exchange_url: str)
     assert settings.has_credentials
     app = build_monitor(settings)
     app.exchange_probe(timeout=2)()
-    assert len(_Exchange.seen) == 1
-    headers = {k.lower(): v for k, v in _Exchange.seen[0].items()}
+    assert len(exchange[1]) == 1
+    headers = {k.lower(): v for k, v in exchange[1][0].items()}
     assert "x-pck" not in headers
     assert "x-signature" not in headers
     assert "monitor-should-not-use-this-key" not in str(headers)
 
 
 def test_monitor_checks_run_in_process_against_a_stand_in_exchange(
-    tmp_path: Path, exchange_url: str
+    tmp_path: Path, exchange: tuple[str, list[dict[str, str]]]
 ) -> None:
     """The wired check list runs end to end in process: a fresh DB-less run reports each check."""
-    env = {**_monitor_env(tmp_path), "BTCTURK_BASE_URL": exchange_url}
+    env = {**_monitor_env(tmp_path), "BTCTURK_BASE_URL": exchange[0]}
     app = build_monitor(load_settings(env))
     (tmp_path / "ctl").mkdir()
     report = run_checks(monitor_health_checks(app, lambda: 10.0), app.clock)
@@ -129,7 +101,7 @@ def test_monitor_checks_run_in_process_against_a_stand_in_exchange(
     assert by_name["live_status"].status is HealthLevel.CRITICAL  # no LIVE
     assert by_name["kill_file"].status is HealthLevel.OK
     assert by_name["exchange"].status is HealthLevel.OK
-    assert len(_Exchange.seen) == 1
+    assert len(exchange[1]) == 1
     assert report.exit_code == 2
 
 

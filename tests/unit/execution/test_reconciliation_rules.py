@@ -349,7 +349,8 @@ class _CountingReader(FakeReader):
     def __init__(self, *, refuse_all_pairs: bool = False) -> None:
         super().__init__()
         self.calls: list[tuple[str, str | None]] = []
-        self.windows: list[tuple[datetime | None, datetime | None]] = []
+        # (read, start, end, limit) of each history read: the window each pass asked for
+        self.asked: list[tuple[str, datetime | None, datetime | None, int | None]] = []
         self.refuse_all_pairs = refuse_all_pairs
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
@@ -368,8 +369,9 @@ class _CountingReader(FakeReader):
         end: datetime | None = None,
         limit: int = 100,
     ) -> list[Order]:
-        """Counted."""
+        """Counted, with the window and limit asked for."""
         self.calls.append(("all_orders", symbol))
+        self.asked.append(("all_orders", start, end, limit))
         return super().all_orders(symbol, start, end, limit)
 
     def own_trades(
@@ -381,8 +383,12 @@ class _CountingReader(FakeReader):
     ) -> list[Fill]:
         """Counted, with the window asked for."""
         self.calls.append(("own_trades", symbol))
-        self.windows.append((start, end))
+        self.asked.append(("own_trades", start, end, None))
         return super().own_trades(symbol, start, end, order_id)
+
+    def trade_windows(self) -> list[datetime | None]:
+        """Where each own-trades read started."""
+        return [start for kind, start, _end, _limit in self.asked if kind == "own_trades"]
 
     def take(self) -> list[tuple[str, str | None]]:
         """The calls since the last ``take``."""
@@ -486,13 +492,15 @@ def test_the_trade_window_reaches_back_to_the_previous_pass_even_if_the_clock_st
     reconciler.reconcile("c1", ["BTCTRY"])
     stepped.step(timedelta(seconds=60))
     reconciler.reconcile("c2", ["BTCTRY"])
-    assert reader.windows[0][0] == first_at - SETTINGS.lookback  # nothing before: the hour
-    assert reader.windows[1][0] == first_at - SETTINGS.margin
+    starts = reader.trade_windows()
+    assert starts[0] == first_at - SETTINGS.lookback  # nothing before: the hour
+    assert starts[1] == first_at - SETTINGS.margin
     second_at = stepped.now()
     stepped.step(timedelta(minutes=-20))  # the estimate stepped back
     reconciler.reconcile("c3", ["BTCTRY"])
-    assert reader.windows[2][0] is not None
-    assert reader.windows[2][0] <= second_at - SETTINGS.margin
+    third = reader.trade_windows()[2]
+    assert third is not None
+    assert third <= second_at - SETTINGS.margin
 
 
 def test_one_pass_handles_every_order_after_a_bad_row_an_adoption_or_a_foreign_one(
@@ -636,7 +644,7 @@ def test_every_read_asks_for_the_pass_window(
     service: ExecutionService, gateway: FakeGateway, db: FakeDb, clock: ManualClock
 ) -> None:
     """Trades and history are asked for [start, now + margin] with the configured limit."""
-    reader = _WindowReader()
+    reader = _CountingReader()
     reconciler = ReconciliationService(
         reader=reader, uow_factory=uow_factory(db), clock=clock, settings=SETTINGS
     )
@@ -651,36 +659,6 @@ def test_every_read_asks_for_the_pass_window(
         ("own_trades", start, end, None),
         ("all_orders", start, end, SETTINGS.all_orders_limit),
     ]
-
-
-class _WindowReader(FakeReader):
-    """Records the window and limit of each history read."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.asked: list[tuple[str, datetime | None, datetime | None, int | None]] = []
-
-    def all_orders(
-        self,
-        symbol: str,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        limit: int = 100,
-    ) -> list[Order]:
-        """Recorded."""
-        self.asked.append(("all_orders", start, end, limit))
-        return super().all_orders(symbol, start, end, limit)
-
-    def own_trades(
-        self,
-        symbol: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        order_id: int | None = None,
-    ) -> list[Fill]:
-        """Recorded."""
-        self.asked.append(("own_trades", start, end, None))
-        return super().own_trades(symbol, start, end, order_id)
 
 
 def test_the_narrow_search_finds_an_order_the_truncated_history_left_out(
