@@ -159,9 +159,14 @@ class BtcturkClient:
         )
 
     def tickers(self) -> list[Ticker]:
-        """Every pair's ticker in one request (``/api/v2/ticker`` without ``pairSymbol``)."""
+        """Every pair's ticker in one request (``/api/v2/ticker`` without ``pairSymbol``).
+
+        An item that does not parse is left out (its pair then has no ticker and observes
+        only); an answer that is not an array of them is still malformed as a whole.
+        """
         call = self._public("/api/v2/ticker", "ticker")
-        return mappers.to_tickers(_data(self._session.send(call), call.endpoint), call.endpoint)
+        data = _data(self._session.send(call), call.endpoint)
+        return mappers.to_tickers(data, call.endpoint, drop_malformed=True)
 
     def order_book(self, symbol: str, limit: int = 100) -> OrderBook:
         """Up to ``limit`` levels a side (BtcTurk caps at 100)."""

@@ -93,28 +93,39 @@ def _merge_filters(filters: list[dto.SymbolFilterDTO]) -> dto.SymbolFilterDTO:
     return dto.SymbolFilterDTO.model_validate(merged)
 
 
-def to_tickers(data: Any, endpoint: str) -> list[Ticker]:
-    """``/api/v2/ticker``: always an array, even for one pair (empty for an unknown pair)."""
+def to_tickers(data: Any, endpoint: str, *, drop_malformed: bool = False) -> list[Ticker]:
+    """``/api/v2/ticker``: always an array, even for one pair (empty for an unknown pair).
+
+    ``drop_malformed`` leaves out an item that does not parse instead of failing the whole
+    answer: the all-pairs ticker carries some 380 pairs, and one odd row must not blind the
+    cycle to the others. A pair left out gets no ticker, so it observes only (the safe side).
+    """
     if not isinstance(data, list):
         raise MalformedResponseError("ticker data is not an array", endpoint=endpoint)
     out = []
     for item in data:
-        t = w.validate(dto.TickerDTO, item, endpoint)
-        out.append(
-            Ticker(
-                symbol=t.pair.replace("_", "").upper(),
-                last=w.dec(t.last, "last", endpoint),
-                bid=w.dec(t.bid, "bid", endpoint),
-                ask=w.dec(t.ask, "ask", endpoint),
-                high=w.dec(t.high, "high", endpoint),
-                low=w.dec(t.low, "low", endpoint),
-                open=w.dec(t.open, "open", endpoint),
-                volume=w.dec(t.volume, "volume", endpoint),
-                average=w.dec(t.average or t.last, "average", endpoint),
-                timestamp=w.from_ms(t.timestamp, "timestamp", endpoint),
-            )
-        )
+        try:
+            out.append(_ticker(item, endpoint))
+        except MalformedResponseError:
+            if not drop_malformed:
+                raise
     return out
+
+
+def _ticker(item: Any, endpoint: str) -> Ticker:
+    t = w.validate(dto.TickerDTO, item, endpoint)
+    return Ticker(
+        symbol=t.pair.replace("_", "").upper(),
+        last=w.dec(t.last, "last", endpoint),
+        bid=w.dec(t.bid, "bid", endpoint),
+        ask=w.dec(t.ask, "ask", endpoint),
+        high=w.dec(t.high, "high", endpoint),
+        low=w.dec(t.low, "low", endpoint),
+        open=w.dec(t.open, "open", endpoint),
+        volume=w.dec(t.volume, "volume", endpoint),
+        average=w.dec(t.average or t.last, "average", endpoint),
+        timestamp=w.from_ms(t.timestamp, "timestamp", endpoint),
+    )
 
 
 def to_order_book(data: Any, symbol: str, endpoint: str) -> OrderBook:

@@ -17,6 +17,7 @@ from btcbot.domain.errors import (
     ExchangeRejectError,
     ExchangeUnavailableError,
     InsufficientBalanceError,
+    MalformedResponseError,
     OrderNotFoundError,
     RateLimitedError,
 )
@@ -110,6 +111,18 @@ def test_ticker_sample() -> None:
     assert (ticker.bid, ticker.ask) == (Decimal(79164), Decimal(79185))
     assert ticker.volume == Decimal("11.32065888")
     assert ticker.timestamp.tzinfo is UTC
+
+
+def test_the_all_pairs_ticker_leaves_out_a_row_it_cannot_read() -> None:
+    """One odd pair among many must not blind the cycle: that pair alone has no ticker."""
+    good = load_sample("rest_v2_ticker_BTCUSDT.json")["data"][0]
+    odd = {**good, "pair": "ODDTRY", "pairNormalized": "ODD_TRY", "last": "not a number"}
+    fake = new_fake()
+    fake.json("GET", "/api/v2/ticker", envelope([odd, good]))
+    tickers = build_client(fake).tickers()
+    assert [t.symbol for t in tickers] == ["BTCUSDT"]
+    with pytest.raises(MalformedResponseError):
+        build_client(fake).ticker("ODDTRY")  # one pair asked for: its answer is malformed
 
 
 def test_order_post_success_sample() -> None:
