@@ -36,6 +36,7 @@ from btcbot.domain.account import is_ours
 from btcbot.domain.errors import (
     ExchangeError,
     ExchangeRejectError,
+    MalformedResponseError,
     OrderNotFoundError,
     StateError,
 )
@@ -251,7 +252,12 @@ class ReconciliationService:
             )
 
     def _open_orders(self, symbols: list[str]) -> list[Order]:
-        """Every resting order of ``symbols``: one all-pairs request, per symbol if refused."""
+        """Every resting order of ``symbols``: one all-pairs request, per symbol if refused.
+
+        An all-pairs answer that does not parse may fail on a row of a pair the bot does not
+        trade; this pass then asks per symbol, as it did before, so such a row cannot stop
+        reconciliation (a bad row of a traded pair still fails it).
+        """
         if not self._open_per_symbol:
             try:
                 return [o for o in self._reader.open_orders(None) if o.symbol in symbols]
@@ -261,6 +267,12 @@ class ReconciliationService:
                     "open_orders_all_pairs_refused",
                     error=str(exc),
                     consequence="asking per symbol from now on",
+                )
+            except MalformedResponseError as exc:
+                _log.warning(
+                    "open_orders_all_pairs_unreadable",
+                    error=str(exc),
+                    consequence="asking per symbol this pass",
                 )
         return [o for symbol in symbols for o in self._reader.open_orders(symbol)]
 

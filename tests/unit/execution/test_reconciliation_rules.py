@@ -25,6 +25,7 @@ from btcbot.domain.errors import (
     AmbiguousOrderError,
     ExchangeRejectError,
     ExchangeUnavailableError,
+    MalformedResponseError,
 )
 from btcbot.domain.models import Fill, Order, OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
@@ -352,6 +353,7 @@ class _CountingReader(FakeReader):
         # (read, start, end, limit) of each history read: the window each pass asked for
         self.asked: list[tuple[str, datetime | None, datetime | None, int | None]] = []
         self.refuse_all_pairs = refuse_all_pairs
+        self.garbled_all_pairs = False
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         """Counted; refuses ``pairSymbol``-less calls when told to (API.md 4.4's doubt)."""
@@ -360,6 +362,8 @@ class _CountingReader(FakeReader):
             raise ExchangeRejectError(
                 "pairSymbol is required", endpoint="GET /api/v1/openOrders", code=400, name=None
             )
+        if symbol is None and self.garbled_all_pairs:
+            raise MalformedResponseError("a row of ODDTRY", endpoint="GET /api/v1/openOrders")
         return super().open_orders(symbol)
 
     def all_orders(
@@ -738,3 +742,26 @@ def test_a_bad_trade_row_does_not_stop_the_pass_storing_the_next_trade(
     reconciler.reconcile("c1", ["BTCTRY"])
     assert sorted(db.committed.fills) == [2]
     assert sorted(db.committed.movements) == ["trade-4-ETH", "trade-4-TRY"]
+
+
+def test_an_unreadable_all_pairs_answer_is_asked_again_per_symbol_for_that_pass(
+    db: FakeDb, clock: ManualClock
+) -> None:
+    """A row of another pair that does not parse must not stop reconciling the bot's pairs."""
+    reader = _CountingReader()
+    reader.garbled_all_pairs = True
+    reader.orders[91] = exchange_order(91, "bb-lost9-0-ETHTRY-b", symbol="ETHTRY")
+    reconciler = ReconciliationService(
+        reader=reader, uow_factory=uow_factory(db), clock=clock, settings=SETTINGS
+    )
+    first = reconciler.reconcile("c1", ["BTCTRY", "ETHTRY"])
+    reader.garbled_all_pairs = False
+    reconciler.reconcile("c2", ["BTCTRY", "ETHTRY"])
+    opens = [c for c in reader.take() if c[0] == "open_orders"]
+    assert opens == [
+        ("open_orders", None),
+        ("open_orders", "BTCTRY"),
+        ("open_orders", "ETHTRY"),
+        ("open_orders", None),  # the next pass tries all pairs again
+    ]
+    assert first.adopted == ("adopted-91",)
