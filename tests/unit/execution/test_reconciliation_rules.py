@@ -51,14 +51,16 @@ def reconciler(reader: FakeReader, db: FakeDb, clock: ManualClock) -> Reconcilia
     )
 
 
-def _ambiguous_submit(service: ExecutionService, gateway: FakeGateway, cycle: str) -> str:
+def _ambiguous_submit(
+    service: ExecutionService, gateway: FakeGateway, cycle: str, symbol: str = "BTCTRY"
+) -> str:
     def timeout(request: OrderRequest) -> OrderAck:
         raise AmbiguousOrderError(
             "timeout", endpoint="POST /api/v1/order", client_order_id=request.client_order_id
         )
 
     gateway.on_submit = timeout
-    cid = service.execute(cycle, [approved(0)]).submits[0].client_order_id
+    cid = service.execute(cycle, [approved(0, symbol)]).submits[0].client_order_id
     gateway.on_submit = gateway.accept
     return cid
 
@@ -765,3 +767,24 @@ def test_an_unreadable_all_pairs_answer_is_asked_again_per_symbol_for_that_pass(
         ("open_orders", None),  # the next pass tries all pairs again
     ]
     assert first.adopted == ("adopted-91",)
+
+
+def test_every_absent_order_of_every_symbol_is_counted_in_each_pass(
+    service: ExecutionService,
+    gateway: FakeGateway,
+    reconciler: ReconciliationService,
+    db: FakeDb,
+    clock: ManualClock,
+) -> None:
+    """Two orders of unknown fate in two symbols, both absent: both reach NOT_PLACED together.
+
+    Each symbol's part of a pass counts only the orders its own search covered; the other
+    symbol's order is skipped there, not the end of the count.
+    """
+    first = _ambiguous_submit(service, gateway, "c1", "ETHTRY")
+    second = _ambiguous_submit(service, gateway, "c2", "BTCTRY")
+    clock.advance(SETTINGS.settle.total_seconds())
+    for n in range(SETTINGS.absent_passes):
+        reconciler.reconcile(f"p{n}", ["BTCTRY", "ETHTRY"])
+    states = {cid: db.committed.orders[cid].state for cid in (first, second)}
+    assert states == {first: LocalOrderState.NOT_PLACED, second: LocalOrderState.NOT_PLACED}
