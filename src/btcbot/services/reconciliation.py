@@ -136,6 +136,7 @@ class _Pass:
     updated: list[str] = field(default_factory=list)
     not_placed: list[str] = field(default_factory=list)
     foreign: list[int] = field(default_factory=list)
+    other_pairs: list[str] = field(default_factory=list)
 
 
 class ReconciliationService:
@@ -202,7 +203,11 @@ class ReconciliationService:
                 settled=settled,
             )
             self._apply(changes, symbol, self._read(symbol, start, end, mine, seen))
-        others = self._other_pairs(cycle_id, [t for t in trades if t.symbol not in in_pass], now)
+        others = [t for t in trades if t.symbol not in in_pass]
+        if others:
+            with self._uow(cycle_id) as uow:
+                self._apply_trades(uow, changes, others, traded=False)
+                uow.commit()
         self._last_pass = now
         with self._uow(cycle_id) as uow:
             unresolved = uow.orders.unresolved_symbols()
@@ -215,7 +220,7 @@ class ReconciliationService:
             unresolved_symbols=unresolved,
             foreign=tuple(changes.foreign),
             open_orders=resting,
-            other_pairs=others,
+            other_pairs=tuple(changes.other_pairs),
         )
 
     def _window_start(self, now: datetime, lookback: timedelta | None) -> datetime:
@@ -312,29 +317,6 @@ class ReconciliationService:
             else frozenset(),
         )
 
-    def _other_pairs(self, cycle_id: str, trades: list[Fill], now: datetime) -> tuple[str, ...]:
-        """Trades of pairs outside the pass: a foreign order's are manual trades (they move TRY).
-
-        A trade whose order is the bot's (by its row or its client id) is left alone, as before:
-        the books check then names the difference rather than guess.
-        """
-        if not trades:
-            return ()
-        seen: list[str] = []
-        with self._uow(cycle_id) as uow:
-            for trade in sorted(trades, key=lambda t: (t.timestamp, t.trade_id)):
-                problem = trade.problem()
-                if problem is not None:
-                    quarantine(uow, trade, problem, now)
-                    continue
-                ours = uow.orders.by_exchange_id(trade.order_id) is not None
-                if ours or is_ours(trade.client_order_id):
-                    continue
-                if store_manual_trade(uow.movements, trade):
-                    seen.append(trade.symbol)
-            uow.commit()
-        return tuple(seen)
-
     def _search_unresolved(
         self, symbol: str, active: list[TrackedOrder], orders: dict[int, Order], *, complete: bool
     ) -> frozenset[str]:
@@ -360,7 +342,7 @@ class ReconciliationService:
         now = changes.now
         with self._uow(changes.cycle_id) as uow:
             matched = self._apply_orders(uow, changes, symbol, snap)
-            self._apply_trades(uow, changes, snap)
+            self._apply_trades(uow, changes, snap.trades)
             for gone in self._count_absences(uow.orders, snap.covered, matched, changes):
                 uow.audit.append(audit_event(AuditKind.ORDER_NOT_PLACED, gone, now))
             uow.commit()
@@ -408,36 +390,55 @@ class ReconciliationService:
                 changes.updated.append(new.client_order_id)
         return matched
 
-    def _apply_trades(self, uow: TradingUnitOfWorkPort, changes: _Pass, snap: _Snapshot) -> None:
-        """Store every new trade once: the bot's as fills, a foreign order's as movements."""
-        for trade in sorted(snap.trades, key=lambda t: (t.timestamp, t.trade_id)):
+    def _apply_trades(
+        self,
+        uow: TradingUnitOfWorkPort,
+        changes: _Pass,
+        trades: list[Fill],
+        *,
+        traded: bool = True,
+    ) -> None:
+        """Store every new trade once: the bot's as fills, a foreign order's as movements.
+
+        ``traded=False`` is for pairs outside the pass: a trade of the bot's own there (by its
+        row or its client id) is left alone, and the books check then names the difference
+        rather than guess; the rest are manual trades (they move TRY too).
+        """
+        for trade in sorted(trades, key=lambda t: (t.timestamp, t.trade_id)):
             problem = trade.problem()
             if problem is not None:
                 # Bad data never reaches the fills table, let alone the ledger.
                 quarantine(uow, trade, problem, changes.now)
                 continue
-            if uow.orders.by_exchange_id(trade.order_id) is None:
+            tracked = uow.orders.by_exchange_id(trade.order_id) is not None
+            if not tracked:
                 foreign = trade.order_id in uow.foreign_orders.ids()
                 if foreign or not is_ours(trade.client_order_id):
-                    self._manual_trade(uow, trade)
+                    if self._manual_trade(uow, trade) and not traded:
+                        changes.other_pairs.append(trade.symbol)
                     continue
+            if not traded:
+                continue
+            if not tracked:
                 # Ours by its client id, but its order could not be fetched: booked anyway.
                 _log.warning("fill_without_order", trade_id=trade.trade_id)
             if uow.fills.add(trade):
                 changes.new_fills.append(trade)
 
     @staticmethod
-    def _manual_trade(uow: TradingUnitOfWorkPort, trade: Fill) -> None:
+    def _manual_trade(uow: TradingUnitOfWorkPort, trade: Fill) -> bool:
         """A trade of an order the bot did not place: account movements, not a bot fill."""
-        if store_manual_trade(uow.movements, trade):
-            _log.warning(
-                "manual_trade_seen",
-                trade_id=trade.trade_id,
-                symbol=trade.symbol,
-                side=trade.side.value,
-                quantity=str(trade.quantity),
-                consequence="booked outside the bot's inventory",
-            )
+        if not store_manual_trade(uow.movements, trade):
+            return False
+        _log.warning(
+            "manual_trade_seen",
+            trade_id=trade.trade_id,
+            symbol=trade.symbol,
+            side=trade.side.value,
+            quantity=str(trade.quantity),
+            consequence="booked outside the bot's inventory",
+        )
+        return True
 
     @staticmethod
     def _is_spent_stop(orders: OrderStore, seen: Order) -> bool:
