@@ -53,13 +53,6 @@ class Wire(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class ServerTimeDTO(Wire):
-    """``GET /api/v2/server/time`` (bare, no envelope)."""
-
-    serverTime: WireNumber  # noqa: N815 - BtcTurk's field name
-    serverTime2: str | None = None  # noqa: N815 - BtcTurk's field name
-
-
 class SymbolFilterDTO(Wire):
     """One entry of a symbol's ``filters``; BtcTurk sends one ``PRICE_FILTER``."""
 

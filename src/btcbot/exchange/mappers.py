@@ -23,14 +23,14 @@ from btcbot.domain.models import (
 )
 from btcbot.exchange import dto
 from btcbot.exchange import wire as w
+from btcbot.exchange.probe import server_time_of
 
 _KLINE_COLUMNS = 6  # t, o, h, l, c, v
 
 
 def to_server_time(data: Any, endpoint: str) -> datetime:
-    """``/api/v2/server/time``: ``serverTime`` in ms."""
-    parsed = w.validate(dto.ServerTimeDTO, data, endpoint)
-    return w.from_ms(parsed.serverTime, "serverTime", endpoint)
+    """``/api/v2/server/time``: ``serverTime`` in ms (the health probe's parser, one for both)."""
+    return server_time_of(data, endpoint)
 
 
 def to_exchange_info(data: Any, endpoint: str, fallback_time: datetime) -> ExchangeInfo:

@@ -15,6 +15,7 @@ import http.client
 import json
 import math
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from btcbot.domain.errors import ExchangeUnavailableError, MalformedResponseError
@@ -60,6 +61,15 @@ def _parse(body: bytes) -> datetime:
         data = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedResponseError("body is not JSON", endpoint=ENDPOINT) from exc
+    return server_time_of(data, ENDPOINT)
+
+
+def server_time_of(data: Any, endpoint: str) -> datetime:
+    """The instant in a decoded server/time body; the client's mapper reads it here too.
+
+    Raises:
+        MalformedResponseError: ``serverTime`` is missing, not a number, or not a time.
+    """
     raw = data.get("serverTime") if isinstance(data, dict) else None
     ms: float | None = None
     if isinstance(raw, int | float | str) and not isinstance(raw, bool):
@@ -68,8 +78,8 @@ def _parse(body: bytes) -> datetime:
         except ValueError:
             ms = None
     if ms is None or not math.isfinite(ms):
-        raise MalformedResponseError("serverTime is missing or not a number", endpoint=ENDPOINT)
+        raise MalformedResponseError("serverTime is missing or not a number", endpoint=endpoint)
     try:
         return datetime.fromtimestamp(ms / 1000, tz=UTC)
     except (OverflowError, OSError, ValueError) as exc:
-        raise MalformedResponseError(f"serverTime {ms} is not a time", endpoint=ENDPOINT) from exc
+        raise MalformedResponseError(f"serverTime {ms} is not a time", endpoint=endpoint) from exc
