@@ -38,13 +38,13 @@ SETTINGS = ReconciliationSettings(absent_passes=3, settle=timedelta(seconds=30))
 
 
 @pytest.fixture
-def reader() -> FakeReader:
-    """An exchange with no orders yet."""
-    return FakeReader()
+def reader() -> _CountingReader:
+    """An exchange with no orders yet, recording every read (the request budget)."""
+    return _CountingReader()
 
 
 @pytest.fixture
-def reconciler(reader: FakeReader, db: FakeDb, clock: ManualClock) -> ReconciliationService:
+def reconciler(reader: _CountingReader, db: FakeDb, clock: ManualClock) -> ReconciliationService:
     """Reconciliation over the fakes."""
     return ReconciliationService(
         reader=reader, uow_factory=uow_factory(db), clock=clock, settings=SETTINGS
@@ -72,7 +72,10 @@ def test_unknown_order_found_by_client_id_becomes_open(
     reconciler: ReconciliationService,
     db: FakeDb,
 ) -> None:
-    """An UNKNOWN order present on the exchange adopts its exchange id and status."""
+    """An UNKNOWN order present on the exchange adopts its exchange id and status.
+
+    The report names it as updated and counts it as the bot's one resting order.
+    """
     cid = _ambiguous_submit(service, gateway, "c1")
     reader.orders[77] = exchange_order(77, cid)
     report = reconciler.reconcile("c2", ["BTCTRY"])
@@ -80,6 +83,8 @@ def test_unknown_order_found_by_client_id_becomes_open(
     assert (order.state, order.exchange_order_id) == (LocalOrderState.OPEN, 77)
     assert report.unresolved_symbols == frozenset()
     assert report.adopted == ()
+    assert report.updated == (cid,)
+    assert report.open_orders == 1
 
 
 def test_closed_maps_to_filled_and_partial_to_partially_filled(
@@ -403,16 +408,16 @@ class _CountingReader(FakeReader):
 
 
 def test_a_routine_pass_reads_every_pair_once_and_searches_history_only_where_unresolved(
-    service: ExecutionService, gateway: FakeGateway, db: FakeDb, clock: ManualClock
+    service: ExecutionService,
+    gateway: FakeGateway,
+    reader: _CountingReader,
+    reconciler: ReconciliationService,
+    db: FakeDb,
 ) -> None:
     """One openOrders and one own-trades read for all pairs; allOrders only for an unknown fate.
 
     Startup searches every symbol's history (an intent lost before a crash is adopted there).
     """
-    reader = _CountingReader()
-    reconciler = ReconciliationService(
-        reader=reader, uow_factory=uow_factory(db), clock=clock, settings=SETTINGS
-    )
     symbols = ["BTCTRY", "ETHTRY", "XRPTRY"]
     reconciler.startup("c0", symbols)
     assert sorted(c for c in reader.take() if c[0] == "all_orders") == [
@@ -431,14 +436,11 @@ def test_a_routine_pass_reads_every_pair_once_and_searches_history_only_where_un
 
 
 def test_open_orders_are_asked_per_symbol_once_the_exchange_refuses_all_pairs(
-    db: FakeDb, clock: ManualClock
+    reader: _CountingReader, reconciler: ReconciliationService
 ) -> None:
     """API.md 4.4 doubts that openOrders answers without pairSymbol: if refused, ask per pair."""
-    reader = _CountingReader(refuse_all_pairs=True)
+    reader.refuse_all_pairs = True
     reader.orders[91] = exchange_order(91, "bb-lost9-0-ETHTRY-b", symbol="ETHTRY")
-    reconciler = ReconciliationService(
-        reader=reader, uow_factory=uow_factory(db), clock=clock, settings=SETTINGS
-    )
     first = reconciler.reconcile("c1", ["BTCTRY", "ETHTRY"])
     second = reconciler.reconcile("c2", ["BTCTRY", "ETHTRY"])
     opens = [c for c in reader.take() if c[0] == "open_orders"]
@@ -630,30 +632,15 @@ def test_trades_of_other_pairs_are_manual_unless_ours_and_a_bad_one_halts(
     assert [e.detail["trade_id"] for e in db.committed.audit] == ["24"]
 
 
-def test_the_report_counts_what_the_pass_changed_and_what_still_rests(
+def test_every_read_asks_for_the_pass_window(  # noqa: PLR0917 - fixtures
     service: ExecutionService,
     gateway: FakeGateway,
-    reader: FakeReader,
+    reader: _CountingReader,
     reconciler: ReconciliationService,
     db: FakeDb,
-) -> None:
-    """``updated`` names each order the pass moved; ``open_orders`` counts the bot's resting."""
-    cid = _ambiguous_submit(service, gateway, "c1")
-    reader.orders[77] = exchange_order(77, cid)
-    report = reconciler.reconcile("c2", ["BTCTRY"])
-    assert report.updated == (cid,)
-    assert report.open_orders == 1
-    assert db.committed.orders[cid].state is LocalOrderState.OPEN
-
-
-def test_every_read_asks_for_the_pass_window(
-    service: ExecutionService, gateway: FakeGateway, db: FakeDb, clock: ManualClock
+    clock: ManualClock,
 ) -> None:
     """Trades and history are asked for [start, now + margin] with the configured limit."""
-    reader = _CountingReader()
-    reconciler = ReconciliationService(
-        reader=reader, uow_factory=uow_factory(db), clock=clock, settings=SETTINGS
-    )
     reconciler.reconcile("c0", ["BTCTRY"])
     cid = _ambiguous_submit(service, gateway, "c1")
     created = db.committed.orders[cid].created_at
@@ -747,15 +734,11 @@ def test_a_bad_trade_row_does_not_stop_the_pass_storing_the_next_trade(
 
 
 def test_an_unreadable_all_pairs_answer_is_asked_again_per_symbol_for_that_pass(
-    db: FakeDb, clock: ManualClock
+    reader: _CountingReader, reconciler: ReconciliationService
 ) -> None:
     """A row of another pair that does not parse must not stop reconciling the bot's pairs."""
-    reader = _CountingReader()
     reader.garbled_all_pairs = True
     reader.orders[91] = exchange_order(91, "bb-lost9-0-ETHTRY-b", symbol="ETHTRY")
-    reconciler = ReconciliationService(
-        reader=reader, uow_factory=uow_factory(db), clock=clock, settings=SETTINGS
-    )
     first = reconciler.reconcile("c1", ["BTCTRY", "ETHTRY"])
     reader.garbled_all_pairs = False
     reconciler.reconcile("c2", ["BTCTRY", "ETHTRY"])
