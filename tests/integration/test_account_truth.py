@@ -51,7 +51,7 @@ def live(tmp_path: Path) -> Iterator[InProcessLive]:
         yield stack
 
 
-def _started(live: InProcessLive) -> LiveCycle:  # type: ignore[type-arg]
+def _started(live: InProcessLive) -> LiveCycle:
     cycle = build_cycle(live.options, live.deps, live.client)
     assert cycle.startup()
     return cycle

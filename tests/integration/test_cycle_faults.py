@@ -19,7 +19,6 @@ import pytest
 from exchange_truth import GAVE_UP, ExchangeOrder, account_problems, book_problems
 
 from btcbot.adapters.clock import Clock
-from btcbot.decision import Decision, LedgerView
 from btcbot.domain.account import outside_totals
 from btcbot.domain.enums import OrderMethod, Side
 from btcbot.domain.ledger import Ledger
@@ -100,7 +99,7 @@ def _place_resting_buy(live: InProcessLive, client_id: str) -> int:
     return ack.order_id
 
 
-def _run(cycle: LiveCycle[LedgerView, Decision], live: InProcessLive, first: int, count: int,
+def _run(cycle: LiveCycle, live: InProcessLive, first: int, count: int,
          ages: Counter[str]) -> int:  # fmt: skip
     failed = 0
     for n in range(first, first + count):

@@ -3,54 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from cycle_fakes import decision, empty_view, market_data, submitted
+
 from btcbot.adapters.clock import ManualClock
+from btcbot.decision import Decision, LedgerView
 from btcbot.domain.errors import ExchangeUnavailableError
 from btcbot.domain.market import MarketSnapshot
-from btcbot.services.cycle import CycleCommit, CycleParts, LiveCycle, run_tag
-from btcbot.services.cycle_report import (
-    BookFigures,
-    ExecutionReport,
-    ReconcileReport,
-    StartupCheck,
-)
+from btcbot.domain.models import Balance
+from btcbot.domain.trading import ApprovedOrderIntent, RejectReason
+from btcbot.execution.report import CancelOutcome, CancelResult, ExecutionReport
+from btcbot.market_data.service import MarketDataResult
+from btcbot.services.cycle import BookFigures, CycleCommit, CycleParts, LiveCycle, run_tag
+from btcbot.services.reconciliation import ReconciliationReport, StartupVerdict
 
 START = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class FakeDecision:
-    """A decision that approved ``approved_count`` intents."""
-
-    approved_count: int
-    rejection_reasons: tuple[str, ...] = ("max_open_orders",)
-    traded_symbols: frozenset[str] = frozenset()
-
-
 class Journal:
-    """Every port in one fake that records the calls made to it, in order."""
+    """Every part in one fake that records the calls made to it, in order."""
 
     def __init__(self) -> None:
         self.calls: list[str] = []
-        self.trading: frozenset[str] = frozenset()  # what each decision would trade
+        self.trading: tuple[str, ...] = ("BTCTRY",)  # each decision buys in these
         self.kill: str | None = None
         self.recon_failures = 0
         self.market_error: Exception | None = None
         self.open_error: Exception | None = None
-        self.records: list[CycleCommit[FakeDecision]] = []
+        self.records: list[CycleCommit] = []
         self.open_orders = 0
+        self.view_seen: LedgerView | None = None
+        self.booked = empty_view()
 
     # market
-    def snapshots(self, symbols: Sequence[str]) -> Mapping[str, MarketSnapshot]:
+    def snapshots(self, symbols: Sequence[str]) -> MarketDataResult:
         """No snapshots; records the call (or fails like an unreachable exchange)."""
         del symbols
         self.calls.append("market")
         if self.market_error is not None:
             raise self.market_error
-        return {}
+        return market_data()
 
     def with_books(
         self, snapshots: Mapping[str, MarketSnapshot], symbols: Collection[str]
@@ -61,54 +55,71 @@ class Journal:
 
     # decide
     def __call__(
-        self, view: str, snapshots: Mapping[str, MarketSnapshot], now: datetime
-    ) -> FakeDecision:
-        """Approve one intent."""
+        self, view: LedgerView, snapshots: Mapping[str, MarketSnapshot], now: datetime
+    ) -> Decision:
+        """Approve one buy in each symbol of ``trading``; refuse one signal."""
         del snapshots, now
-        self.calls.append(f"decide:{view}")
-        return FakeDecision(approved_count=1, traded_symbols=self.trading)
+        self.calls.append("decide")
+        self.view_seen = view
+        return decision(self.trading, rejected=(RejectReason.MAX_OPEN_ORDERS,))
 
     # execution
-    def execute(self, cycle_id: str, decision: FakeDecision) -> ExecutionReport:
+    def cancel_stale(self, cycle_id: str) -> ExecutionReport:
+        """Nothing is past its TTL."""
+        del cycle_id
+        self.calls.append("cancel_stale")
+        return ExecutionReport()
+
+    def execute(self, cycle_id: str, intents: Sequence[ApprovedOrderIntent]) -> ExecutionReport:
         """Pretend every approved intent was submitted."""
         del cycle_id
         self.calls.append("execute")
-        self.open_orders += decision.approved_count
-        return ExecutionReport(submitted=(("BTCTRY", "buy"),) * decision.approved_count)
+        self.open_orders += len(intents)
+        return submitted(*(i.symbol for i in intents))
 
-    def cancel_all(self, cycle_id: str, reason: str) -> ExecutionReport:
+    def cancel_all_open(self, cycle_id: str, why: str) -> ExecutionReport:
         """Pretend every open order was cancelled."""
-        del cycle_id, reason
+        del cycle_id
         self.calls.append("cancel_all")
         canceled, self.open_orders = self.open_orders, 0
-        return ExecutionReport(canceled=("kill file",) * canceled)
+        outcome = CancelOutcome("bb-fake", "BTCTRY", CancelResult.REQUESTED, why)
+        return ExecutionReport(cancels=(outcome,) * canceled)
 
     # reconciler
-    def reconcile(self, cycle_id: str) -> ReconcileReport:
+    def reconcile(self, cycle_id: str, symbols: Collection[str]) -> ReconciliationReport:
         """Fail ``recon_failures`` times, then report the open orders."""
-        del cycle_id
+        del cycle_id, symbols
         self.calls.append("reconcile")
         if self.recon_failures:
             self.recon_failures -= 1
             raise ExchangeUnavailableError("503", endpoint="GET /api/v1/openOrders")
-        return ReconcileReport(open_orders=self.open_orders)
+        return ReconciliationReport(open_orders=self.open_orders)
 
-    def settle(self, cycle_id: str) -> ReconcileReport:
-        """A clean stop's final pass: the same as a cycle's here."""
-        return self.reconcile(cycle_id)
-
-    def startup(self, cycle_id: str) -> StartupCheck:
+    def startup(self, cycle_id: str, symbols: Collection[str]) -> StartupVerdict:
         """The startup pass: a refusal with its reason while ``recon_failures`` last."""
         self.calls.append("startup_reconcile")
         try:
-            return StartupCheck(report=self.reconcile(cycle_id))
+            report = self.reconcile(cycle_id, symbols)
         except ExchangeUnavailableError as exc:
-            return StartupCheck(refused=f"startup reconciliation failed, trading refused: {exc}")
+            why = f"startup reconciliation failed, trading refused: {exc}"
+            return StartupVerdict(trading_allowed=False, reason=why, report=None)
+        return StartupVerdict(trading_allowed=True, reason=None, report=report)
+
+    # account
+    def due(self) -> bool:
+        """A routine comparison is due every other cycle (even record counts)."""
+        return len(self.records) % 2 == 0
+
+    def collect(self, cycle_id: str, *, lookback: timedelta | None = None) -> tuple[Balance, ...]:
+        """The account's balances (none)."""
+        del cycle_id
+        self.calls.append("account" if lookback is None else "account:startup")
+        return ()
 
     # book
-    def view(self) -> str:
-        """The booked state (a label)."""
-        return "state"
+    def view(self) -> LedgerView:
+        """The booked state."""
+        return self.booked
 
     def ensure_open(self) -> None:
         """Open the books (or fail reading the exchange while ``open_error`` is set)."""
@@ -116,7 +127,7 @@ class Journal:
         if self.open_error is not None:
             raise self.open_error
 
-    def close_cycle(self, record: CycleCommit[FakeDecision]) -> BookFigures:
+    def close_cycle(self, record: CycleCommit) -> BookFigures:
         """Keep the record: this is the cycle's one commit."""
         self.calls.append("commit")
         self.records.append(record)
@@ -129,53 +140,77 @@ class Journal:
         return self.kill
 
 
-def _cycle(journal: Journal) -> LiveCycle[str, FakeDecision]:
-    parts: CycleParts[str, FakeDecision] = CycleParts(
+def _cycle(journal: Journal) -> LiveCycle:
+    parts = CycleParts(
         clock=ManualClock(START),
         symbols=("BTCTRY",),
+        reconciler=journal,
+        account=journal,
+        book=journal,
         market=journal,
         decide=journal,
         execution=journal,
-        reconciler=journal,
-        book=journal,
         kill_probe=journal.probe,
     )
     return LiveCycle(parts, tag=run_tag(START))
 
 
 def test_a_cycle_runs_its_steps_in_order_and_commits_once() -> None:
-    """After startup: reconcile, market, decide on the current books, execute, book."""
+    """After startup: reconcile, the account, market, decide on the books, execute, commit."""
     journal = Journal()
     cycle = _cycle(journal)
     assert cycle.startup()
-    assert journal.calls == ["startup_reconcile", "reconcile", "open_books"]
+    assert journal.calls == ["startup_reconcile", "reconcile", "account:startup", "open_books"]
     journal.calls.clear()
     outcome = cycle(1)
-    assert journal.calls == ["reconcile", "market", "decide:state", "execute", "commit"]
+    assert journal.calls == [
+        "reconcile",
+        "account",
+        "market",
+        "decide",
+        "books:BTCTRY",  # the decision to trade is made again on the symbol's order book
+        "decide",
+        "cancel_stale",
+        "execute",
+        "commit",
+    ]
+    assert journal.view_seen is journal.booked
     assert outcome.cycle_id == "260102030405678c1"
-    assert outcome.execution.submitted == (("BTCTRY", "buy"),)
+    assert [(s.symbol, s.side.value) for s in outcome.execution.submits] == [("BTCTRY", "buy")]
     assert outcome.risk_rejections == ("max_open_orders",)
     assert outcome.figures is not None
     assert journal.records[0].cycle_id == outcome.cycle_id
+    assert journal.records[0].execution == outcome.execution
 
 
-def test_a_decision_to_trade_is_made_again_on_the_symbols_order_book() -> None:
-    """The first decision runs on the tickers; the one executed was decided on the book."""
+def test_a_decision_that_approves_nothing_fetches_no_order_book() -> None:
+    """Order books are fetched only for the symbols an approved intent would trade."""
     journal = Journal()
-    journal.trading = frozenset({"BTCTRY"})
+    journal.trading = ()
     cycle = _cycle(journal)
     assert cycle.startup()
     journal.calls.clear()
     cycle(1)
     assert journal.calls == [
         "reconcile",
+        "account",
         "market",
-        "decide:state",
-        "books:BTCTRY",
-        "decide:state",
+        "decide",
+        "cancel_stale",
         "execute",
         "commit",
     ]
+
+
+def test_the_balances_reach_the_commit_only_when_the_account_was_read() -> None:
+    """The books compare themselves with the account when it is due, and not otherwise."""
+    journal = Journal()
+    cycle = _cycle(journal)
+    assert cycle.startup()
+    cycle(1)
+    cycle(2)
+    assert [r.balances for r in journal.records] == [(), None]
+    assert journal.calls.count("account") == 1
 
 
 def test_no_decision_before_startup_reconciliation_succeeds() -> None:
@@ -226,7 +261,7 @@ def test_nothing_is_decided_or_sent_when_reconciliation_fails() -> None:
     journal.recon_failures = 1
     outcome = cycle(3)
     assert outcome.error is not None
-    assert "decide:state" not in journal.calls
+    assert "decide" not in journal.calls
     assert "execute" not in journal.calls
 
 
@@ -280,6 +315,6 @@ def test_a_clean_stop_reconciles_and_books_once_more_without_deciding() -> None:
     cycle(1)
     journal.calls.clear()
     cycle.settle(2)
-    assert journal.calls == ["reconcile", "market", "commit"]
+    assert journal.calls == ["reconcile", "account", "market", "commit"]
     assert journal.records[-1].decision is None
     assert journal.records[-1].observe_only_reason == "final reconciliation before stopping"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from btcbot.domain.errors import StateError
-from btcbot.services.cycle_report import CycleOutcome
+from btcbot.services.cycle import CycleOutcome
 from btcbot.services.run_loop import run_loop
 
 

@@ -9,9 +9,17 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from btcbot.adapters.clock import ManualClock
+from btcbot.domain.enums import Side
+from btcbot.execution.report import (
+    CancelOutcome,
+    CancelResult,
+    ExecutionReport,
+    SubmitOutcome,
+    SubmitResult,
+)
 from btcbot.observability.metrics import Metrics, render
 from btcbot.observability.status_file import read_status
-from btcbot.services.cycle_report import BookFigures, CycleOutcome, ExecutionReport
+from btcbot.services.cycle import BookFigures, CycleOutcome
 from btcbot.services.status_reporter import StatusFacts, StatusReporter
 
 WALL = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -40,7 +48,16 @@ def test_a_successful_cycle_updates_counters_gauges_and_the_status_file(tmp_path
         cycle_id="t-1",
         number=1,
         risk_rejections=("max_open_orders",),
-        execution=ExecutionReport(submitted=(("BTCTRY", "buy"),), rejected=("1123",)),
+        execution=ExecutionReport(
+            submits=(
+                SubmitOutcome("bb-1", "BTCTRY", Side.BUY, SubmitResult.SUBMITTED),
+                SubmitOutcome("bb-2", "BTCTRY", Side.SELL, SubmitResult.REJECTED),
+            ),
+            cancels=(
+                CancelOutcome("bb-0", "BTCTRY", CancelResult.REQUESTED, "ttl"),
+                CancelOutcome("bb-9", "BTCTRY", CancelResult.NOT_FOUND, "ttl"),
+            ),
+        ),
         open_orders=1,
         figures=BookFigures(
             realized_pnl=Decimal("1.5"),
@@ -55,7 +72,9 @@ def test_a_successful_cycle_updates_counters_gauges_and_the_status_file(tmp_path
     text = render(metrics.registry)
     assert 'btcbot_orders_submitted_total{side="buy",symbol="BTCTRY"} 1.0' in text
     assert 'btcbot_risk_rejections_total{reason="max_open_orders"} 1.0' in text
-    assert 'btcbot_orders_rejected_total{reason="1123"} 1.0' in text
+    assert 'btcbot_orders_submitted_total{side="sell",symbol="BTCTRY"}' not in text
+    assert 'btcbot_orders_rejected_total{reason="rejected"} 1.0' in text
+    assert 'btcbot_orders_canceled_total{reason="ttl"} 1.0' in text  # the refused one is not
     assert "btcbot_equity_try 10000.0" in text
     assert 'btcbot_exposure_try{symbol="BTCTRY"} 250.0' in text
     last = metrics.registry.get_sample_value("btcbot_last_cycle_timestamp_seconds")

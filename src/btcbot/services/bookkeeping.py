@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from btcbot.adapters.clock import Clock
-from btcbot.decision import Decision
 from btcbot.decision.inputs import QUOTE, LedgerView, marks_for
 from btcbot.domain.account import Movement, MovementKind, Target
 from btcbot.domain.cycle_records import CycleRecord, TradingStateChange
@@ -34,8 +33,7 @@ from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
 from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.observability.logging import get_logger
 from btcbot.services.account_books import BooksCheck
-from btcbot.services.cycle import CycleCommit
-from btcbot.services.cycle_report import BookFigures
+from btcbot.services.cycle import BookFigures, CycleCommit
 from btcbot.services.quarantine import quarantine
 from btcbot.state.repositories.trading_uow import TradingUnitOfWork
 
@@ -88,7 +86,7 @@ def with_pairs(ledger: Ledger, pairs: Sequence[Pair]) -> Ledger:
 
 
 class Bookkeeper:
-    """The ``BookkeepingPort`` of the LIVE cycle over H8's trading unit of work and H7's ledger."""
+    """The ``Books`` of the LIVE cycle over H8's trading unit of work and H7's ledger."""
 
     def __init__(
         self,
@@ -204,7 +202,7 @@ class Bookkeeper:
             unresolved_symbols=unresolved,
         )
 
-    def close_cycle(self, record: CycleCommit[Decision]) -> BookFigures:
+    def close_cycle(self, record: CycleCommit) -> BookFigures:
         """Persist the cycle and book its fills in one commit; return the valued books."""
         with self._uow(record.cycle_id) as uow:
             row = CycleRecord(record.cycle_id, record.number, record.started_at)
@@ -231,7 +229,7 @@ class Bookkeeper:
                     finished_at=record.finished_at,
                     outcome="observe_only" if record.observe_only_reason else "ok",
                     error=record.observe_only_reason,
-                    orders_submitted=len(record.execution.submitted),
+                    orders_submitted=record.execution.submitted,
                     fills=len(booked.fills),
                 )
             )
@@ -242,9 +240,7 @@ class Bookkeeper:
                 self._note_fill(fill)
         return figures
 
-    def _book(
-        self, uow: TradingUnitOfWork, record: CycleCommit[Decision]
-    ) -> tuple[BookFigures, _Booked]:
+    def _book(self, uow: TradingUnitOfWork, record: CycleCommit) -> tuple[BookFigures, _Booked]:
         if self._ledger is None:
             zero = Decimal(0)
             return BookFigures(zero, zero, zero, zero, zero), _Booked.empty()
@@ -257,7 +253,7 @@ class Bookkeeper:
         fills = [f for f in unbooked if f not in {r[0] for r in refused}]
         before = ledger.amounts()
         self._check.book_movements(uow, ledger)
-        balances = record.reconcile.balances
+        balances = record.balances
         if balances is not None:
             self._check.compare(uow, ledger, balances, record.finished_at)
         moved = ledger.amounts() != before  # a flow without a fill must be persisted too

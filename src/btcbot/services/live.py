@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from btcbot.adapters.clock import Clock
-from btcbot.decision import Decision, LedgerView
 from btcbot.domain.errors import ConfigError
 from btcbot.domain.records import AuditContext
 from btcbot.domain.trading import RiskLimits
@@ -104,7 +103,7 @@ class LiveDeps:
 class CycleBuilder(Protocol):
     """Builds the LIVE cycle over ``deps`` (``btcbot.wiring.live_cycle.build_cycle``)."""
 
-    def __call__(self, opts: LiveOptions, deps: LiveDeps) -> LiveCycle[LedgerView, Decision]:
+    def __call__(self, opts: LiveOptions, deps: LiveDeps) -> LiveCycle:
         """The cycle, wired."""
         ...
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from btcbot.observability.logging import get_logger
-from btcbot.services.cycle_report import CycleOutcome
+from btcbot.services.cycle import CycleOutcome
 
 _log = get_logger(__name__)
 

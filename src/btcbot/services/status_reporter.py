@@ -18,10 +18,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from btcbot.adapters.clock import Clock
+from btcbot.execution.report import CancelResult, ExecutionReport, SubmitResult
 from btcbot.observability.logging import get_logger
 from btcbot.observability.metrics import Metrics
 from btcbot.observability.status_file import LiveStatus, write_status
-from btcbot.services.cycle_report import CycleOutcome
+from btcbot.services.cycle import CycleOutcome
 
 _log = get_logger(__name__)
 
@@ -93,12 +94,7 @@ class StatusReporter:
         m.cycle_duration.observe(duration_seconds)
         if outcome.error_kind is not None:
             m.exchange_errors.labels(kind=outcome.error_kind).inc()
-        for symbol, side in outcome.execution.submitted:
-            m.orders_submitted.labels(symbol=symbol, side=side).inc()
-        for reason in outcome.execution.rejected:
-            m.orders_rejected.labels(reason=reason).inc()
-        for reason in outcome.execution.canceled:
-            m.orders_canceled.labels(reason=reason).inc()
+        _count_orders(m, outcome.execution)
         for reason in outcome.risk_rejections:
             m.risk_rejections.labels(reason=reason).inc()
         for fill in outcome.fills:
@@ -151,6 +147,18 @@ class StatusReporter:
                 error=exc.strerror or type(exc).__name__,
                 remedy="make CONTROL_DIR writable; health reports the status as stale until then",
             )
+
+
+def _count_orders(m: Metrics, execution: ExecutionReport) -> None:
+    """Orders sent, refused (by the exchange or the policy, or of unknown fate) and cancelled."""
+    for submit in execution.submits:
+        if submit.result is SubmitResult.SUBMITTED:
+            m.orders_submitted.labels(symbol=submit.symbol, side=submit.side.value).inc()
+        else:
+            m.orders_rejected.labels(reason=submit.result.value).inc()
+    for cancel in execution.cancels:
+        if cancel.result is CancelResult.REQUESTED:
+            m.orders_canceled.labels(reason=cancel.why).inc()
 
 
 def _observe_only_note(outcome: CycleOutcome) -> str | None:

@@ -8,13 +8,14 @@ they receive what this module builds.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
 from btcbot.adapters.control_dir import read_kill
-from btcbot.decision import Decision, DecisionCore
-from btcbot.decision.inputs import LedgerView, marks_from
+from btcbot.decision import DecisionCore, decide_on
+from btcbot.decision.inputs import marks_from
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import ExchangeUnavailableError
 from btcbot.domain.ledger.balances import opening_from_balances, pair_of
@@ -32,7 +33,6 @@ from btcbot.services.arming import record_disarm
 from btcbot.services.bookkeeping import Bookkeeper
 from btcbot.services.cycle import CycleParts, LiveCycle, run_tag
 from btcbot.services.live import CycleBuilder, LiveDeps, LiveOptions
-from btcbot.services.live_parts import DecidePart, ExecutionPart, MarketPart, ReconcilePart
 from btcbot.services.reconciliation import STARTUP_LOOKBACK, ReconciliationService
 from btcbot.state.repositories.trading_uow import trading_uow_factory
 from btcbot.state.uow import UnitOfWork
@@ -43,16 +43,14 @@ _log = get_logger(__name__)
 def builder(client: BtcturkClient) -> CycleBuilder:
     """``run_live``'s cycle builder over ``client``."""
 
-    def build(opts: LiveOptions, deps: LiveDeps) -> LiveCycle[LedgerView, Decision]:
+    def build(opts: LiveOptions, deps: LiveDeps) -> LiveCycle:
         return build_cycle(opts, deps, client)
 
     return build
 
 
-def build_cycle(
-    opts: LiveOptions, deps: LiveDeps, client: BtcturkClient
-) -> LiveCycle[LedgerView, Decision]:
-    """Wire one LIVE cycle from the real parts (see ``btcbot.services.live_parts``)."""
+def build_cycle(opts: LiveOptions, deps: LiveDeps, client: BtcturkClient) -> LiveCycle:
+    """Wire one LIVE cycle from the real parts."""
     uows = trading_uow_factory(deps.db.connection_factory(), deps.db.audit_context())
     core = DecisionCore.from_params(opts.strategy, opts.limits)
     # Every time the cycle reads - candle closes, freshness, reconciliation windows, order and
@@ -105,14 +103,16 @@ def build_cycle(
         recent_submits=opts.limits.max_submits_per_window,
         pairs=pairs,
     )
-    parts: CycleParts[LedgerView, Decision] = CycleParts(
+    kill_setting = "KILL_SWITCH=true" if opts.kill_switch_setting else None
+    parts = CycleParts(
         clock=clock,
         symbols=opts.symbols,
-        market=MarketPart(market),
-        decide=DecidePart(core, opts.symbols, kill_switch_setting=opts.kill_switch_setting),
-        execution=ExecutionPart(execution),
-        reconciler=ReconcilePart(reconciliation, opts.symbols, watch),
+        reconciler=reconciliation,
+        account=watch,
         book=book,
+        market=market,
+        decide=functools.partial(decide_on, core, opts.symbols, kill_switch_reason=kill_setting),
+        execution=execution,
         kill_probe=deps.kill_probe,
         on_kill_seen=on_kill_seen,
         clock_check=clock.check,

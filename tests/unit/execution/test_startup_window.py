@@ -3,42 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from cycle_fakes import market_data
 from execution_fakes import T0, FakeDb, FakeReader, exchange_order, uow_factory
 
 from btcbot.adapters.clock import ManualClock
+from btcbot.decision import Decision, LedgerView
 from btcbot.domain.enums import OrderStatus
 from btcbot.domain.errors import ExchangeUnavailableError
 from btcbot.domain.market import MarketSnapshot
-from btcbot.services.cycle import CycleCommit, CycleParts, LiveCycle
-from btcbot.services.cycle_report import BookFigures, ExecutionReport
-from btcbot.services.live_parts import ReconcilePart
+from btcbot.domain.trading import ApprovedOrderIntent
+from btcbot.execution.report import ExecutionReport
+from btcbot.market_data.service import MarketDataResult
+from btcbot.services.cycle import BookFigures, CycleCommit, CycleParts, LiveCycle
 from btcbot.services.reconciliation import ReconciliationService
 
 
-@dataclass(frozen=True)
-class _Decision:
-    """A decision that approved nothing."""
-
-    approved_count: int = 0
-    rejection_reasons: tuple[str, ...] = ()
-    traded_symbols: frozenset[str] = frozenset()
-
-
 class _Rest:
-    """Every port but reconciliation: no market data, no decisions, books that just record."""
+    """Every part but reconciliation: no market data, no decisions, books that just record."""
 
     def __init__(self) -> None:
         self.opened = False
-        self.records: list[CycleCommit[_Decision]] = []
+        self.records: list[CycleCommit] = []
 
-    def snapshots(self, symbols: Sequence[str]) -> Mapping[str, MarketSnapshot]:
+    def snapshots(self, symbols: Sequence[str]) -> MarketDataResult:
         """No market data."""
         del symbols
-        return {}
+        return market_data()
 
     def with_books(
         self, snapshots: Mapping[str, MarketSnapshot], symbols: Collection[str]
@@ -48,48 +41,54 @@ class _Rest:
         raise AssertionError("no order book expected")
 
     def __call__(
-        self, view: str, snapshots: Mapping[str, MarketSnapshot], now: datetime
-    ) -> _Decision:
+        self, view: LedgerView, snapshots: Mapping[str, MarketSnapshot], now: datetime
+    ) -> Decision:
         """Never reached in these tests."""
         del view, snapshots, now
         raise AssertionError("no decision expected")
 
-    def execute(self, cycle_id: str, decision: _Decision) -> ExecutionReport:
+    def cancel_stale(self, cycle_id: str) -> ExecutionReport:
         """Never reached in these tests."""
-        del cycle_id, decision
+        del cycle_id
         raise AssertionError("no execution expected")
 
-    def cancel_all(self, cycle_id: str, reason: str) -> ExecutionReport:
+    def execute(self, cycle_id: str, intents: Sequence[ApprovedOrderIntent]) -> ExecutionReport:
+        """Never reached in these tests."""
+        del cycle_id, intents
+        raise AssertionError("no execution expected")
+
+    def cancel_all_open(self, cycle_id: str, why: str) -> ExecutionReport:
         """Nothing to cancel."""
-        del cycle_id, reason
+        del cycle_id, why
         return ExecutionReport()
 
-    def view(self) -> str:
-        """The booked state (a label)."""
-        return "state"
+    def view(self) -> LedgerView:
+        """Never reached in these tests."""
+        raise AssertionError("no decision expected")
 
     def ensure_open(self) -> None:
         """Remember the books were opened."""
         self.opened = True
 
-    def close_cycle(self, record: CycleCommit[_Decision]) -> BookFigures:
+    def close_cycle(self, record: CycleCommit) -> BookFigures:
         """Keep the record."""
         self.records.append(record)
         zero = Decimal(0)
         return BookFigures(zero, zero, zero, zero, zero)
 
 
-def _cycle(reader: FakeReader, db: FakeDb, rest: _Rest) -> LiveCycle[str, _Decision]:
+def _cycle(reader: FakeReader, db: FakeDb, rest: _Rest) -> LiveCycle:
     clock = ManualClock(T0)
     service = ReconciliationService(reader=reader, uow_factory=uow_factory(db), clock=clock)
-    parts: CycleParts[str, _Decision] = CycleParts(
+    parts = CycleParts(
         clock=clock,
         symbols=("BTCTRY",),
+        reconciler=service,
+        account=None,
+        book=rest,
         market=rest,
         decide=rest,
         execution=rest,
-        reconciler=ReconcilePart(service, ("BTCTRY",)),
-        book=rest,
         kill_probe=lambda: None,
     )
     return LiveCycle(parts, tag="t")
