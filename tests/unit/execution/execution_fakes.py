@@ -34,6 +34,8 @@ class Tables:
 
     orders: dict[str, TrackedOrder] = field(default_factory=dict)
     events: list[OrderEvent] = field(default_factory=list)
+    # The cycle id of the unit of work that wrote each of ``events`` (the real store stamps it).
+    event_cycles: list[str | None] = field(default_factory=list)
     fills: dict[int, Fill] = field(default_factory=dict)
     applied: set[int] = field(default_factory=set)
     audit: list[AuditEvent] = field(default_factory=list)
@@ -54,9 +56,10 @@ class FakeDb:
 class FakeOrders:
     """The ``OrderStore`` port over a working copy."""
 
-    def __init__(self, tables: Tables) -> None:
+    def __init__(self, tables: Tables, cycle_id: str | None = None) -> None:
         """Fake ``__init__``."""
         self._t = tables
+        self._cycle_id = cycle_id
 
     def add(self, order: TrackedOrder, *, event: str = "created", detail: str = "") -> None:
         """Fake ``add``."""
@@ -66,6 +69,7 @@ class FakeOrders:
         self._t.events.append(
             OrderEvent(order.client_order_id, order.updated_at, event, None, order.state, detail)
         )
+        self._t.event_cycles.append(self._cycle_id)
 
     def save(self, order: TrackedOrder, *, event: str, detail: str = "") -> None:
         """Fake ``save``."""
@@ -76,6 +80,7 @@ class FakeOrders:
                 order.client_order_id, order.updated_at, event, before.state, order.state, detail
             )
         )
+        self._t.event_cycles.append(self._cycle_id)
 
     def get(self, client_order_id: str) -> TrackedOrder | None:
         """Fake ``get``."""
@@ -188,15 +193,16 @@ class FakeForeignOrders:
 class FakeUnitOfWork:
     """Copies the committed tables on enter; ``commit`` publishes; leaving discards the rest."""
 
-    def __init__(self, db: FakeDb) -> None:
+    def __init__(self, db: FakeDb, cycle_id: str | None = None) -> None:
         """Fake ``__init__``."""
         self._db = db
+        self._cycle_id = cycle_id
         self._work = Tables()
 
     @property
     def orders(self) -> FakeOrders:
         """Fake ``orders``."""
-        return FakeOrders(self._work)
+        return FakeOrders(self._work, self._cycle_id)
 
     @property
     def fills(self) -> FakeFills:
@@ -245,7 +251,7 @@ class FakeUnitOfWork:
 
 def uow_factory(db: FakeDb) -> Callable[[str | None], FakeUnitOfWork]:
     """A factory of fake units of work over ``db``."""
-    return lambda _cycle_id: FakeUnitOfWork(db)
+    return lambda cycle_id: FakeUnitOfWork(db, cycle_id)
 
 
 Behaviour = Callable[[OrderRequest], OrderAck]

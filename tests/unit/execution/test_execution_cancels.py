@@ -36,6 +36,8 @@ def test_orders_past_ttl_are_cancelled_younger_ones_kept(
     assert gateway.cancelled == [db.committed.orders[old].exchange_order_id]
     assert db.committed.orders[old].state is LocalOrderState.CANCEL_REQUESTED
     assert db.committed.orders[young].state is LocalOrderState.SUBMITTED
+    assert db.committed.event_cycles[-1] == "c3"  # the cancel is stamped with its cycle
+    assert db.committed.events[-1].to_state is LocalOrderState.CANCEL_REQUESTED
 
 
 def test_accepted_cancel_is_resent_only_after_another_ttl(
@@ -65,7 +67,12 @@ def test_kill_file_blocks_submit_but_not_cancel(
     assert blocked.submits[0].result.value == "blocked"
     assert {c.client_order_id for c in report.cancels} == {first, second}
     assert all(c.result is CancelResult.REQUESTED for c in report.cancels)
+    assert {c.why for c in report.cancels} == {"disarm"}
     assert len(gateway.submitted) == 2
+    # Each cancel's history line is stamped with the cycle that asked for it.
+    cancel_cycles = [c for e, c in zip(db.committed.events, db.committed.event_cycles, strict=True)
+                     if e.to_state.value == "cancel_requested"]  # fmt: skip
+    assert cancel_cycles == ["c2", "c2"]
 
 
 def test_cancel_allowed_when_disarmed_live(

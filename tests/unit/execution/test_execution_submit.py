@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from execution_fakes import FakeDb, FakeGateway, KillFile, approved, live_facts
+from datetime import timedelta
+
+import pytest
+from execution_fakes import T0, FakeDb, FakeGateway, KillFile, approved, live_facts
 from execution_fixtures import *  # noqa: F403 - the shared fixtures (no conftest: see its docstring)
 from execution_fixtures import Facts
 
+from btcbot.adapters.clock import ManualClock
 from btcbot.domain.enums import Side
 from btcbot.domain.errors import (
     AmbiguousOrderError,
@@ -14,7 +18,7 @@ from btcbot.domain.errors import (
     MalformedResponseError,
 )
 from btcbot.domain.models import OrderAck, OrderRequest
-from btcbot.domain.orders import LocalOrderState
+from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
 from btcbot.execution.client_ids import client_order_id
 from btcbot.execution.report import SubmitResult
 from btcbot.execution.service import ExecutionService
@@ -44,6 +48,30 @@ def test_intent_is_committed_before_the_post(
     assert seen_at_post == [LocalOrderState.PENDING_SUBMIT]
 
 
+def test_the_recorded_intent_is_the_approved_order_and_moves_at_the_answer(
+    service: ExecutionService, gateway: FakeGateway, db: FakeDb, clock: ManualClock
+) -> None:
+    """The row committed before the POST carries the intent whole; the ack stamps its time."""
+    cid = client_order_id("c1", 0, "BTCTRY", Side.BUY)
+    at_post: list[TrackedOrder] = []
+
+    def slow(request: OrderRequest) -> OrderAck:
+        at_post.append(db.committed.orders[cid])
+        clock.advance(2)  # the exchange takes two seconds to answer
+        return gateway.accept(request)
+
+    gateway.on_submit = slow
+    intent = approved(0)
+    service.execute("c1", [intent])
+    row = at_post[0]
+    assert (row.symbol, row.side, row.method) == ("BTCTRY", Side.BUY, intent.intent.method)
+    assert (row.price, row.quantity) == (intent.intent.price, intent.intent.quantity)
+    assert (row.cycle_id, row.intent_index, row.exchange_client_id) == ("c1", 0, cid)
+    assert row.origin is OrderOrigin.BOT
+    acked = db.committed.orders[cid]
+    assert (acked.created_at, acked.updated_at) == (T0, T0 + timedelta(seconds=2))
+
+
 def test_ack_records_exchange_id(
     service: ExecutionService, gateway: FakeGateway, db: FakeDb
 ) -> None:
@@ -69,6 +97,7 @@ def test_ambiguous_post_is_unknown_and_never_resent(
     assert first.submits[0].result is SubmitResult.UNKNOWN
     assert db.committed.orders[cid].state is LocalOrderState.UNKNOWN
     assert again.submits[0].result is SubmitResult.SYMBOL_UNRESOLVED
+    assert again.submits[0].client_order_id == cid
     assert len(gateway.submitted) == 1
 
 
@@ -111,6 +140,7 @@ def test_reexecuting_an_acked_cycle_sends_nothing(
     service.execute("c1", [approved(0)])
     report = service.execute("c1", [approved(0)])
     assert report.submits[0].result is SubmitResult.ALREADY_RECORDED
+    assert report.submits[0].client_order_id == client_order_id("c1", 0, "BTCTRY", Side.BUY)
     assert len(gateway.submitted) == 1
 
 
@@ -169,6 +199,10 @@ def test_kill_file_blocks_submit_before_any_write(
     report = service.execute("c1", [approved(0), approved(1, "ETHTRY")])
     assert [s.result for s in report.submits] == [SubmitResult.BLOCKED, SubmitResult.BLOCKED]
     assert "kill file" in report.submits[0].detail
+    assert [s.client_order_id for s in report.submits] == [
+        client_order_id("c1", 0, "BTCTRY", Side.BUY),
+        client_order_id("c1", 1, "ETHTRY", Side.BUY),
+    ]
     assert gateway.submitted == []
     assert db.committed.orders == {}
 
@@ -206,3 +240,91 @@ def test_armed_live_trading_submits(
     facts.current = live_facts(armed=True)
     report = service.execute("c1", [approved(0)])
     assert report.submits[0].result is SubmitResult.SUBMITTED
+
+
+class _CrashError(Exception):
+    """A bug inside the POST (not an exchange error)."""
+
+
+_OUTCOMES = {
+    "acked": (None, SubmitResult.SUBMITTED, LocalOrderState.SUBMITTED, "submit_acked"),
+    "ambiguous": (
+        AmbiguousOrderError("timed out", endpoint=_ENDPOINT, client_order_id="x"),
+        SubmitResult.UNKNOWN,
+        LocalOrderState.UNKNOWN,
+        "submit_ambiguous",
+    ),
+    "rejected": (
+        ExchangeRejectError("min total", endpoint=_ENDPOINT, code=1123, name="FAILED_MIN"),
+        SubmitResult.REJECTED,
+        LocalOrderState.REJECTED,
+        "submit_rejected",
+    ),
+    "never sent": (
+        ExchangeUnavailableError("connect failed", endpoint=_ENDPOINT),
+        SubmitResult.NOT_PLACED,
+        LocalOrderState.NOT_PLACED,
+        "submit_not_sent",
+    ),
+    "unreadable": (
+        MalformedResponseError("bad json", endpoint=_ENDPOINT),
+        SubmitResult.UNKNOWN,
+        LocalOrderState.UNKNOWN,
+        "submit_unclear",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_OUTCOMES))
+def test_every_post_outcome_is_in_the_orders_history_under_its_cycle(
+    service: ExecutionService, gateway: FakeGateway, db: FakeDb, case: str
+) -> None:
+    """The intent line, then one line for how the POST ended, with the error, stamped c1."""
+    error, result, state, event = _OUTCOMES[case]
+
+    def answer(request: OrderRequest) -> OrderAck:
+        if error is not None:
+            raise error
+        return gateway.accept(request)
+
+    gateway.on_submit = answer
+    report = service.execute("c1", [approved(0)])
+    cid = client_order_id("c1", 0, "BTCTRY", Side.BUY)
+    detail = "" if error is None else str(error)
+    assert report.submits[0].result is result
+    assert report.submits[0].detail == detail
+    assert (report.submits[0].symbol, report.submits[0].side) == ("BTCTRY", Side.BUY)
+    history = [(e.event, e.from_state, e.to_state, e.detail) for e in db.committed.events]
+    assert history == [
+        ("intent_recorded", None, LocalOrderState.PENDING_SUBMIT, ""),
+        (event, LocalOrderState.PENDING_SUBMIT, state, detail),
+    ]
+    assert db.committed.event_cycles == ["c1", "c1"]
+    order = db.committed.orders[cid]
+    assert order.state is state
+    if case == "rejected":
+        assert (order.reject_code, order.reject_reason) == ("1123", str(error))
+
+
+def test_a_crash_inside_the_post_leaves_the_order_unknown_and_is_raised(
+    service: ExecutionService, gateway: FakeGateway, db: FakeDb
+) -> None:
+    """A bug mid-POST: the order may exist, so it is UNKNOWN (its symbol blocked), never absent."""
+    crash = _CrashError("bug in the transport")
+
+    def explode(_request: OrderRequest) -> OrderAck:
+        raise crash
+
+    gateway.on_submit = explode
+    with pytest.raises(_CrashError):
+        service.execute("c1", [approved(0)])
+    cid = client_order_id("c1", 0, "BTCTRY", Side.BUY)
+    assert db.committed.orders[cid].state is LocalOrderState.UNKNOWN
+    last = db.committed.events[-1]
+    assert (last.event, last.to_state, last.detail) == (
+        "submit_crashed",
+        LocalOrderState.UNKNOWN,
+        repr(crash),
+    )
+    assert db.committed.event_cycles == ["c1", "c1"]
+    assert service.unresolved_symbols() == frozenset({"BTCTRY"})

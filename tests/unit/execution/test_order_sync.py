@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,7 +11,15 @@ from execution_fakes import T0, exchange_order
 
 from btcbot.domain.enums import OrderMethod, OrderStatus, Side
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
-from btcbot.execution.order_sync import absence_counts, adopted, follows_trigger, synced
+from btcbot.execution.order_sync import (
+    absence_counts,
+    adopted,
+    audit_event,
+    follows_trigger,
+    is_spent_stop,
+    synced,
+)
+from btcbot.observability.audit import AuditKind
 
 CID = "bb-c1-0-BTCTRY-b"
 
@@ -100,3 +109,60 @@ def test_absence_counts_only_when_settled_and_covered() -> None:
     assert not absence_counts(
         order, now=late, window_start=T0 + timedelta(seconds=1), settle=settle
     )
+
+
+def test_a_synced_order_takes_the_exchanges_fill_its_time_and_clears_its_absences() -> None:
+    """Seen again: the filled amount and id are the exchange's, absences reset, stamped now."""
+    missing = replace(_tracked(LocalOrderState.UNKNOWN, exchange_order_id=None), absent_checks=2)
+    later = T0 + timedelta(minutes=3)
+    seen = exchange_order(7, CID, quantity="2", left="1", status=OrderStatus.PARTIALLY_FILLED)
+    moved = synced(missing, seen, later)
+    assert moved is not None
+    assert (moved.state, moved.exchange_order_id) == (LocalOrderState.PARTIALLY_FILLED, 7)
+    assert moved.filled_quantity == Decimal(1)  # exactly one: not mistaken for "nothing filled"
+    assert moved.absent_checks == 0
+    assert (moved.created_at, moved.updated_at) == (T0, later)
+
+
+def test_an_adopted_order_is_what_the_exchange_shows() -> None:
+    """Every field of an adopted record comes from the exchange's order (price, fill, times)."""
+    seen = exchange_order(99, "a-guid", quantity="2", left="1", status=OrderStatus.PARTIALLY_FILLED)
+    record = adopted(seen, T0 + timedelta(minutes=1))
+    assert (record.symbol, record.side, record.method) == ("BTCTRY", Side.BUY, OrderMethod.LIMIT)
+    assert (record.price, record.quantity) == (Decimal(3_000_000), Decimal(2))
+    assert record.filled_quantity == Decimal(1)
+    assert (record.created_at, record.updated_at) == (T0, T0 + timedelta(minutes=1))
+    assert record.exchange_order_id == 99
+
+
+def test_an_absence_counts_for_a_window_starting_at_the_orders_creation() -> None:
+    """A search that began exactly when the order was created covered it."""
+    order = _tracked(LocalOrderState.UNKNOWN, exchange_order_id=None)
+    settle = timedelta(seconds=30)
+    assert absence_counts(order, now=T0 + settle, window_start=T0, settle=settle)
+
+
+def test_the_audit_record_names_the_order_by_its_ids() -> None:
+    """Adoption and NOT_PLACED verdicts are audited by reconciliation, ids and symbol only."""
+    order = _tracked(LocalOrderState.NOT_PLACED)
+    event = audit_event(AuditKind.ORDER_ADOPTED, order, T0)
+    assert (event.kind, event.at, event.actor) == (AuditKind.ORDER_ADOPTED, T0, "reconciliation")
+    assert event.detail == {
+        "symbol": "BTCTRY",
+        "client_order_id": CID,
+        "exchange_client_id": CID,
+        "exchange_order_id": 7,
+    }
+
+
+def test_only_the_stop_a_trigger_left_behind_is_spent() -> None:
+    """An older stop order with the tracked stop's client id is the leg it left when triggered."""
+    stop = _tracked(LocalOrderState.OPEN, method=OrderMethod.STOP_LIMIT, exchange_order_id=8)
+    leg = exchange_order(7, CID, method=OrderMethod.STOP_LIMIT, status=OrderStatus.CANCELED)
+    assert is_spent_stop(stop, leg)
+    assert not is_spent_stop(_tracked(LocalOrderState.OPEN, exchange_order_id=8), leg)
+    assert not is_spent_stop(stop, replace(leg, method=OrderMethod.LIMIT))
+    assert not is_spent_stop(replace(stop, exchange_order_id=None), leg)
+    assert not is_spent_stop(stop, replace(leg, order_id=8))  # itself, not a leg
+    assert not is_spent_stop(stop, replace(leg, order_id=9))
+    assert not is_spent_stop(stop, replace(leg, client_order_id="someone-else"))
