@@ -13,6 +13,7 @@ from btcbot.adapters.clock import ManualClock
 from btcbot.domain.enums import Side
 from btcbot.domain.errors import (
     AmbiguousOrderError,
+    AuthenticationError,
     ExchangeRejectError,
     ExchangeUnavailableError,
     MalformedResponseError,
@@ -260,6 +261,12 @@ _OUTCOMES = {
         LocalOrderState.REJECTED,
         "submit_rejected",
     ),
+    "refused key": (
+        AuthenticationError("bad signature", endpoint=_ENDPOINT),
+        SubmitResult.REJECTED,
+        LocalOrderState.REJECTED,
+        "submit_rejected",
+    ),
     "never sent": (
         ExchangeUnavailableError("connect failed", endpoint=_ENDPOINT),
         SubmitResult.NOT_PLACED,
@@ -294,6 +301,7 @@ def test_every_post_outcome_is_in_the_orders_history_under_its_cycle(
     assert report.submits[0].result is result
     assert report.submits[0].detail == detail
     assert (report.submits[0].symbol, report.submits[0].side) == ("BTCTRY", Side.BUY)
+    assert report.submits[0].client_order_id == cid
     history = [(e.event, e.from_state, e.to_state, e.detail) for e in db.committed.events]
     assert history == [
         ("intent_recorded", None, LocalOrderState.PENDING_SUBMIT, ""),
@@ -302,8 +310,9 @@ def test_every_post_outcome_is_in_the_orders_history_under_its_cycle(
     assert db.committed.event_cycles == ["c1", "c1"]
     order = db.committed.orders[cid]
     assert order.state is state
-    if case == "rejected":
-        assert (order.reject_code, order.reject_reason) == ("1123", str(error))
+    if state is LocalOrderState.REJECTED:  # the exchange's code, else the error's kind
+        code = "1123" if case == "rejected" else "AuthenticationError"
+        assert (order.reject_code, order.reject_reason) == (code, str(error))
 
 
 def test_a_crash_inside_the_post_leaves_the_order_unknown_and_is_raised(

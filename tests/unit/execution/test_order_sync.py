@@ -133,6 +133,8 @@ def test_an_adopted_order_is_what_the_exchange_shows() -> None:
     assert record.filled_quantity == Decimal(1)
     assert (record.created_at, record.updated_at) == (T0, T0 + timedelta(minutes=1))
     assert record.exchange_order_id == 99
+    nothing = adopted(exchange_order(98, "b-guid"), T0)
+    assert str(nothing.filled_quantity) == "0"  # not left's exponent ("0.00")
 
 
 def test_an_absence_counts_for_a_window_starting_at_the_orders_creation() -> None:
