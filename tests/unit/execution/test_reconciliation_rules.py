@@ -180,11 +180,29 @@ def test_absent_unknown_becomes_not_placed_after_the_bound(
     reconciler.reconcile("early", ["BTCTRY"])  # too young: does not count
     assert db.committed.orders[cid].absent_checks == 0
     clock.advance(SETTINGS.settle.total_seconds())
-    states = []
+    states, stamps = [], []
     for n in range(3):
+        clock.advance(1)
         report = reconciler.reconcile(f"p{n}", ["BTCTRY"])
-        states.append(db.committed.orders[cid].state)
-    assert states == [LocalOrderState.UNKNOWN, LocalOrderState.UNKNOWN, LocalOrderState.NOT_PLACED]
+        order = db.committed.orders[cid]
+        states.append((order.state, order.absent_checks))
+        stamps.append(order.updated_at == clock.now())
+    assert states == [
+        (LocalOrderState.UNKNOWN, 1),
+        (LocalOrderState.UNKNOWN, 2),
+        (LocalOrderState.NOT_PLACED, 3),
+    ]
+    assert stamps == [True, True, True]  # each counted absence is a change of the row
+    lines = [
+        (e.event, e.detail, c)
+        for e, c in zip(db.committed.events, db.committed.event_cycles, strict=True)
+        if e.client_order_id == cid and c is not None and c.startswith("p")
+    ]
+    assert lines == [
+        ("absent", "absent from 1 passes", "p0"),
+        ("absent", "absent from 2 passes", "p1"),
+        ("not_placed", "absent from 3 passes", "p2"),
+    ]
     assert report.not_placed == (cid,)
     assert report.unresolved_symbols == frozenset()
     assert [(e.kind, e.detail["client_order_id"]) for e in db.committed.audit] == [
@@ -260,8 +278,24 @@ def test_triggered_stop_follows_the_spawned_order(
     reader.orders[11] = exchange_order(11, cid)
     report = reconciler.reconcile("c2", ["BTCTRY"])
     again = reconciler.reconcile("c3", ["BTCTRY"])
+    # A startup pass searches the whole history: the cancelled leg is seen again, and is
+    # recognised as the stop's spent leg, neither adopted nor followed back.
+    # An order of ours whose intent was lost, listed after the leg, is still adopted.
+    reader.orders[12] = exchange_order(12, "bb-lost1-0-BTCTRY-b")
+    restart = reconciler.startup("c4", ["BTCTRY"])
     order = db.committed.orders[cid]
     assert report.adopted == again.adopted == ()
+    assert restart.report is not None
+    assert restart.report.adopted == ("adopted-12",)
+    lines = [
+        (e.client_order_id, e.event, e.detail, c)
+        for e, c in zip(db.committed.events, db.committed.event_cycles, strict=True)
+    ]
+    assert lines == [
+        (cid, "reconciled", "exchange id 10 status canceled filled 0.00 of 0.01", "c2"),
+        (cid, "reconciled", "exchange id 11 status open filled 0.00 of 0.01", "c2"),
+        ("adopted-12", "adopted", "exchange id 12 status open filled 0.00 of 0.01", "c4"),
+    ]
     assert (order.exchange_order_id, order.state) == (11, LocalOrderState.OPEN)
 
 
