@@ -6,7 +6,8 @@ Usage: ``python tools/bench_backtest.py [--minutes 525600] [--symbols 1,10] [--p
   with ``--symbols 10`` the extra pairs are the generator's further profiles.
 * btcbot: the real replay (``btcbot.backtest``: plan, engine, the LIVE decision core, the
   emulator's matching in process) with the default strategies and limits; load time, run time,
-  candles per second and peak RSS of this process; and the cash identity (start + realized -
+  candles per second and the peak RSS of this process (so run one symbol count at a time to
+  compare memory: ``--symbols 10``); and the cash identity (start + realized -
   fees - tax = cash + cost of holdings) checked at every row of the equity series.
 * Report (``--report``, needs the ``report`` extra): ``btcbot report``'s page of the 1-symbol run
   (its outputs written as ``btcbot backtest --out`` does): render time and HTML size.
@@ -36,6 +37,16 @@ from btcbot.backtest.plan import plan
 from btcbot.domain.fingerprint import fill_fingerprint
 
 MiB = 1024 * 1024
+
+
+def peak_rss_mib() -> float:
+    """The process's peak resident memory so far (run one symbol count per process to compare)."""
+    try:
+        import resource  # noqa: PLC0415 - POSIX only
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    except ImportError:
+        return psutil.Process().memory_info().peak_wset / MiB  # type: ignore[attr-defined,no-any-return]
 
 
 def bench_report(data: Path, symbols: tuple[str, ...], out: Path) -> dict[str, float]:
@@ -93,7 +104,7 @@ def bench_btcbot(data: Path, symbols: tuple[str, ...]) -> dict[str, float | str]
         "candles": candles,
         "candles_per_s": candles / (done - loaded),
         "fills": len(result.fills),
-        "rss_mib": psutil.Process().memory_info().rss / MiB,
+        "rss_mib": peak_rss_mib(),
         "fingerprint": fill_fingerprint(result.fills)[:16],
         "identity": f"cash identity broken at {broken} of {counted['rows']} rows",
     }

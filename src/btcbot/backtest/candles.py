@@ -8,6 +8,11 @@ and low do not hold its open and close - is a ``CandleFileError`` naming the fil
 
 A missing minute (BtcTurk prints no candle for a minute without trades) is filled with a flat
 candle at the previous close and no volume, and counted; the emulator's timeline is contiguous.
+
+A backtest streams its candles (``load``): a first pass checks each file and counts its
+minutes, and the replay reads the file again as it goes, holding only the last few days of
+candles (``StreamedBars``). A year of one-minute candles as Decimals is about 300 MB a symbol;
+what a cycle looks at is the strategies' window and the ticker's 24 hours.
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from pathlib import Path
+from typing import overload
 
 from btcbot.sim.feed import Bar
 
@@ -39,7 +47,7 @@ class Series:
     symbol: str
     path: Path
     first: int  # open time of bars[0], Unix seconds
-    bars: list[Bar]
+    bars: Sequence[Bar]  # a list (``read_series``) or read as the replay goes (``load``)
     filled: int = 0  # minutes missing in the file, filled flat
 
     @property
@@ -50,8 +58,89 @@ class Series:
     def window(self, start: int, end: int) -> Series:
         """The candles whose open time lies in ``[start, end]``."""
         lo = max(0, (start - self.first) // MINUTE)
-        hi = min(len(self.bars), (end - self.first) // MINUTE + 1)
-        return Series(self.symbol, self.path, self.first + lo * MINUTE, self.bars[lo:hi])
+        hi = max(lo, min(len(self.bars), (end - self.first) // MINUTE + 1))
+        bars = self.bars
+        cut = bars.window(lo, hi) if isinstance(bars, StreamedBars) else list(bars[lo:hi])
+        return Series(self.symbol, self.path, self.first + lo * MINUTE, cut)
+
+
+KEEP = 3 * 1440
+"""Candles a streamed series holds behind the newest one read: three days, where a cycle looks
+back at most 24 hours (the ticker) plus the strategies' window."""
+
+
+class StreamedBars(Sequence[Bar]):
+    """Candles ``offset`` to ``offset + count`` of a checked file, read forward as asked for.
+
+    Indexing reads ahead to the candle asked for and keeps the last ``keep``; asking for one
+    already let go is a ``LookupError`` (a replay only moves forward). Iterating reads the
+    window afresh, without disturbing that.
+    """
+
+    def __init__(self, path: Path, offset: int, count: int, *, keep: int = KEEP) -> None:
+        self.path = path
+        self._offset, self._count, self._keep = offset, count, keep
+        self._reader: Iterator[Bar] | None = None
+        self._held: deque[Bar] = deque()
+        self._from = 0  # index of the oldest candle held
+        self._next = 0  # index of the next candle to read
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Bar: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Bar]: ...
+
+    def __getitem__(self, index: int | slice) -> Bar | list[Bar]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(f"{self.path}: candle {index} of {self._count}")
+        if index < self._from:
+            raise LookupError(
+                f"{self.path}: candle {index} was already let go (the newest read is "
+                f"{self._next - 1}); a streamed series is read forward only"
+            )
+        reader = self._reader if self._reader is not None else self._open()
+        while self._next <= index:
+            bar = next(reader, None)
+            if bar is None:
+                raise CandleFileError(f"{self.path}: the file changed while the backtest read it")
+            self._held.append(bar)
+            self._next += 1
+            if len(self._held) > self._keep:
+                self._held.popleft()
+                self._from += 1
+        return self._held[index - self._from]
+
+    def __iter__(self) -> Iterator[Bar]:
+        return (bar for _, bar, _ in islice(_checked(self.path), self._offset, self._end))
+
+    @property
+    def _end(self) -> int:
+        return self._offset + self._count
+
+    def _open(self) -> Iterator[Bar]:
+        self._reader = iter(self)
+        return self._reader
+
+    def window(self, lo: int, hi: int) -> StreamedBars:
+        """Candles ``lo`` to ``hi`` of this window, streamed the same way."""
+        return StreamedBars(self.path, self._offset + lo, max(hi - lo, 0), keep=self._keep)
+
+    def reopened(self) -> StreamedBars:
+        """The same candles, to be read again from the first."""
+        return self.window(0, self._count)
+
+
+def reopened(bars: Sequence[Bar]) -> Sequence[Bar]:
+    """``bars`` ready to be read from the first again (a list already is)."""
+    return bars.reopened() if isinstance(bars, StreamedBars) else bars
 
 
 @dataclass
@@ -116,37 +205,49 @@ def _lines(path: Path) -> Iterator[str]:
     return iter(io.StringIO(text, newline=""))
 
 
-def read_series(path: Path) -> Series:
-    """One candle file, checked and gap-filled (see the module docstring)."""
+def _checked(path: Path) -> Iterator[tuple[int, Bar, bool]]:
+    """Every candle of the file on a contiguous minute grid: ``(ts, bar, filled)``, checked."""
     reader = csv.reader(_lines(path))
     header = next(reader, None)
     if not header:
         raise CandleFileError(f"{path}: empty file (expected the header {','.join(HEADER)})")
     if tuple(h.strip().lower() for h in header) != HEADER:
         raise CandleFileError(f"{path}:1: header must be {','.join(HEADER)}")
-    bars: list[Bar] = []
-    first = previous = 0
-    filled = 0
+    previous: int | None = None
+    close = Decimal(0)
     for line, row in enumerate(reader, start=2):
         if not row:
             continue
         ts, bar = _row(path, line, row)
-        if bars:
+        if previous is not None:
             if ts == previous:
                 raise CandleFileError(f"{path}:{line}: duplicate candle at ts {ts}")
             if ts < previous:
                 raise CandleFileError(f"{path}:{line}: ts {ts} is before the previous row's")
-            close = bars[-1].close
-            for _ in range((ts - previous) // MINUTE - 1):
-                bars.append(Bar(close, close, close, close, Decimal(0)))
-                filled += 1
-        else:
-            first = ts
-        bars.append(bar)
-        previous = ts
-    if not bars:
+            for n in range(1, (ts - previous) // MINUTE):
+                yield previous + n * MINUTE, Bar(close, close, close, close, Decimal(0)), True
+        yield ts, bar, False
+        previous, close = ts, bar.close
+    if previous is None:
         raise CandleFileError(f"{path}: no candles after the header")
-    return Series(symbol_of(path), path, first, bars, filled)
+
+
+def read_series(path: Path) -> Series:
+    """One candle file, checked and gap-filled (see the module docstring), held in memory."""
+    rows = list(_checked(path))
+    filled = sum(1 for _, _, gap in rows if gap)
+    return Series(symbol_of(path), path, rows[0][0], [bar for _, bar, _ in rows], filled)
+
+
+def scan_series(path: Path, *, keep: int = KEEP) -> Series:
+    """One candle file, checked and counted; its candles are read again as the replay goes."""
+    first = count = filled = 0
+    for ts, _, gap in _checked(path):
+        if not count:
+            first = ts
+        count += 1
+        filled += gap
+    return Series(symbol_of(path), path, first, StreamedBars(path, 0, count, keep=keep), filled)
 
 
 def _row(path: Path, line: int, row: list[str]) -> tuple[int, Bar]:
@@ -168,11 +269,14 @@ def _row(path: Path, line: int, row: list[str]) -> tuple[int, Bar]:
     return ts, Bar(o, h, lo, c, v)
 
 
-def load(paths: list[Path]) -> CandleSet:
-    """Every file's series, on the minutes all symbols share."""
+def load(paths: list[Path], *, keep: int = KEEP) -> CandleSet:
+    """Every file's series (checked now, streamed later), on the minutes all symbols share.
+
+    ``keep``: candles each streamed series holds behind the newest read.
+    """
     out = CandleSet()
     for path in paths:
-        series = read_series(path)
+        series = scan_series(path, keep=keep)
         if series.symbol in out.series:
             raise CandleFileError(f"{path}: a second candle file for {series.symbol}")
         out.series[series.symbol] = series

@@ -24,7 +24,7 @@ maker, at its own price, when the replayed price path of a later minute crosses 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -119,7 +119,7 @@ class Replay:
 
     def __init__(
         self,
-        feeds: Mapping[str, list[Bar]],
+        feeds: Mapping[str, Sequence[Bar]],
         setup: ReplaySetup,
         *,
         core: DecisionCore | None = None,

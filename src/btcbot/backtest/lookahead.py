@@ -16,7 +16,7 @@ cycles (all of them when there are fewer).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from btcbot.backtest.engine import Replay, ReplayResult, ReplaySetup
@@ -77,13 +77,17 @@ def cut_feeds(
 
 
 def check_lookahead(
-    feeds: Mapping[str, list[Bar]],
+    streamed: Mapping[str, Sequence[Bar]],
     setup: ReplaySetup,
     core_for: CoreFactory,
     *,
     sample: int = 50,
 ) -> LookaheadReport:
-    """Re-run up to ``sample`` signal cycles on cut data; list the signals that changed."""
+    """Re-run up to ``sample`` signal cycles on cut data; list the signals that changed.
+
+    The re-runs cut the candles at any cycle, so they are held in memory here.
+    """
+    feeds = {symbol: list(bars) for symbol, bars in streamed.items()}
     full = Replay(feeds, setup, core=core_for(feeds)).run()
     by_cycle: dict[int, list[Signal]] = {}
     for cycle, signal in full.signal_log:

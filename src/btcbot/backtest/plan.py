@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from btcbot.backtest.candles import MINUTE, CandleFileError, CandleSet, Series, at
+from btcbot.backtest.candles import MINUTE, CandleFileError, CandleSet, Series, at, reopened
 from btcbot.backtest.engine import Replay, ReplaySetup
 from btcbot.decision import DecisionCore
 from btcbot.domain.fingerprint import plain
@@ -29,7 +30,7 @@ class Plan:
     """One replay ready to run, and the sha256 of everything it depends on."""
 
     setup: ReplaySetup
-    feeds: dict[str, list[Bar]]
+    feeds: dict[str, Sequence[Bar]]  # streamed from the files (``btcbot.backtest.candles``)
     input_sha256: str
     first_traded: datetime
     last_traded: datetime
@@ -38,8 +39,8 @@ class Plan:
     core: DecisionCore  # built once: the history length comes from it, and the replay uses it
 
     def replay(self) -> Replay:
-        """The replay this plan describes, on the plan's decision core."""
-        return Replay(self.feeds, self.setup, core=self.core)
+        """The replay this plan describes, on the plan's decision core (its candles read anew)."""
+        return Replay({s: reopened(b) for s, b in self.feeds.items()}, self.setup, core=self.core)
 
 
 def warmup_minutes(setup_core: DecisionCore) -> int:

@@ -15,7 +15,7 @@ import hashlib
 import threading
 import uuid
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -59,7 +59,7 @@ class SimExchange:
 
     def __init__(
         self,
-        feeds: Mapping[str, list[Bar]],
+        feeds: Mapping[str, Sequence[Bar]],
         *,
         now: Callable[[], datetime],
         config: SimConfig | None = None,
@@ -310,7 +310,7 @@ class SimExchange:
     def load(
         cls,
         path: Path,
-        feeds: Mapping[str, list[Bar]],
+        feeds: Mapping[str, Sequence[Bar]],
         *,
         now: Callable[[], datetime],
         config: SimConfig | None = None,

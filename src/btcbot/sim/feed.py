@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -78,13 +79,14 @@ def to_epoch(moment: datetime) -> float:
 class ReplayFeed:
     """The price of one pair at any instant of the sim's timeline."""
 
-    def __init__(self, bars: list[Bar], *, anchor: float, history_minutes: int) -> None:
+    def __init__(self, bars: Sequence[Bar], *, anchor: float, history_minutes: int) -> None:
         self._bars = bars
         self.anchor = anchor
         self.history_minutes = history_minutes
         self.base = floor_minute(anchor) - history_minutes * MINUTE
-        self._low = min(b.low for b in bars)
-        self._high = max(b.high for b in bars)
+        # The whole file's range, for a span longer than a round trip; found when first needed
+        # (a backtest streams its candles and never asks).
+        self._range: tuple[Decimal, Decimal] | None = None
 
     @property
     def first_price(self) -> Decimal:
@@ -121,7 +123,9 @@ class ReplayFeed:
         """Lowest and highest price the path visits in ``[start, end]``."""
         first, last = self.index_at(start), self.index_at(end)
         if last - first > 2 * len(self._bars):
-            return self._low, self._high
+            if self._range is None:
+                self._range = (min(b.low for b in self._bars), max(b.high for b in self._bars))
+            return self._range
         seen = [self.price_at(start), self.price_at(end)]
         for index in range(first, last + 1):
             t0 = self.start_of(index)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,7 +62,7 @@ def write_atomically(path: Path, payload: str) -> None:
 def load_state(
     cls: type[SimExchange],
     path: Path,
-    feeds: Mapping[str, list[Bar]],
+    feeds: Mapping[str, Sequence[Bar]],
     *,
     now: Callable[[], datetime],
     config: SimConfig | None,
