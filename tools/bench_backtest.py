@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -37,6 +39,12 @@ from btcbot.backtest.plan import plan
 from btcbot.domain.fingerprint import fill_fingerprint
 
 MiB = 1024 * 1024
+
+
+def _order(path: Path, symbols: int) -> int:
+    """The generator's order of its profiles (BTCTRY first), for ``--symbols`` counts."""
+    names = [p.symbol for p in make_candles.profiles(symbols)]
+    return names.index(path.stem)
 
 
 def peak_rss_mib() -> float:
@@ -154,7 +162,13 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory(prefix="btcbot-bench-") as tmp:
         counts = [int(n) for n in args.symbols.split(",")]
-        paths = make_candles.write(Path(tmp), minutes=args.minutes, symbols=max(counts))
+        # Generated in a child process, so this process's peak RSS is the backtest's alone.
+        subprocess.run(
+            [sys.executable, make_candles.__file__, "--minutes", str(args.minutes),
+             "--symbols", str(max(counts)), "--out", tmp],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        paths = sorted(Path(tmp).glob("*.csv"), key=lambda p: _order(p, max(counts)))
         names = tuple(p.stem for p in paths)
         btcbot_one: float | None = None
         for n in counts:

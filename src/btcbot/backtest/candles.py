@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -192,17 +191,21 @@ def candle_paths(source: Path, symbols: tuple[str, ...] = ()) -> list[Path]:
 
 
 def _lines(path: Path) -> Iterator[str]:
-    raw = path.read_bytes()
-    if path.name.lower().endswith(".gz"):
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise CandleFileError(f"{path}: not a readable gzip file ({exc})") from None
+    """The file's lines, read as they are asked for (a year of candles is ~30 MB of text)."""
+    gz = path.name.lower().endswith(".gz")
     try:
-        text = raw.decode("utf-8-sig")
+        with (
+            gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+            if gz
+            else path.open(encoding="utf-8-sig", newline="")
+        ) as fh:
+            yield from fh
     except UnicodeDecodeError:
         raise CandleFileError(f"{path}: not UTF-8 text") from None
-    return iter(io.StringIO(text, newline=""))
+    except (OSError, EOFError) as exc:
+        if gz and not isinstance(exc, FileNotFoundError | PermissionError):
+            raise CandleFileError(f"{path}: not a readable gzip file ({exc})") from None
+        raise CandleFileError(f"{path}: cannot be read ({exc})") from None
 
 
 def _checked(path: Path) -> Iterator[tuple[int, Bar, bool]]:

@@ -93,7 +93,9 @@ class ReplayResult:
     risk_rejections: int = 0
     cycles: int = 0
     final: Valuation | None = None
-    signal_log: list[tuple[int, Signal]] = field(default_factory=list)  # (cycle, signal)
+    # (cycle, signal) of every signal, when the replay was asked to keep them (the lookahead
+    # check): a year of them is about 20 MB a symbol.
+    signal_log: list[tuple[int, Signal]] = field(default_factory=list)
     intents: dict[int, tuple[str, str]] = field(default_factory=dict)  # order id -> strategy, why
 
 
@@ -123,8 +125,10 @@ class Replay:
         setup: ReplaySetup,
         *,
         core: DecisionCore | None = None,
+        log_signals: bool = False,
     ) -> None:
         self.setup = setup
+        self.log_signals = log_signals
         self.clock = ManualClock(setup.start)
         self.sim = SimExchange(feeds, now=self.clock.now, config=setup.sim)
         self.venue = ReplayVenue(self.sim)
@@ -209,7 +213,8 @@ class Replay:
                 "fix the strategy or remove it from STRATEGIES"
             )
         result.signals += len(decision.signals)
-        result.signal_log.extend((result.cycles + 1, s) for s in decision.signals)
+        if self.log_signals:
+            result.signal_log.extend((result.cycles + 1, s) for s in decision.signals)
         result.risk_rejections += len(decision.rejection_reasons)
         # Execution: stale orders first (cancels are allowed in every state), then the intents.
         for order_id in sorted(live):

@@ -88,7 +88,7 @@ def check_lookahead(
     The re-runs cut the candles at any cycle, so they are held in memory here.
     """
     feeds = {symbol: list(bars) for symbol, bars in streamed.items()}
-    full = Replay(feeds, setup, core=core_for(feeds)).run()
+    full = Replay(feeds, setup, core=core_for(feeds), log_signals=True).run()
     by_cycle: dict[int, list[Signal]] = {}
     for cycle, signal in full.signal_log:
         by_cycle.setdefault(cycle, []).append(signal)
@@ -99,7 +99,9 @@ def check_lookahead(
     report = LookaheadReport(full, signals=len(full.signal_log), checked_cycles=len(cycles))
     for cycle in cycles:
         cut = cut_feeds(feeds, setup, cycle)
-        rerun = Replay(cut, replace(setup, cycles=cycle), core=core_for(cut)).run()
+        rerun = Replay(
+            cut, replace(setup, cycles=cycle), core=core_for(cut), log_signals=True
+        ).run()
         again = [s for n, s in rerun.signal_log if n == cycle]
         said = ", ".join(f"{s.strategy} {s.side.value} {s.symbol}" for s in again) or "nothing"
         seen = {_key(s) for s in again}
