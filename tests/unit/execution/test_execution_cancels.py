@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from execution_fakes import FakeDb, FakeGateway, KillFile, approved, live_facts
+from datetime import timedelta
+
+import pytest
+from execution_fakes import FakeDb, FakeGateway, KillFile, approved, live_facts, uow_factory
 from execution_fixtures import *  # noqa: F403 - the shared fixtures (no conftest: see its docstring)
 from execution_fixtures import TTL, Facts
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.domain.enums import ExchangeKind, Role
-from btcbot.domain.errors import AmbiguousOrderError, ExchangeRejectError, RateLimitedError
+from btcbot.domain.errors import (
+    AmbiguousOrderError,
+    ExchangeRejectError,
+    OrderNotFoundError,
+    RateLimitedError,
+)
 from btcbot.domain.models import OrderAck, OrderRequest
 from btcbot.domain.orders import LocalOrderState
 from btcbot.domain.trading import TradingState
 from btcbot.execution.report import CancelResult, SubmitResult
 from btcbot.execution.service import ExecutionService
-from btcbot.risk.policies import TradingFacts
+from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
 
 _DELETE = "DELETE /api/v1/order"
 
@@ -90,7 +98,7 @@ def test_monitor_role_cannot_cancel(
     service: ExecutionService, gateway: FakeGateway, facts: Facts
 ) -> None:
     """The MONITOR role is refused even a cancel, before any call to the exchange."""
-    _place(service, "c1")
+    cid = _place(service, "c1")
     facts.current = TradingFacts(
         role=Role.MONITOR,
         live_trading=False,
@@ -103,6 +111,9 @@ def test_monitor_role_cannot_cancel(
     )
     report = service.cancel_all_open("c2", "disarm")
     assert [c.result for c in report.cancels] == [CancelResult.BLOCKED]
+    blocked = report.cancels[0]
+    assert (blocked.client_order_id, blocked.symbol, blocked.why) == (cid, "BTCTRY", "disarm")
+    assert blocked.detail == "cancel blocked: APP_ROLE is not live"
     assert gateway.cancelled == []
 
 
@@ -126,33 +137,64 @@ def test_unresolved_and_terminal_orders_are_not_cancelled(
 def test_cancel_outcomes_are_typed(
     service: ExecutionService, gateway: FakeGateway, db: FakeDb, clock: ManualClock
 ) -> None:
-    """Refused, ambiguous and failed cancels are reported by type; only ambiguity moves state."""
-    ids = [_place(service, "c1", i, s) for i, s in enumerate(("BTCTRY", "ETHTRY", "XRPTRY"))]
-    errors = iter(
-        [
-            ExchangeRejectError("closed", endpoint=_DELETE, code=None, name="NOT_CANCELABLE"),
-            AmbiguousOrderError("timeout", endpoint=_DELETE, client_order_id=None),
-            RateLimitedError("slow down", endpoint=_DELETE, retry_after=1.0),
-        ]
-    )
+    """Each cancel's answer is reported by type; only an accepted or ambiguous one moves state."""
+    symbols = ("BTCTRY", "ETHTRY", "XRPTRY", "AVAXTRY", "SOLTRY")
+    ids = [_place(service, "c1", i, s) for i, s in enumerate(symbols)]
+    errors: list[Exception | None] = [
+        ExchangeRejectError("closed", endpoint=_DELETE, code=None, name="NOT_CANCELABLE"),
+        AmbiguousOrderError("timeout", endpoint=_DELETE, client_order_id=None),
+        RateLimitedError("slow down", endpoint=_DELETE, retry_after=1.0),
+        OrderNotFoundError("no such order", endpoint=_DELETE, code=None, name="NOT_FOUND"),
+        None,  # accepted
+    ]
+    answers = iter(errors)
 
-    def fail(_order_id: int) -> None:
-        raise next(errors)
+    def answer(_order_id: int) -> None:
+        error = next(answers)
+        if error is not None:
+            raise error
 
-    gateway.on_cancel = fail
+    gateway.on_cancel = answer
     clock.advance(TTL.total_seconds() + 1)
     report = service.cancel_stale("c2")
-    assert [c.result for c in report.cancels] == [
+    expected = [
         CancelResult.REFUSED,
         CancelResult.AMBIGUOUS,
         CancelResult.FAILED,
+        CancelResult.NOT_FOUND,
+        CancelResult.REQUESTED,
     ]
-    states = [db.committed.orders[i].state for i in ids]
-    assert states == [
-        LocalOrderState.SUBMITTED,
-        LocalOrderState.CANCEL_REQUESTED,
-        LocalOrderState.SUBMITTED,
+    assert [c.result for c in report.cancels] == expected
+    details = ["" if e is None else str(e) for e in errors]
+    assert [(c.client_order_id, c.symbol, c.why, c.detail) for c in report.cancels] == [
+        (cid, symbol, "ttl", detail)
+        for cid, symbol, detail in zip(ids, symbols, details, strict=True)
     ]
+    orders = [db.committed.orders[i] for i in ids]
+    moved = (LocalOrderState.CANCEL_REQUESTED, LocalOrderState.SUBMITTED)
+    assert [o.state for o in orders] == [moved[1], moved[0], moved[1], moved[1], moved[0]]
+    assert all(o.updated_at == clock.now() for o in orders)  # every attempt is in the row
+    assert [o.cancel_requested_at for o in orders] == [None, clock.now(), None, None, clock.now()]
+    history = [(e.event, e.detail) for e in db.committed.events[-5:]]
+    assert history == [
+        (f"cancel_{r.value}", f"ttl: {d}") for r, d in zip(expected, details, strict=True)
+    ]
+
+
+def test_an_order_ttl_must_be_positive(
+    db: FakeDb, gateway: FakeGateway, kill: KillFile, facts: Facts, clock: ManualClock
+) -> None:
+    """A zero TTL would cancel every order the moment it rests: refused at construction."""
+    with pytest.raises(ValueError, match="order_ttl must be positive"):
+        ExecutionService(
+            gateway=gateway,
+            uow_factory=uow_factory(db),
+            policy=TradingArmedPolicy(),
+            facts=facts,
+            kill_probe=kill,
+            clock=clock,
+            order_ttl=timedelta(0),
+        )
 
 
 def test_halted_state_refuses_submits_but_not_cancels(
