@@ -616,6 +616,35 @@ def test_one_absent_pass_is_enough_when_configured_and_zero_is_refused(
     )
 
 
+def test_a_young_order_does_not_end_the_count_of_an_older_one(
+    reconciler: ReconciliationService, db: FakeDb, clock: ManualClock
+) -> None:
+    """Two intents of unknown fate in one symbol: the young one waits, the old one is counted."""
+
+    def pending(cid: str, created: datetime) -> TrackedOrder:
+        return TrackedOrder(
+            client_order_id=cid,
+            origin=OrderOrigin.BOT,
+            symbol="BTCTRY",
+            side=Side.BUY,
+            method=OrderMethod.LIMIT,
+            price=Decimal(3_000_000),
+            quantity=Decimal("0.01"),
+            state=LocalOrderState.PENDING_SUBMIT,
+            created_at=created,
+            updated_at=created,
+            exchange_client_id=cid,
+        )
+
+    clock.advance(SETTINGS.settle.total_seconds() + 60)
+    young, old = "bb-young1-0-BTCTRY-b", "bb-old1-0-BTCTRY-b"
+    db.committed.orders[young] = pending(young, clock.now())  # listed first, too young to count
+    db.committed.orders[old] = pending(old, T0)
+    reconciler.reconcile("c1", ["BTCTRY"])
+    counts = {cid: db.committed.orders[cid].absent_checks for cid in (young, old)}
+    assert counts == {young: 0, old: 1}
+
+
 def _eth(trade_id: int, order_id: int, client_id: str | None, price: str = "50000") -> Fill:
     """A trade in ETHTRY, a pair the passes below do not trade."""
     return replace(
@@ -654,14 +683,17 @@ def test_trades_of_other_pairs_are_manual_unless_ours_and_a_bad_one_halts(
         _eth(21, 810, "by-hand"),
         _eth(22, 811, None),  # the tracked order's, whatever its client id says
         _eth(23, 812, "bb-gone8-0-ETHTRY-b"),
+        replace(fill(25, 820), client_order_id="by-hand"),  # by hand, in a traded pair
     ]
     report = reconciler.reconcile("c1", ["BTCTRY"])
-    assert report.other_pairs == ("ETHTRY",)  # one manual trade booked
-    assert sorted(db.committed.movements) == ["trade-21-ETH", "trade-21-TRY"]
+    assert report.other_pairs == ("ETHTRY",)  # one manual trade booked outside the pass
+    manual = ["trade-21-ETH", "trade-21-TRY", "trade-25-BTC", "trade-25-TRY"]
+    assert sorted(db.committed.movements) == manual
     before = db.committed.trading_state
     reader.trades.append(_eth(24, 813, "by-hand", price="0"))
-    reconciler.reconcile("c2", ["BTCTRY"])
-    assert sorted(db.committed.movements) == ["trade-21-ETH", "trade-21-TRY"]
+    again = reconciler.reconcile("c2", ["BTCTRY"])
+    assert again.other_pairs == ()  # trade 21 is booked already: nothing new outside
+    assert sorted(db.committed.movements) == manual
     assert (before, db.committed.trading_state) == (TradingState.ACTIVE, TradingState.HALTED)
     assert [e.detail["trade_id"] for e in db.committed.audit] == ["24"]
 
