@@ -20,7 +20,7 @@ from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import ExchangeKind, OrderMethod, OrderStatus, Role, Side
 from btcbot.domain.errors import OrderNotFoundError, StateError
 from btcbot.domain.models import Fill, Order, OrderAck, OrderRequest
-from btcbot.domain.orders import LocalOrderState, OrderEvent, TrackedOrder
+from btcbot.domain.orders import LocalOrderState, OrderEvent, OrderOrigin, TrackedOrder
 from btcbot.domain.trading import ApprovedOrderIntent, OrderIntent, TradingState
 from btcbot.observability.audit import AuditEvent, AuditKind
 from btcbot.risk.policies import TradingFacts
@@ -377,6 +377,31 @@ def exchange_order(
         status=status,
         created_at=created_at,
         updated_at=created_at,
+    )
+
+
+def tracked_order(
+    cid: str,
+    state: LocalOrderState,
+    created: datetime,
+    *,
+    method: OrderMethod = OrderMethod.LIMIT,
+    exchange_order_id: int | None = None,
+) -> TrackedOrder:
+    """A BTCTRY buy of the bot's, as the database holds it."""
+    return TrackedOrder(
+        client_order_id=cid,
+        origin=OrderOrigin.BOT,
+        symbol="BTCTRY",
+        side=Side.BUY,
+        method=method,
+        price=Decimal(3_000_000),
+        quantity=Decimal("0.01"),
+        state=state,
+        created_at=created,
+        updated_at=created,
+        exchange_order_id=exchange_order_id,
+        exchange_client_id=cid,
     )
 
 

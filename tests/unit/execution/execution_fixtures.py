@@ -75,6 +75,18 @@ def service_fixture(
     db: FakeDb, gateway: FakeGateway, kill: KillFile, facts: Facts, clock: ManualClock
 ) -> ExecutionService:
     """The execution service over the fakes."""
+    return make_service(db, gateway, kill, facts, clock)
+
+
+def make_service(  # noqa: PLR0917 - the fixtures it is built from
+    db: FakeDb,
+    gateway: FakeGateway,
+    kill: KillFile,
+    facts: Facts,
+    clock: ManualClock,
+    order_ttl: timedelta = TTL,
+) -> ExecutionService:
+    """An execution service over the fakes, with ``order_ttl``."""
     return ExecutionService(
         gateway=gateway,
         uow_factory=uow_factory(db),
@@ -82,5 +94,5 @@ def service_fixture(
         facts=facts,
         kill_probe=kill,
         clock=clock,
-        order_ttl=TTL,
+        order_ttl=order_ttl,
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from execution_fakes import FakeDb, FakeGateway, KillFile, approved, live_facts, uow_factory
+from execution_fakes import FakeDb, FakeGateway, KillFile, approved, live_facts
 from execution_fixtures import *  # noqa: F403 - the shared fixtures (no conftest: see its docstring)
-from execution_fixtures import TTL, Facts
+from execution_fixtures import TTL, Facts, make_service
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.domain.enums import ExchangeKind, Role
@@ -22,7 +22,7 @@ from btcbot.domain.orders import LocalOrderState
 from btcbot.domain.trading import TradingState
 from btcbot.execution.report import CancelResult, SubmitResult
 from btcbot.execution.service import ExecutionService
-from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
+from btcbot.risk.policies import TradingFacts
 
 _DELETE = "DELETE /api/v1/order"
 
@@ -186,15 +186,7 @@ def test_an_order_ttl_must_be_positive(
 ) -> None:
     """A zero TTL would cancel every order the moment it rests: refused at construction."""
     with pytest.raises(ValueError, match="order_ttl must be positive"):
-        ExecutionService(
-            gateway=gateway,
-            uow_factory=uow_factory(db),
-            policy=TradingArmedPolicy(),
-            facts=facts,
-            kill_probe=kill,
-            clock=clock,
-            order_ttl=timedelta(0),
-        )
+        make_service(db, gateway, kill, facts, clock, order_ttl=timedelta(0))
 
 
 def test_halted_state_refuses_submits_but_not_cancels(

@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from execution_fakes import T0, exchange_order
+from execution_fakes import T0, exchange_order, tracked_order
 
 from btcbot.domain.enums import OrderMethod, OrderStatus, Side
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
@@ -30,20 +30,7 @@ def _tracked(
     method: OrderMethod = OrderMethod.LIMIT,
     exchange_order_id: int | None = 7,
 ) -> TrackedOrder:
-    return TrackedOrder(
-        client_order_id=CID,
-        origin=OrderOrigin.BOT,
-        symbol="BTCTRY",
-        side=Side.BUY,
-        method=method,
-        price=Decimal(3_000_000),
-        quantity=Decimal("0.01"),
-        state=state,
-        created_at=T0,
-        updated_at=T0,
-        exchange_order_id=exchange_order_id,
-        exchange_client_id=CID,
-    )
+    return tracked_order(CID, state, T0, method=method, exchange_order_id=exchange_order_id)
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from execution_fakes import (
     approved,
     exchange_order,
     fill,
+    tracked_order,
     uow_factory,
 )
 from execution_fixtures import *  # noqa: F403 - the shared fixtures (no conftest: see its docstring)
@@ -258,19 +259,12 @@ def test_triggered_stop_follows_the_spawned_order(
 ) -> None:
     """A triggered stop's new order (same client id, new id) is followed, not adopted."""
     cid = "bb-c1-0-BTCTRY-b"
-    db.committed.orders[cid] = TrackedOrder(
-        client_order_id=cid,
-        origin=OrderOrigin.BOT,
-        symbol="BTCTRY",
-        side=Side.BUY,
+    db.committed.orders[cid] = tracked_order(
+        cid,
+        LocalOrderState.OPEN,
+        clock.now(),
         method=OrderMethod.STOP_LIMIT,
-        price=Decimal(3_000_000),
-        quantity=Decimal("0.01"),
-        state=LocalOrderState.OPEN,
-        created_at=clock.now(),
-        updated_at=clock.now(),
         exchange_order_id=10,
-        exchange_client_id=cid,
     )
     reader.orders[10] = exchange_order(
         10, cid, method=OrderMethod.STOP_LIMIT, status=OrderStatus.CANCELED
@@ -620,26 +614,11 @@ def test_a_young_order_does_not_end_the_count_of_an_older_one(
     reconciler: ReconciliationService, db: FakeDb, clock: ManualClock
 ) -> None:
     """Two intents of unknown fate in one symbol: the young one waits, the old one is counted."""
-
-    def pending(cid: str, created: datetime) -> TrackedOrder:
-        return TrackedOrder(
-            client_order_id=cid,
-            origin=OrderOrigin.BOT,
-            symbol="BTCTRY",
-            side=Side.BUY,
-            method=OrderMethod.LIMIT,
-            price=Decimal(3_000_000),
-            quantity=Decimal("0.01"),
-            state=LocalOrderState.PENDING_SUBMIT,
-            created_at=created,
-            updated_at=created,
-            exchange_client_id=cid,
-        )
-
+    pending = LocalOrderState.PENDING_SUBMIT
     clock.advance(SETTINGS.settle.total_seconds() + 60)
     young, old = "bb-young1-0-BTCTRY-b", "bb-old1-0-BTCTRY-b"
-    db.committed.orders[young] = pending(young, clock.now())  # listed first, too young to count
-    db.committed.orders[old] = pending(old, T0)
+    db.committed.orders[young] = tracked_order(young, pending, clock.now())  # first, too young
+    db.committed.orders[old] = tracked_order(old, pending, T0)
     reconciler.reconcile("c1", ["BTCTRY"])
     counts = {cid: db.committed.orders[cid].absent_checks for cid in (young, old)}
     assert counts == {young: 0, old: 1}
