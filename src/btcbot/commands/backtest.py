@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from btcbot.backtest import outputs
+from btcbot.backtest.candles import CandleFileError
 from btcbot.backtest.engine import EquityRow, ReplayResult, StrategyFailedError
 from btcbot.backtest.lookahead import LookaheadReport, check_lookahead
 from btcbot.backtest.plan import Plan
@@ -86,7 +87,9 @@ Outcome = tuple[ReplayResult, LookaheadReport | None]
 def _run(replay: Callable[[], Outcome]) -> Outcome:
     try:
         return replay()
-    except StrategyFailedError as exc:
+    except (StrategyFailedError, CandleFileError) as exc:
+        # A candle file is read again as the replay goes: one changed since it was checked
+        # stops the run here, with its name (nothing is published).
         raise ConfigError(str(exc)) from None
 
 
