@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from btcbot.backtest.engine import Replay, ReplayResult, ReplaySetup
+from btcbot.backtest.engine import EquityRow, Replay, ReplayResult, ReplaySetup, RowSink
 from btcbot.decision import DecisionCore
 from btcbot.domain.trading import Signal
 from btcbot.sim.feed import MINUTE, Bar, floor_minute, to_epoch
@@ -55,6 +55,10 @@ class LookaheadReport:
     biased: list[BiasedSignal] = field(default_factory=list)
 
 
+def _drop(_row: EquityRow) -> None:
+    """A re-run's rows: not compared, not kept."""
+
+
 def _key(signal: Signal) -> tuple[str, str, str]:
     return (signal.symbol, signal.side.value, signal.strategy)
 
@@ -82,13 +86,16 @@ def check_lookahead(
     core_for: CoreFactory,
     *,
     sample: int = 50,
+    on_row: RowSink | None = None,
 ) -> LookaheadReport:
     """Re-run up to ``sample`` signal cycles on cut data; list the signals that changed.
 
-    The re-runs cut the candles at any cycle, so they are held in memory here.
+    The re-runs cut the candles at any cycle, so they are held in memory here. The full run's
+    equity rows go to ``on_row`` as ``Replay.run`` hands them (kept when it is ``None``); the
+    re-runs' are dropped, since only their signals are compared.
     """
     feeds = {symbol: list(bars) for symbol, bars in streamed.items()}
-    full = Replay(feeds, setup, core=core_for(feeds), log_signals=True).run()
+    full = Replay(feeds, setup, core=core_for(feeds), log_signals=True).run(on_row=on_row)
     by_cycle: dict[int, list[Signal]] = {}
     for cycle, signal in full.signal_log:
         by_cycle.setdefault(cycle, []).append(signal)
@@ -99,9 +106,9 @@ def check_lookahead(
     report = LookaheadReport(full, signals=len(full.signal_log), checked_cycles=len(cycles))
     for cycle in cycles:
         cut = cut_feeds(feeds, setup, cycle)
-        rerun = Replay(
-            cut, replace(setup, cycles=cycle), core=core_for(cut), log_signals=True
-        ).run()
+        rerun = Replay(cut, replace(setup, cycles=cycle), core=core_for(cut), log_signals=True).run(
+            on_row=_drop
+        )
         again = [s for n, s in rerun.signal_log if n == cycle]
         said = ", ".join(f"{s.strategy} {s.side.value} {s.symbol}" for s in again) or "nothing"
         seen = {_key(s) for s in again}

@@ -15,7 +15,7 @@ from typing import Any
 
 from btcbot.backtest import outputs
 from btcbot.backtest.candles import CandleFileError
-from btcbot.backtest.engine import EquityRow, ReplayResult, StrategyFailedError
+from btcbot.backtest.engine import EquityRow, ReplayResult, RowSink, StrategyFailedError
 from btcbot.backtest.lookahead import LookaheadReport, check_lookahead
 from btcbot.backtest.plan import Plan
 from btcbot.commands.exit_codes import EXIT_FAILURE, EXIT_OK
@@ -24,16 +24,19 @@ from btcbot.domain.errors import ConfigError
 from btcbot.wiring.research import prepare
 
 
-def _with_lookahead(
-    the_plan: Plan, args: argparse.Namespace
+def _replay(
+    the_plan: Plan, args: argparse.Namespace, rows: RowSink
 ) -> tuple[ReplayResult, LookaheadReport | None]:
-    """``--check-lookahead``: the run (its rows kept) and its re-runs on cut data."""
+    """The run, its rows to ``rows``; with ``--check-lookahead`` also its re-runs on cut data."""
+    if not args.check_lookahead:
+        return the_plan.replay().run(on_row=rows), None
     setup = the_plan.setup
     lookahead = check_lookahead(
         the_plan.feeds,
         setup,
         lambda _feeds: DecisionCore.from_params(setup.strategy, setup.limits, replay=True),
         sample=args.lookahead_sample,
+        on_row=rows,
     )
     return lookahead.full, lookahead
 
@@ -97,15 +100,6 @@ def _discard(_row: EquityRow) -> None:
     """No ``--out``: the summary needs no row kept (its drawdown is a running maximum)."""
 
 
-def _document(
-    the_plan: Plan, result: ReplayResult, record: dict[str, Any], lookahead: LookaheadReport | None
-) -> dict[str, Any]:
-    document = outputs.summary(the_plan, result, record)
-    if lookahead is not None:
-        document["lookahead"] = _lookahead_section(lookahead)
-    return document
-
-
 def _staging(out: Path) -> Path:
     try:
         return outputs.staging_for(out)
@@ -113,19 +107,9 @@ def _staging(out: Path) -> Path:
         raise ConfigError(str(exc)) from None
 
 
-def _publish(
-    staging: Path,
-    out: Path,
-    document: dict[str, Any],
-    result: ReplayResult,
-    files: dict[str, str],
-) -> None:
-    """summary.json and trades.csv beside what ``staging`` holds, then ``out`` at once."""
-    named = {
-        "summary.json": outputs.render(document),
-        "trades.csv": outputs.trades_csv(result),
-        **files,
-    }
+def _publish(staging: Path, out: Path, document: dict[str, Any], result: ReplayResult) -> None:
+    """summary.json and trades.csv beside the equity.csv ``staging`` holds, then ``out`` at once."""
+    named = {"summary.json": outputs.render(document), "trades.csv": outputs.trades_csv(result)}
     try:
         outputs.publish(staging, out, named)
     except ValueError as exc:
@@ -145,26 +129,22 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     the_plan, record = prepare(args)
-    if args.check_lookahead:
-        result, lookahead = _run(lambda: _with_lookahead(the_plan, args))
-        document = _document(the_plan, result, record, lookahead)
-        if args.out is not None:
-            files = {"equity.csv": outputs.equity_csv(result)}
-            _publish(_staging(args.out), args.out, document, result, files)
-    elif args.out is not None:
+    if args.out is None:
+        result, lookahead = _run(lambda: _replay(the_plan, args, _discard))
+    else:
         # The equity series goes to its file as the replay runs; it is never held whole.
         staging = _staging(args.out)
         try:
             with outputs.EquityFile(staging / "equity.csv", the_plan.setup.symbols) as rows:
-                result, lookahead = _run(lambda: (the_plan.replay().run(on_row=rows), None))
+                result, lookahead = _run(lambda: _replay(the_plan, args, rows))
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        document = _document(the_plan, result, record, lookahead)
-        _publish(staging, args.out, document, result, {})
-    else:
-        result, lookahead = _run(lambda: (the_plan.replay().run(on_row=_discard), None))
-        document = _document(the_plan, result, record, lookahead)
+    document = outputs.summary(the_plan, result, record)
+    if lookahead is not None:
+        document["lookahead"] = _lookahead_section(lookahead)
+    if args.out is not None:
+        _publish(staging, args.out, document, result)
     if args.json:
         sys.stdout.write(outputs.render(document))
     else:
