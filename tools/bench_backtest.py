@@ -41,12 +41,6 @@ from btcbot.domain.fingerprint import fill_fingerprint
 MiB = 1024 * 1024
 
 
-def _order(path: Path, symbols: int) -> int:
-    """The generator's order of its profiles (BTCTRY first), for ``--symbols`` counts."""
-    names = [p.symbol for p in make_candles.profiles(symbols)]
-    return names.index(path.stem)
-
-
 def peak_rss_mib() -> float:
     """The process's peak resident memory so far (run one symbol count per process to compare)."""
     try:
@@ -168,7 +162,8 @@ def main() -> int:
              "--symbols", str(max(counts)), "--out", tmp],
             check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        paths = sorted(Path(tmp).glob("*.csv"), key=lambda p: _order(p, max(counts)))
+        # In the generator's order of its profiles (BTCTRY first), for the --symbols counts.
+        paths = [Path(tmp) / f"{p.symbol}.csv" for p in make_candles.profiles(max(counts))]
         names = tuple(p.stem for p in paths)
         btcbot_one: float | None = None
         for n in counts:
