@@ -11,6 +11,8 @@ from btcbot.sim.pairs import PairSpec
 HALF_SPREAD = Decimal("0.0002")  # best bid/ask sit 2 bp either side of the replayed price
 LEVEL_STEP = Decimal("0.0002")  # and each further level another 2 bp away
 DEPTH = 100  # levels per side, BtcTurk's wire cap
+_HALF = Decimal("0.5")
+_GROWTH = tuple(1 + Decimal(k) / 25 for k in range(DEPTH))  # exact: k / 25 never rounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,30 +45,67 @@ def _to_tick(value: Decimal, tick: Decimal, rounding: str) -> Decimal:
     return (value / tick).quantize(Decimal(1), rounding=rounding) * tick
 
 
-def _jitter(symbol: str, index: int, side: str, level: int) -> Decimal:
-    """A repeatable factor in [0.5, 1.5) for one level of one minute's book."""
-    h = zlib.crc32(f"{symbol}:{index}:{side}:{level}".encode())
-    return Decimal(h % 10_000) / 10_000 + Decimal("0.5")
+def _jitter(prefix_crc: int, level: int) -> Decimal:
+    """A repeatable factor in [0.5, 1.5) for one level of one minute's book.
+
+    ``prefix_crc`` is the CRC-32 of ``symbol:index:side:``; the CRC continues over the level,
+    so the factor is that of the whole ``symbol:index:side:level`` without formatting it anew.
+    """
+    h = zlib.crc32(str(level).encode(), prefix_crc)
+    return Decimal(h % 10_000) / 10_000 + _HALF
+
+
+def _tick(spec: PairSpec) -> Decimal:
+    return max(spec.tick_size, spec.price_quantum)
+
+
+def top_of_book(spec: PairSpec, price: Decimal) -> tuple[Decimal, Decimal]:
+    """The best bid and ask of the book at ``price``: what level 0 of ``synthetic_book`` holds.
+
+    A replay values its books at the mid every minute; this is that price without the sizes
+    of a hundred levels it would not look at.
+    """
+    tick = _tick(spec)
+    bid0 = _to_tick(price * (1 - HALF_SPREAD), tick, ROUND_FLOOR)
+    ask0 = max(_to_tick(price * (1 + HALF_SPREAD), tick, ROUND_CEILING), bid0 + tick)
+    return bid0, ask0
+
+
+def _step(price: Decimal, tick: Decimal) -> Decimal:
+    return max(tick, _to_tick(price * LEVEL_STEP, tick, ROUND_FLOOR))
+
+
+def levels_within(spec: PairSpec, price: Decimal, limit: Decimal, *, bids: bool) -> int:
+    """How many levels of one side of the book at ``price`` lie at ``limit`` or better.
+
+    At most ``DEPTH``; what an order limited to ``limit`` can take, so the emulator builds no
+    more of the book than that.
+    """
+    step = _step(price, _tick(spec))
+    bid0, ask0 = top_of_book(spec, price)
+    inside = (bid0 - limit) // step if bids else (limit - ask0) // step
+    return max(0, min(DEPTH, int(inside) + 1))
 
 
 def synthetic_book(
     spec: PairSpec, *, price: Decimal, minute_volume: Decimal, index: int, depth: int = DEPTH
 ) -> Book:
     """The book at ``price``: ``depth`` levels a side; sizes follow the minute's volume."""
-    tick = max(spec.tick_size, spec.price_quantum)
-    step = max(tick, _to_tick(price * LEVEL_STEP, tick, ROUND_FLOOR))
-    bid0 = _to_tick(price * (1 - HALF_SPREAD), tick, ROUND_FLOOR)
-    ask0 = max(_to_tick(price * (1 + HALF_SPREAD), tick, ROUND_CEILING), bid0 + tick)
+    tick = _tick(spec)
+    step = _step(price, tick)
+    bid0, ask0 = top_of_book(spec, price)
     unit = max(minute_volume, Decimal("0.01")) / 20
     quantum = Decimal(1).scaleb(-spec.numerator_scale)
 
     def side(start: Decimal, direction: int, name: str) -> tuple[Level, ...]:
         levels = []
+        prefix = zlib.crc32(f"{spec.symbol}:{index}:{name}:".encode())
         for k in range(depth):
             level_price = start + direction * k * step
             if level_price <= 0:
                 break
-            size = unit * (1 + Decimal(k) / 25) * _jitter(spec.symbol, index, name, k)
+            growth = _GROWTH[k] if k < DEPTH else 1 + Decimal(k) / 25
+            size = unit * growth * _jitter(prefix, k)
             levels.append(Level(level_price, size.quantize(quantum, rounding=ROUND_DOWN)))
         return tuple(levels)
 

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 from btcbot.sim import fills
-from btcbot.sim.book import Book, synthetic_book
+from btcbot.sim.book import DEPTH, Book, levels_within, synthetic_book, top_of_book
 from btcbot.sim.feed import Bar, ReplayFeed, to_epoch
 from btcbot.sim.matching import FeeSchedule
 from btcbot.sim.model import (
@@ -147,6 +147,14 @@ class SimExchange:
         self._books[symbol] = (t, depth, book)
         return book
 
+    def top(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """The best bid and ask now: level 0 of ``book(symbol)``, without building the book."""
+        t = self.epoch()
+        cached = self._books.get(symbol)
+        if cached is not None and cached[0] == t:
+            return cached[2].best_bid, cached[2].best_ask
+        return top_of_book(self.pairs[symbol], self.feeds[symbol].price_at(t))
+
     # ------------------------------------------------------------------ per-request step
     def advance(self) -> None:
         """Run the market up to now and finish due cancels; call once at the start of a request.
@@ -209,10 +217,12 @@ class SimExchange:
         if order.method == "market":
             fills.run_market(self, order, self.book(symbol))
         elif order.method == "limit" and fills.marketable(order, book):
-            full = self.book(symbol)
-            fills.take(
-                self, order, full.asks if buy else full.bids, limit=order.price or Decimal(0)
-            )
+            limit = order.price or Decimal(0)
+            # The levels past the limit cannot fill it: one more than those inside is enough.
+            price = self.feeds[symbol].price_at(self.epoch())
+            inside = levels_within(self.pairs[symbol], price, limit, bids=not buy)
+            full = self.book(symbol, depth=min(inside + 1, DEPTH))
+            fills.take(self, order, full.asks if buy else full.bids, limit=limit)
         return order
 
     def new_order(

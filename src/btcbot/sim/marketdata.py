@@ -156,7 +156,7 @@ def ticker(sim: SimExchange, spec: PairSpec) -> dict[str, Any]:
     volume += current.volume
     turnover += current.volume * current.close
     quantum = spec.price_quantum
-    book = sim.book(spec.symbol, depth=1)
+    bid, ask = sim.top(spec.symbol)
     daily = last - opened.quantize(quantum)
     return {
         "pair": spec.symbol,
@@ -165,8 +165,8 @@ def ticker(sim: SimExchange, spec: PairSpec) -> dict[str, Any]:
         "last": num(last),
         "high": num(high.quantize(quantum)),
         "low": num(low.quantize(quantum)),
-        "bid": num(book.best_bid),
-        "ask": num(book.best_ask),
+        "bid": num(bid),
+        "ask": num(ask),
         "open": num(opened.quantize(quantum)),
         "volume": num(volume.quantize(Decimal("0.00000001"), rounding=ROUND_DOWN)),
         "average": num((turnover / volume).quantize(quantum) if volume else last),
