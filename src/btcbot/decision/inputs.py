@@ -49,8 +49,7 @@ def marks_from(
 ) -> dict[str, Decimal]:
     """Mid price per symbol (last trade when a side is missing), over the ``fallback`` marks."""
     marks = dict(fallback)
-    for symbol, snap in snapshots.items():
-        marks[symbol] = snap.mid if snap.mid is not None else snap.ticker.last
+    marks.update({symbol: snap.mark for symbol, snap in snapshots.items()})
     return marks
 
 
@@ -62,9 +61,17 @@ def marks_for(
     A market-data gap on a held symbol must not fail the cycle's commit (the books would stop
     moving); valuing it at the last known price is the honest fallback.
     """
-    fallback = {p.symbol: p.avg_cost for p in ledger.positions(QUOTE) if not p.is_flat}
-    fallback.update(last)
-    return marks_from(snapshots, fallback)
+    return marks_at(ledger, {symbol: snap.mark for symbol, snap in snapshots.items()}, last)
+
+
+def marks_at(
+    ledger: Ledger, prices: Mapping[str, Decimal], last: Mapping[str, Decimal]
+) -> dict[str, Decimal]:
+    """``marks_for`` given this cycle's price per symbol (``MarketSnapshot.mark``) directly."""
+    marks = {p.symbol: p.avg_cost for p in ledger.positions(QUOTE) if not p.is_flat}
+    marks.update(last)
+    marks.update(prices)
+    return marks
 
 
 def decide_on(

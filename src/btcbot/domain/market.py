@@ -53,9 +53,13 @@ class MarketSnapshot:
     @property
     def mid(self) -> Decimal | None:
         """Mid price, when both sides exist."""
-        if self.best_bid is None or self.best_ask is None:
-            return None
-        return (self.best_bid + self.best_ask) / 2
+        return mid_of(self.best_bid, self.best_ask)
+
+    @property
+    def mark(self) -> Decimal:
+        """The price the books are valued at: the mid, else the last trade."""
+        mid = self.mid
+        return mid if mid is not None else self.ticker.last
 
     def age(self, now: datetime) -> timedelta:
         """How old the venue's data is at ``now``."""
@@ -65,3 +69,10 @@ class MarketSnapshot:
     def tradable(self) -> bool:
         """False when market_data marked this snapshot observe-only."""
         return self.unusable_reason is None
+
+
+def mid_of(bid: Decimal | None, ask: Decimal | None) -> Decimal | None:
+    """The mid of a best bid and ask, when both exist."""
+    if bid is None or ask is None:
+        return None
+    return (bid + ask) / 2

@@ -87,6 +87,44 @@ class Valuation:
         return self.market_value
 
 
+@dataclass(frozen=True, slots=True)
+class BookTotals:
+    """The ledger's side of a valuation in one quote currency, fixed from one fill to the next.
+
+    ``value`` reads these anew each time; a replay that values unchanged books every minute
+    reads them once per fill (``value_totals``) and gets the same valuation.
+    """
+
+    ledger: Ledger
+    quote: str
+    holdings: tuple[tuple[str, Decimal, Decimal, Decimal], ...]  # symbol, qty, avg cost, cost
+    cash: Decimal
+    capital: Decimal
+    cost_basis: Decimal
+    realized_pnl: Decimal
+    fees: Decimal
+    tax: Decimal
+
+    @classmethod
+    def of(cls, ledger: Ledger, quote: str) -> BookTotals:
+        """The totals of ``ledger`` as it is now (read again after it books a fill)."""
+        return cls(
+            ledger=ledger,
+            quote=quote,
+            holdings=tuple(
+                (p.symbol, p.quantity, p.avg_cost, p.cost_basis)
+                for p in ledger.positions(quote)
+                if not p.is_flat
+            ),
+            cash=ledger.cash(quote),
+            capital=ledger.capital(quote),
+            cost_basis=ledger.cost_basis(quote),
+            realized_pnl=ledger.realized_pnl(quote),
+            fees=ledger.fees(quote),
+            tax=ledger.tax(quote),
+        )
+
+
 def value(
     ledger: Ledger,
     quote: str,
@@ -102,37 +140,44 @@ def value(
     Raises:
         MissingMarkError: a non-flat position has no mark in ``marks``.
     """
+    return value_totals(BookTotals.of(ledger, quote), marks, at, watermark)
+
+
+def value_totals(
+    totals: BookTotals,
+    marks: Mapping[str, Decimal],
+    at: datetime,
+    watermark: EquityWatermark | None = None,
+) -> tuple[Valuation, EquityWatermark]:
+    """``value`` of the books ``totals`` were read from (unchanged since), at ``marks``."""
     rows = tuple(
-        _position_value(p.symbol, p.quantity, p.avg_cost, p.cost_basis, marks)
-        for p in ledger.positions(quote)
-        if not p.is_flat
+        _position_value(symbol, quantity, avg_cost, cost_basis, marks)
+        for symbol, quantity, avg_cost, cost_basis in totals.holdings
     )
-    cash = ledger.cash(quote)
-    capital = ledger.capital(quote)
     market_value = sum((row.market_value for row in rows), ZERO)
-    equity = cash + market_value
-    watermark = advance(watermark, quote, equity - capital, at)
-    peak_equity = capital + watermark.peak_gain
+    equity = totals.cash + market_value
+    watermark = advance(watermark, totals.quote, equity - totals.capital, at)
+    peak_equity = totals.capital + watermark.peak_gain
     drawdown = ZERO
     if peak_equity > ZERO:
         drawdown = (peak_equity - equity) / peak_equity * _HUNDRED
     valuation = Valuation(
-        quote=quote,
+        quote=totals.quote,
         at=at,
         day=watermark.day,
-        cash=cash,
-        capital=capital,
-        cost_basis=ledger.cost_basis(quote),
+        cash=totals.cash,
+        capital=totals.capital,
+        cost_basis=totals.cost_basis,
         market_value=market_value,
-        realized_pnl=ledger.realized_pnl(quote),
+        realized_pnl=totals.realized_pnl,
         unrealized_pnl=sum((row.unrealized_pnl for row in rows), ZERO),
-        fees=ledger.fees(quote),
-        tax=ledger.tax(quote),
+        fees=totals.fees,
+        tax=totals.tax,
         equity=equity,
         peak_equity=peak_equity,
         drawdown_pct=drawdown,
-        daily_pnl=equity - capital - watermark.day_open_gain,
-        daily_realized=ledger.day_totals(watermark.day, quote).net,
+        daily_pnl=equity - totals.capital - watermark.day_open_gain,
+        daily_realized=totals.ledger.day_totals(watermark.day, totals.quote).net,
         positions=rows,
     )
     return valuation, watermark
