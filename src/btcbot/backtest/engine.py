@@ -30,18 +30,27 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from btcbot.adapters.clock import ManualClock
+from btcbot.backtest.quiet import QuietMinutes
 from btcbot.backtest.venue import ReplayVenue, as_open_order
 from btcbot.decision import QUOTE, DecisionCore, LedgerView, decide_on, decide_with_books
-from btcbot.decision.inputs import marks_for, marks_from
+from btcbot.decision.inputs import marks_at, marks_for, marks_from
 from btcbot.domain.enums import Side
 from btcbot.domain.ledger import Ledger
 from btcbot.domain.ledger.balances import opening_from_balances, pair_of
-from btcbot.domain.ledger.valuation import EquityWatermark, Valuation, value
+from btcbot.domain.ledger.valuation import (
+    BookTotals,
+    EquityWatermark,
+    Valuation,
+    value,
+    value_totals,
+)
 from btcbot.domain.market import MarketSnapshot
 from btcbot.domain.models import Fill
-from btcbot.domain.trading import RiskLimits, Signal, TradingState
+from btcbot.domain.trading import PortfolioView, RiskLimits, Signal, TradingState
+from btcbot.market_data.candles import CandleWindow
 from btcbot.market_data.limits import MarketDataLimits
 from btcbot.market_data.service import MarketDataService
+from btcbot.risk.trading_state import next_trading_state
 from btcbot.sim.exchange import SimConfig, SimExchange
 from btcbot.sim.feed import Bar
 from btcbot.strategy.params import StrategyParams
@@ -114,6 +123,7 @@ class ReplayState:
     last_fill: dict[str, Fill] = field(default_factory=dict)
     recent_submits: deque[datetime] = field(default_factory=deque)
     created: dict[int, datetime] = field(default_factory=dict)  # exchange id -> intent time
+    totals: BookTotals | None = None  # the ledger's totals since its last fill (quiet minutes)
 
 
 class Replay:
@@ -126,6 +136,7 @@ class Replay:
         *,
         core: DecisionCore | None = None,
         log_signals: bool = False,
+        skip_quiet: bool = True,
     ) -> None:
         self.setup = setup
         self.log_signals = log_signals
@@ -137,6 +148,20 @@ class Replay:
         limits = MarketDataLimits(candle_count=max(self.core.required_candles, 1) + 5)
         self.market = MarketDataService(self.venue, self.clock, limits)
         self.ledger: Ledger | None = None  # the books once run() has returned
+        # Minutes where nothing can happen are valued without a decision (``quiet``); off,
+        # every minute is a full cycle (the reference the quiet test is proved against).
+        self.quiet = (
+            QuietMinutes.build(
+                self.venue,
+                self.market.rules,
+                CandleWindow(limits.candle_count, limits.candle_settle),
+                symbols=setup.symbols,
+                strategies=self.core.strategies.strategies,
+                history=limits.candle_count,
+            )
+            if skip_quiet
+            else None
+        )
 
     def run(self, on_cycle: CycleHook | None = None, on_row: RowSink | None = None) -> ReplayResult:
         """Every cycle of the setup, then the final reconcile; the fills and the equity series.
@@ -176,6 +201,8 @@ class Replay:
         )
 
     def _book(self, state: ReplayState, result: ReplayResult, fills: list[Fill]) -> None:
+        if fills:
+            state.totals = None
         state.ledger.apply_fills(fills)
         for fill in fills:
             last = state.last_fill.get(fill.symbol)
@@ -186,6 +213,10 @@ class Replay:
     def _cycle(self, state: ReplayState, result: ReplayResult, sink: RowSink) -> None:
         now = self.clock.now()
         self._book(state, result, self.venue.new_fills())
+        if self.quiet is not None:
+            self.quiet.feed(now)
+            if self._quiet_row(state, result, sink, now):
+                return
         live = self.venue.open_orders()
         snapshots = self.market.snapshots(self.setup.symbols).snapshots
         view = LedgerView(
@@ -239,6 +270,27 @@ class Replay:
         marks = tuple(sorted(state.marks.items()))
         result.max_drawdown_pct = max(result.max_drawdown_pct, valuation.drawdown_pct)
         sink(EquityRow(now, valuation, _holdings(state.ledger), marks))
+
+    def _quiet_row(
+        self, state: ReplayState, result: ReplayResult, sink: RowSink, now: datetime
+    ) -> bool:
+        """End a quiet minute's cycle as the full one would: its row; False if not quiet."""
+        assert self.quiet is not None  # noqa: S101 - only called with the quiet test on
+        if state.totals is None:
+            state.totals = BookTotals.of(state.ledger, QUOTE)
+        prices = self.quiet.prices(state.totals)
+        if prices is None:
+            return False
+        marks = marks_at(state.ledger, prices, state.marks)
+        valuation, watermark = value_totals(state.totals, marks, now, state.watermark)
+        portfolio = PortfolioView.from_valuation(valuation)
+        if next_trading_state(state.trading_state, portfolio, self.setup.limits).changed:
+            return False  # the full cycle moves the state (and logs why)
+        state.marks, state.watermark = marks, watermark
+        self.quiet.skipped += 1
+        result.max_drawdown_pct = max(result.max_drawdown_pct, valuation.drawdown_pct)
+        sink(EquityRow(now, valuation, _holdings(state.ledger), tuple(sorted(marks.items()))))
+        return True
 
     def _value(self, state: ReplayState, snapshots: Mapping[str, MarketSnapshot]) -> Valuation:
         marks = marks_for(state.ledger, snapshots, state.marks)

@@ -37,6 +37,7 @@ from btcbot.sim.candles import aggregate
 from btcbot.sim.exchange import SimExchange
 from btcbot.sim.model import PARTIAL, SimOrder, SimTrade
 from btcbot.sim.validation import SimRejectError, parse_order
+from btcbot.sim.wire import num
 
 _VOLUME = Decimal("0.00000001")
 _MINUTE = 60
@@ -115,6 +116,15 @@ class ReplayVenue:
             timestamp=_at_ms(raw["timestamp"]),
         )
 
+    def quote(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """The best bid and ask as ``tickers()`` reports them now, without the day's figures.
+
+        Asks nothing of the market's clock: a replay calls it after another call of the same
+        instant has run the market up to now (``Replay``'s quiet minutes, with nothing open).
+        """
+        bid, ask = self.sim.top(symbol)
+        return Decimal(str(num(bid))), Decimal(str(num(ask)))
+
     def order_book(self, symbol: str, limit: int = 100) -> OrderBook:
         """Up to ``limit`` levels a side, best first."""
         self._call()
@@ -151,6 +161,15 @@ class ReplayVenue:
             )
             for r in rows
         ]
+
+    def close(self, symbol: str, open_time: datetime) -> Decimal:
+        """The close of the closed 1-minute candle opened at ``open_time``, as ``klines`` has it.
+
+        Like ``quote``, asks nothing of the market's clock; the candle must have closed.
+        """
+        feed = self.sim.feeds[symbol]
+        bar = feed.bar(feed.index_at(open_time.timestamp()))
+        return _num(bar.close.quantize(self.sim.pairs[symbol].price_quantum))
 
     # ------------------------------------------------------------------ the account
     def balances(self) -> list[Balance]:

@@ -1,0 +1,188 @@
+"""Which minutes of a replay cannot produce a signal, for the built-in strategies.
+
+A replay skips the decision of a quiet minute (``btcbot.backtest.engine``) only when, for
+every symbol, every enabled strategy's screen says it *cannot* signal. A screen answers for one
+strategy on one symbol from the closes the strategy would see and the position it would see,
+and errs toward "may":
+
+- sums are kept exactly (a context that refuses to round; if a sum ever needed rounding the
+  screen gives up and says "may" for good), and every comparison is widened by a relative
+  margin far larger than the strategy's own 28-digit rounding, so "cannot" is never wrong;
+- "may" only costs a full cycle, which then decides as the LIVE cycle does.
+
+A strategy without a screen - any user strategy, or a subclass of a built-in one, whose
+``evaluate`` may do anything - has every minute decided in full.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from btcbot.strategy.mean_reversion import MeanReversion
+from btcbot.strategy.params import MeanReversionParams, TrendParams
+from btcbot.strategy.protocols import Strategy
+from btcbot.strategy.trend import TrendFollower
+
+_EXACT = decimal.Context(prec=60, traps=[decimal.Inexact, decimal.InvalidOperation])
+_WIDE = decimal.Context(prec=60)
+_SLACK = Decimal("1e-12")  # relative margin of every comparison; the strategies round at 1e-28
+_ONE = Decimal(1)
+_HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """What a strategy would see of the account in one symbol this minute."""
+
+    quantity: Decimal  # zero when flat
+    avg_cost: Decimal
+    bid: Decimal  # the exit price: the ticker's best bid
+    min_notional: Decimal  # the pair's minimum order value (dust is below it)
+
+    @property
+    def clearly_holds(self) -> bool:
+        """A position that is certainly not dust (``StrategyInput.holds`` is then True)."""
+        worth = _WIDE.multiply(self.quantity, self.bid)
+        return worth >= _WIDE.multiply(self.min_notional, _ONE + _SLACK)
+
+
+class Screen(Protocol):
+    """One strategy on one symbol: can it signal on the newest closes and this holding?"""
+
+    def push(self, close: Decimal) -> None:
+        """One more closed candle's close (oldest first, every candle the strategy sees)."""
+        ...
+
+    def may_signal(self, holding: Holding) -> bool:
+        """False only when the strategy certainly returns no signal this minute."""
+        ...
+
+
+class _Window:
+    """Exact running sums of the last ``size`` closes (and of their squares, if asked).
+
+    ``broken`` once a sum would have rounded (then the screen says "may" for good).
+    """
+
+    def __init__(self, size: int, *, squares: bool = False) -> None:
+        self.size = size
+        self._squares = squares
+        self.values: deque[Decimal] = deque(maxlen=size)
+        self.pushed = 0
+        self.total = Decimal(0)
+        self.total_squares = Decimal(0)
+        self.broken = False
+
+    def push(self, close: Decimal) -> None:
+        """Slide the window one close forward."""
+        try:
+            if len(self.values) == self.size:
+                old = self.values[0]
+                self.total = _EXACT.subtract(self.total, old)
+                if self._squares:
+                    self.total_squares = _EXACT.fma(-old, old, self.total_squares)
+            self.total = _EXACT.add(self.total, close)
+            if self._squares:
+                self.total_squares = _EXACT.fma(close, close, self.total_squares)
+        except decimal.DecimalException:
+            self.broken = True
+        self.values.append(close)
+        self.pushed += 1
+
+
+class TrendScreen:
+    """``TrendFollower``: a signal needs the fast SMA to cross the slow one on the newest close.
+
+    A crossing up signals only while not holding; a crossing down only while holding. Each
+    close is classed once, as it arrives: fast above slow (+1), below (-1) or too close to
+    call (0).
+    """
+
+    def __init__(self, params: TrendParams) -> None:
+        self._fast = _Window(params.fast_window)
+        self._slow = _Window(params.slow_window)
+        self._side = self._side_before = 0
+
+    def push(self, close: Decimal) -> None:
+        """One more close."""
+        self._fast.push(close)
+        self._slow.push(close)
+        self._side_before, self._side = self._side, self._classify()
+
+    def may_signal(self, holding: Holding) -> bool:
+        """Whether fast - slow can change sign (or touch zero) between the last two closes."""
+        fast, slow = self._fast, self._slow
+        if slow.pushed <= slow.size or fast.broken or slow.broken:
+            return True  # short of the strategy's own ``required_candles``: let it say
+        before, now = self._side_before, self._side
+        up = before < 1 and now > -1  # prev_fast <= prev_slow and fast > slow, widened
+        down = before > -1 and now < 1  # prev_fast >= prev_slow and fast < slow, widened
+        return (down and holding.quantity > 0) or (up and not holding.clearly_holds)
+
+    def _classify(self) -> int:
+        """+1 / -1 when SMA fast is clearly above / below SMA slow, 0 when too close to call."""
+        a = _WIDE.multiply(self._fast.total, self._slow.size)
+        b = _WIDE.multiply(self._slow.total, self._fast.size)
+        gap = _WIDE.subtract(a, b)
+        slack = _WIDE.multiply(_WIDE.add(abs(a), abs(b)), _SLACK)
+        return 1 if gap > slack else -1 if gap < -slack else 0
+
+
+class MeanReversionScreen:
+    """``MeanReversion``: an entry needs z <= -entry_z; an exit needs the bid at a threshold."""
+
+    def __init__(self, params: MeanReversionParams) -> None:
+        self._closes = _Window(params.window, squares=True)
+        self._entry = True  # until the window is full
+        with decimal.localcontext(_WIDE):
+            self._up = (_ONE + params.take_profit_pct / _HUNDRED) * (_ONE - _SLACK)
+            self._down = (_ONE - params.stop_loss_pct / _HUNDRED) * (_ONE + _SLACK)
+            self._z2 = params.entry_z * params.entry_z * (_ONE - _SLACK)
+
+    def push(self, close: Decimal) -> None:
+        """One more close."""
+        self._closes.push(close)
+        self._entry = self._may_enter()
+
+    def may_signal(self, holding: Holding) -> bool:
+        """An exit when a position is held, else (or for dust) an entry."""
+        if holding.quantity > 0 and self._may_exit(holding):
+            return True
+        return self._entry and not holding.clearly_holds
+
+    def _may_exit(self, holding: Holding) -> bool:
+        """Take-profit at cost x (1 + tp %) or above, stop-loss at cost x (1 - sl %) or below."""
+        cost = holding.avg_cost
+        bid = holding.bid
+        return bid >= _WIDE.multiply(cost, self._up) or bid <= _WIDE.multiply(cost, self._down)
+
+    def _may_enter(self) -> bool:
+        """The z-score (w x - S) / sqrt(w Q - S^2) of the window: entry at z <= -entry_z < 0."""
+        closes = self._closes
+        if closes.pushed < closes.size or closes.broken:
+            return True
+        with decimal.localcontext(_WIDE):
+            w, total = closes.size, closes.total
+            spread = w * closes.total_squares - total * total
+            if spread <= 0:
+                return spread < 0  # zero: a flat window has no z-score; below zero cannot be
+            deviation = w * closes.values[-1] - total
+            return deviation < 0 and deviation * deviation >= self._z2 * spread
+
+
+def screens_for(strategies: Sequence[Strategy]) -> list[Screen] | None:
+    """A fresh screen per strategy for one symbol; ``None`` when one has no screen."""
+    screens: list[Screen] = []
+    for strategy in strategies:
+        if type(strategy) is TrendFollower:
+            screens.append(TrendScreen(strategy.params))
+        elif type(strategy) is MeanReversion:
+            screens.append(MeanReversionScreen(strategy.params))
+        else:
+            return None
+    return screens

@@ -1,0 +1,161 @@
+"""A replay that skips its quiet minutes is bit-identical to one that decides every minute.
+
+``Replay(skip_quiet=False)`` runs the full LIVE cycle every minute: the reference. The default
+replay values quiet minutes (nothing open, no strategy able to signal) without deciding. For
+several seeds, data with short and long gaps, cycle lengths, fill conditions and strategy
+settings, both must write the same trades and equity files byte for byte, with the same
+fingerprint and counts - and most minutes must really have been skipped, or the comparison
+would prove nothing. A screen that wrongly calls a minute quiet must be caught.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from candle_files import write_candles
+
+from btcbot.backtest import outputs
+from btcbot.backtest.candles import candle_paths, load, reopened
+from btcbot.backtest.engine import Replay, ReplayResult, ReplaySetup
+from btcbot.backtest.plan import Plan, plan
+from btcbot.backtest.screens import Holding, TrendScreen
+from btcbot.decision import DecisionCore
+from btcbot.domain.fingerprint import fill_fingerprint
+from btcbot.domain.trading import RiskLimits
+from btcbot.risk.engine import RiskEngine
+from btcbot.sim.exchange import SimConfig
+from btcbot.strategy.engine import StrategyEngine
+from btcbot.strategy.params import MeanReversionParams, StrategyParams, TrendParams
+from btcbot.strategy.trend import TrendFollower
+from btcbot.wiring.demo import demo_strategy
+
+TIGHT = StrategyParams(
+    trend=TrendParams(fast_window=2, slow_window=7, order_notional_try=Decimal(700)),
+    mean_reversion=MeanReversionParams(
+        window=6,
+        entry_z=Decimal("1.1"),
+        take_profit_pct=Decimal("0.2"),
+        stop_loss_pct=Decimal("0.15"),
+        order_notional_try=Decimal(900),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One data set and one configuration."""
+
+    seed: int
+    gap_every: int = 0
+    hole: bool = False  # also a 90-minute hole: flat candles, a window with no deviation
+    strategy: StrategyParams = field(default_factory=StrategyParams)
+    participation: str = "0.25"  # "0.002": orders rest and fill in pieces
+    cycle_seconds: float = 60.0
+    limits: RiskLimits = field(default_factory=RiskLimits)
+
+
+# A drawdown threshold a few ticks deep: the state goes REDUCING and back, often in minutes
+# where nothing else happens (the quiet test must leave those to the full cycle).
+EDGY = RiskLimits(
+    reduce_at_drawdown_pct=Decimal("0.01"),
+    max_drawdown_pct=Decimal("0.4"),
+    max_daily_loss_try=Decimal(150),
+)
+
+
+CASES = [
+    Case(seed=1),
+    Case(seed=2, gap_every=7, hole=True, strategy=demo_strategy()),
+    Case(seed=3, strategy=TIGHT, participation="0.002"),
+    Case(seed=4, gap_every=29, hole=True, strategy=TIGHT, cycle_seconds=150.0),
+    Case(seed=5, strategy=StrategyParams(enabled=("mean_reversion",)), participation="0.002"),
+    Case(seed=7, strategy=demo_strategy(), limits=EDGY),
+]
+
+
+def _candles(out: Path, case: Case) -> Path:
+    paths = write_candles(out, minutes=1500, seed=case.seed, gap_every=case.gap_every)
+    if case.hole:
+        for path in paths:
+            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+            path.write_text("".join(lines[:700] + lines[790:]), encoding="utf-8")
+    return out
+
+
+def _plan(data: Path, case: Case) -> Plan:
+    base = ReplaySetup(
+        symbols=("BTCTRY", "ETHTRY"),
+        strategy=case.strategy,
+        cycle_seconds=case.cycle_seconds,
+        limits=case.limits,
+        sim=SimConfig(participation=Decimal(case.participation)),
+    )
+    return plan(load(candle_paths(data)), base, start=None, end=None, settings={})
+
+
+def _run(the_plan: Plan, *, skip_quiet: bool) -> tuple[Replay, ReplayResult]:
+    feeds = {s: reopened(b) for s, b in the_plan.feeds.items()}
+    replay = Replay(feeds, the_plan.setup, core=the_plan.core, skip_quiet=skip_quiet)
+    return replay, replay.run()
+
+
+def _outcome(result: ReplayResult) -> tuple[object, ...]:
+    """Everything a backtest writes or counts, as text where it writes text."""
+    return (
+        fill_fingerprint(result.fills),
+        outputs.trades_csv(result),
+        outputs.equity_csv(result),
+        (result.submitted, result.rejected, result.canceled, result.signals),
+        (result.risk_rejections, result.cycles, str(result.max_drawdown_pct)),
+        result.final,
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c.seed}")
+def test_skipping_quiet_minutes_changes_not_one_byte(tmp_path: Path, case: Case) -> None:
+    """Same trades.csv, equity.csv, fingerprint and counts; most minutes were skipped."""
+    the_plan = _plan(_candles(tmp_path, case), case)
+    reference_replay, reference = _run(the_plan, skip_quiet=False)
+    replay, result = _run(the_plan, skip_quiet=True)
+    assert reference_replay.quiet is None
+    assert replay.quiet is not None
+    assert len(reference.fills) > 5, "a data set that trades"
+    if case.limits is EDGY:
+        assert reference.risk_rejections > 0, "the trading state moved"
+    assert _outcome(result) == _outcome(reference)
+    # Hundreds of minutes skipped in each case (over a third of them with the tight settings).
+    assert replay.quiet.skipped > result.cycles // 3, (replay.quiet.skipped, result.cycles)
+
+
+def test_a_screen_that_calls_a_crossing_quiet_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The negative control: a trend screen blind to crossings up changes the fills."""
+    case = CASES[0]
+    the_plan = _plan(_candles(tmp_path, case), case)
+    _, reference = _run(the_plan, skip_quiet=False)
+    sound = TrendScreen.may_signal
+
+    def blind(self: TrendScreen, holding: Holding) -> bool:
+        return sound(self, holding) and holding.quantity > 0  # misses every entry
+
+    monkeypatch.setattr(TrendScreen, "may_signal", blind)
+    _, result = _run(the_plan, skip_quiet=True)
+    assert fill_fingerprint(result.fills) != fill_fingerprint(reference.fills)
+
+
+class _Tuned(TrendFollower):
+    """A built-in strategy's subclass: its ``evaluate`` may be anything, so it has no screen."""
+
+
+def test_a_user_strategy_has_every_minute_decided(tmp_path: Path) -> None:
+    """No screen for code we did not write (or a subclass of ours): the quiet test is off."""
+    the_plan = _plan(_candles(tmp_path, CASES[0]), CASES[0])
+    for strategy in (_Tuned(TrendParams()), TrendFollower(TrendParams())):
+        core = DecisionCore(StrategyEngine([strategy]), RiskEngine(RiskLimits()))
+        feeds = {s: reopened(b) for s, b in the_plan.feeds.items()}
+        replay = Replay(feeds, the_plan.setup, core=core)
+        assert (replay.quiet is None) is (type(strategy) is _Tuned)
