@@ -155,6 +155,16 @@ class SimExchange:
             return cached[2].best_bid, cached[2].best_ask
         return top_of_book(self.pairs[symbol], self.feeds[symbol].price_at(t))
 
+    def book_within(self, symbol: str, limit: Decimal, *, buy: bool) -> Book:
+        """The book as deep as an order limited to ``limit`` can take, and one level more.
+
+        The levels past the limit cannot fill it, so building them (a hundred a side) was
+        wasted on an order at the touch.
+        """
+        price = self.feeds[symbol].price_at(self.epoch())
+        inside = levels_within(self.pairs[symbol], price, limit, bids=not buy)
+        return self.book(symbol, depth=min(inside + 1, DEPTH))
+
     # ------------------------------------------------------------------ per-request step
     def advance(self) -> None:
         """Run the market up to now and finish due cancels; call once at the start of a request.
@@ -218,10 +228,7 @@ class SimExchange:
             fills.run_market(self, order, self.book(symbol))
         elif order.method == "limit" and fills.marketable(order, book):
             limit = order.price or Decimal(0)
-            # The levels past the limit cannot fill it: one more than those inside is enough.
-            price = self.feeds[symbol].price_at(self.epoch())
-            inside = levels_within(self.pairs[symbol], price, limit, bids=not buy)
-            full = self.book(symbol, depth=min(inside + 1, DEPTH))
+            full = self.book_within(symbol, limit, buy=buy)
             fills.take(self, order, full.asks if buy else full.bids, limit=limit)
         return order
 

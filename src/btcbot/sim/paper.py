@@ -143,6 +143,16 @@ class PaperExchange(SimExchange):
             return Book(bids=level, asks=level)
         return Book(bids=market.book.bids[:depth], asks=market.book.asks[:depth])
 
+    def top(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """The best bid and ask of the book as last seen."""
+        book = self.book(symbol, depth=1)
+        return book.best_bid, book.best_ask
+
+    def book_within(self, symbol: str, limit: Decimal, *, buy: bool) -> Book:
+        """The whole book as last seen: its levels are the real ones, not a formula."""
+        del limit, buy  # every level seen may be taken up to the limit, as on BtcTurk
+        return self.book(symbol)
+
     def submit(self, params: OrderParams) -> SimOrder:
         """As the emulator, except that stop orders are refused (see the module docstring)."""
         if params.stop_price is not None or params.method.startswith("stop"):

@@ -108,6 +108,14 @@ def test_a_market_buy_walks_the_real_book() -> None:
     assert paper.trades[0].amount == Decimal("0.002")
 
 
+def test_a_marketable_limit_buy_takes_the_real_book_up_to_its_price() -> None:
+    """A limit through the ask fills as taker at the observed levels inside its price only."""
+    paper = _paper(ManualClock(START))
+    _buy(paper, "1000015", qty="0.01")
+    assert [(t.price, t.amount) for t in paper.trades] == [(Decimal(1000010), Decimal("0.002"))]
+    assert paper.top("BTCTRY") == (Decimal(999990), Decimal(1000010))
+
+
 def test_stop_orders_and_unobserved_pairs_are_refused() -> None:
     """No stop orders in paper mode; no order on a pair whose market was never seen."""
     paper = _paper(ManualClock(START))
