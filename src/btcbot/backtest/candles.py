@@ -254,18 +254,25 @@ def scan_series(path: Path, *, keep: int = KEEP) -> Series:
 
 
 def _row(path: Path, line: int, row: list[str]) -> tuple[int, Bar]:
+    # Every candle of a year passes here once per read: plain comparisons, no generators.
     if len(row) != len(HEADER):
         raise CandleFileError(f"{path}:{line}: expected {len(HEADER)} columns, got {len(row)}")
     try:
         ts = int(row[0])
-        o, h, lo, c, v = (Decimal(x.strip()) for x in row[1:])
+        o, h, lo, c, v = (
+            Decimal(row[1]),
+            Decimal(row[2]),
+            Decimal(row[3]),
+            Decimal(row[4]),
+            Decimal(row[5]),
+        )
     except (ValueError, InvalidOperation):
         raise CandleFileError(f"{path}:{line}: not a number: {','.join(row)}") from None
-    if not all(x.is_finite() for x in (o, h, lo, c, v)):
+    if not (o.is_finite() and h.is_finite() and lo.is_finite() and c.is_finite() and v.is_finite()):
         raise CandleFileError(f"{path}:{line}: not a finite number: {','.join(row)}")
     if ts < 0 or ts % MINUTE:
         raise CandleFileError(f"{path}:{line}: ts {ts} is not the start of a minute")
-    if not (0 < lo <= min(o, c) and h >= max(o, c) and v >= 0):
+    if not (0 < lo <= o and lo <= c and h >= o and h >= c and v >= 0):
         raise CandleFileError(
             f"{path}:{line}: high/low do not hold open and close: {','.join(row)}"
         )
