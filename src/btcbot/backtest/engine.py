@@ -213,10 +213,8 @@ class Replay:
     def _cycle(self, state: ReplayState, result: ReplayResult, sink: RowSink) -> None:
         now = self.clock.now()
         self._book(state, result, self.venue.new_fills())
-        if self.quiet is not None:
-            self.quiet.feed(now)
-            if self._quiet_row(state, result, sink, now):
-                return
+        if self.quiet is not None and self._quiet_row(state, result, sink, now):
+            return
         live = self.venue.open_orders()
         snapshots = self.market.snapshots(self.setup.symbols).snapshots
         view = LedgerView(
@@ -278,7 +276,7 @@ class Replay:
         assert self.quiet is not None  # noqa: S101 - only called with the quiet test on
         if state.totals is None:
             state.totals = BookTotals.of(state.ledger, QUOTE)
-        prices = self.quiet.prices(state.totals)
+        prices = self.quiet.prices(now, state.totals)
         if prices is None:
             return False
         marks = marks_at(state.ledger, prices, state.marks)

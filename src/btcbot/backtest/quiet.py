@@ -7,8 +7,8 @@ watermark, the same marks, no trading-state change. ``QuietMinutes`` recognises 
 building the market snapshots or running the strategies, from
 
 - the exchange's open orders (none),
-- one screen per strategy and symbol (``btcbot.backtest.screens``), fed every closed candle's
-  close as the LIVE candle window would hold it,
+- one screen per strategy and symbol (``btcbot.backtest.screens``), given the closed candles'
+  closes as the LIVE candle window would hold them,
 - the ticker's best bid and ask, which price the marks and the strategies' exits,
 
 and ``Replay`` then values the books at those marks (the same ``value`` arithmetic, on
@@ -20,7 +20,8 @@ fills, the equity series and the counts bit-identical with and without this.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -43,15 +44,19 @@ class QuietMinutes:
         venue: ReplayVenue,
         rules: RulesCache,
         window: CandleWindow,
-        screens: Mapping[str, Sequence[Screen]],
+        *,
+        symbols: Sequence[str],
+        strategies: Sequence[Strategy],
         history: int,
     ) -> None:
         self._venue = venue
         self._rules = rules
         self._window = window  # the LIVE window's rule for which candle closed last
-        self._screens = screens
-        self._history = history
-        self._fed: datetime | None = None  # open time of the newest close fed
+        self._symbols = tuple(symbols)
+        self._strategies = tuple(strategies)
+        self._history = history  # closes a screen is (re)built from: the LIVE window's size
+        self._screens: dict[str, _Screens] = {}
+        self._first = self._symbols[0] if self._symbols else ""  # asked first: the last busy
         self.skipped = 0  # minutes the replay valued without deciding
 
     @classmethod
@@ -66,48 +71,64 @@ class QuietMinutes:
         history: int,
     ) -> QuietMinutes | None:
         """The quiet-minute test for ``strategies``; ``None`` when one of them has no screen."""
-        screens = {}
-        for symbol in symbols:
-            built = screens_for(strategies)
-            if built is None:
-                return None
-            screens[symbol] = built
-        return cls(venue, rules, window, screens, history)
+        if screens_for(strategies) is None:
+            return None
+        return cls(venue, rules, window, symbols=symbols, strategies=strategies, history=history)
 
-    def feed(self, now: datetime) -> None:
-        """Give the screens every candle closed since the last call (call it every cycle)."""
-        last = self._window.last_closed_open(now)
-        first = self._fed + MINUTE if self._fed is not None else last - MINUTE * self._history
-        at = first
-        while at <= last:
-            for symbol, screens in self._screens.items():
-                close = self._venue.close(symbol, at)
-                for screen in screens:
-                    screen.push(close)
-            at += MINUTE
-        if self._fed is None or last > self._fed:
-            self._fed = last
-
-    def prices(self, totals: BookTotals) -> dict[str, Decimal] | None:
+    def prices(self, now: datetime, totals: BookTotals) -> dict[str, Decimal] | None:
         """This minute's mark per symbol when it is quiet; ``None`` when it needs a full cycle.
 
-        Call after ``feed`` and after the cycle's first exchange call ran the market to now.
+        Call after the cycle's first exchange call ran the market to now. Symbols are asked
+        in turn, the one that was busy last time first, and a symbol's screens are given the
+        closes they missed only when it is asked: with many symbols most minutes are busy,
+        and a busy minute then costs one or two symbols' look, not all of them.
         """
         if self._venue.sim.open:
             return None
         info = self._rules.get()
         held = {symbol: (quantity, cost) for symbol, quantity, cost, _ in totals.holdings}
-        prices: dict[str, Decimal] = {}
-        for symbol, screens in self._screens.items():
+        last = self._window.last_closed_open(now)
+        mids: dict[str, Decimal] = {}
+        first = self._first
+        for symbol in (first, *(s for s in self._symbols if s != first)):
             rules = info.rules_for(symbol)
             bid, ask = self._venue.quote(symbol)
             if rules is None or bid <= 0 or ask <= 0:
                 return None
             quantity, cost = held.get(symbol, (_ZERO, _ZERO))
             holding = Holding(quantity, cost, bid, rules.min_notional)
-            if any(screen.may_signal(holding) for screen in screens):
+            if any(screen.may_signal(holding) for screen in self._fed(symbol, last)):
+                self._first = symbol
                 return None
             mid = mid_of(bid, ask)
             assert mid is not None  # noqa: S101 - both sides were just checked
-            prices[symbol] = mid
-        return prices
+            mids[symbol] = mid
+        return {symbol: mids[symbol] for symbol in self._symbols}
+
+    def _fed(self, symbol: str, last: datetime) -> list[Screen]:
+        """``symbol``'s screens, given every close up to the candle opened at ``last``.
+
+        After a gap longer than the window they are built afresh from its last closes: a
+        screen holds nothing older than its window, so that equals feeding every close.
+        """
+        entry = self._screens.get(symbol)
+        if entry is None or last - entry.fed > MINUTE * self._history:
+            screens = screens_for(self._strategies)
+            assert screens is not None  # noqa: S101 - build() refused strategies without one
+            entry = self._screens[symbol] = _Screens(screens, last - MINUTE * (self._history + 1))
+        at = entry.fed + MINUTE
+        while at <= last:
+            close = self._venue.close(symbol, at)
+            for screen in entry.screens:
+                screen.push(close)
+            at += MINUTE
+        entry.fed = max(entry.fed, last)
+        return entry.screens
+
+
+@dataclass
+class _Screens:
+    """One symbol's screens and the open time of the newest close they were given."""
+
+    screens: list[Screen]
+    fed: datetime
