@@ -166,13 +166,15 @@ class MeanReversionScreen:
         closes = self._closes
         if closes.pushed < closes.size or closes.broken:
             return True
-        with decimal.localcontext(_WIDE):
-            w, total = closes.size, closes.total
-            spread = w * closes.total_squares - total * total
-            if spread <= 0:
-                return spread < 0  # zero: a flat window has no z-score; below zero cannot be
-            deviation = w * closes.values[-1] - total
-            return deviation < 0 and deviation * deviation >= self._z2 * spread
+        wide = _WIDE
+        w, total = closes.size, closes.total
+        spread = wide.subtract(wide.multiply(w, closes.total_squares), wide.multiply(total, total))
+        if spread <= 0:
+            return spread < 0  # zero: a flat window has no z-score; below zero cannot be
+        deviation = wide.subtract(wide.multiply(w, closes.values[-1]), total)
+        if deviation >= 0:
+            return False
+        return wide.multiply(deviation, deviation) >= wide.multiply(self._z2, spread)
 
 
 def screens_for(strategies: Sequence[Strategy]) -> list[Screen] | None:

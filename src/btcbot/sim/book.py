@@ -12,6 +12,8 @@ HALF_SPREAD = Decimal("0.0002")  # best bid/ask sit 2 bp either side of the repl
 LEVEL_STEP = Decimal("0.0002")  # and each further level another 2 bp away
 DEPTH = 100  # levels per side, BtcTurk's wire cap
 _HALF = Decimal("0.5")
+_ONE = Decimal(1)
+_BELOW, _ABOVE = 1 - HALF_SPREAD, 1 + HALF_SPREAD  # exact: 0.9998 and 1.0002
 _GROWTH = tuple(1 + Decimal(k) / 25 for k in range(DEPTH))  # exact: k / 25 never rounds
 
 
@@ -42,7 +44,7 @@ class Book:
 
 
 def _to_tick(value: Decimal, tick: Decimal, rounding: str) -> Decimal:
-    return (value / tick).quantize(Decimal(1), rounding=rounding) * tick
+    return (value / tick).quantize(_ONE, rounding=rounding) * tick
 
 
 def _jitter(prefix_crc: int, level: int) -> Decimal:
@@ -66,8 +68,8 @@ def top_of_book(spec: PairSpec, price: Decimal) -> tuple[Decimal, Decimal]:
     of a hundred levels it would not look at.
     """
     tick = _tick(spec)
-    bid0 = _to_tick(price * (1 - HALF_SPREAD), tick, ROUND_FLOOR)
-    ask0 = max(_to_tick(price * (1 + HALF_SPREAD), tick, ROUND_CEILING), bid0 + tick)
+    bid0 = _to_tick(price * _BELOW, tick, ROUND_FLOOR)
+    ask0 = max(_to_tick(price * _ABOVE, tick, ROUND_CEILING), bid0 + tick)
     return bid0, ask0
 
 

@@ -154,7 +154,10 @@ def value_totals(
         _position_value(symbol, quantity, avg_cost, cost_basis, marks)
         for symbol, quantity, avg_cost, cost_basis in totals.holdings
     )
-    market_value = sum((row.market_value for row in rows), ZERO)
+    market_value = unrealized = ZERO
+    for row in rows:  # in order, as sum() would add them
+        market_value += row.market_value
+        unrealized += row.unrealized_pnl
     equity = totals.cash + market_value
     watermark = advance(watermark, totals.quote, equity - totals.capital, at)
     peak_equity = totals.capital + watermark.peak_gain
@@ -170,7 +173,7 @@ def value_totals(
         cost_basis=totals.cost_basis,
         market_value=market_value,
         realized_pnl=totals.realized_pnl,
-        unrealized_pnl=sum((row.unrealized_pnl for row in rows), ZERO),
+        unrealized_pnl=unrealized,
         fees=totals.fees,
         tax=totals.tax,
         equity=equity,
