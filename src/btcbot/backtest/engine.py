@@ -150,16 +150,17 @@ class Replay:
         self.ledger: Ledger | None = None  # the books once run() has returned
         # Minutes where nothing can happen are valued without a decision (``quiet``); off,
         # every minute is a full cycle (the reference the quiet test is proved against).
+        strategies = self.core.strategies.strategies
         self.quiet = (
-            QuietMinutes.build(
+            QuietMinutes(
                 self.venue,
                 self.market.rules,
                 CandleWindow(limits.candle_count, limits.candle_settle),
                 symbols=setup.symbols,
-                strategies=self.core.strategies.strategies,
+                strategies=strategies,
                 history=limits.candle_count,
             )
-            if skip_quiet
+            if skip_quiet and QuietMinutes.possible(strategies)
             else None
         )
 

@@ -59,21 +59,10 @@ class QuietMinutes:
         self._first = self._symbols[0] if self._symbols else ""  # asked first: the last busy
         self.skipped = 0  # minutes the replay valued without deciding
 
-    @classmethod
-    def build(
-        cls,
-        venue: ReplayVenue,
-        rules: RulesCache,
-        window: CandleWindow,
-        *,
-        symbols: Sequence[str],
-        strategies: Sequence[Strategy],
-        history: int,
-    ) -> QuietMinutes | None:
-        """The quiet-minute test for ``strategies``; ``None`` when one of them has no screen."""
-        if screens_for(strategies) is None:
-            return None
-        return cls(venue, rules, window, symbols=symbols, strategies=strategies, history=history)
+    @staticmethod
+    def possible(strategies: Sequence[Strategy]) -> bool:
+        """Whether every one of ``strategies`` has a screen (else every minute is decided)."""
+        return screens_for(strategies) is not None
 
     def prices(self, now: datetime, totals: BookTotals) -> dict[str, Decimal] | None:
         """This minute's mark per symbol when it is quiet; ``None`` when it needs a full cycle.
@@ -114,7 +103,7 @@ class QuietMinutes:
         entry = self._screens.get(symbol)
         if entry is None or last - entry.fed > MINUTE * self._history:
             screens = screens_for(self._strategies)
-            assert screens is not None  # noqa: S101 - build() refused strategies without one
+            assert screens is not None  # noqa: S101 - the replay checked possible() first
             entry = self._screens[symbol] = _Screens(screens, last - MINUTE * (self._history + 1))
         at = entry.fed + MINUTE
         while at <= last:
