@@ -175,9 +175,10 @@ class SimExchange:
         t = self.epoch()
         self.seq += 1
         if t > self.processed_until:
-            for symbol in self.pairs:
-                fills.match_resting(self, symbol, self.processed_until, t)
-                fills.trigger_stops(self, symbol, self.processed_until, t)
+            if self.open:  # nothing rests: nothing can fill or trigger
+                for symbol in self.pairs:
+                    fills.match_resting(self, symbol, self.processed_until, t)
+                    fills.trigger_stops(self, symbol, self.processed_until, t)
             self.processed_until = t
         for order in [o for o in self.open.values() if o.cancel_seq is not None]:
             due = order.cancel_seq is not None and order.cancel_seq < self.seq
