@@ -6,8 +6,9 @@ strategy on one symbol from the closes the strategy would see and the position i
 and errs toward "may":
 
 - sums are kept exactly (a context that refuses to round; if a sum ever needed rounding the
-  screen gives up and says "may" for good), and every comparison is widened by a relative
-  margin far larger than the strategy's own 28-digit rounding, so "cannot" is never wrong;
+  screen says "may" until it is built afresh), and every comparison is widened by a relative
+  margin far larger than the strategy's own 28-digit rounding can move it (a window too flat
+  for that to hold is left to the strategy), so "cannot" is never wrong;
 - "may" only costs a full cycle, which then decides as the LIVE cycle does.
 
 A strategy without a screen - any user strategy, or a subclass of a built-in one, whose
@@ -33,6 +34,10 @@ _WIDE = decimal.Context(prec=60)
 _SLACK = Decimal("1e-12")  # relative margin of every comparison; the strategies round at 1e-28
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
+# w Q - S^2 below S^2 x this: the deviation is under 1e-8 of the mean (a quantized price
+# window is far above it unless nearly flat), and the strategy's 28-digit z could be off by
+# more than 1e-20 of itself.
+_NEARLY_FLAT = Decimal("1e-16")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +176,10 @@ class MeanReversionScreen:
         spread = wide.subtract(wide.multiply(w, closes.total_squares), wide.multiply(total, total))
         if spread <= 0:
             return spread < 0  # zero: a flat window has no z-score; below zero cannot be
+        if spread < wide.multiply(wide.multiply(total, total), _NEARLY_FLAT):
+            # The strategy's z rounds by about 1e-28 x mean / deviation: in a window this flat
+            # that could outgrow the margin, so let the strategy say.
+            return True
         deviation = wide.subtract(wide.multiply(w, closes.values[-1]), total)
         if deviation >= 0:
             return False
