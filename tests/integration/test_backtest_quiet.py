@@ -73,6 +73,7 @@ CASES = [
     Case(seed=4, gap_every=29, hole=True, strategy=TIGHT, cycle_seconds=150.0),
     Case(seed=5, strategy=StrategyParams(enabled=("mean_reversion",)), participation="0.002"),
     Case(seed=7, strategy=demo_strategy(), limits=EDGY),
+    Case(seed=8, gap_every=11, cycle_seconds=30.0),  # two cycles on each newest candle
 ]
 
 
