@@ -37,7 +37,6 @@ from btcbot.sim.candles import aggregate
 from btcbot.sim.exchange import SimExchange
 from btcbot.sim.model import PARTIAL, SimOrder, SimTrade
 from btcbot.sim.validation import SimRejectError, parse_order
-from btcbot.sim.wire import num
 
 _VOLUME = Decimal("0.00000001")
 _MINUTE = 60
@@ -123,7 +122,7 @@ class ReplayVenue:
         instant has run the market up to now (``Replay``'s quiet minutes, with nothing open).
         """
         bid, ask = self.sim.top(symbol)
-        return Decimal(str(num(bid))), Decimal(str(num(ask)))
+        return _num(bid), _num(ask)
 
     def order_book(self, symbol: str, limit: int = 100) -> OrderBook:
         """Up to ``limit`` levels a side, best first."""

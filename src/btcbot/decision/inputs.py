@@ -48,9 +48,7 @@ def marks_from(
     snapshots: Mapping[str, MarketSnapshot], fallback: Mapping[str, Decimal]
 ) -> dict[str, Decimal]:
     """Mid price per symbol (last trade when a side is missing), over the ``fallback`` marks."""
-    marks = dict(fallback)
-    marks.update({symbol: snap.mark for symbol, snap in snapshots.items()})
-    return marks
+    return {**fallback, **_marks(snapshots)}
 
 
 def marks_for(
@@ -61,7 +59,11 @@ def marks_for(
     A market-data gap on a held symbol must not fail the cycle's commit (the books would stop
     moving); valuing it at the last known price is the honest fallback.
     """
-    return marks_at(ledger, {symbol: snap.mark for symbol, snap in snapshots.items()}, last)
+    return marks_at(ledger, _marks(snapshots), last)
+
+
+def _marks(snapshots: Mapping[str, MarketSnapshot]) -> dict[str, Decimal]:
+    return {symbol: snap.mark for symbol, snap in snapshots.items()}
 
 
 def marks_at(
