@@ -33,13 +33,15 @@ from btcbot.domain.models import (
 )
 from btcbot.domain.trading import ApprovedOrderIntent
 from btcbot.sim import marketdata
-from btcbot.sim.candles import aggregate
+from btcbot.sim.candles import Agg, aggregate
 from btcbot.sim.exchange import SimExchange
 from btcbot.sim.model import PARTIAL, SimOrder, SimTrade
 from btcbot.sim.validation import SimRejectError, parse_order
 
 _VOLUME = Decimal("0.00000001")
 _MINUTE = 60
+_ZERO = Decimal(0)
+_MINUTES_KEPT = 4096  # closed candles kept per symbol: more than a day and a strategy window
 
 
 def _at_ms(ms: float) -> datetime:
@@ -65,6 +67,7 @@ class ReplayVenue:
     def __init__(self, sim: SimExchange) -> None:
         self.sim = sim
         self._trades_seen = 0
+        self._minutes: dict[str, dict[int, Candle]] = {}  # symbol -> closed candles by index
 
     def _call(self) -> None:
         self.sim.advance()
@@ -140,26 +143,60 @@ class ReplayVenue:
     ) -> list[Candle]:
         """Candles whose open time lies in ``[start, end]`` (the graph API's seconds)."""
         self._call()
-        feed = self.sim.feeds[symbol]
-        quantum = self.sim.pairs[symbol].price_quantum
-        rows = aggregate(
-            feed,
-            resolution_minutes * _MINUTE,
-            int(start.timestamp() * 1000) // 1000,
-            int(end.timestamp() * 1000) // 1000,
-            self.sim.epoch(),
-        )
-        return [
-            Candle(
-                open_time=datetime.fromtimestamp(r.start, tz=UTC),
-                open=_num(r.open.quantize(quantum)),
-                high=_num(r.high.quantize(quantum)),
-                low=_num(r.low.quantize(quantum)),
-                close=_num(r.close.quantize(quantum)),
-                volume=_num(r.volume.quantize(_VOLUME)),
+        feed, now = self.sim.feeds[symbol], self.sim.epoch()
+        lo, hi = int(start.timestamp() * 1000) // 1000, int(end.timestamp() * 1000) // 1000
+        if resolution_minutes != 1:
+            rows = aggregate(feed, resolution_minutes * _MINUTE, lo, hi, now)
+            return [self._candle(symbol, row) for row in rows]
+        # Minutes: the same buckets as ``aggregate``'s, a closed one from the cache.
+        out: list[Candle] = []
+        for index in range(
+            max(feed.index_at(lo - lo % _MINUTE), 0), feed.index_at(min(hi + _MINUTE, now)) + 1
+        ):
+            opened = feed.start_of(index)
+            if now < opened:
+                break
+            if lo <= opened <= hi:
+                closed = now >= opened + _MINUTE
+                out.append(self.minute(symbol, index) if closed else self._forming(symbol, index))
+        return out
+
+    def minute(self, symbol: str, index: int) -> Candle:
+        """Closed 1-minute candle ``index`` of the timeline, as ``klines`` has it.
+
+        A closed candle never changes, and a cycle asks again for most of the window it asked
+        for a minute earlier; converting each once was half a signal minute's candle cost.
+        Asks nothing of the market's clock; the candle must have closed.
+        """
+        cache = self._minutes.setdefault(symbol, {})
+        candle = cache.get(index)
+        if candle is None:
+            if len(cache) >= _MINUTES_KEPT:  # a replay moves forward: keep the newest half
+                for old in sorted(cache)[: _MINUTES_KEPT // 2]:
+                    del cache[old]
+            feed = self.sim.feeds[symbol]
+            bar = feed.bar(index)
+            row = Agg(
+                feed.start_of(index), bar.open, bar.high, bar.low, bar.close, bar.volume, _ZERO
             )
-            for r in rows
-        ]
+            candle = cache[index] = self._candle(symbol, row)
+        return candle
+
+    def _forming(self, symbol: str, index: int) -> Candle:
+        opened = self.sim.feeds[symbol].start_of(index)
+        row = aggregate(self.sim.feeds[symbol], _MINUTE, opened, opened, self.sim.epoch())[0]
+        return self._candle(symbol, row)
+
+    def _candle(self, symbol: str, row: Agg) -> Candle:
+        quantum = self.sim.pairs[symbol].price_quantum
+        return Candle(
+            open_time=datetime.fromtimestamp(row.start, tz=UTC),
+            open=_num(row.open.quantize(quantum)),
+            high=_num(row.high.quantize(quantum)),
+            low=_num(row.low.quantize(quantum)),
+            close=_num(row.close.quantize(quantum)),
+            volume=_num(row.volume.quantize(_VOLUME)),
+        )
 
     def close(self, symbol: str, open_time: datetime) -> Decimal:
         """The close of the closed 1-minute candle opened at ``open_time``, as ``klines`` has it.

@@ -87,6 +87,11 @@ class ReplayFeed:
         # The whole file's range, for a span longer than a round trip; found when first needed
         # (a backtest streams its candles and never asks).
         self._range: tuple[Decimal, Decimal] | None = None
+        # The last candle and price asked for: a cycle asks for the same minute's candle and
+        # the same instant's price several times (ticker, book, quote, candles), and a
+        # streamed file's lookup costs more than the answer. Both are pure functions.
+        self._bar_at: tuple[int, Bar] | None = None
+        self._price_at: tuple[float, Decimal] | None = None
 
     @property
     def first_price(self) -> Decimal:
@@ -103,6 +108,14 @@ class ReplayFeed:
 
     def bar(self, index: int) -> Bar:
         """Timeline candle ``index``, played forward or backwards per the ping-pong rule."""
+        last = self._bar_at
+        if last is not None and last[0] == index:
+            return last[1]
+        bar = self._bar(index)
+        self._bar_at = (index, bar)
+        return bar
+
+    def _bar(self, index: int) -> Bar:
         n = len(self._bars)
         j = index % (2 * n)
         if j < n:
@@ -112,12 +125,21 @@ class ReplayFeed:
 
     def price_at(self, epoch: float) -> Decimal:
         """The replayed price at ``epoch`` (linear along the candle's path)."""
+        last = self._price_at
+        if last is not None and last[0] == epoch:
+            return last[1]
+        price = self._price(epoch)
+        self._price_at = (epoch, price)
+        return price
+
+    def _price(self, epoch: float) -> Decimal:
         index = self.index_at(epoch)
         offset = Decimal(str(round(epoch - self.start_of(index), 6)))
         points = self.bar(index).path()
         leg = min(int(offset // _LEG), 2)
         frac = (offset - leg * _LEG) / _LEG
-        return points[leg] + (points[leg + 1] - points[leg]) * frac
+        price: Decimal = points[leg] + (points[leg + 1] - points[leg]) * frac
+        return price
 
     def range_between(self, start: float, end: float) -> tuple[Decimal, Decimal]:
         """Lowest and highest price the path visits in ``[start, end]``."""
