@@ -11,6 +11,7 @@ would prove nothing. A screen that wrongly calls a minute quiet must be caught.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,14 +20,16 @@ from candle_files import write_candles
 
 from btcbot.backtest import outputs
 from btcbot.backtest.candles import candle_paths, load, reopened
-from btcbot.backtest.engine import Replay, ReplayResult, ReplaySetup
+from btcbot.backtest.engine import Replay, ReplayResult, ReplaySetup, ReplayState
 from btcbot.backtest.plan import Plan, plan
 from btcbot.backtest.screens import Holding, TrendScreen
-from btcbot.decision import DecisionCore
+from btcbot.decision import QUOTE, DecisionCore
 from btcbot.domain.fingerprint import fill_fingerprint
+from btcbot.domain.ledger.valuation import BookTotals
 from btcbot.domain.trading import RiskLimits
 from btcbot.risk.engine import RiskEngine
 from btcbot.sim.exchange import SimConfig
+from btcbot.sim.validation import parse_order
 from btcbot.strategy.engine import StrategyEngine
 from btcbot.strategy.params import MeanReversionParams, StrategyParams, TrendParams
 from btcbot.strategy.trend import TrendFollower
@@ -55,6 +58,7 @@ class Case:
     participation: str = "0.25"  # "0.002": orders rest and fill in pieces
     cycle_seconds: float = 60.0
     limits: RiskLimits = field(default_factory=RiskLimits)
+    symbols: int = 2
 
 
 # A drawdown threshold a few ticks deep: the state goes REDUCING and back, often in minutes
@@ -64,6 +68,9 @@ EDGY = RiskLimits(
     max_drawdown_pct=Decimal("0.4"),
     max_daily_loss_try=Decimal(150),
 )
+# A drawdown limit reached within the first hours: most of the replay is HALTED (sticky), where
+# only the symbols that may signal are decided (``Replay._halted_row``).
+HALTS = RiskLimits(reduce_at_drawdown_pct=Decimal("0.005"), max_drawdown_pct=Decimal("0.01"))
 
 
 CASES = [
@@ -74,11 +81,17 @@ CASES = [
     Case(seed=5, strategy=StrategyParams(enabled=("mean_reversion",)), participation="0.002"),
     Case(seed=7, strategy=demo_strategy(), limits=EDGY),
     Case(seed=8, gap_every=11, cycle_seconds=30.0),  # two cycles on each newest candle
+    Case(seed=9, gap_every=13, limits=HALTS, symbols=5),
+    Case(seed=10, hole=True, strategy=TIGHT, participation="0.002", limits=HALTS, symbols=3),
+    Case(seed=11, strategy=demo_strategy(), limits=HALTS, symbols=1, cycle_seconds=150.0),
 ]
+HALTING = [case for case in CASES if case.limits is HALTS]
 
 
 def _candles(out: Path, case: Case) -> Path:
-    paths = write_candles(out, minutes=1500, seed=case.seed, gap_every=case.gap_every)
+    paths = write_candles(
+        out, minutes=1500, seed=case.seed, symbols=case.symbols, gap_every=case.gap_every
+    )
     if case.hole:
         for path in paths:
             lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -88,7 +101,7 @@ def _candles(out: Path, case: Case) -> Path:
 
 def _plan(data: Path, case: Case) -> Plan:
     base = ReplaySetup(
-        symbols=("BTCTRY", "ETHTRY"),
+        symbols=tuple(sorted(path.stem for path in candle_paths(data))),
         strategy=case.strategy,
         cycle_seconds=case.cycle_seconds,
         limits=case.limits,
@@ -123,12 +136,38 @@ def test_skipping_quiet_minutes_changes_not_one_byte(tmp_path: Path, case: Case)
     replay, result = _run(the_plan, skip_quiet=True)
     assert reference_replay.quiet is None
     assert replay.quiet is not None
-    assert len(reference.fills) > 5, "a data set that trades"
+    assert len(reference.fills) > (1 if case.limits is HALTS else 5), "a data set that trades"
     if case.limits is EDGY:
         assert reference.risk_rejections > 0, "the trading state moved"
     assert _outcome(result) == _outcome(reference)
-    # Hundreds of minutes skipped in each case (over a third of them with the tight settings).
-    assert replay.quiet.skipped > result.cycles // 3, (replay.quiet.skipped, result.cycles)
+    # Hundreds of minutes not decided in full in each case (over a third of them with the tight
+    # settings): valued without a decision, or, halted, decided for fewer symbols.
+    quiet = replay.quiet
+    assert quiet.skipped + quiet.narrowed > result.cycles // 3, (quiet.skipped, result.cycles)
+    if case.limits is HALTS:
+        assert quiet.narrowed > 100, quiet.narrowed
+
+
+@pytest.mark.parametrize("case", HALTING, ids=lambda c: f"seed{c.seed}")
+def test_a_screen_blind_after_the_halt_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: Case
+) -> None:
+    """The halted path's negative control: nothing trades, so the counts must give it away."""
+    the_plan = _plan(_candles(tmp_path, case), case)
+    _, reference = _run(the_plan, skip_quiet=False)
+    sound = TrendScreen.may_signal
+
+    def blind(self: TrendScreen, holding: Holding) -> bool:
+        return sound(self, holding) and holding.quantity > 0  # misses every entry
+
+    monkeypatch.setattr(TrendScreen, "may_signal", blind)
+    replay, result = _run(the_plan, skip_quiet=True)
+    assert replay.quiet is not None
+    assert replay.quiet.narrowed > 0
+    assert (result.signals, result.risk_rejections) != (
+        reference.signals,
+        reference.risk_rejections,
+    )
 
 
 def test_a_screen_that_calls_a_crossing_quiet_is_caught(
@@ -160,3 +199,29 @@ def test_a_user_strategy_has_every_minute_decided(tmp_path: Path) -> None:
         feeds = {s: reopened(b) for s, b in the_plan.feeds.items()}
         replay = Replay(feeds, the_plan.setup, core=core)
         assert (replay.quiet is None) is (type(strategy) is _Tuned)
+
+
+def test_no_minute_is_quiet_or_narrowed_while_an_order_of_ours_rests(tmp_path: Path) -> None:
+    """A resting order can fill or be cancelled in any minute: each of them is a full cycle."""
+    the_plan = _plan(_candles(tmp_path, CASES[0]), CASES[0])
+    feeds = {s: reopened(b) for s, b in the_plan.feeds.items()}
+    replay = Replay(feeds, the_plan.setup, core=the_plan.core)
+    quiet = replay.quiet
+    assert quiet is not None
+    looks: list[tuple[bool, bool]] = []
+
+    def look(number: int, now: datetime, state: ReplayState) -> None:
+        if number == 60:  # a buy far under the book rests (and the replay cancels it later)
+            bid = replay.venue.quote("BTCTRY")[0]
+            body = {
+                "pairSymbol": "BTCTRY", "orderType": "buy", "orderMethod": "limit",
+                "quantity": "0.001", "price": str(int(bid * Decimal("0.97"))),
+                "newOrderClientId": "resting",
+            }  # fmt: skip
+            replay.sim.submit(parse_order(body, replay.sim.pairs))
+        if number in (60, 61):
+            totals = BookTotals.of(state.ledger, QUOTE)
+            looks.append((quiet.prices(now, totals) is None, quiet.busy(now, totals) is None))
+
+    replay.run(on_cycle=look)
+    assert looks == [(True, True), (True, True)]

@@ -33,6 +33,7 @@ from btcbot.adapters.clock import ManualClock
 from btcbot.backtest.quiet import QuietMinutes
 from btcbot.backtest.venue import ReplayVenue, as_open_order
 from btcbot.decision import QUOTE, DecisionCore, LedgerView, decide_on, decide_with_books
+from btcbot.decision.core import Decision
 from btcbot.decision.inputs import marks_at, marks_for, marks_from
 from btcbot.domain.enums import Side
 from btcbot.domain.ledger import Ledger
@@ -53,6 +54,7 @@ from btcbot.market_data.service import MarketDataService
 from btcbot.risk.trading_state import next_trading_state
 from btcbot.sim.exchange import SimConfig, SimExchange
 from btcbot.sim.feed import Bar
+from btcbot.sim.model import SimOrder
 from btcbot.strategy.params import StrategyParams
 
 DEFAULT_TTL = timedelta(minutes=5)
@@ -214,38 +216,21 @@ class Replay:
     def _cycle(self, state: ReplayState, result: ReplayResult, sink: RowSink) -> None:
         now = self.clock.now()
         self._book(state, result, self.venue.new_fills())
-        if self.quiet is not None and self._quiet_row(state, result, sink, now):
-            return
+        if self.quiet is not None:
+            if state.trading_state is TradingState.HALTED:
+                if self._halted_row(state, result, sink, now):
+                    return
+            elif self._quiet_row(state, result, sink, now):
+                return
         live = self.venue.open_orders()
         snapshots = self.market.snapshots(self.setup.symbols).snapshots
-        view = LedgerView(
-            ledger=state.ledger,
-            watermark=state.watermark,
-            marks=dict(state.marks),
-            trading_state=state.trading_state,
-            open_orders=tuple(
-                as_open_order(o, state.created.get(o.id, now))
-                for o in sorted(live.values(), key=lambda o: o.id)
-            ),
-            recent_fills=tuple(state.last_fill.values()),
-            recent_submits=tuple(state.recent_submits),
-        )
+        view = self._view(state, dict(state.marks), live, now)
         decision, snapshots = decide_with_books(
             lambda snaps: decide_on(self.core, self.setup.symbols, view, snaps, now),
             snapshots,
             self.market.with_books,
         )
-        if decision.faults:
-            # A LIVE cycle would go on with the symbol observing; a backtest that skipped it
-            # would report results the strategy never produced.
-            raise StrategyFailedError(
-                f"{decision.faults[0].line()} at {now.isoformat()}: the backtest stops; "
-                "fix the strategy or remove it from STRATEGIES"
-            )
-        result.signals += len(decision.signals)
-        if self.log_signals:
-            result.signal_log.extend((result.cycles + 1, s) for s in decision.signals)
-        result.risk_rejections += len(decision.rejection_reasons)
+        self._count(decision, result, now)
         # Execution: stale orders first (cancels are allowed in every state), then the intents.
         for order_id in sorted(live):
             if now - state.created.get(order_id, now) >= self.setup.order_ttl:
@@ -266,30 +251,107 @@ class Replay:
         if transition.changed:
             state.trading_state = transition.state
         valuation = self._value(state, snapshots)
-        marks = tuple(sorted(state.marks.items()))
+        self._row(result, sink, valuation, state)
+
+    def _view(
+        self,
+        state: ReplayState,
+        marks: dict[str, Decimal],
+        live: Mapping[int, SimOrder],
+        now: datetime,
+    ) -> LedgerView:
+        return LedgerView(
+            ledger=state.ledger,
+            watermark=state.watermark,
+            marks=marks,
+            trading_state=state.trading_state,
+            open_orders=tuple(
+                as_open_order(o, state.created.get(o.id, now))
+                for o in sorted(live.values(), key=lambda o: o.id)
+            ),
+            recent_fills=tuple(state.last_fill.values()),
+            recent_submits=tuple(state.recent_submits),
+        )
+
+    def _count(self, decision: Decision, result: ReplayResult, now: datetime) -> None:
+        """Add one decision's signals and refusals to the result; stop on a strategy fault."""
+        if decision.faults:
+            # A LIVE cycle would go on with the symbol observing; a backtest that skipped it
+            # would report results the strategy never produced.
+            raise StrategyFailedError(
+                f"{decision.faults[0].line()} at {now.isoformat()}: the backtest stops; "
+                "fix the strategy or remove it from STRATEGIES"
+            )
+        result.signals += len(decision.signals)
+        if self.log_signals:
+            result.signal_log.extend((result.cycles + 1, s) for s in decision.signals)
+        result.risk_rejections += len(decision.rejection_reasons)
+
+    def _row(
+        self, result: ReplayResult, sink: RowSink, valuation: Valuation, state: ReplayState
+    ) -> None:
         result.max_drawdown_pct = max(result.max_drawdown_pct, valuation.drawdown_pct)
-        sink(EquityRow(now, valuation, _holdings(state.ledger), marks))
+        marks = tuple(sorted(state.marks.items()))
+        sink(EquityRow(valuation.at, valuation, _holdings(state.ledger), marks))
 
     def _quiet_row(
         self, state: ReplayState, result: ReplayResult, sink: RowSink, now: datetime
     ) -> bool:
         """End a quiet minute's cycle as the full one would: its row; False if not quiet."""
         assert self.quiet is not None  # noqa: S101 - only called with the quiet test on
-        if state.totals is None:
-            state.totals = BookTotals.of(state.ledger, QUOTE)
-        prices = self.quiet.prices(now, state.totals)
+        totals = self._totals(state)
+        prices = self.quiet.prices(now, totals)
         if prices is None:
             return False
         marks = marks_at(state.ledger, prices, state.marks)
-        valuation, watermark = value_totals(state.totals, marks, now, state.watermark)
+        valuation, watermark = value_totals(totals, marks, now, state.watermark)
         portfolio = PortfolioView.from_valuation(valuation)
         if next_trading_state(state.trading_state, portfolio, self.setup.limits).changed:
             return False  # the full cycle moves the state (and logs why)
         state.marks, state.watermark = marks, watermark
         self.quiet.skipped += 1
-        result.max_drawdown_pct = max(result.max_drawdown_pct, valuation.drawdown_pct)
-        sink(EquityRow(now, valuation, _holdings(state.ledger), tuple(sorted(marks.items()))))
+        self._row(result, sink, valuation, state)
         return True
+
+    def _halted_row(
+        self, state: ReplayState, result: ReplayResult, sink: RowSink, now: datetime
+    ) -> bool:
+        """A minute of a replay that can no longer trade: decide only where a signal may come.
+
+        HALTED is sticky (only the operator lifts it) and with nothing of ours on the
+        exchange no order can be sent, fill or be cancelled again: what is left of a cycle is
+        its counts and its row. The symbols no strategy can signal on add nothing to the
+        counts (their screens say so, as in a quiet minute); the others are decided as the
+        full cycle decides them, on the books valued at every symbol's mark. False when the
+        screens cannot say (a full cycle then runs).
+        """
+        assert self.quiet is not None  # noqa: S101 - only called with the quiet test on
+        totals = self._totals(state)
+        look = self.quiet.busy(now, totals)
+        if look is None:
+            return False
+        prices, busy = look
+        marks = marks_at(state.ledger, prices, state.marks)
+        if busy:
+            with self.venue.asking(busy):
+                snapshots = self.market.snapshots(busy).snapshots
+            view = self._view(state, marks, {}, now)
+            decision = decide_on(self.core, busy, view, snapshots, now)
+            assert not decision.approved  # noqa: S101 - HALTED refuses every order
+            self._count(decision, result, now)
+            self.quiet.narrowed += 1
+        else:
+            self.quiet.skipped += 1
+        valuation, state.watermark = value_totals(totals, marks, now, state.watermark)
+        state.marks = marks
+        self._row(result, sink, valuation, state)
+        return True
+
+    @staticmethod
+    def _totals(state: ReplayState) -> BookTotals:
+        if state.totals is None:
+            state.totals = BookTotals.of(state.ledger, QUOTE)
+        return state.totals
 
     def _value(self, state: ReplayState, snapshots: Mapping[str, MarketSnapshot]) -> Valuation:
         marks = marks_for(state.ledger, snapshots, state.marks)

@@ -20,7 +20,7 @@ fills, the equity series and the counts bit-identical with and without this.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -29,6 +29,7 @@ from btcbot.backtest.screens import Holding, Screen, screens_for
 from btcbot.backtest.venue import ReplayVenue
 from btcbot.domain.ledger.valuation import BookTotals
 from btcbot.domain.market import mid_of
+from btcbot.domain.models import ExchangeInfo
 from btcbot.market_data.candles import MINUTE, CandleWindow
 from btcbot.market_data.rules_cache import RulesCache
 from btcbot.strategy.protocols import Strategy
@@ -58,6 +59,7 @@ class QuietMinutes:
         self._screens: dict[str, _Screens] = {}
         self._first = self._symbols[0] if self._symbols else ""  # asked first: the last busy
         self.skipped = 0  # minutes the replay valued without deciding
+        self.narrowed = 0  # halted minutes it decided only for the symbols that may signal
 
     @staticmethod
     def possible(strategies: Sequence[Strategy]) -> bool:
@@ -74,25 +76,58 @@ class QuietMinutes:
         """
         if self._venue.sim.open:
             return None
-        info = self._rules.get()
-        held = {symbol: (quantity, cost) for symbol, quantity, cost, _ in totals.holdings}
-        last = self._window.last_closed_open(now)
+        info, held, last = self._rules.get(), _held(totals), self._window.last_closed_open(now)
         mids: dict[str, Decimal] = {}
         first = self._first
         for symbol in (first, *(s for s in self._symbols if s != first)):
-            rules = info.rules_for(symbol)
-            bid, ask = self._venue.quote(symbol)
-            if rules is None or bid <= 0 or ask <= 0:
-                return None
-            quantity, cost = held.get(symbol, (_ZERO, _ZERO))
-            holding = Holding(quantity, cost, bid, rules.min_notional)
-            if any(screen.may_signal(holding) for screen in self._fed(symbol, last)):
+            look = self._look(info, symbol, held, last)
+            if look is None or look[1]:
                 self._first = symbol
                 return None
-            mid = mid_of(bid, ask)
-            assert mid is not None  # noqa: S101 - both sides were just checked
-            mids[symbol] = mid
+            mids[symbol] = look[0]
         return {symbol: mids[symbol] for symbol in self._symbols}
+
+    def busy(
+        self, now: datetime, totals: BookTotals
+    ) -> tuple[dict[str, Decimal], tuple[str, ...]] | None:
+        """Every symbol's mark, and the symbols whose strategies may signal this minute.
+
+        For a replay that can no longer trade (``Replay``, halted): only those symbols need a
+        decision. ``None`` when an order is open or a symbol has no rules or no two-sided quote
+        (a full cycle then says what the LIVE one would).
+        """
+        if self._venue.sim.open:
+            return None
+        info, held, last = self._rules.get(), _held(totals), self._window.last_closed_open(now)
+        mids: dict[str, Decimal] = {}
+        busy: list[str] = []
+        for symbol in self._symbols:
+            look = self._look(info, symbol, held, last)
+            if look is None:
+                return None
+            mids[symbol] = look[0]
+            if look[1]:
+                busy.append(symbol)
+        return mids, tuple(busy)
+
+    def _look(
+        self,
+        info: ExchangeInfo,
+        symbol: str,
+        held: Mapping[str, tuple[Decimal, Decimal]],
+        last: datetime,
+    ) -> tuple[Decimal, bool] | None:
+        """``symbol``'s mark and whether a strategy may signal on it; ``None`` if it can't say."""
+        rules = info.rules_for(symbol)
+        bid, ask = self._venue.quote(symbol)
+        if rules is None or bid <= 0 or ask <= 0:
+            return None
+        quantity, cost = held.get(symbol, (_ZERO, _ZERO))
+        holding = Holding(quantity, cost, bid, rules.min_notional)
+        may = any(screen.may_signal(holding) for screen in self._fed(symbol, last))
+        mid = mid_of(bid, ask)
+        assert mid is not None  # noqa: S101 - both sides were just checked
+        return mid, may
 
     def _fed(self, symbol: str, last: datetime) -> list[Screen]:
         """``symbol``'s screens, given every close up to the candle opened at ``last``.
@@ -113,6 +148,10 @@ class QuietMinutes:
             at += MINUTE
         entry.fed = max(entry.fed, last)
         return entry.screens
+
+
+def _held(totals: BookTotals) -> dict[str, tuple[Decimal, Decimal]]:
+    return {symbol: (quantity, cost) for symbol, quantity, cost, _ in totals.holdings}
 
 
 @dataclass

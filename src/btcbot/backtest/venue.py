@@ -14,6 +14,8 @@ here, so the values equal what the client's mappers would parse from the JSON.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -68,6 +70,7 @@ class ReplayVenue:
         self.sim = sim
         self._trades_seen = 0
         self._minutes: dict[str, dict[int, Candle]] = {}  # symbol -> closed candles by index
+        self._asked: frozenset[str] | None = None  # the pairs tickers() answers for; None: all
 
     def _call(self) -> None:
         self.sim.advance()
@@ -99,9 +102,26 @@ class ReplayVenue:
         return ExchangeInfo(server_time=_at_ms(self.sim.ms()), symbols=rules)
 
     def tickers(self) -> list[Ticker]:
-        """The 24-hour ticker of every pair with candles, in one call (as BtcTurk answers)."""
+        """The 24-hour ticker of every pair with candles, in one call (as BtcTurk answers).
+
+        Inside ``asking(symbols)``, only those pairs' tickers: the rest would go unread.
+        """
         self._call()
-        return [self._ticker(symbol) for symbol in self.sim.feeds]
+        asked = self._asked
+        return [self._ticker(s) for s in self.sim.feeds if asked is None or s in asked]
+
+    @contextmanager
+    def asking(self, symbols: Iterable[str]) -> Iterator[None]:
+        """Answer ``tickers()`` with ``symbols``' alone while inside (a replay's halted minutes).
+
+        A ticker is a pure function of the market and the instant, so leaving one out changes
+        nothing the others say.
+        """
+        self._asked = frozenset(symbols)
+        try:
+            yield
+        finally:
+            self._asked = None
 
     def _ticker(self, symbol: str) -> Ticker:
         raw = marketdata.ticker(self.sim, self.sim.pairs[symbol])
