@@ -94,6 +94,8 @@ class StreamedBars(Sequence[Bar]):
     def __getitem__(self, index: slice) -> list[Bar]: ...
 
     def __getitem__(self, index: int | slice) -> Bar | list[Bar]:
+        if type(index) is int and self._from <= index < self._next:  # held: most lookups
+            return self._held[index - self._from]
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(self._count))]
         if index < 0:

@@ -81,6 +81,7 @@ class ReplayFeed:
 
     def __init__(self, bars: Sequence[Bar], *, anchor: float, history_minutes: int) -> None:
         self._bars = bars
+        self._count = len(bars)  # a file's candles never change while it plays
         self.anchor = anchor
         self.history_minutes = history_minutes
         self.base = floor_minute(anchor) - history_minutes * MINUTE
@@ -116,7 +117,9 @@ class ReplayFeed:
         return bar
 
     def _bar(self, index: int) -> Bar:
-        n = len(self._bars)
+        n = self._count
+        if 0 <= index < n:
+            return self._bars[index]
         j = index % (2 * n)
         if j < n:
             return self._bars[j]
