@@ -43,7 +43,7 @@ from btcbot.sim.validation import SimRejectError, parse_order
 _VOLUME = Decimal("0.00000001")
 _MINUTE = 60
 _ZERO = Decimal(0)
-_MINUTES_KEPT = 4096  # closed candles kept per symbol: more than a day and a strategy window
+_MINUTES_KEPT = 512  # closed candles kept per symbol: many times a strategy window
 
 
 def _at_ms(ms: float) -> datetime:
