@@ -17,6 +17,12 @@ from btcbot.domain.models import Fill
 
 def plain(value: Decimal) -> str:
     """``value`` without exponent or trailing zeros (``0`` for any zero)."""
+    text = str(value)
+    # Most values already print that way (a price, a volume read from a file): their own
+    # text, about three times faster than normalising. A nonzero value printed without an
+    # exponent and without a zero after its point is its own normal form.
+    if value and "E" not in text and not ("." in text and text[-1] == "0"):
+        return text
     normal = value.normalize()
     return format(normal if normal != 0 else Decimal(0), "f")
 
