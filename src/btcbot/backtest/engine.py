@@ -34,7 +34,7 @@ from btcbot.backtest.quiet import QuietMinutes
 from btcbot.backtest.venue import ReplayVenue, as_open_order
 from btcbot.decision import QUOTE, DecisionCore, LedgerView, decide_on, decide_with_books
 from btcbot.decision.core import Decision
-from btcbot.decision.inputs import marks_at, marks_for, marks_from
+from btcbot.decision.inputs import held_costs, marks_at, marks_for, marks_from
 from btcbot.domain.enums import Side
 from btcbot.domain.ledger import Ledger
 from btcbot.domain.ledger.balances import opening_from_balances, pair_of
@@ -125,7 +125,21 @@ class ReplayState:
     last_fill: dict[str, Fill] = field(default_factory=dict)
     recent_submits: deque[datetime] = field(default_factory=deque)
     created: dict[int, datetime] = field(default_factory=dict)  # exchange id -> intent time
-    totals: BookTotals | None = None  # the ledger's totals since its last fill (quiet minutes)
+    books: HeldBooks | None = None  # what the ledger says since its last fill (quiet minutes)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldBooks:
+    """The ledger's side of a minute's row, read once per fill and used every minute after."""
+
+    totals: BookTotals
+    holdings: tuple[tuple[str, Decimal, Decimal], ...]  # every position: symbol, qty, cost
+    costs: dict[str, Decimal]  # average cost per held symbol, the mark of last resort
+
+    @classmethod
+    def of(cls, ledger: Ledger) -> HeldBooks:
+        """The books as ``ledger`` holds them now."""
+        return cls(BookTotals.of(ledger, QUOTE), _holdings(ledger), held_costs(ledger))
 
 
 class Replay:
@@ -205,7 +219,7 @@ class Replay:
 
     def _book(self, state: ReplayState, result: ReplayResult, fills: list[Fill]) -> None:
         if fills:
-            state.totals = None
+            state.books = None
         state.ledger.apply_fills(fills)
         for fill in fills:
             last = state.last_fill.get(fill.symbol)
@@ -292,19 +306,19 @@ class Replay:
     ) -> None:
         result.max_drawdown_pct = max(result.max_drawdown_pct, valuation.drawdown_pct)
         marks = tuple(sorted(state.marks.items()))
-        sink(EquityRow(valuation.at, valuation, _holdings(state.ledger), marks))
+        sink(EquityRow(valuation.at, valuation, self._books(state).holdings, marks))
 
     def _quiet_row(
         self, state: ReplayState, result: ReplayResult, sink: RowSink, now: datetime
     ) -> bool:
         """End a quiet minute's cycle as the full one would: its row; False if not quiet."""
         assert self.quiet is not None  # noqa: S101 - only called with the quiet test on
-        totals = self._totals(state)
-        prices = self.quiet.prices(now, totals)
+        books = self._books(state)
+        prices = self.quiet.prices(now, books.totals)
         if prices is None:
             return False
-        marks = marks_at(state.ledger, prices, state.marks)
-        valuation, watermark = value_totals(totals, marks, now, state.watermark)
+        marks = marks_at(books.costs, prices, state.marks)
+        valuation, watermark = value_totals(books.totals, marks, now, state.watermark)
         portfolio = PortfolioView.from_valuation(valuation)
         if next_trading_state(state.trading_state, portfolio, self.setup.limits).changed:
             return False  # the full cycle moves the state (and logs why)
@@ -326,12 +340,12 @@ class Replay:
         screens cannot say (a full cycle then runs).
         """
         assert self.quiet is not None  # noqa: S101 - only called with the quiet test on
-        totals = self._totals(state)
-        look = self.quiet.busy(now, totals)
+        books = self._books(state)
+        look = self.quiet.busy(now, books.totals)
         if look is None:
             return False
         prices, busy = look
-        marks = marks_at(state.ledger, prices, state.marks)
+        marks = marks_at(books.costs, prices, state.marks)
         if busy:
             with self.venue.asking(busy):
                 snapshots = self.market.snapshots(busy).snapshots
@@ -342,16 +356,16 @@ class Replay:
             self.quiet.narrowed += 1
         else:
             self.quiet.skipped += 1
-        valuation, state.watermark = value_totals(totals, marks, now, state.watermark)
+        valuation, state.watermark = value_totals(books.totals, marks, now, state.watermark)
         state.marks = marks
         self._row(result, sink, valuation, state)
         return True
 
     @staticmethod
-    def _totals(state: ReplayState) -> BookTotals:
-        if state.totals is None:
-            state.totals = BookTotals.of(state.ledger, QUOTE)
-        return state.totals
+    def _books(state: ReplayState) -> HeldBooks:
+        if state.books is None:
+            state.books = HeldBooks.of(state.ledger)
+        return state.books
 
     def _value(self, state: ReplayState, snapshots: Mapping[str, MarketSnapshot]) -> Valuation:
         marks = marks_for(state.ledger, snapshots, state.marks)

@@ -59,6 +59,8 @@ class QuietMinutes:
         self._screens: dict[str, _Screens] = {}
         self._first = self._symbols[0] if self._symbols else ""  # asked first: the last busy
         self.skipped = 0  # minutes the replay valued without deciding
+        self._held_for: BookTotals | None = None  # the books ``_holding`` was read from
+        self._holding: dict[str, tuple[Decimal, Decimal]] = {}
         self.narrowed = 0  # halted minutes it decided only for the symbols that may signal
 
     @staticmethod
@@ -76,7 +78,7 @@ class QuietMinutes:
         """
         if self._venue.sim.open:
             return None
-        info, held, last = self._rules.get(), _held(totals), self._window.last_closed_open(now)
+        info, held, last = self._rules.get(), self._held(totals), self._window.last_closed_open(now)
         mids: dict[str, Decimal] = {}
         first = self._first
         for symbol in (first, *(s for s in self._symbols if s != first)):
@@ -98,7 +100,7 @@ class QuietMinutes:
         """
         if self._venue.sim.open:
             return None
-        info, held, last = self._rules.get(), _held(totals), self._window.last_closed_open(now)
+        info, held, last = self._rules.get(), self._held(totals), self._window.last_closed_open(now)
         mids: dict[str, Decimal] = {}
         busy: list[str] = []
         for symbol in self._symbols:
@@ -109,6 +111,13 @@ class QuietMinutes:
             if look[1]:
                 busy.append(symbol)
         return mids, tuple(busy)
+
+    def _held(self, totals: BookTotals) -> dict[str, tuple[Decimal, Decimal]]:
+        """Quantity and average cost per held symbol, read again only when the books changed."""
+        if self._held_for is not totals:
+            self._held_for = totals
+            self._holding = {s: (quantity, cost) for s, quantity, cost, _ in totals.holdings}
+        return self._holding
 
     def _look(
         self,
@@ -148,10 +157,6 @@ class QuietMinutes:
             at += MINUTE
         entry.fed = max(entry.fed, last)
         return entry.screens
-
-
-def _held(totals: BookTotals) -> dict[str, tuple[Decimal, Decimal]]:
-    return {symbol: (quantity, cost) for symbol, quantity, cost, _ in totals.holdings}
 
 
 @dataclass

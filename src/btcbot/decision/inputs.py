@@ -59,21 +59,26 @@ def marks_for(
     A market-data gap on a held symbol must not fail the cycle's commit (the books would stop
     moving); valuing it at the last known price is the honest fallback.
     """
-    return marks_at(ledger, _marks(snapshots), last)
+    return marks_at(held_costs(ledger), _marks(snapshots), last)
 
 
 def _marks(snapshots: Mapping[str, MarketSnapshot]) -> dict[str, Decimal]:
     return {symbol: snap.mark for symbol, snap in snapshots.items()}
 
 
+def held_costs(ledger: Ledger) -> dict[str, Decimal]:
+    """The average cost of every held symbol: its mark of last resort (see ``marks_for``)."""
+    return {p.symbol: p.avg_cost for p in ledger.positions(QUOTE) if not p.is_flat}
+
+
 def marks_at(
-    ledger: Ledger, prices: Mapping[str, Decimal], last: Mapping[str, Decimal]
+    costs: Mapping[str, Decimal], prices: Mapping[str, Decimal], last: Mapping[str, Decimal]
 ) -> dict[str, Decimal]:
-    """``marks_for`` given this cycle's price per symbol (``MarketSnapshot.mark``) directly."""
-    marks = {p.symbol: p.avg_cost for p in ledger.positions(QUOTE) if not p.is_flat}
-    marks.update(last)
-    marks.update(prices)
-    return marks
+    """``marks_for`` from ``held_costs`` and this cycle's price per symbol (a snapshot's mark).
+
+    A replay reads the costs once per fill and the prices from its quiet-minute screens.
+    """
+    return {**costs, **last, **prices}
 
 
 def decide_on(

@@ -47,7 +47,12 @@ class PairSpec:
     def price_quantum(self) -> Decimal:
         """Smallest price step allowed by the scale rules (1 when hasFraction is false)."""
         scale = self.denominator_scale if self.has_fraction else 0
-        return Decimal(1).scaleb(-scale)
+        quantum = _QUANTA.get(scale)
+        return quantum if quantum is not None else Decimal(1).scaleb(-scale)
+
+
+# Every price the emulator quotes is rounded to one of these: asked several times a minute.
+_QUANTA = {scale: Decimal(1).scaleb(-scale) for scale in range(19)}
 
 
 # Values copied from BtcTurk's exchangeinfo where known (BTCTRY is the captured sample);
