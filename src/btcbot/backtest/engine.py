@@ -231,8 +231,8 @@ class Replay:
         now = self.clock.now()
         self._book(state, result, self.venue.new_fills())
         if self.quiet is not None:
-            if state.trading_state is TradingState.HALTED:
-                if self._halted_row(state, result, sink, now):
+            if self._approves_nothing(state):
+                if self._narrowed_row(state, result, sink, now):
                     return
             elif self._quiet_row(state, result, sink, now):
                 return
@@ -327,17 +327,29 @@ class Replay:
         self._row(result, sink, valuation, state)
         return True
 
-    def _halted_row(
+    def _approves_nothing(self, state: ReplayState) -> bool:
+        """Whether risk refuses every order this minute, whatever the strategies say.
+
+        HALTED refuses all (and is sticky); REDUCING allows only sells of a held position, so
+        with nothing held it refuses all too.
+        """
+        if state.trading_state is TradingState.HALTED:
+            return True
+        return (
+            state.trading_state is TradingState.REDUCING and not self._books(state).totals.holdings
+        )
+
+    def _narrowed_row(
         self, state: ReplayState, result: ReplayResult, sink: RowSink, now: datetime
     ) -> bool:
-        """A minute of a replay that can no longer trade: decide only where a signal may come.
+        """A minute in which nothing can trade: decide only where a signal may come.
 
-        HALTED is sticky (only the operator lifts it) and with nothing of ours on the
-        exchange no order can be sent, fill or be cancelled again: what is left of a cycle is
-        its counts and its row. The symbols no strategy can signal on add nothing to the
-        counts (their screens say so, as in a quiet minute); the others are decided as the
-        full cycle decides them, on the books valued at every symbol's mark. False when the
-        screens cannot say (a full cycle then runs).
+        Risk refuses every order (``_approves_nothing``) and nothing of ours is on the
+        exchange, so nothing is sent, fills or is cancelled: what is left of the cycle is its
+        counts and its row. The symbols no strategy can signal on add nothing to the counts
+        (their screens say so, as in a quiet minute); the others are decided as the full
+        cycle decides them, on the books valued at every symbol's mark. False when the
+        screens cannot say or the trading state would change (a full cycle then runs).
         """
         assert self.quiet is not None  # noqa: S101 - only called with the quiet test on
         books = self._books(state)
@@ -346,18 +358,23 @@ class Replay:
             return False
         prices, busy = look
         marks = marks_at(books.costs, prices, state.marks)
+        valuation, watermark = value_totals(books.totals, marks, now, state.watermark)
+        portfolio = PortfolioView.from_valuation(valuation)
+        if next_trading_state(state.trading_state, portfolio, self.setup.limits).changed:
+            # Not seen in any replay: HALTED is sticky and flat books keep their equity. Kept so
+            # that a rule moving the state with time alone falls back to the full cycle.
+            return False
         if busy:
             with self.venue.asking(busy):
                 snapshots = self.market.snapshots(busy).snapshots
             view = self._view(state, marks, {}, now)
             decision = decide_on(self.core, busy, view, snapshots, now)
-            assert not decision.approved  # noqa: S101 - HALTED refuses every order
+            assert not decision.approved  # noqa: S101 - see _approves_nothing
             self._count(decision, result, now)
             self.quiet.narrowed += 1
         else:
             self.quiet.skipped += 1
-        valuation, state.watermark = value_totals(books.totals, marks, now, state.watermark)
-        state.marks = marks
+        state.marks, state.watermark = marks, watermark
         self._row(result, sink, valuation, state)
         return True
 

@@ -61,7 +61,7 @@ class QuietMinutes:
         self.skipped = 0  # minutes the replay valued without deciding
         self._held_for: BookTotals | None = None  # the books ``_holding`` was read from
         self._holding: dict[str, tuple[Decimal, Decimal]] = {}
-        self.narrowed = 0  # halted minutes it decided only for the symbols that may signal
+        self.narrowed = 0  # untradable minutes it decided only for the symbols that may signal
 
     @staticmethod
     def possible(strategies: Sequence[Strategy]) -> bool:
@@ -94,9 +94,9 @@ class QuietMinutes:
     ) -> tuple[dict[str, Decimal], tuple[str, ...]] | None:
         """Every symbol's mark, and the symbols whose strategies may signal this minute.
 
-        For a replay that can no longer trade (``Replay``, halted): only those symbols need a
-        decision. ``None`` when an order is open or a symbol has no rules or no two-sided quote
-        (a full cycle then says what the LIVE one would).
+        For a minute in which nothing can trade (``Replay``: halted, or reducing with nothing
+        held) only those symbols need a decision. ``None`` when an order is open or a symbol
+        has no rules or no two-sided quote (a full cycle then says what the LIVE one would).
         """
         if self._venue.sim.open:
             return None

@@ -112,7 +112,7 @@ class ReplayVenue:
 
     @contextmanager
     def asking(self, symbols: Iterable[str]) -> Iterator[None]:
-        """Answer ``tickers()`` with ``symbols``' alone while inside (a replay's halted minutes).
+        """Answer ``tickers()`` with ``symbols``' alone while inside (minutes nothing can trade).
 
         A ticker is a pure function of the market and the instant, so leaving one out changes
         nothing the others say.
