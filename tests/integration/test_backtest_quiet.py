@@ -151,43 +151,40 @@ def test_skipping_quiet_minutes_changes_not_one_byte(tmp_path: Path, case: Case)
         assert quiet.narrowed > 100, quiet.narrowed
 
 
-@pytest.mark.parametrize("case", UNTRADABLE, ids=lambda c: f"seed{c.seed}")
-def test_a_screen_blind_after_the_halt_is_caught(
+def _blind_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: Case
-) -> None:
-    """The untradable minutes' negative control: nothing trades, so the counts must tell."""
+) -> tuple[ReplayResult, Replay, ReplayResult]:
+    """The reference, then a replay whose trend screen misses every entry."""
     the_plan = _plan(_candles(tmp_path, case), case)
     _, reference = _run(the_plan, skip_quiet=False)
     sound = TrendScreen.may_signal
 
     def blind(self: TrendScreen, holding: Holding) -> bool:
-        return sound(self, holding) and holding.quantity > 0  # misses every entry
+        return sound(self, holding) and holding.quantity > 0
 
     monkeypatch.setattr(TrendScreen, "may_signal", blind)
     replay, result = _run(the_plan, skip_quiet=True)
-    assert replay.quiet is not None
-    assert replay.quiet.narrowed > 0
-    assert (result.signals, result.risk_rejections) != (
-        reference.signals,
-        reference.risk_rejections,
-    )
+    return reference, replay, result
 
 
 def test_a_screen_that_calls_a_crossing_quiet_is_caught(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The negative control: a trend screen blind to crossings up changes the fills."""
-    case = CASES[0]
-    the_plan = _plan(_candles(tmp_path, case), case)
-    _, reference = _run(the_plan, skip_quiet=False)
-    sound = TrendScreen.may_signal
-
-    def blind(self: TrendScreen, holding: Holding) -> bool:
-        return sound(self, holding) and holding.quantity > 0  # misses every entry
-
-    monkeypatch.setattr(TrendScreen, "may_signal", blind)
-    _, result = _run(the_plan, skip_quiet=True)
+    reference, _, result = _blind_run(tmp_path, monkeypatch, CASES[0])
     assert fill_fingerprint(result.fills) != fill_fingerprint(reference.fills)
+
+
+@pytest.mark.parametrize("case", UNTRADABLE, ids=lambda c: f"seed{c.seed}")
+def test_a_screen_blind_while_nothing_can_trade_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: Case
+) -> None:
+    """The narrowed minutes' negative control: nothing trades, so the counts must tell."""
+    reference, replay, result = _blind_run(tmp_path, monkeypatch, case)
+    assert replay.quiet is not None
+    assert replay.quiet.narrowed > 0
+    counted = (result.signals, result.risk_rejections)
+    assert counted != (reference.signals, reference.risk_rejections)
 
 
 class _Tuned(TrendFollower):
