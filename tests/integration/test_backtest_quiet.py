@@ -22,12 +22,11 @@ from candle_files import write_candles
 
 from btcbot.backtest import outputs
 from btcbot.backtest.candles import candle_paths, load, reopened
-from btcbot.backtest.engine import Replay, ReplayResult, ReplaySetup, ReplayState
+from btcbot.backtest.engine import HeldBooks, Replay, ReplayResult, ReplaySetup, ReplayState
 from btcbot.backtest.plan import Plan, plan
 from btcbot.backtest.screens import Holding, TrendScreen
-from btcbot.decision import QUOTE, DecisionCore
+from btcbot.decision import DecisionCore
 from btcbot.domain.fingerprint import fill_fingerprint
-from btcbot.domain.ledger.valuation import BookTotals
 from btcbot.domain.trading import RiskLimits
 from btcbot.risk.engine import RiskEngine
 from btcbot.sim.exchange import SimConfig
@@ -220,8 +219,13 @@ def test_no_minute_is_quiet_or_narrowed_while_an_order_of_ours_rests(tmp_path: P
             }  # fmt: skip
             replay.sim.submit(parse_order(body, replay.sim.pairs))
         if number in (60, 61):
-            totals = BookTotals.of(state.ledger, QUOTE)
-            looks.append((quiet.prices(now, totals) is None, quiet.busy(now, totals) is None))
+            held = HeldBooks.of(state.ledger).held
+            looks.append(
+                (
+                    quiet.look(now, held, every=False) is None,
+                    quiet.look(now, held, every=True) is None,
+                )
+            )
 
     replay.run(on_cycle=look)
     assert looks == [(True, True), (True, True)]

@@ -28,13 +28,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.backtest.quiet import QuietMinutes
 from btcbot.backtest.venue import ReplayVenue, as_open_order
 from btcbot.decision import QUOTE, DecisionCore, LedgerView, decide_on, decide_with_books
 from btcbot.decision.core import Decision
-from btcbot.decision.inputs import held_costs, marks_at, marks_for, marks_from
+from btcbot.decision.inputs import marks_at, marks_for, marks_from
 from btcbot.domain.enums import Side
 from btcbot.domain.ledger import Ledger
 from btcbot.domain.ledger.balances import opening_from_balances, pair_of
@@ -134,12 +135,24 @@ class HeldBooks:
 
     totals: BookTotals
     holdings: tuple[tuple[str, Decimal, Decimal], ...]  # every position: symbol, qty, cost
+    held: dict[str, tuple[Decimal, Decimal]]  # quantity and average cost per held symbol
     costs: dict[str, Decimal]  # average cost per held symbol, the mark of last resort
 
     @classmethod
     def of(cls, ledger: Ledger) -> HeldBooks:
         """The books as ``ledger`` holds them now."""
-        return cls(BookTotals.of(ledger, QUOTE), _holdings(ledger), held_costs(ledger))
+        totals = BookTotals.of(ledger, QUOTE)
+        held = {symbol: (qty, avg) for symbol, qty, avg, _ in totals.holdings}
+        costs = {symbol: avg for symbol, (_, avg) in held.items()}
+        return cls(totals, _holdings(ledger), held, costs)
+
+
+class _Valued(NamedTuple):
+    """A minute's books valued at its marks (``Replay._valued``), to keep or to drop."""
+
+    marks: dict[str, Decimal]
+    valuation: Valuation
+    watermark: EquityWatermark
 
 
 class Replay:
@@ -314,17 +327,14 @@ class Replay:
         """End a quiet minute's cycle as the full one would: its row; False if not quiet."""
         assert self.quiet is not None  # noqa: S101 - only called with the quiet test on
         books = self._books(state)
-        prices = self.quiet.prices(now, books.totals)
-        if prices is None:
+        look = self.quiet.look(now, books.held, every=False)
+        if look is None or look[1]:
             return False
-        marks = marks_at(books.costs, prices, state.marks)
-        valuation, watermark = value_totals(books.totals, marks, now, state.watermark)
-        portfolio = PortfolioView.from_valuation(valuation)
-        if next_trading_state(state.trading_state, portfolio, self.setup.limits).changed:
+        valued = self._valued(state, books, look[0], now)
+        if valued is None:
             return False  # the full cycle moves the state (and logs why)
-        state.marks, state.watermark = marks, watermark
         self.quiet.skipped += 1
-        self._row(result, sink, valuation, state)
+        self._keep(state, result, sink, valued)
         return True
 
     def _approves_nothing(self, state: ReplayState) -> bool:
@@ -335,9 +345,7 @@ class Replay:
         """
         if state.trading_state is TradingState.HALTED:
             return True
-        return (
-            state.trading_state is TradingState.REDUCING and not self._books(state).totals.holdings
-        )
+        return state.trading_state is TradingState.REDUCING and not self._books(state).held
 
     def _narrowed_row(
         self, state: ReplayState, result: ReplayResult, sink: RowSink, now: datetime
@@ -353,30 +361,49 @@ class Replay:
         """
         assert self.quiet is not None  # noqa: S101 - only called with the quiet test on
         books = self._books(state)
-        look = self.quiet.busy(now, books.totals)
+        look = self.quiet.look(now, books.held, every=True)
         if look is None:
             return False
         prices, busy = look
-        marks = marks_at(books.costs, prices, state.marks)
-        valuation, watermark = value_totals(books.totals, marks, now, state.watermark)
-        portfolio = PortfolioView.from_valuation(valuation)
-        if next_trading_state(state.trading_state, portfolio, self.setup.limits).changed:
+        valued = self._valued(state, books, prices, now)
+        if valued is None:
             # Not seen in any replay: HALTED is sticky and flat books keep their equity. Kept so
             # that a rule moving the state with time alone falls back to the full cycle.
             return False
         if busy:
             with self.venue.asking(busy):
                 snapshots = self.market.snapshots(busy).snapshots
-            view = self._view(state, marks, {}, now)
-            decision = decide_on(self.core, busy, view, snapshots, now)
+            decision = decide_on(
+                self.core, busy, self._view(state, valued.marks, {}, now), snapshots, now
+            )
             assert not decision.approved  # noqa: S101 - see _approves_nothing
             self._count(decision, result, now)
             self.quiet.narrowed += 1
         else:
             self.quiet.skipped += 1
-        state.marks, state.watermark = marks, watermark
-        self._row(result, sink, valuation, state)
+        self._keep(state, result, sink, valued)
         return True
+
+    def _valued(
+        self, state: ReplayState, books: HeldBooks, prices: Mapping[str, Decimal], now: datetime
+    ) -> _Valued | None:
+        """The books valued at ``prices``; ``None`` if that would move the trading state.
+
+        The full cycle then moves it, and logs why.
+        """
+        marks = marks_at(books.costs, prices, state.marks)
+        valuation, watermark = value_totals(books.totals, marks, now, state.watermark)
+        portfolio = PortfolioView.from_valuation(valuation)
+        if next_trading_state(state.trading_state, portfolio, self.setup.limits).changed:
+            return None
+        return _Valued(marks, valuation, watermark)
+
+    def _keep(
+        self, state: ReplayState, result: ReplayResult, sink: RowSink, valued: _Valued
+    ) -> None:
+        """End the minute on a valuation of ``_valued``: the state carries it, the row shows it."""
+        state.marks, state.watermark = valued.marks, valued.watermark
+        self._row(result, sink, valued.valuation, state)
 
     @staticmethod
     def _books(state: ReplayState) -> HeldBooks:

@@ -27,7 +27,6 @@ from decimal import Decimal
 
 from btcbot.backtest.screens import Holding, Screen, screens_for
 from btcbot.backtest.venue import ReplayVenue
-from btcbot.domain.ledger.valuation import BookTotals
 from btcbot.domain.market import mid_of
 from btcbot.domain.models import ExchangeInfo
 from btcbot.market_data.candles import MINUTE, CandleWindow
@@ -59,8 +58,6 @@ class QuietMinutes:
         self._screens: dict[str, _Screens] = {}
         self._first = self._symbols[0] if self._symbols else ""  # asked first: the last busy
         self.skipped = 0  # minutes the replay valued without deciding
-        self._held_for: BookTotals | None = None  # the books ``_holding`` was read from
-        self._holding: dict[str, tuple[Decimal, Decimal]] = {}
         self.narrowed = 0  # untradable minutes it decided only for the symbols that may signal
 
     @staticmethod
@@ -68,56 +65,46 @@ class QuietMinutes:
         """Whether every one of ``strategies`` has a screen (else every minute is decided)."""
         return screens_for(strategies) is not None
 
-    def prices(self, now: datetime, totals: BookTotals) -> dict[str, Decimal] | None:
-        """This minute's mark per symbol when it is quiet; ``None`` when it needs a full cycle.
-
-        Call after the cycle's first exchange call ran the market to now. Symbols are asked
-        in turn, the one that was busy last time first, and a symbol's screens are given the
-        closes they missed only when it is asked: with many symbols most minutes are busy,
-        and a busy minute then costs one or two symbols' look, not all of them.
-        """
-        if self._venue.sim.open:
-            return None
-        info, held, last = self._rules.get(), self._held(totals), self._window.last_closed_open(now)
-        mids: dict[str, Decimal] = {}
-        first = self._first
-        for symbol in (first, *(s for s in self._symbols if s != first)):
-            look = self._look(info, symbol, held, last)
-            if look is None or look[1]:
-                self._first = symbol
-                return None
-            mids[symbol] = look[0]
-        return {symbol: mids[symbol] for symbol in self._symbols}
-
-    def busy(
-        self, now: datetime, totals: BookTotals
+    def look(
+        self, now: datetime, held: Mapping[str, tuple[Decimal, Decimal]], *, every: bool
     ) -> tuple[dict[str, Decimal], tuple[str, ...]] | None:
-        """Every symbol's mark, and the symbols whose strategies may signal this minute.
+        """This minute's mark per symbol, and the symbols whose strategies may signal.
 
-        For a minute in which nothing can trade (``Replay``: halted, or reducing with nothing
-        held) only those symbols need a decision. ``None`` when an order is open or a symbol
-        has no rules or no two-sided quote (a full cycle then says what the LIVE one would).
+        ``None`` when an order of ours is open or a symbol has no rules or no two-sided quote
+        (a full cycle then says what the LIVE one would). Call after the cycle's first
+        exchange call ran the market to now; ``held`` is quantity and average cost per held
+        symbol.
+
+        ``every=False`` (is the minute quiet?) stops at the first busy symbol, asking the one
+        that was busy last time first; a symbol's screens are given the closes they missed
+        only when it is asked, so with many symbols a busy minute costs one or two symbols'
+        look, not all of them. ``every=True`` (a minute nothing can trade in: only the busy
+        symbols need a decision) asks them all.
         """
         if self._venue.sim.open:
             return None
-        info, held, last = self._rules.get(), self._held(totals), self._window.last_closed_open(now)
+        info, last = self._rules.get(), self._window.last_closed_open(now)
+        symbols, first = self._symbols, self._first
+        order = (
+            symbols
+            if every or symbols[:1] == (first,)
+            else (first, *(s for s in symbols if s != first))
+        )
         mids: dict[str, Decimal] = {}
         busy: list[str] = []
-        for symbol in self._symbols:
-            look = self._look(info, symbol, held, last)
-            if look is None:
+        for symbol in order:
+            seen = self._look(info, symbol, held, last)
+            if seen is None:
                 return None
-            mids[symbol] = look[0]
-            if look[1]:
+            mids[symbol] = seen[0]
+            if seen[1]:
                 busy.append(symbol)
+                if not every:
+                    self._first = symbol
+                    break
+        if order is not symbols:  # in the symbols' order, as a full cycle's snapshots are
+            mids = {symbol: mids[symbol] for symbol in symbols if symbol in mids}
         return mids, tuple(busy)
-
-    def _held(self, totals: BookTotals) -> dict[str, tuple[Decimal, Decimal]]:
-        """Quantity and average cost per held symbol, read again only when the books changed."""
-        if self._held_for is not totals:
-            self._held_for = totals
-            self._holding = {s: (quantity, cost) for s, quantity, cost, _ in totals.holdings}
-        return self._holding
 
     def _look(
         self,
