@@ -70,7 +70,7 @@ EDGY = RiskLimits(
     max_daily_loss_try=Decimal(150),
 )
 # A drawdown limit reached within the first hours: most of the replay is HALTED (sticky), where
-# only the symbols that may signal are decided (``Replay._halted_row``).
+# only the symbols that may signal are decided (``Replay._narrowed_row``).
 HALTS = RiskLimits(reduce_at_drawdown_pct=Decimal("0.005"), max_drawdown_pct=Decimal("0.01"))
 
 
