@@ -43,6 +43,7 @@ from btcbot.domain.ledger.valuation import (
     BookTotals,
     EquityWatermark,
     Valuation,
+    revalue_flat,
     value,
     value_totals,
 )
@@ -155,6 +156,15 @@ class _Valued(NamedTuple):
     watermark: EquityWatermark
 
 
+class _LastValued(NamedTuple):
+    """What ``Replay._valued`` last valued, and in which trading state it found no change."""
+
+    totals: BookTotals
+    state: TradingState
+    valuation: Valuation
+    watermark: EquityWatermark
+
+
 class Replay:
     """One replay over ``feeds`` (1-minute bars per symbol, already aligned to ``start``)."""
 
@@ -177,6 +187,7 @@ class Replay:
         limits = MarketDataLimits(candle_count=max(self.core.required_candles, 1) + 5)
         self.market = MarketDataService(self.venue, self.clock, limits)
         self.ledger: Ledger | None = None  # the books once run() has returned
+        self._last_valued: _LastValued | None = None
         # Minutes where nothing can happen are valued without a decision (``quiet``); off,
         # every minute is a full cycle (the reference the quiet test is proved against).
         strategies = self.core.strategies.strategies
@@ -392,10 +403,23 @@ class Replay:
         The full cycle then moves it, and logs why.
         """
         marks = marks_at(books.costs, prices, state.marks)
-        valuation, watermark = value_totals(books.totals, marks, now, state.watermark)
-        portfolio = PortfolioView.from_valuation(valuation)
-        if next_trading_state(state.trading_state, portfolio, self.setup.limits).changed:
-            return None
+        last = self._last_valued
+        if (
+            last is not None
+            and last.totals is books.totals
+            and last.state is state.trading_state
+            and last.watermark is state.watermark
+            and (again := revalue_flat(last.valuation, last.watermark, now)) is not None
+        ):
+            # The same flat books on the same day, kept last minute: the same valuation but
+            # for its instant, and so the same portfolio, which left this state unchanged.
+            valuation, watermark = again
+        else:
+            valuation, watermark = value_totals(books.totals, marks, now, state.watermark)
+            portfolio = PortfolioView.from_valuation(valuation)
+            if next_trading_state(state.trading_state, portfolio, self.setup.limits).changed:
+                return None
+        self._last_valued = _LastValued(books.totals, state.trading_state, valuation, watermark)
         return _Valued(marks, valuation, watermark)
 
     def _keep(
