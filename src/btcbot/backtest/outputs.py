@@ -15,12 +15,14 @@ import json
 import shutil
 import tempfile
 from decimal import Decimal
+from operator import is_
 from pathlib import Path
 from typing import Any, Self
 
 from btcbot.backtest.engine import EquityRow, ReplayResult
 from btcbot.backtest.plan import Plan
 from btcbot.domain.fingerprint import fill_fingerprint, in_order, plain
+from btcbot.domain.ledger.valuation import Valuation
 
 FILL_CONVENTION = (
     "a decision at instant t sees the candles closed (and settled 2 s) by t and the book and "
@@ -30,6 +32,9 @@ FILL_CONVENTION = (
     "sim-mode dry run"
 )
 
+
+_DRAWDOWN_QUANTUM = Decimal("0.000001")
+_FLAT = (Decimal(0), Decimal(0))
 
 TRADE_COLUMNS = (
     "time", "symbol", "side", "price", "quantity", "fee", "tax", "order_id", "strategy", "reason",
@@ -109,16 +114,31 @@ def equity_header(symbols: tuple[str, ...]) -> list[str]:
 
 def equity_cells(row: EquityRow, symbols: tuple[str, ...]) -> list[str]:
     """One cycle: cash, PnL, fees, equity, drawdown, and each symbol's holding."""
-    v = row.valuation
-    held = {sym: (qty, cost) for sym, qty, cost in row.holdings}
+    amounts = _amount_cells(row.valuation)
+    return _cells(row, amounts, _held_cells(row.holdings, symbols), symbols)
+
+
+def _amount_cells(v: Valuation) -> list[str]:
+    cells = [plain(x) for x in (v.cash, v.equity, v.realized_pnl, v.unrealized_pnl, v.fees)]
+    cells += [plain(v.tax), plain(v.drawdown_pct.quantize(_DRAWDOWN_QUANTUM))]
+    return cells
+
+
+def _held_cells(
+    holdings: tuple[tuple[str, Decimal, Decimal], ...], symbols: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    held = {sym: (qty, cost) for sym, qty, cost in holdings}
+    return [(plain(qty), plain(cost)) for qty, cost in (held.get(s, _FLAT) for s in symbols)]
+
+
+def _cells(
+    row: EquityRow, amounts: list[str], held: list[tuple[str, str]], symbols: tuple[str, ...]
+) -> list[str]:
+    cells = [row.at.isoformat(), *amounts]
     marks = dict(row.marks)
-    cells = [row.at.isoformat(), *map(plain, (v.cash, v.equity, v.realized_pnl))]
-    cells += [plain(x) for x in (v.unrealized_pnl, v.fees, v.tax)]
-    cells.append(plain(v.drawdown_pct.quantize(Decimal("0.000001"))))
-    for s in symbols:
-        qty, cost = held.get(s, (Decimal(0), Decimal(0)))
-        mark = marks.get(s)
-        cells += [plain(qty), plain(cost), "" if mark is None else plain(mark)]
+    for symbol, (qty, cost) in zip(symbols, held, strict=True):
+        mark = marks.get(symbol)
+        cells += [qty, cost, "" if mark is None else plain(mark)]
     return cells
 
 
@@ -144,10 +164,27 @@ class EquityFile:
         self._file = path.open("w", encoding="utf-8", newline="\n")
         self._writer = csv.writer(self._file, lineterminator="\n")
         self._writer.writerow(equity_header(symbols))
+        self._last: tuple[tuple[object, ...], list[str], list[tuple[str, str]]] | None = None
 
     def __call__(self, row: EquityRow) -> None:
         """Write one cycle's row."""
-        self._writer.writerow(equity_cells(row, self._symbols))
+        self._writer.writerow(self._cells(row))
+
+    def _cells(self, row: EquityRow) -> list[str]:
+        """``equity_cells``, reusing the row before's text for the very same objects.
+
+        A replay's minutes between two fills hold the same books, and on flat books the same
+        valuation but for its instant: the text of those amounts and holdings was most of a
+        row's cost.
+        """
+        v = row.valuation
+        amounts = (v.cash, v.equity, v.realized_pnl, v.unrealized_pnl, v.fees, v.tax)
+        key = (*amounts, v.drawdown_pct, row.holdings)
+        last = self._last
+        if last is None or not all(map(is_, key, last[0])):
+            # The key holds the objects, so no id it compares can be reused by another.
+            last = self._last = (key, _amount_cells(v), _held_cells(row.holdings, self._symbols))
+        return _cells(row, last[1], last[2], self._symbols)
 
     def __enter__(self) -> Self:
         return self
