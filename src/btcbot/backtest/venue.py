@@ -288,6 +288,8 @@ def _methods(names: tuple[str, ...]) -> list[OrderMethod]:
 
 def _num(value: Decimal) -> Decimal:
     """A value as the client reads a JSON number the emulator printed (``sim.wire.num``)."""
+    if str(value).isdigit():  # a whole number printed as one (a TRY price): read back as is
+        return value
     return Decimal(int(value)) if value == value.to_integral_value() else Decimal(str(float(value)))
 
 
