@@ -93,6 +93,10 @@ class SimExchange:
         self.dirty = False
         self.skew_seconds = 0.0  # set by the app from the fault plan's ``skew``
         self._books: dict[str, tuple[float, int, Book]] = {}  # symbol -> (instant, depth, book)
+        # The clock's last instant and its Unix seconds: the same datetime object converts to
+        # the same number, and a cycle asks for it several times.
+        self._epoch_of: datetime | None = None
+        self._epoch = 0.0
 
     # ------------------------------------------------------------------ time and market
     def epoch(self) -> float:
@@ -102,7 +106,10 @@ class SimExchange:
         every timestamp it reports - against the sim clock, which is the bot's (host) clock in
         tests: ``skew=-10`` is a host whose clock runs 10 s ahead of the exchange.
         """
-        return to_epoch(self.now()) + self.skew_seconds
+        now = self.now()
+        if now is not self._epoch_of:  # a replay asks several times an instant
+            self._epoch_of, self._epoch = now, to_epoch(now)
+        return self._epoch + self.skew_seconds
 
     def ms(self) -> int:
         """The exchange's clock now, in Unix ms."""
