@@ -93,6 +93,8 @@ class ReplayFeed:
         # streamed file's lookup costs more than the answer. Both are pure functions.
         self._bar_at: tuple[int, Bar] | None = None
         self._price_at: tuple[float, Decimal] | None = None
+        # The forming candle, which a cycle's ticker and its candle request both build.
+        self._forming_at: tuple[int, float, Bar] | None = None
 
     @property
     def first_price(self) -> Decimal:
@@ -178,7 +180,12 @@ class ReplayFeed:
             return None
         if now >= t0 + MINUTE:
             return self.bar(index)
+        last = self._forming_at
+        if last is not None and last[0] == index and last[1] == now:
+            return last[2]
         low, high = self.range_between(t0, now)
         bar = self.bar(index)
         volume = bar.volume * Decimal(str(round(now - t0, 6))) / MINUTE
-        return Bar(bar.open, high, low, self.price_at(now), volume)
+        forming = Bar(bar.open, high, low, self.price_at(now), volume)
+        self._forming_at = (index, now, forming)
+        return forming

@@ -57,6 +57,20 @@ def test_price_path_runs_open_low_high_close_for_a_rising_candle() -> None:
     assert feed.range_between(T0, T0 + 10) == (Decimal(95), Decimal(100))
 
 
+def test_a_forming_candle_grows_with_the_instant_it_is_asked_at() -> None:
+    """The forming candle a feed keeps for its instant is never served at another one."""
+    bars = [bar(100, 130, 90, 120), bar(120, 125, 110, 115)]
+    feed = ReplayFeed(bars, anchor=T0, history_minutes=0)
+    asked = [(0, T0 + s) for s in (5, 5, 25, 45, 45, 59)] + [(1, T0 + 70), (0, T0 + 59)]
+    for index, now in asked:
+        fresh = ReplayFeed(bars, anchor=T0, history_minutes=0).candle_so_far(index, now)
+        assert feed.candle_so_far(index, now) == fresh, (index, now - T0)
+    # 25 s in: open 100, down to 90 at 20 s, a quarter of the way back up to 130 at 40 s.
+    assert feed.candle_so_far(0, T0 + 25) == Bar(
+        Decimal(100), Decimal(100), Decimal(90), Decimal(100), Decimal(25) / 60
+    )
+
+
 def test_past_the_end_the_file_plays_backwards_without_a_jump() -> None:
     """After the last candle the file is replayed in reverse, so the price is continuous."""
     feed = ReplayFeed(
