@@ -11,6 +11,10 @@ Usage: ``python tools/bench_backtest.py [--minutes 525600] [--symbols 1,10] [--p
   fees - tax = cash + cost of holdings) checked at every row of the equity series.
 * Report (``--report``, needs the ``report`` extra): ``btcbot report``'s page of the 1-symbol run
   (its outputs written as ``btcbot backtest --out`` does): render time and HTML size.
+* Floor (``--floor``): what every minute of a replay costs before anything is decided or
+  written, through the code the replay runs - reading and checking the candle line, the mark
+  (replayed price, the synthetic book's top, the mid) and the default strategies' screens - in
+  microseconds a minute and seconds a symbol-year: the part no skipping of work can remove.
 * Peer (``--peer``, needs the ``bench`` extra): backtesting.py running an SMA(5)/SMA(20)
   crossover - the default trend strategy's rule - over the first symbol's same candles, with its
   own fills (next bar's open); its time and the ratio.
@@ -28,17 +32,29 @@ import sys
 import tempfile
 import time
 import warnings
+from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 
 import psutil
 
 import make_candles  # the candle generator beside this script
-from btcbot.backtest.candles import candle_paths, load
+from btcbot.backtest.candles import candle_paths, load, scan_series
 from btcbot.backtest.engine import EquityRow, ReplaySetup
 from btcbot.backtest.plan import plan
+from btcbot.backtest.screens import Holding, screens_for
+from btcbot.decision import DecisionCore
 from btcbot.domain.fingerprint import fill_fingerprint
+from btcbot.domain.market import mid_of
+from btcbot.domain.trading import RiskLimits
+from btcbot.sim.book import top_of_book
+from btcbot.sim.feed import ReplayFeed
+from btcbot.sim.pairs import spec_for
+from btcbot.strategy.params import StrategyParams
 
 MiB = 1024 * 1024
+YEAR = 525_600
+FLOOR_MINUTES = 100_000  # held in memory for the mark and the screens (a year would be ~300 MB)
 
 
 def peak_rss_mib() -> float:
@@ -112,6 +128,32 @@ def bench_btcbot(data: Path, symbols: tuple[str, ...]) -> dict[str, float | str]
     }
 
 
+def bench_floor(csv: Path) -> dict[str, float]:
+    """Microseconds a minute for the three parts every replayed minute runs, quiet or not."""
+    started = time.perf_counter()
+    series = scan_series(csv)  # every line read, parsed into Decimals and checked
+    read = (time.perf_counter() - started) / len(series.bars)
+    bars = list(islice(iter(series.bars), FLOOR_MINUTES))
+    spec = spec_for(series.symbol, reference_price=bars[0].open, pair_id=100)
+    feed = ReplayFeed(bars, anchor=float(series.first), history_minutes=0)
+    started = time.perf_counter()
+    for k in range(len(bars)):
+        mid_of(*top_of_book(spec, feed.price_at(series.first + 60 * k)))
+    mark = (time.perf_counter() - started) / len(bars)
+    core = DecisionCore.from_params(StrategyParams(), RiskLimits(), replay=True)
+    screens = screens_for(core.strategies.strategies)
+    assert screens is not None  # noqa: S101 - the default strategies have screens
+    quantum, flat = spec.price_quantum, Holding(Decimal(0), Decimal(0), bars[0].open, Decimal(10))
+    started = time.perf_counter()
+    for bar in bars:
+        close = bar.close.quantize(quantum)
+        for screen in screens:
+            screen.push(close)
+        any(screen.may_signal(flat) for screen in screens)
+    screened = (time.perf_counter() - started) / len(bars)
+    return {"read_us": read * 1e6, "mark_us": mark * 1e6, "screens_us": screened * 1e6}
+
+
 def bench_peer(csv: Path) -> dict[str, float]:
     """backtesting.py's SMA(5)/SMA(20) crossover over the same candles."""
     import pandas as pd  # noqa: PLC0415 - benchmark-only dependency
@@ -148,6 +190,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=int, default=525_600, help="candles per symbol")
     parser.add_argument("--symbols", default="1,10", help="symbol counts to run (default 1,10)")
     parser.add_argument("--peer", action="store_true", help="also run backtesting.py")
+    parser.add_argument("--floor", action="store_true", help="also time every minute's floor")
     parser.add_argument("--report", action="store_true", help="also time the report's page")
     args = parser.parse_args()
     print(
@@ -181,6 +224,15 @@ def main() -> int:
             print(
                 f"report    1 symbol  x {args.minutes} min: render {rep['render_s']:.1f} s, "
                 f"HTML {rep['html_mib']:.2f} MiB"
+            )
+        if args.floor:
+            floor = bench_floor(paths[0])
+            each = floor["read_us"] + floor["mark_us"] + floor["screens_us"]
+            print(
+                f"floor     1 symbol, per minute: read {floor['read_us']:.1f} us, mark "
+                f"{floor['mark_us']:.1f} us, screens {floor['screens_us']:.1f} us = {each:.1f} us;"
+                f" x {YEAR:,} minutes = {each * YEAR / 1e6:.1f} s a symbol-year before any "
+                "decision, valuation or row"
             )
         if args.peer:
             peer = bench_peer(paths[0])
