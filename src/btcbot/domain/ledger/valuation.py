@@ -194,9 +194,9 @@ def revalue_flat(
     ``watermark`` must be the one that valuation returned, with nothing booked since. Flat books
     are worth their cash whatever the marks, so on the same trading day nothing but the instant
     changes: the gain is the one last seen, the peak already holds it (``max`` keeps the first
-    of equals) and the day's opening stays. A replay values unchanged flat books every minute;
-    this is a fifth of what such a minute cost. ``None`` when the books hold anything or ``at``
-    falls on another trading day: value them afresh (a new day opens).
+    of equals) and the day's opening stays (a replay values unchanged flat books every minute).
+    ``None`` when the books hold anything or ``at`` falls on another trading day: value them
+    afresh (a new day opens).
     """
     if valuation.positions or trading_day(at) != valuation.day:
         return None
