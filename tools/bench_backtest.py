@@ -156,6 +156,8 @@ def bench_floor(csv: Path) -> dict[str, float]:
 
 def bench_peer(csv: Path) -> dict[str, float]:
     """backtesting.py's SMA(5)/SMA(20) crossover over the same candles."""
+    # Its progress bar (tqdm, when installed) would be drawn through btcbot's table: off.
+    os.environ.setdefault("TQDM_DISABLE", "1")
     import pandas as pd  # noqa: PLC0415 - benchmark-only dependency
     from backtesting import Backtest, Strategy  # noqa: PLC0415 - same
     from backtesting.lib import crossover  # noqa: PLC0415 - same
