@@ -5,10 +5,10 @@ every symbol, every enabled strategy's screen says it *cannot* signal. A screen 
 strategy on one symbol from the closes the strategy would see and the position it would see,
 and errs toward "may":
 
-- sums are kept exactly (a context that refuses to round; if a sum ever needed rounding the
-  screen says "may" until it is built afresh), and every comparison is widened by a relative
-  margin far larger than the strategy's own 28-digit rounding can move it (a window too flat
-  for that to hold is left to the strategy), so "cannot" is never wrong;
+- sums are kept exactly, in integers (each close times the power of ten that makes every close
+  seen so far whole), and every comparison is widened by a relative margin far larger than the
+  strategy's own 28-digit rounding can move it (a window too flat for that to hold is left to
+  the strategy), so "cannot" is never wrong;
 - "may" only costs a full cycle, which then decides as the LIVE cycle does.
 
 A strategy without a screen - any user strategy, or a subclass of a built-in one, whose
@@ -29,15 +29,15 @@ from btcbot.strategy.params import MeanReversionParams, TrendParams
 from btcbot.strategy.protocols import Strategy
 from btcbot.strategy.trend import TrendFollower
 
-_EXACT = decimal.Context(prec=60, traps=[decimal.Inexact, decimal.InvalidOperation])
 _WIDE = decimal.Context(prec=60)
 _SLACK = Decimal("1e-12")  # relative margin of every comparison; the strategies round at 1e-28
+_PER_SLACK = 10**12  # the same margin in integers: x * 1e-12 < y  <=>  x < y * 10**12
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
 # w Q - S^2 below S^2 x this: the deviation is under 1e-8 of the mean (a quantized price
 # window is far above it unless nearly flat), and the strategy's 28-digit z could be off by
 # more than 1e-20 of itself.
-_NEARLY_FLAT = Decimal("1e-16")
+_PER_NEARLY_FLAT = 10**16  # w Q - S^2 < S^2 * 1e-16  <=>  (w Q - S^2) * 10**16 < S^2
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,35 +69,69 @@ class Screen(Protocol):
 
 
 class _Window:
-    """Exact running sums of the last ``size`` closes (and of their squares, if asked).
+    """Exact running sums of the last ``size`` values (and of their squares, if asked).
 
-    ``broken`` once a sum would have rounded (then the screen says "may" for good).
+    The values are closes as ``_Integers`` gives them: every comparison the screens make is
+    homogeneous in them, so the power of ten they carry changes no answer.
     """
 
     def __init__(self, size: int, *, squares: bool = False) -> None:
         self.size = size
         self._squares = squares
-        self.values: deque[Decimal] = deque(maxlen=size)
+        self.values: deque[int] = deque(maxlen=size)
         self.pushed = 0
-        self.total = Decimal(0)
-        self.total_squares = Decimal(0)
-        self.broken = False
+        self.total = 0
+        self.total_squares = 0
 
-    def push(self, close: Decimal) -> None:
-        """Slide the window one close forward."""
-        try:
-            if len(self.values) == self.size:
-                old = self.values[0]
-                self.total = _EXACT.subtract(self.total, old)
-                if self._squares:
-                    self.total_squares = _EXACT.fma(-old, old, self.total_squares)
-            self.total = _EXACT.add(self.total, close)
+    def push(self, value: int) -> None:
+        """Slide the window one value forward."""
+        values = self.values
+        if len(values) == self.size:
+            old = values[0]
+            self.total -= old
             if self._squares:
-                self.total_squares = _EXACT.fma(close, close, self.total_squares)
-        except decimal.DecimalException:
-            self.broken = True
-        self.values.append(close)
+                self.total_squares -= old * old
+        self.total += value
+        if self._squares:
+            self.total_squares += value * value
+        values.append(value)  # the deque drops the oldest
         self.pushed += 1
+
+    def rescale(self, factor: int) -> None:
+        """Every value, and so every sum, ``factor`` times as large."""
+        self.values = deque((value * factor for value in self.values), maxlen=self.size)
+        self.total *= factor
+        self.total_squares *= factor * factor
+
+
+class _Integers:
+    """Closes as exact integers: each times ``10**digits``, as few digits as make all whole.
+
+    Integer sums are exact at any size and several times faster than Decimal ones. A close with
+    more decimals than any before raises ``digits`` and rescales ``windows`` to match.
+    """
+
+    def __init__(self, *windows: _Window) -> None:
+        self._windows = windows
+        self._digits = 0
+        self._unit = 1  # 10**digits
+
+    def of(self, close: Decimal) -> int:
+        """``close * 10**digits``, exactly."""
+        numerator, denominator = close.as_integer_ratio()
+        if denominator == 1:  # a whole close, as TRY prices are
+            return numerator * self._unit
+        value, rest = divmod(numerator * self._unit, denominator)
+        if not rest:
+            return value
+        digits = self._digits
+        while (10**digits) % denominator:  # the denominator divides a power of ten
+            digits += 1
+        factor = 10 ** (digits - self._digits)
+        self._digits, self._unit = digits, 10**digits
+        for window in self._windows:
+            window.rescale(factor)
+        return numerator * self._unit // denominator
 
 
 class TrendScreen:
@@ -111,18 +145,20 @@ class TrendScreen:
     def __init__(self, params: TrendParams) -> None:
         self._fast = _Window(params.fast_window)
         self._slow = _Window(params.slow_window)
+        self._integers = _Integers(self._fast, self._slow)
         self._side = self._side_before = 0
 
     def push(self, close: Decimal) -> None:
         """One more close."""
-        self._fast.push(close)
-        self._slow.push(close)
+        value = self._integers.of(close)
+        self._fast.push(value)
+        self._slow.push(value)
         self._side_before, self._side = self._side, self._classify()
 
     def may_signal(self, holding: Holding) -> bool:
         """Whether fast - slow can change sign (or touch zero) between the last two closes."""
-        fast, slow = self._fast, self._slow
-        if slow.pushed <= slow.size or fast.broken or slow.broken:
+        slow = self._slow
+        if slow.pushed <= slow.size:
             return True  # short of the strategy's own ``required_candles``: let it say
         before, now = self._side_before, self._side
         up = before < 1 and now > -1  # prev_fast <= prev_slow and fast > slow, widened
@@ -131,10 +167,9 @@ class TrendScreen:
 
     def _classify(self) -> int:
         """+1 / -1 when SMA fast is clearly above / below SMA slow, 0 when too close to call."""
-        a = _WIDE.multiply(self._fast.total, self._slow.size)
-        b = _WIDE.multiply(self._slow.total, self._fast.size)
-        gap = _WIDE.subtract(a, b)
-        slack = _WIDE.multiply(_WIDE.add(abs(a), abs(b)), _SLACK)
+        a = self._fast.total * self._slow.size
+        b = self._slow.total * self._fast.size
+        gap, slack = (a - b) * _PER_SLACK, abs(a) + abs(b)  # the gap against 1e-12 of both
         return 1 if gap > slack else -1 if gap < -slack else 0
 
 
@@ -143,15 +178,18 @@ class MeanReversionScreen:
 
     def __init__(self, params: MeanReversionParams) -> None:
         self._closes = _Window(params.window, squares=True)
+        self._integers = _Integers(self._closes)
         self._entry = True  # until the window is full
         with decimal.localcontext(_WIDE):
             self._up = (_ONE + params.take_profit_pct / _HUNDRED) * (_ONE - _SLACK)
             self._down = (_ONE - params.stop_loss_pct / _HUNDRED) * (_ONE + _SLACK)
-            self._z2 = params.entry_z * params.entry_z * (_ONE - _SLACK)
+            # entry_z^2, narrowed by the margin: exact at 60 digits, then an exact fraction.
+            z2 = params.entry_z * params.entry_z * (_ONE - _SLACK)
+        self._z2_numerator, self._z2_denominator = z2.as_integer_ratio()
 
     def push(self, close: Decimal) -> None:
         """One more close."""
-        self._closes.push(close)
+        self._closes.push(self._integers.of(close))
         self._entry = self._may_enter()
 
     def may_signal(self, holding: Holding) -> bool:
@@ -169,21 +207,22 @@ class MeanReversionScreen:
     def _may_enter(self) -> bool:
         """The z-score (w x - S) / sqrt(w Q - S^2) of the window: entry at z <= -entry_z < 0."""
         closes = self._closes
-        if closes.pushed < closes.size or closes.broken:
+        if closes.pushed < closes.size:
             return True
-        wide = _WIDE
         w, total = closes.size, closes.total
-        spread = wide.subtract(wide.multiply(w, closes.total_squares), wide.multiply(total, total))
+        spread = w * closes.total_squares - total * total
         if spread <= 0:
             return spread < 0  # zero: a flat window has no z-score; below zero cannot be
-        if spread < wide.multiply(wide.multiply(total, total), _NEARLY_FLAT):
-            # The strategy's z rounds by about 1e-28 x mean / deviation: in a window this flat
-            # that could outgrow the margin, so let the strategy say.
+        if spread * _PER_NEARLY_FLAT < total * total:
+            # The deviation is under 1e-8 of the mean (a quantized price window is far above
+            # it unless nearly flat): the strategy's z rounds by about 1e-28 x mean / deviation,
+            # which could outgrow the margin there, so let the strategy say.
             return True
-        deviation = wide.subtract(wide.multiply(w, closes.values[-1]), total)
+        deviation = w * closes.values[-1] - total
         if deviation >= 0:
             return False
-        return wide.multiply(deviation, deviation) >= wide.multiply(self._z2, spread)
+        # deviation^2 >= z2 x spread, in integers
+        return deviation * deviation * self._z2_denominator >= self._z2_numerator * spread
 
 
 def screens_for(strategies: Sequence[Strategy]) -> list[Screen] | None:

@@ -8,6 +8,7 @@ dust, held; bids around the take-profit and stop-loss).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -27,7 +28,10 @@ bid_st = st.integers(min_value=95, max_value=105)
 
 
 def _check(
-    strategy: Strategy, screen: Screen, closes: list[int], held: tuple[str, int, int]
+    strategy: Strategy,
+    screen: Screen,
+    closes: Sequence[int | Decimal],
+    held: tuple[str, int, int],
 ) -> int:
     """Feed ``closes`` one by one; at each, a "cannot" must match the strategy. Count them."""
     quantity, cost, bid = held
@@ -100,6 +104,35 @@ def test_a_nearly_flat_window_of_long_numbers_is_left_to_the_strategy(
     closes = [base + sum(steps[: n + 1]) for n in range(len(steps))]
     params = MeanReversionParams(window=window, entry_z=Decimal(entry_z))
     _check(MeanReversion(params), MeanReversionScreen(params), closes, ("0", 1, 1))
+
+
+# Closes of 0 to 4 decimals, some with trailing zeros (100.50): the screens count in integers,
+# each close times a power of ten, and rescale everything when a close needs more decimals.
+fractional_st = st.lists(
+    st.tuples(st.integers(min_value=9_600, max_value=10_400), st.integers(0, 4)).map(
+        lambda nk: Decimal(nk[0]).scaleb(-2).quantize(Decimal(1).scaleb(-nk[1]))
+    ),
+    min_size=2,
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    closes=fractional_st,
+    fast=st.integers(min_value=1, max_value=4),
+    extra=st.integers(min_value=1, max_value=6),
+    window=st.integers(min_value=2, max_value=8),
+    held=st.tuples(quantity_st, cost_st, bid_st),
+)
+def test_closes_with_decimals_screen_as_whole_ones(
+    closes: list[Decimal], fast: int, extra: int, window: int, held: tuple[str, int, int]
+) -> None:
+    """Every "cannot" over closes with any number of decimals matches both strategies."""
+    trend = TrendParams(fast_window=fast, slow_window=fast + extra)
+    _check(TrendFollower(trend), TrendScreen(trend), closes, held)
+    mr = MeanReversionParams(window=window, entry_z=Decimal(1))
+    _check(MeanReversion(mr), MeanReversionScreen(mr), closes, held)
 
 
 def test_the_screens_do_call_minutes_quiet() -> None:
