@@ -31,13 +31,13 @@ from btcbot.strategy.trend import TrendFollower
 
 _WIDE = decimal.Context(prec=60)
 _SLACK = Decimal("1e-12")  # relative margin of every comparison; the strategies round at 1e-28
-_PER_SLACK = 10**12  # the same margin in integers: x * 1e-12 < y  <=>  x < y * 10**12
+_PER_SLACK = int(1 / _SLACK)  # the margin in integers: x > y * 1e-12  <=>  x * 10**12 > y
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
-# w Q - S^2 below S^2 x this: the deviation is under 1e-8 of the mean (a quantized price
-# window is far above it unless nearly flat), and the strategy's 28-digit z could be off by
-# more than 1e-20 of itself.
-_PER_NEARLY_FLAT = 10**16  # w Q - S^2 < S^2 * 1e-16  <=>  (w Q - S^2) * 10**16 < S^2
+# Nearly flat: w Q - S^2 below S^2 / this (1e-16 of it). The deviation is then under 1e-8 of
+# the mean (a quantized price window is far above it unless nearly flat), and the strategy's
+# 28-digit z, which rounds by about 1e-28 x mean / deviation, could outgrow the margin.
+_PER_NEARLY_FLAT = 10**16
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,10 +214,7 @@ class MeanReversionScreen:
         if spread <= 0:
             return spread < 0  # zero: a flat window has no z-score; below zero cannot be
         if spread * _PER_NEARLY_FLAT < total * total:
-            # The deviation is under 1e-8 of the mean (a quantized price window is far above
-            # it unless nearly flat): the strategy's z rounds by about 1e-28 x mean / deviation,
-            # which could outgrow the margin there, so let the strategy say.
-            return True
+            return True  # nearly flat: the strategy's own rounding decides, so let it say
         deviation = w * closes.values[-1] - total
         if deviation >= 0:
             return False
