@@ -378,6 +378,12 @@ def _register_backtest(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--set", action="append", metavar="NAME=VALUE", help="one setting (repeatable; wins)"
     )
     p.add_argument(
+        "--fast",
+        action="store_true",
+        help="value minutes in which nothing can trade without deciding them: the same trades "
+        "and equity; their signals are not counted",
+    )
+    p.add_argument(
         "--check-lookahead",
         action="store_true",
         help="re-run each signal on data cut at its instant; exit 1 if any signal changes",

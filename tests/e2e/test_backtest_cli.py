@@ -175,3 +175,34 @@ def test_an_existing_out_directory_is_never_overwritten(data: Path, tmp_path: Pa
     assert done.returncode == 2
     assert "already exists" in done.stderr
     assert (out / "keep.txt").read_text("utf-8") == "earlier results"
+
+
+def test_fast_writes_the_same_trades_and_equity(data: Path, tmp_path: Path) -> None:
+    """``--fast`` on a run that halts early: the same trades.csv and equity.csv byte for byte.
+
+    The same fingerprint too; only the signal counts and ``undecided_cycles`` differ.
+    """
+    args: tuple[str, ...] = ("--symbols", "BTCTRY,ETHTRY")
+    args = (*args, "--set", "RISK_REDUCE_AT_DRAWDOWN_PCT=0.005")
+    args = (*args, "--set", "RISK_MAX_DRAWDOWN_PCT=0.01")
+    step = _run("--data", data, "--out", tmp_path / "step", *args)
+    fast = _run("--data", data, "--out", tmp_path / "fast", "--fast", *args)
+    assert step.returncode == fast.returncode == 0, fast.stderr
+    for name in ("trades.csv", "equity.csv"):
+        assert (tmp_path / "step" / name).read_bytes() == (tmp_path / "fast" / name).read_bytes()
+    a, b = (
+        json.loads((tmp_path / d / "summary.json").read_text("utf-8")) for d in ("step", "fast")
+    )
+    counted = ("signals", "risk_rejections", "undecided_cycles")
+    assert a["counts"]["undecided_cycles"] == 0
+    assert b["counts"]["undecided_cycles"] > MINUTES // 2, b["counts"]
+    assert b["counts"]["risk_rejections"] < a["counts"]["risk_rejections"]
+    for c in (a["counts"], b["counts"]):
+        for key in counted:
+            del c[key]
+    assert a == b
+    assert "not decided" in fast.stdout
+    both = _run("--data", data, "--json", "--fast", "--check-lookahead", *args)
+    assert both.returncode == 2
+    refusal = "--fast leaves minutes undecided that --check-lookahead must see: drop one of them"
+    assert both.stderr.strip().splitlines() == [f"btcbot: error: {refusal}"]

@@ -8,26 +8,40 @@ fingerprint and counts - and most minutes must really have been skipped, or the 
 would prove nothing. In a minute nothing can trade (halted, or reducing with nothing held) only
 the symbols that may signal are decided; the counts alone must then catch a wrong screen.
 A screen that wrongly calls a minute quiet must be caught.
+
+Fast mode (``Replay(fast=True)``, ``btcbot backtest --fast``) decides none of the minutes in
+which nothing can trade: over the same cases it must write the same trades and equity files
+with the same fingerprint, with or without the quiet minutes, and only the signal counts may
+differ; a fast mode that also skipped a minute in which something could trade must be caught.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from candle_files import write_candles
 
 from btcbot.backtest import outputs
 from btcbot.backtest.candles import candle_paths, load, reopened
-from btcbot.backtest.engine import HeldBooks, Replay, ReplayResult, ReplaySetup, ReplayState
+from btcbot.backtest.engine import (
+    CycleHook,
+    HeldBooks,
+    Replay,
+    ReplayResult,
+    ReplaySetup,
+    ReplayState,
+)
 from btcbot.backtest.plan import Plan, plan
 from btcbot.backtest.screens import Holding, TrendScreen
 from btcbot.decision import DecisionCore
 from btcbot.domain.fingerprint import fill_fingerprint
-from btcbot.domain.trading import RiskLimits
+from btcbot.domain.trading import RiskLimits, TradingState
 from btcbot.risk.engine import RiskEngine
 from btcbot.sim.exchange import SimConfig
 from btcbot.sim.validation import parse_order
@@ -112,9 +126,9 @@ def _plan(data: Path, case: Case) -> Plan:
     return plan(load(candle_paths(data)), base, start=None, end=None, settings={})
 
 
-def _run(the_plan: Plan, *, skip_quiet: bool) -> tuple[Replay, ReplayResult]:
+def _run(the_plan: Plan, *, skip_quiet: bool, fast: bool = False) -> tuple[Replay, ReplayResult]:
     feeds = {s: reopened(b) for s, b in the_plan.feeds.items()}
-    replay = Replay(feeds, the_plan.setup, core=the_plan.core, skip_quiet=skip_quiet)
+    replay = Replay(feeds, the_plan.setup, core=the_plan.core, skip_quiet=skip_quiet, fast=fast)
     return replay, replay.run()
 
 
@@ -126,6 +140,18 @@ def _outcome(result: ReplayResult) -> tuple[object, ...]:
         outputs.equity_csv(result),
         (result.submitted, result.rejected, result.canceled, result.signals),
         (result.risk_rejections, result.cycles, str(result.max_drawdown_pct)),
+        result.final,
+    )
+
+
+def _written(result: ReplayResult) -> tuple[object, ...]:
+    """What fast mode must keep: everything but the signal and refusal counts."""
+    return (
+        fill_fingerprint(result.fills),
+        outputs.trades_csv(result),
+        outputs.equity_csv(result),
+        (result.submitted, result.rejected, result.canceled, len(result.rows)),
+        (result.cycles, str(result.max_drawdown_pct)),
         result.final,
     )
 
@@ -229,3 +255,112 @@ def test_no_minute_is_quiet_or_narrowed_while_an_order_of_ours_rests(tmp_path: P
 
     replay.run(on_cycle=look)
     assert looks == [(True, True), (True, True)]
+
+
+@pytest.mark.parametrize("skip_quiet", [True, False], ids=["quiet", "every-minute"])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c.seed}")
+def test_fast_mode_writes_the_same_trades_and_equity(
+    tmp_path: Path, case: Case, skip_quiet: bool
+) -> None:
+    """Same files and fingerprint; the undecided minutes are those nothing could trade in.
+
+    Without the quiet minutes (``every-minute``) it is fast mode as a strategy with no screen
+    (your own) gets it.
+    """
+    the_plan = _plan(_candles(tmp_path, case), case)
+    _, reference = _run(the_plan, skip_quiet=False)
+    _, result = _run(the_plan, skip_quiet=skip_quiet, fast=True)
+    assert _written(result) == _written(reference)
+    if case in UNTRADABLE:
+        assert result.undecided > 100, result.undecided
+    if result.undecided:  # their signals and refusals are not counted
+        assert result.signals <= reference.signals
+        assert result.risk_rejections < reference.risk_rejections
+    else:
+        assert _outcome(result) == _outcome(reference)
+
+
+def _rest_an_order_once_halted(replay: Replay) -> CycleHook:
+    """A buy far under the book, placed in the first halted minute.
+
+    It is given the replay's own age, so the full cycle cancels it at its TTL, halted or not.
+    """
+
+    def place(number: int, now: datetime, state: ReplayState) -> None:
+        if state.trading_state is not TradingState.HALTED or state.created.get(-1):
+            return
+        bid = replay.venue.quote("BTCTRY")[0]
+        body = {
+            "pairSymbol": "BTCTRY", "orderType": "buy", "orderMethod": "limit",
+            "quantity": "0.001", "price": str(int(bid * Decimal("0.97"))),
+            "newOrderClientId": "resting",
+        }  # fmt: skip
+        order = replay.sim.submit(parse_order(body, replay.sim.pairs))
+        state.created[order.id] = state.created[-1] = now
+
+    return place
+
+
+def test_fast_mode_leaves_a_resting_order_to_the_full_cycle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An order of ours resting while halted is cancelled at its TTL as without fast mode.
+
+    A fast mode blind to it (the negative control) never cancels it.
+    """
+    case = CASES[7]
+    the_plan = _plan(_candles(tmp_path, case), case)
+    outcomes = []
+    for fast, blind in ((False, False), (True, False), (True, True)):
+        if blind:
+            _blind_to_resting_orders(monkeypatch)
+        feeds = {s: reopened(b) for s, b in the_plan.feeds.items()}
+        replay = Replay(feeds, the_plan.setup, core=the_plan.core, fast=fast)
+        result = replay.run(on_cycle=_rest_an_order_once_halted(replay))
+        outcomes.append((_written(result), result.canceled, result.undecided))
+    (reference, cancels, _), (sound, _, undecided), (broken, blind_cancels, _) = outcomes
+    assert undecided > 100
+    assert sound == reference
+    assert (broken, blind_cancels) != (reference, cancels)
+
+
+def _blind_to_resting_orders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fast mode without its open-order check: a resting order's minutes go undecided."""
+    sound = Replay._undecided_row
+
+    def blind(self: Replay, *args: Any) -> bool:
+        kept, self.venue.sim.open = self.venue.sim.open, {}
+        try:
+            return sound(self, *args)
+        finally:
+            self.venue.sim.open = kept
+
+    monkeypatch.setattr(Replay, "_undecided_row", blind)
+
+
+def _reducing_is_untradable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fast mode skipping every REDUCING minute, also those whose sells could cut a position."""
+
+    def approves_nothing(self: Replay, state: ReplayState) -> bool:
+        return state.trading_state is not TradingState.ACTIVE
+
+    monkeypatch.setattr(Replay, "_approves_nothing", approves_nothing)
+
+
+@pytest.mark.parametrize(
+    ("case", "breakage"),
+    [(CASES[5], _reducing_is_untradable)],
+    ids=["reducing-while-holding"],
+)
+def test_a_fast_mode_skipping_a_tradable_minute_is_caught(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    case: Case,
+    breakage: Callable[[pytest.MonkeyPatch], None],
+) -> None:
+    """The negative controls: each breakage moves a fill, a cancel or the equity series."""
+    the_plan = _plan(_candles(tmp_path, case), case)
+    _, reference = _run(the_plan, skip_quiet=True)
+    breakage(monkeypatch)
+    _, result = _run(the_plan, skip_quiet=True, fast=True)
+    assert _written(result) != _written(reference)

@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from btcbot.adapters.clock import ManualClock
-from btcbot.backtest.quiet import QuietMinutes
+from btcbot.backtest.quiet import QuietMinutes, two_sided
 from btcbot.backtest.venue import ReplayVenue, as_open_order
 from btcbot.decision import QUOTE, DecisionCore, LedgerView, decide_on, decide_with_books
 from btcbot.decision.core import Decision
@@ -105,6 +105,9 @@ class ReplayResult:
     signals: int = 0
     risk_rejections: int = 0
     cycles: int = 0
+    # Minutes valued without a decision because nothing could trade (``Replay(fast=True)``):
+    # their signals and refusals are in neither count above.
+    undecided: int = 0
     final: Valuation | None = None
     # (cycle, signal) of every signal, when the replay was asked to keep them (the lookahead
     # check): a year of them is about 20 MB a symbol.
@@ -176,9 +179,13 @@ class Replay:
         core: DecisionCore | None = None,
         log_signals: bool = False,
         skip_quiet: bool = True,
+        fast: bool = False,
     ) -> None:
         self.setup = setup
         self.log_signals = log_signals
+        # Fast mode (``btcbot backtest --fast``): minutes in which nothing can trade are valued,
+        # not decided (``_undecided_row``); the signal log must see every decision.
+        self.fast = fast and not log_signals
         self.clock = ManualClock(setup.start)
         self.sim = SimExchange(feeds, now=self.clock.now, config=setup.sim)
         self.venue = ReplayVenue(self.sim)
@@ -254,12 +261,8 @@ class Replay:
     def _cycle(self, state: ReplayState, result: ReplayResult, sink: RowSink) -> None:
         now = self.clock.now()
         self._book(state, result, self.venue.new_fills())
-        if self.quiet is not None:
-            if self._approves_nothing(state):
-                if self._narrowed_row(state, result, sink, now):
-                    return
-            elif self._quiet_row(state, result, sink, now):
-                return
+        if self._ended_undecided(state, result, sink, now):
+            return
         live = self.venue.open_orders()
         snapshots = self.market.snapshots(self.setup.symbols).snapshots
         view = self._view(state, dict(state.marks), live, now)
@@ -290,6 +293,16 @@ class Replay:
             state.trading_state = transition.state
         valuation = self._value(state, snapshots)
         self._row(result, sink, valuation, state)
+
+    def _ended_undecided(
+        self, state: ReplayState, result: ReplayResult, sink: RowSink, now: datetime
+    ) -> bool:
+        """Whether this minute ended as its full cycle would, with less deciding (or none)."""
+        if self._approves_nothing(state):
+            if self.fast:
+                return self._undecided_row(state, result, sink, now)
+            return self.quiet is not None and self._narrowed_row(state, result, sink, now)
+        return self.quiet is not None and self._quiet_row(state, result, sink, now)
 
     def _view(
         self,
@@ -392,6 +405,36 @@ class Replay:
             self.quiet.narrowed += 1
         else:
             self.quiet.skipped += 1
+        self._keep(state, result, sink, valued)
+        return True
+
+    def _undecided_row(
+        self, state: ReplayState, result: ReplayResult, sink: RowSink, now: datetime
+    ) -> bool:
+        """Fast mode: a minute in which nothing can trade, valued without any decision.
+
+        Risk refuses every order (``_approves_nothing``) and nothing of ours rests, so a
+        decision could send, fill or cancel nothing: the trades, the equity series and the
+        fingerprint are the full cycle's (``tests/integration/test_backtest_fast.py``). Only
+        the signals and refusals it would have counted are missing (``ReplayResult.undecided``
+        says how many minutes). The state cannot leave by itself: HALTED is sticky and flat
+        books keep their drawdown, so no later decision sees a strategy that missed these
+        calls - and should a future rule move it, ``_valued`` hands the minute to the full
+        cycle. False when a symbol has no rules or no two-sided quote, as a full cycle must say.
+        """
+        if self.venue.sim.open:
+            return False
+        info = self.market.rules.get()  # asked every minute, as the full cycle asks it
+        prices: dict[str, Decimal] = {}
+        for symbol in self.setup.symbols:
+            quoted = two_sided(self.venue, symbol)
+            if info.rules_for(symbol) is None or quoted is None:
+                return False
+            prices[symbol] = quoted[1]
+        valued = self._valued(state, self._books(state), prices, now)
+        if valued is None:
+            return False
+        result.undecided += 1
         self._keep(state, result, sink, valued)
         return True
 

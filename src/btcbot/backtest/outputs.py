@@ -62,6 +62,7 @@ def summary(plan: Plan, result: ReplayResult, settings: dict[str, Any]) -> dict[
             "candles_filled": plan.filled,
             "signals": result.signals,
             "risk_rejections": result.risk_rejections,
+            "undecided_cycles": result.undecided,
             "orders_submitted": result.submitted,
             "orders_rejected": result.rejected,
             "cancels": result.canceled,

@@ -38,9 +38,13 @@ class Plan:
     filled: dict[str, int]
     core: DecisionCore  # built once: the history length comes from it, and the replay uses it
 
-    def replay(self) -> Replay:
-        """The replay this plan describes, on the plan's decision core (its candles read anew)."""
-        return Replay({s: reopened(b) for s, b in self.feeds.items()}, self.setup, core=self.core)
+    def replay(self, *, fast: bool = False) -> Replay:
+        """The replay this plan describes, on the plan's decision core (its candles read anew).
+
+        ``fast``: minutes in which nothing can trade are valued, not decided (``Replay``).
+        """
+        feeds = {s: reopened(b) for s, b in self.feeds.items()}
+        return Replay(feeds, self.setup, core=self.core, fast=fast)
 
 
 def warmup_minutes(setup_core: DecisionCore) -> int:

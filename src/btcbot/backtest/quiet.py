@@ -115,14 +115,13 @@ class QuietMinutes:
     ) -> tuple[Decimal, bool] | None:
         """``symbol``'s mark and whether a strategy may signal on it; ``None`` if it can't say."""
         rules = info.rules_for(symbol)
-        bid, ask = self._venue.quote(symbol)
-        if rules is None or bid <= 0 or ask <= 0:
+        quoted = two_sided(self._venue, symbol)
+        if rules is None or quoted is None:
             return None
+        bid, mid = quoted
         quantity, cost = held.get(symbol, (_ZERO, _ZERO))
         holding = Holding(quantity, cost, bid, rules.min_notional)
         may = any(screen.may_signal(holding) for screen in self._fed(symbol, last))
-        mid = mid_of(bid, ask)
-        assert mid is not None  # noqa: S101 - both sides were just checked
         return mid, may
 
     def _fed(self, symbol: str, last: datetime) -> list[Screen]:
@@ -144,6 +143,21 @@ class QuietMinutes:
             at += MINUTE
         entry.fed = max(entry.fed, last)
         return entry.screens
+
+
+def two_sided(venue: ReplayVenue, symbol: str) -> tuple[Decimal, Decimal] | None:
+    """``symbol``'s best bid and its mark (the mid), or ``None`` without a two-sided quote.
+
+    The mark a minute valued without a decision is given; a full cycle says what the LIVE one
+    would of a one-sided book. Like ``ReplayVenue.quote``, call after the minute's first
+    exchange call.
+    """
+    bid, ask = venue.quote(symbol)
+    if bid <= 0 or ask <= 0:
+        return None
+    mid = mid_of(bid, ask)
+    assert mid is not None  # noqa: S101 - both sides were just checked
+    return bid, mid
 
 
 @dataclass

@@ -29,7 +29,7 @@ def _replay(
 ) -> tuple[ReplayResult, LookaheadReport | None]:
     """The run, its rows to ``rows``; with ``--check-lookahead`` also its re-runs on cut data."""
     if not args.check_lookahead:
-        return the_plan.replay().run(on_row=rows), None
+        return the_plan.replay(fast=args.fast).run(on_row=rows), None
     setup = the_plan.setup
     lookahead = check_lookahead(
         the_plan.feeds,
@@ -68,6 +68,12 @@ def _human(document: dict[str, Any], symbols: tuple[str, ...], out: Path | None)
         (
             f"  equity {document['start_equity']} -> {document['final_equity']} "
             f"({document['return_pct']} %), max drawdown {document['max_drawdown_pct']} %"
+        ),
+        f"  signals {c['signals']}, risk rejections {c['risk_rejections']}"
+        + (
+            f" (--fast: {c['undecided_cycles']} cycles in which nothing could trade not decided)"
+            if c["undecided_cycles"]
+            else ""
         ),
         f"  fingerprint {document['fingerprint']}",
         f"  input       {document['input_sha256']}",
@@ -123,6 +129,10 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     """
     if args.out is None and not args.json:
         raise ConfigError("pass --out DIR for the trades, equity and summary files, or --json")
+    if args.fast and args.check_lookahead:
+        raise ConfigError(
+            "--fast leaves minutes undecided that --check-lookahead must see: drop one of them"
+        )
     try:
         if args.out is not None:
             outputs.check_out(args.out)  # before the run: earlier results are never at risk
