@@ -20,10 +20,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 MINUTE = 60
 _LEG = 20  # seconds between the four points of a candle's price path
+
+
+@lru_cache(maxsize=256, typed=True)  # typed: 0 and 0.0 give different exponents
+def _leg_of(seconds: float) -> tuple[int, Decimal]:
+    """The leg of the price path ``seconds`` into a minute falls on, and how far along it.
+
+    A pure function of the offset, which a replay's cycles repeat every minute (0 s at one cycle
+    a minute): converting it through text and dividing cost more than the price itself.
+    """
+    offset = Decimal(str(round(seconds, 6)))
+    leg = min(int(offset // _LEG), 2)
+    return leg, (offset - leg * _LEG) / _LEG
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +152,8 @@ class ReplayFeed:
 
     def _price(self, epoch: float) -> Decimal:
         index = self.index_at(epoch)
-        offset = Decimal(str(round(epoch - self.start_of(index), 6)))
+        leg, frac = _leg_of(epoch - self.start_of(index))
         points = self.bar(index).path()
-        leg = min(int(offset // _LEG), 2)
-        frac = (offset - leg * _LEG) / _LEG
         price: Decimal = points[leg] + (points[leg + 1] - points[leg]) * frac
         return price
 

@@ -9,6 +9,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sim_helpers import START, build_sim, flat, new_clock
 
 from btcbot.adapters.clock import ManualClock
@@ -55,6 +57,39 @@ def test_price_path_runs_open_low_high_close_for_a_rising_candle() -> None:
     assert feed.price_at(T0 + 10) == Decimal(95)
     assert feed.range_between(T0, T0 + 59) == (Decimal(90), Decimal(130))
     assert feed.range_between(T0, T0 + 10) == (Decimal(95), Decimal(100))
+
+
+def _price_by_the_formula(feed: ReplayFeed, epoch: float) -> Decimal:
+    """The path's price at ``epoch`` worked out afresh, as the feed did before its memo."""
+    index = feed.index_at(epoch)
+    offset = Decimal(str(round(epoch - feed.start_of(index), 6)))
+    points = feed.bar(index).path()
+    leg = min(int(offset // 20), 2)
+    frac = (offset - leg * 20) / 20
+    return points[leg] + (points[leg + 1] - points[leg]) * frac
+
+
+@given(
+    seconds=st.lists(
+        st.one_of(st.integers(0, 179), st.floats(0, 179.999, allow_nan=False)), max_size=30
+    )
+)
+def test_the_price_at_any_instant_is_the_paths_to_the_digit(seconds: list[float]) -> None:
+    """Whole and fractional seconds, in any order: the same Decimal, exponent and all.
+
+    Whole seconds as ``int`` and as ``float`` give different exponents (``0`` and ``0.0``), so
+    a memo of the offset must keep them apart.
+    """
+    bars = [
+        bar(100, 130, 90, 120),
+        Bar(*(Decimal(x) for x in ("120.5", "125", "110.25", "115", "1"))),
+    ]
+    # The leg boundaries both ways first, so that each kind is asked after the other.
+    for s in [0.0, 0, 20, 20.0, 40.0, 40, 60, 60.0, *seconds]:
+        epoch = int(T0) + s
+        expected = _price_by_the_formula(ReplayFeed(bars, anchor=T0, history_minutes=0), epoch)
+        feed = ReplayFeed(bars, anchor=T0, history_minutes=0)
+        assert repr(feed.price_at(epoch)) == repr(expected), s
 
 
 def test_a_forming_candle_grows_with_the_instant_it_is_asked_at() -> None:
