@@ -249,8 +249,9 @@ class Replay:
         )
 
     def _book(self, state: ReplayState, result: ReplayResult, fills: list[Fill]) -> None:
-        if fills:
-            state.books = None
+        if not fills:  # most minutes: nothing to book
+            return
+        state.books = None
         state.ledger.apply_fills(fills)
         for fill in fills:
             last = state.last_fill.get(fill.symbol)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from ledger_builders import ETHTRY, START_CASH, T0, fill, new_ledger, opening
 
 from btcbot.domain.enums import Side
 from btcbot.domain.errors import InvalidFillError, InventoryShortfallError, LedgerError
 from btcbot.domain.ledger import Ledger
-from btcbot.domain.ledger.types import Holding, Opening, Pair, trading_day
+from btcbot.domain.ledger.types import Holding, Opening, Pair, trading_day, trading_day_span
 
 BUY, SELL = Side.BUY, Side.SELL
 
@@ -184,6 +186,22 @@ def test_trading_day_is_utc_plus_three_and_needs_an_aware_instant() -> None:
     assert trading_day(datetime(2026, 6, 30, 21, 0, tzinfo=UTC)) == date(2026, 7, 1)
     with pytest.raises(ValueError, match="aware"):
         trading_day(datetime(2026, 6, 30))  # noqa: DTZ001 - the naive instant is the case
+
+
+@given(
+    at=st.datetimes(
+        min_value=datetime(1900, 1, 2),  # noqa: DTZ001 - hypothesis bounds are naive
+        max_value=datetime(2100, 1, 1),  # noqa: DTZ001 - same
+        timezones=st.just(UTC),
+    ),
+    shift=st.sampled_from((-1, 0, 1)),
+)
+def test_a_trading_days_span_holds_exactly_its_instants(at: datetime, shift: int) -> None:
+    """``start <= at < end`` says what ``trading_day`` says, the day before and after too."""
+    day = trading_day(at) + timedelta(days=shift)
+    start, end = trading_day_span(day)
+    assert start < end  # a bound away from midnight would empty it: every day asks the zone
+    assert (start <= at < end) is (trading_day(at) == day)
 
 
 def test_opening_holdings_count_as_capital() -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 ZERO = Decimal(0)
@@ -19,6 +20,27 @@ def trading_day(at: datetime) -> date:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("trading_day needs an aware datetime")
     return at.astimezone(ISTANBUL).date()
+
+
+_INSTANT = timedelta(microseconds=1)
+
+
+@lru_cache(maxsize=16)
+def trading_day_span(day: date) -> tuple[datetime, datetime]:
+    """The instants ``[start, end)`` that fall on trading ``day``, as aware UTC.
+
+    For a caller asking every minute whether an instant is still on a day it knows: two
+    comparisons, where ``trading_day`` converts the instant's zone each time. Each bound is
+    checked against ``trading_day`` itself; should a zone rule ever put a bound elsewhere than
+    at local midnight, the span is empty, so the caller asks ``trading_day`` every time.
+    """
+    start, end = (
+        datetime(d.year, d.month, d.day, tzinfo=ISTANBUL).astimezone(UTC)
+        for d in (day, day + timedelta(days=1))
+    )
+    exact = trading_day(start) == day and trading_day(end - _INSTANT) == day
+    exact = exact and trading_day(start - _INSTANT) < day < trading_day(end)
+    return (start, end) if exact else (start, start)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from btcbot.domain.errors import LedgerError, MissingMarkError
 from btcbot.domain.ledger.core import Ledger
-from btcbot.domain.ledger.types import ZERO, trading_day
+from btcbot.domain.ledger.types import ZERO, trading_day, trading_day_span
 
 _HUNDRED = Decimal(100)
 
@@ -198,7 +198,10 @@ def revalue_flat(
     ``None`` when the books hold anything or ``at`` falls on another trading day: value them
     afresh (a new day opens).
     """
-    if valuation.positions or trading_day(at) != valuation.day:
+    if valuation.positions:
+        return None
+    start, end = trading_day_span(valuation.day)
+    if not start <= at < end and trading_day(at) != valuation.day:
         return None
     v = valuation
     again = Valuation(
