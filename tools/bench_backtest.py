@@ -9,6 +9,9 @@ Usage: ``python tools/bench_backtest.py [--minutes 525600] [--symbols 1,10] [--p
   candles per second and the peak RSS of this process (so run one symbol count at a time to
   compare memory: ``--symbols 10``); and the cash identity (start + realized -
   fees - tax = cash + cost of holdings) checked at every row of the equity series.
+* Fast (``--fast``): each replay again as ``btcbot backtest --fast`` runs it (minutes in which
+  nothing can trade valued, not decided); its time, and whether its fills and rows are the
+  step run's.
 * Report (``--report``, needs the ``report`` extra): ``btcbot report``'s page of the 1-symbol run
   (its outputs written as ``btcbot backtest --out`` does): render time and HTML size.
 * Floor (``--floor``): what every minute of a replay costs before anything is decided or
@@ -91,8 +94,12 @@ def bench_report(data: Path, symbols: tuple[str, ...], out: Path) -> dict[str, f
     return {"render_s": took, "html_mib": len(html.encode("utf-8")) / MiB}
 
 
-def bench_btcbot(data: Path, symbols: tuple[str, ...]) -> dict[str, float | str]:
-    """One replay over ``data``; seconds, candles/s, RSS and the fingerprint."""
+def bench_btcbot(data: Path, symbols: tuple[str, ...], *, fast: bool) -> dict[str, float | str]:
+    """One replay over ``data``; seconds, candles/s, RSS, the fingerprint and a row digest.
+
+    The digest folds each row's instant, cash, equity, holdings and marks (Python's ``hash``:
+    comparable within this process only), so the fast run's series can be held to the step's.
+    """
     started = time.perf_counter()
     the_plan = plan(
         load(candle_paths(data, symbols)),
@@ -103,7 +110,7 @@ def bench_btcbot(data: Path, symbols: tuple[str, ...]) -> dict[str, float | str]
     )
     loaded = time.perf_counter()
     start = the_plan.setup.sim.start_balance
-    counted = {"rows": 0, "broken": 0}
+    counted = {"rows": 0, "broken": 0, "digest": 0}
 
     def check(row: EquityRow) -> None:
         # As ``btcbot backtest --out`` does, the rows are streamed, not kept; each is checked.
@@ -111,8 +118,11 @@ def bench_btcbot(data: Path, symbols: tuple[str, ...]) -> dict[str, float | str]
         counted["rows"] += 1
         cost = sum((c for _, _, c in row.holdings), start * 0)
         counted["broken"] += start + v.realized_pnl - v.fees - v.tax != v.cash + cost
+        counted["digest"] = hash(
+            (counted["digest"], v.at, v.cash, v.equity, row.holdings, row.marks)
+        )
 
-    result = the_plan.replay().run(on_row=check)
+    result = the_plan.replay(fast=fast).run(on_row=check)
     done = time.perf_counter()
     candles = result.cycles * len(symbols)
     broken = counted["broken"]
@@ -125,6 +135,8 @@ def bench_btcbot(data: Path, symbols: tuple[str, ...]) -> dict[str, float | str]
         "rss_mib": peak_rss_mib(),
         "fingerprint": fill_fingerprint(result.fills)[:16],
         "identity": f"cash identity broken at {broken} of {counted['rows']} rows",
+        "rows": f"{counted['digest'] & 0xFFFFFFFF:08x}",
+        "undecided": result.undecided,
     }
 
 
@@ -192,6 +204,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=int, default=525_600, help="candles per symbol")
     parser.add_argument("--symbols", default="1,10", help="symbol counts to run (default 1,10)")
     parser.add_argument("--peer", action="store_true", help="also run backtesting.py")
+    parser.add_argument("--fast", action="store_true", help="also run each replay in fast mode")
     parser.add_argument("--floor", action="store_true", help="also time every minute's floor")
     parser.add_argument("--report", action="store_true", help="also time the report's page")
     args = parser.parse_args()
@@ -210,17 +223,30 @@ def main() -> int:
         # In the generator's order of its profiles (BTCTRY first), for the --symbols counts.
         paths = [Path(tmp) / f"{p.symbol}.csv" for p in make_candles.profiles(max(counts))]
         names = tuple(p.stem for p in paths)
-        btcbot_one: float | None = None
+        ones: dict[str, float] = {}  # the one-symbol run times, step and fast
         for n in counts:
-            row = bench_btcbot(Path(tmp), names[:n])
-            if n == 1:
-                btcbot_one = float(row["run_s"])
+            row = bench_btcbot(Path(tmp), names[:n], fast=False)
             print(
                 f"btcbot   {n:>2} symbol(s) x {args.minutes} min: load {row['load_s']:.1f} s, "
                 f"run {row['run_s']:.1f} s, {row['candles_per_s']:,.0f} candles/s, "
-                f"{row['fills']} fills, RSS {row['rss_mib']:.0f} MiB, fills {row['fingerprint']}"
+                f"{row['fills']} fills, RSS {row['rss_mib']:.0f} MiB, fills {row['fingerprint']}, "
+                f"rows {row['rows']}"
             )
             print(f"         {row['identity']} (start + realized - fees - tax = cash + cost)")
+            if n == 1:
+                ones["step"] = float(row["run_s"])
+            if not args.fast:
+                continue
+            quick = bench_btcbot(Path(tmp), names[:n], fast=True)
+            same = all(quick[k] == row[k] for k in ("fingerprint", "rows", "fills"))
+            print(
+                f"  --fast {n:>2} symbol(s) x {args.minutes} min: run {quick['run_s']:.1f} s, "
+                f"{quick['candles_per_s']:,.0f} candles/s, {quick['undecided']:,} cycles "
+                f"undecided, fills {quick['fingerprint']}, rows {quick['rows']}: "
+                + ("the same fills and rows" if same else "DIFFERENT fills or rows")
+            )
+            if n == 1:
+                ones["fast"] = float(quick["run_s"])
         if args.report:
             rep = bench_report(Path(tmp), names[:1], Path(tmp) / "out")
             print(
@@ -243,9 +269,9 @@ def main() -> int:
                 f"{peer['candles_per_s']:,.0f} candles/s, {peer['trades']:.0f} trades "
                 "(backtesting.py, SMA(5)/SMA(20) crossover)"
             )
-            if btcbot_one is not None:
-                ratio = btcbot_one / peer["run_s"]
-                print(f"ratio    btcbot / backtesting.py time, 1 symbol: {ratio:.1f}x")
+            for mode, took in ones.items():
+                ratio = took / peer["run_s"]
+                print(f"ratio    btcbot ({mode}) / backtesting.py time, 1 symbol: {ratio:.1f}x")
     return 0
 
 
