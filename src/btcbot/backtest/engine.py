@@ -416,7 +416,7 @@ class Replay:
 
         Risk refuses every order (``_approves_nothing``) and nothing of ours rests, so a
         decision could send, fill or cancel nothing: the trades, the equity series and the
-        fingerprint are the full cycle's (``tests/integration/test_backtest_fast.py``). Only
+        fingerprint are the full cycle's (``tests/integration/test_backtest_quiet.py``). Only
         the signals and refusals it would have counted are missing (``ReplayResult.undecided``
         says how many minutes). The state cannot leave by itself: HALTED is sticky and flat
         books keep their drawdown, so no later decision sees a strategy that missed these
