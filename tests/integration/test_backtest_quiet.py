@@ -226,6 +226,17 @@ def test_a_user_strategy_has_every_minute_decided(tmp_path: Path) -> None:
         assert (replay.quiet is None) is (type(strategy) is _Tuned)
 
 
+def _rest_a_buy(replay: Replay) -> int:
+    """Place a buy of BTCTRY 3 % under the best bid, straight on the emulator; its id."""
+    bid = replay.venue.quote("BTCTRY")[0]
+    body = {
+        "pairSymbol": "BTCTRY", "orderType": "buy", "orderMethod": "limit",
+        "quantity": "0.001", "price": str(int(bid * Decimal("0.97"))),
+        "newOrderClientId": "resting",
+    }  # fmt: skip
+    return replay.sim.submit(parse_order(body, replay.sim.pairs)).id
+
+
 def test_no_minute_is_quiet_or_narrowed_while_an_order_of_ours_rests(tmp_path: Path) -> None:
     """A resting order can fill or be cancelled in any minute: each of them is a full cycle."""
     the_plan = _plan(_candles(tmp_path, CASES[0]), CASES[0])
@@ -236,14 +247,8 @@ def test_no_minute_is_quiet_or_narrowed_while_an_order_of_ours_rests(tmp_path: P
     looks: list[tuple[bool, bool]] = []
 
     def look(number: int, now: datetime, state: ReplayState) -> None:
-        if number == 60:  # a buy far under the book rests (and the replay cancels it later)
-            bid = replay.venue.quote("BTCTRY")[0]
-            body = {
-                "pairSymbol": "BTCTRY", "orderType": "buy", "orderMethod": "limit",
-                "quantity": "0.001", "price": str(int(bid * Decimal("0.97"))),
-                "newOrderClientId": "resting",
-            }  # fmt: skip
-            replay.sim.submit(parse_order(body, replay.sim.pairs))
+        if number == 60:  # it rests (and the replay cancels it later)
+            _rest_a_buy(replay)
         if number in (60, 61):
             held = HeldBooks.of(state.ledger).held
             looks.append(
@@ -285,18 +290,12 @@ def _rest_an_order_once_halted(replay: Replay) -> CycleHook:
 
     It is given the replay's own age, so the full cycle cancels it at its TTL, halted or not.
     """
+    placed: list[int] = []
 
     def place(number: int, now: datetime, state: ReplayState) -> None:
-        if state.trading_state is not TradingState.HALTED or state.created.get(-1):
-            return
-        bid = replay.venue.quote("BTCTRY")[0]
-        body = {
-            "pairSymbol": "BTCTRY", "orderType": "buy", "orderMethod": "limit",
-            "quantity": "0.001", "price": str(int(bid * Decimal("0.97"))),
-            "newOrderClientId": "resting",
-        }  # fmt: skip
-        order = replay.sim.submit(parse_order(body, replay.sim.pairs))
-        state.created[order.id] = state.created[-1] = now
+        if state.trading_state is TradingState.HALTED and not placed:
+            placed.append(order := _rest_a_buy(replay))
+            state.created[order] = now
 
     return place
 
