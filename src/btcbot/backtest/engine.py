@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from btcbot.adapters.clock import ManualClock
-from btcbot.backtest.quiet import QuietMinutes, two_sided
+from btcbot.backtest.quiet import QuietMinutes, markable
 from btcbot.backtest.venue import ReplayVenue, as_open_order
 from btcbot.decision import QUOTE, DecisionCore, LedgerView, decide_on, decide_with_books
 from btcbot.decision.core import Decision
@@ -428,10 +428,10 @@ class Replay:
         info = self.market.rules.get()  # asked every minute, as the full cycle asks it
         prices: dict[str, Decimal] = {}
         for symbol in self.setup.symbols:
-            quoted = two_sided(self.venue, symbol)
-            if info.rules_for(symbol) is None or quoted is None:
+            quoted = markable(self.venue, info, symbol)
+            if quoted is None:
                 return False
-            prices[symbol] = quoted[1]
+            prices[symbol] = quoted[2]
         valued = self._valued(state, self._books(state), prices, now)
         if valued is None:
             return False

@@ -28,7 +28,7 @@ from decimal import Decimal
 from btcbot.backtest.screens import Holding, Screen, screens_for
 from btcbot.backtest.venue import ReplayVenue
 from btcbot.domain.market import mid_of
-from btcbot.domain.models import ExchangeInfo
+from btcbot.domain.models import ExchangeInfo, SymbolRules
 from btcbot.market_data.candles import MINUTE, CandleWindow
 from btcbot.market_data.rules_cache import RulesCache
 from btcbot.strategy.protocols import Strategy
@@ -114,11 +114,10 @@ class QuietMinutes:
         last: datetime,
     ) -> tuple[Decimal, bool] | None:
         """``symbol``'s mark and whether a strategy may signal on it; ``None`` if it can't say."""
-        rules = info.rules_for(symbol)
-        quoted = two_sided(self._venue, symbol)
-        if rules is None or quoted is None:
+        quoted = markable(self._venue, info, symbol)
+        if quoted is None:
             return None
-        bid, mid = quoted
+        rules, bid, mid = quoted
         quantity, cost = held.get(symbol, (_ZERO, _ZERO))
         holding = Holding(quantity, cost, bid, rules.min_notional)
         may = any(screen.may_signal(holding) for screen in self._fed(symbol, last))
@@ -145,19 +144,21 @@ class QuietMinutes:
         return entry.screens
 
 
-def two_sided(venue: ReplayVenue, symbol: str) -> tuple[Decimal, Decimal] | None:
-    """``symbol``'s best bid and its mark (the mid), or ``None`` without a two-sided quote.
+def markable(
+    venue: ReplayVenue, info: ExchangeInfo, symbol: str
+) -> tuple[SymbolRules, Decimal, Decimal] | None:
+    """``symbol``'s rules, best bid and mark (the mid); ``None`` without rules or both sides.
 
-    The mark a minute valued without a decision is given; a full cycle says what the LIVE one
-    would of a one-sided book. Like ``ReplayVenue.quote``, call after the minute's first
-    exchange call.
+    The mark a minute valued without a decision is given; without one, a full cycle says what
+    the LIVE one would. Like ``ReplayVenue.quote``, call after the minute's first exchange call.
     """
+    rules = info.rules_for(symbol)
     bid, ask = venue.quote(symbol)
-    if bid <= 0 or ask <= 0:
+    if rules is None or bid <= 0 or ask <= 0:
         return None
     mid = mid_of(bid, ask)
     assert mid is not None  # noqa: S101 - both sides were just checked
-    return bid, mid
+    return rules, bid, mid
 
 
 @dataclass
