@@ -163,11 +163,14 @@ def test_a_killed_worker_does_not_lose_or_double_a_point(
 
 def test_interrupt_and_resume_computes_no_point_twice(data: Path, tmp_path: Path) -> None:
     """Ctrl-C after a few points, then the same command: the rest only, the same file."""
-    reference = _sweep("--data", data, *GRID, "--workers", "1", "--out", tmp_path / "whole")
+    # One-minute cycles make a point last about half a second (fast mode made the 5-minute
+    # ones short enough for a busy machine to let the whole sweep end before the Ctrl-C).
+    grid = [*GRID, "--set", "CYCLE_SECONDS=60"]
+    reference = _sweep("--data", data, *grid, "--workers", "1", "--out", tmp_path / "whole")
     assert reference.returncode == 0, reference.stderr
     out = tmp_path / "resumed"
     sweep = subprocess.Popen(
-        [str(BTCBOT), "sweep", "--data", str(data), *GRID, "--workers", "1", "--out", str(out)],
+        [str(BTCBOT), "sweep", "--data", str(data), *grid, "--workers", "1", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
     )  # fmt: skip
     journal = out / "journal.jsonl"
@@ -178,10 +181,11 @@ def test_interrupt_and_resume_computes_no_point_twice(data: Path, tmp_path: Path
         time.sleep(0.05)
     sweep.send_signal(signal.SIGINT)
     _, stderr = sweep.communicate(timeout=120)
+    assert sweep.returncode != 0, "the sweep ended before the Ctrl-C: nothing was tested"
     assert sweep.returncode == 130, stderr
     first = journal.read_text("utf-8").count("\n")
     assert 3 <= first < 12
-    again = _sweep("--data", data, *GRID, "--workers", "1", "--out", out)
+    again = _sweep("--data", data, *grid, "--workers", "1", "--out", out)
     assert again.returncode == 0, again.stderr
     assert f"computed {12 - first}, reused {first}" in again.stdout
     assert journal.read_text("utf-8").count("\n") == 12
