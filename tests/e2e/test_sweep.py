@@ -30,6 +30,10 @@ GRID = [
     "--grid", "STRATEGY_TREND_SLOW_WINDOW=12,20,30,40",
     "--set", "CYCLE_SECONDS=300", "--symbols", "BTCTRY",
 ]  # fmt: skip
+# One-minute cycles make a point last about half a second, for the tests that interrupt a
+# sweep: fast mode made the 5-minute ones short enough for a busy machine to let the whole
+# sweep end before the Ctrl-C or the killed worker.
+SLOW_GRID = [*GRID, "--set", "CYCLE_SECONDS=60"]
 
 
 def _env() -> dict[str, str]:
@@ -140,7 +144,7 @@ def test_a_killed_worker_does_not_lose_or_double_a_point(
     address, workers = cluster
     out = tmp_path / "killed"
     sweep = subprocess.Popen(
-        [str(BTCBOT), "sweep", "--data", str(data), *GRID, "--scheduler", address,
+        [str(BTCBOT), "sweep", "--data", str(data), *SLOW_GRID, "--scheduler", address,
          "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
     )  # fmt: skip
     journal = out / "journal.jsonl"
@@ -163,9 +167,7 @@ def test_a_killed_worker_does_not_lose_or_double_a_point(
 
 def test_interrupt_and_resume_computes_no_point_twice(data: Path, tmp_path: Path) -> None:
     """Ctrl-C after a few points, then the same command: the rest only, the same file."""
-    # One-minute cycles make a point last about half a second (fast mode made the 5-minute
-    # ones short enough for a busy machine to let the whole sweep end before the Ctrl-C).
-    grid = [*GRID, "--set", "CYCLE_SECONDS=60"]
+    grid = SLOW_GRID
     reference = _sweep("--data", data, *grid, "--workers", "1", "--out", tmp_path / "whole")
     assert reference.returncode == 0, reference.stderr
     out = tmp_path / "resumed"
