@@ -364,3 +364,15 @@ def test_a_fast_mode_skipping_a_tradable_minute_is_caught(
     breakage(monkeypatch)
     _, result = _run(the_plan, skip_quiet=True, fast=True)
     assert _written(result) != _written(reference)
+
+
+def test_a_fast_replay_that_must_log_every_signal_is_refused(tmp_path: Path) -> None:
+    """A fast replay keeping the lookahead check's signal log is refused, not run without fast.
+
+    The log needs every decision; the command refuses ``--fast --check-lookahead`` the same way.
+    """
+    case = CASES[0]
+    the_plan = _plan(_candles(tmp_path, case), case)
+    feeds = {s: reopened(b) for s, b in the_plan.feeds.items()}
+    with pytest.raises(ValueError, match="signal log"):
+        Replay(feeds, the_plan.setup, core=the_plan.core, fast=True, log_signals=True)

@@ -181,11 +181,14 @@ class Replay:
         skip_quiet: bool = True,
         fast: bool = False,
     ) -> None:
+        if fast and log_signals:
+            # The command refuses ``--fast --check-lookahead`` the same way (exit 2).
+            raise ValueError("a fast replay leaves minutes undecided that the signal log must see")
         self.setup = setup
         self.log_signals = log_signals
         # Fast mode (``btcbot backtest --fast``): minutes in which nothing can trade are valued,
-        # not decided (``_undecided_row``); the signal log must see every decision.
-        self.fast = fast and not log_signals
+        # not decided (``_undecided_row``).
+        self.fast = fast
         self.clock = ManualClock(setup.start)
         self.sim = SimExchange(feeds, now=self.clock.now, config=setup.sim)
         self.venue = ReplayVenue(self.sim)
