@@ -104,7 +104,8 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
             proc.terminate()
         for proc in procs:
             try:
-                proc.wait(timeout=20)
+                # A dask worker under load sometimes sat out the whole 20 s this used to allow.
+                proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=20)  # reaped either way: no zombie, no ResourceWarning
