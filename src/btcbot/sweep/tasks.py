@@ -12,13 +12,15 @@ import argparse
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from btcbot.backtest import outputs
 from btcbot.backtest.candles import CandleSet, candle_paths, load
-from btcbot.backtest.engine import ReplayResult
+from btcbot.backtest.engine import EquityRow, ReplayResult
+from btcbot.domain.models import Fill
 from btcbot.report.data import FillRow, Point, ReportData
 from btcbot.report.metrics import daily_equity, metrics
 from btcbot.wiring.research import prepare
@@ -55,40 +57,58 @@ def _candles(data: str, symbols: str | None) -> CandleSet:
     return load(candle_paths(Path(data), names))
 
 
-def _report_data(result: ReplayResult) -> ReportData:
-    points = [
-        Point(r.at, v.equity, v.cash, v.realized_pnl, v.unrealized_pnl, v.fees, v.tax)
-        for r in result.rows
-        for v in (r.valuation,)
-    ]
-    fills = []
-    for f in result.fills:
-        strategy, reason = result.intents.get(f.order_id, ("", ""))
-        fills.append(
-            FillRow(
-                f.timestamp,
-                f.symbol,
-                f.side.value,
-                f.price,
-                f.quantity,
-                f.fee,
-                f.tax,
-                str(f.order_id),
-                strategy,
-                reason,
-            )
+class _Series:
+    """What a point's metrics need of its equity series, gathered as the replay makes each row.
+
+    Every row's books (a ``Point``), and each symbol's first and last mark (all the market
+    change needs). The replay used to keep every row for this: a symbol-year's rows, with
+    their valuations and marks, were about 450 MB of each worker.
+    """
+
+    def __init__(self) -> None:
+        self.points: list[Point] = []
+        self._first: dict[str, tuple[datetime, Decimal]] = {}
+        self._last: dict[str, tuple[datetime, Decimal]] = {}
+
+    def __call__(self, row: EquityRow) -> None:
+        """Take one cycle's row (``Replay.run(on_row=)``)."""
+        v = row.valuation
+        self.points.append(
+            Point(row.at, v.equity, v.cash, v.realized_pnl, v.unrealized_pnl, v.fees, v.tax)
         )
-    prices: dict[str, list[tuple[datetime, Any]]] = {}
-    for row in result.rows:
         for symbol, mark in row.marks:
-            prices.setdefault(symbol, []).append((row.at, mark))
-    return ReportData(
-        kind="backtest",
-        source="sweep",
-        start_equity=result.setup.sim.start_balance,
-        points=points,
-        fills=fills,
-        prices=prices,
+            self._last[symbol] = seen = (row.at, mark)
+            self._first.setdefault(symbol, seen)
+
+    def report_data(self, result: ReplayResult) -> ReportData:
+        """The report's data of ``result``: these rows, its fills, the marks' ends."""
+        prices: dict[str, list[tuple[datetime, Any]]] = {
+            symbol: [first] if first is self._last[symbol] else [first, self._last[symbol]]
+            for symbol, first in self._first.items()
+        }
+        return ReportData(
+            kind="backtest",
+            source="sweep",
+            start_equity=result.setup.sim.start_balance,
+            points=self.points,
+            fills=[_fill_row(f, result) for f in result.fills],
+            prices=prices,
+        )
+
+
+def _fill_row(f: Fill, result: ReplayResult) -> FillRow:
+    strategy, reason = result.intents.get(f.order_id, ("", ""))
+    return FillRow(
+        f.timestamp,
+        f.symbol,
+        f.side.value,
+        f.price,
+        f.quantity,
+        f.fee,
+        f.tax,
+        str(f.order_id),
+        strategy,
+        reason,
     )
 
 
@@ -105,9 +125,10 @@ def run_task(task: Task) -> dict[str, Any]:
     the_plan, record = prepare(args, _candles(task.data, task.symbols))
     # A point reports no signal counts, so minutes in which nothing can trade need no decision:
     # the same fills and equity series as ``btcbot backtest`` without ``--fast``.
-    result = the_plan.replay(fast=True).run()
+    series = _Series()
+    result = the_plan.replay(fast=True).run(on_row=series)
     summary = outputs.summary(the_plan, result, record)
-    data = _report_data(result)
+    data = series.report_data(result)
     values = {m.key: m.value for m in metrics(data)}
     row: dict[str, Any] = {
         "key": task.key,
