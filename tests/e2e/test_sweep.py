@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,10 +31,6 @@ GRID = [
     "--grid", "STRATEGY_TREND_SLOW_WINDOW=12,20,30,40",
     "--set", "CYCLE_SECONDS=300", "--symbols", "BTCTRY",
 ]  # fmt: skip
-# One-minute cycles make a point last about half a second, for the tests that interrupt a
-# sweep: fast mode made the 5-minute ones short enough for a busy machine to let the whole
-# sweep end before the Ctrl-C or the killed worker.
-SLOW_GRID = [*GRID, "--set", "CYCLE_SECONDS=60"]
 
 
 def _env() -> dict[str, str]:
@@ -57,6 +54,22 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sweep-data")
     write_candles(out, minutes=3 * 1440, seed=17, symbols=1)
     return out
+
+
+@contextmanager
+def _ctrl_c_reaches_the_child() -> Iterator[None]:
+    """Start a child that Ctrl-C (SIGINT) interrupts, whatever this process inherited.
+
+    A command started as a background job of a non-interactive shell (``cmd &``) ignores SIGINT,
+    its children inherit that, and Python then never raises KeyboardInterrupt: a test run so
+    saw the sweep ignore the Ctrl-C and finish (exit 0). A signal with a handler is reset to
+    the default at ``exec``, so this process handles SIGINT while the child starts.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _free_port() -> int:
@@ -145,7 +158,7 @@ def test_a_killed_worker_does_not_lose_or_double_a_point(
     address, workers = cluster
     out = tmp_path / "killed"
     sweep = subprocess.Popen(
-        [str(BTCBOT), "sweep", "--data", str(data), *SLOW_GRID, "--scheduler", address,
+        [str(BTCBOT), "sweep", "--data", str(data), *GRID, "--scheduler", address,
          "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
     )  # fmt: skip
     journal = out / "journal.jsonl"
@@ -168,14 +181,14 @@ def test_a_killed_worker_does_not_lose_or_double_a_point(
 
 def test_interrupt_and_resume_computes_no_point_twice(data: Path, tmp_path: Path) -> None:
     """Ctrl-C after a few points, then the same command: the rest only, the same file."""
-    grid = SLOW_GRID
-    reference = _sweep("--data", data, *grid, "--workers", "1", "--out", tmp_path / "whole")
+    reference = _sweep("--data", data, *GRID, "--workers", "1", "--out", tmp_path / "whole")
     assert reference.returncode == 0, reference.stderr
     out = tmp_path / "resumed"
-    sweep = subprocess.Popen(
-        [str(BTCBOT), "sweep", "--data", str(data), *grid, "--workers", "1", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
-    )  # fmt: skip
+    with _ctrl_c_reaches_the_child():
+        sweep = subprocess.Popen(
+            [str(BTCBOT), "sweep", "--data", str(data), *GRID, "--workers", "1", "--out",
+             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+        )  # fmt: skip
     journal = out / "journal.jsonl"
     deadline = time.monotonic() + 120
     while not (journal.exists() and journal.read_text("utf-8").count("\n") >= 3):
@@ -188,7 +201,7 @@ def test_interrupt_and_resume_computes_no_point_twice(data: Path, tmp_path: Path
     assert sweep.returncode == 130, stderr
     first = journal.read_text("utf-8").count("\n")
     assert 3 <= first < 12
-    again = _sweep("--data", data, *grid, "--workers", "1", "--out", out)
+    again = _sweep("--data", data, *GRID, "--workers", "1", "--out", out)
     assert again.returncode == 0, again.stderr
     assert f"computed {12 - first}, reused {first}" in again.stdout
     assert journal.read_text("utf-8").count("\n") == 12
