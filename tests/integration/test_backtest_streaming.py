@@ -104,3 +104,24 @@ def test_the_lookahead_check_holds_its_candles(tmp_path: Path) -> None:
     )
     assert report.biased == []
     assert report.checked_cycles > 0
+
+
+def test_the_input_hash_follows_a_rewritten_file(tmp_path: Path) -> None:
+    """Planned again over the same files, the hash is reused; over rewritten ones, it is new.
+
+    A sweep plans every point over the same candles, so their digest is kept per file; each
+    hash must still be the one of the candles held in memory at that moment.
+    """
+    base = ReplaySetup(symbols=("BTCTRY", "ETHTRY"), strategy=demo_strategy())
+    hashes = []
+    for seed in (5, 5, 6):  # the same candles twice, then others of the same length
+        paths = write_candles(tmp_path, minutes=KEEP, seed=seed)
+        for settings in ({}, {"CYCLE_SECONDS": 30}):
+            streamed = plan(load(candle_paths(tmp_path)), base, start=None, end=None,
+                            settings=settings)  # fmt: skip
+            held = plan(_in_memory(paths), base, start=None, end=None, settings=settings)
+            assert streamed.input_sha256 == held.input_sha256
+            hashes.append(streamed.input_sha256)
+    first, other_settings, again, again_other, rewritten, rewritten_other = hashes
+    assert (again, again_other) == (first, other_settings)
+    assert len({first, other_settings, rewritten, rewritten_other}) == 4

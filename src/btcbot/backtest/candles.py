@@ -126,6 +126,11 @@ class StreamedBars(Sequence[Bar]):
     def _end(self) -> int:
         return self._offset + self._count
 
+    @property
+    def source(self) -> tuple[Path, int, int]:
+        """The file, the first candle's place in it and how many: all these candles depend on."""
+        return self.path, self._offset, self._count
+
     def _open(self) -> Iterator[Bar]:
         self._reader = iter(self)
         return self._reader
