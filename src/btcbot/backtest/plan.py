@@ -160,7 +160,7 @@ def _files_digest(key: _FilesKey) -> hashlib._Hash:
     """The candle lines' digest of the windows ``key`` names (copy it before adding to it).
 
     A sweep plans every point of a window over the same candles: hashing a symbol-year again
-    took 2.5 s a point. A file replaced or rewritten since changes its identity, size or
+    took 3 to 4 s a point. A file replaced or rewritten since changes its identity, size or
     modification time, and so the key (short of one rewritten in place to the same size with
     its time set back).
     """

@@ -3,7 +3,8 @@
 A task is plain data (picklable for local processes and for Dask). The worker prepares it with
 ``btcbot.wiring.research.prepare`` - the very function ``btcbot backtest`` uses - so every row
 is reproduced by ``btcbot backtest --data ... --from ... --to ... --set NAME=VALUE ...``. The
-candle files are read once per worker process (a shared path, cached), not once per task.
+candle files are read once per worker process (a shared path, cached), not once per task, and
+hashed into ``input_sha256`` once per window (``btcbot.backtest.plan``).
 """
 
 from __future__ import annotations
