@@ -27,6 +27,11 @@ MINUTE = 60
 _LEG = 20  # seconds between the four points of a candle's price path
 
 
+def _seconds(seconds: float) -> Decimal:
+    """A span of seconds as the price path computes with it: to the microsecond, via its text."""
+    return Decimal(str(round(seconds, 6)))
+
+
 @lru_cache(maxsize=256, typed=True)  # typed: 0 and 0.0 give different exponents
 def _leg_of(seconds: float) -> tuple[int, Decimal]:
     """The leg of the price path ``seconds`` into a minute falls on, and how far along it.
@@ -34,7 +39,7 @@ def _leg_of(seconds: float) -> tuple[int, Decimal]:
     A pure function of the offset, which a replay's cycles repeat every minute (0 s at one cycle
     a minute): converting it through text and dividing cost more than the price itself.
     """
-    offset = Decimal(str(round(seconds, 6)))
+    offset = _seconds(seconds)
     leg = min(int(offset // _LEG), 2)
     return leg, (offset - leg * _LEG) / _LEG
 
@@ -185,7 +190,7 @@ class ReplayFeed:
             t0 = self.start_of(index)
             overlap = min(end, t0 + MINUTE) - max(start, t0)
             if overlap > 0:
-                total += self.bar(index).volume * Decimal(str(round(overlap, 6))) / MINUTE
+                total += self.bar(index).volume * _seconds(overlap) / MINUTE
         return total
 
     def candle_so_far(self, index: int, now: float) -> Bar | None:
@@ -200,7 +205,7 @@ class ReplayFeed:
             return last[2]
         low, high = self.range_between(t0, now)
         bar = self.bar(index)
-        volume = bar.volume * Decimal(str(round(now - t0, 6))) / MINUTE
+        volume = bar.volume * _seconds(now - t0) / MINUTE
         forming = Bar(bar.open, high, low, self.price_at(now), volume)
         self._forming_at = (index, now, forming)
         return forming
