@@ -134,9 +134,9 @@ def _candles_digest(windows: Mapping[str, Series]) -> hashlib._Hash:
     return digest
 
 
-# Per symbol: its name, file, the file's identity, size and modification time, the first
+# Per symbol: its name, file, the file's (identity, size, modification time), the first
 # candle's time, and the window's place in the file - everything the candle lines depend on.
-_FilesKey = tuple[tuple[str, str, int, int, int, int, int, int], ...]
+_FilesKey = tuple[tuple[str, str, tuple[int, int, int], int, int, int], ...]
 
 
 def _files_key(windows: Mapping[str, Series]) -> _FilesKey | None:
@@ -151,7 +151,7 @@ def _files_key(windows: Mapping[str, Series]) -> _FilesKey | None:
         except OSError:
             return None  # reading it says what is wrong
         file = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-        parts.append((symbol, str(path), *file, series.first, offset, count))
+        parts.append((symbol, str(path), file, series.first, offset, count))
     return tuple(parts)
 
 
@@ -166,6 +166,6 @@ def _files_digest(key: _FilesKey) -> hashlib._Hash:
     """
     windows = {
         symbol: Series(symbol, Path(path), first, StreamedBars(Path(path), offset, count))
-        for symbol, path, _, _, _, first, offset, count in key
+        for symbol, path, _file, first, offset, count in key
     }
     return _candles_digest(windows)
