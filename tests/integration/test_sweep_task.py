@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -154,7 +153,7 @@ def test_a_series_that_loses_rows_or_misreads_one_is_caught(
         assert _series_of(task, patch).points != report.points
 
     def cash_as_equity(self: tasks._Series, row: EquityRow) -> None:
-        sound(self, EquityRow(row.at, replace(row.valuation, equity=row.valuation.cash),
+        sound(self, EquityRow(row.at, row.valuation._replace(equity=row.valuation.cash),
                               row.holdings, row.marks))  # fmt: skip
 
     monkeypatch.setattr(tasks._Series, "__call__", cash_as_equity)
