@@ -81,9 +81,8 @@ class ReplaySetup:
     sim: SimConfig = field(default_factory=SimConfig)
 
 
-@dataclass(frozen=True, slots=True)
-class EquityRow:
-    """The books at the end of one cycle, valued at its marks."""
+class EquityRow(NamedTuple):
+    """The books at the end of one cycle, valued at its marks (a named tuple: one a minute)."""
 
     at: datetime
     valuation: Valuation

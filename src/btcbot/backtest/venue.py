@@ -241,8 +241,11 @@ class ReplayVenue:
     def new_fills(self) -> list[Fill]:
         """Own trades since the last call, oldest first (reconciliation's new fills)."""
         self._call()
-        fresh = self.sim.trades[self._trades_seen :]
-        self._trades_seen = len(self.sim.trades)
+        trades = self.sim.trades
+        if len(trades) == self._trades_seen:  # most minutes: nothing new
+            return []
+        fresh = trades[self._trades_seen :]
+        self._trades_seen = len(trades)
         return [as_fill(t) for t in fresh]
 
     def open_orders(self) -> dict[int, SimOrder]:

@@ -187,6 +187,8 @@ class SimExchange:
                     fills.match_resting(self, symbol, self.processed_until, t)
                     fills.trigger_stops(self, symbol, self.processed_until, t)
             self.processed_until = t
+        if not self.open:  # most requests of a replay: nothing of ours on the book
+            return
         for order in [o for o in self.open.values() if o.cancel_seq is not None]:
             due = order.cancel_seq is not None and order.cancel_seq < self.seq
             if due and t >= (order.cancel_at or 0):
