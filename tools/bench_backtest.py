@@ -18,6 +18,10 @@ Usage: ``python tools/bench_backtest.py [--minutes 525600] [--symbols 1,10] [--p
   written, through the code the replay runs - reading and checking the candle line, the mark
   (replayed price, the synthetic book's top, the mid) and the default strategies' screens - in
   microseconds a minute and seconds a symbol-year: the part no skipping of work can remove.
+* Trading (``--trading``): the one-symbol replay again, fast, with the drawdown and daily-loss
+  limits out of reach, so the default strategies trade the whole span instead of halting
+  after 26 days (as they do on these candles with the default limits): what a strategy that
+  keeps trading costs, where fast mode leaves nothing undecided.
 * Peer (``--peer``, needs the ``bench`` extra): backtesting.py running an SMA(5)/SMA(20)
   crossover - the default trend strategy's rule - over the first symbol's same candles, with its
   own fills (next bar's open); its time and the ratio.
@@ -94,7 +98,17 @@ def bench_report(data: Path, symbols: tuple[str, ...], out: Path) -> dict[str, f
     return {"render_s": took, "html_mib": len(html.encode("utf-8")) / MiB}
 
 
-def bench_btcbot(data: Path, symbols: tuple[str, ...], *, fast: bool) -> dict[str, float | str]:
+# Limits no replay of the benchmark reaches: the drawdown at its 100 % ceiling, the daily loss a
+# billion TRY. Only the drawdown and daily-loss limits differ from the defaults.
+UNREACHED = RiskLimits(
+    reduce_at_drawdown_pct=Decimal(100), max_drawdown_pct=Decimal(100),
+    max_daily_loss_try=Decimal(10**9),
+)  # fmt: skip
+
+
+def bench_btcbot(
+    data: Path, symbols: tuple[str, ...], *, fast: bool, limits: RiskLimits | None = None
+) -> dict[str, float | str]:
     """One replay over ``data``; seconds, candles/s, RSS, the fingerprint and a row digest.
 
     The digest folds each row's instant, cash, equity, holdings and marks (Python's ``hash``:
@@ -103,7 +117,7 @@ def bench_btcbot(data: Path, symbols: tuple[str, ...], *, fast: bool) -> dict[st
     started = time.perf_counter()
     the_plan = plan(
         load(candle_paths(data, symbols)),
-        ReplaySetup(symbols=symbols),
+        ReplaySetup(symbols=symbols, limits=limits or RiskLimits()),
         start=None,
         end=None,
         settings={},
@@ -207,6 +221,9 @@ def main() -> int:
     parser.add_argument("--fast", action="store_true", help="also run each replay in fast mode")
     parser.add_argument("--floor", action="store_true", help="also time every minute's floor")
     parser.add_argument("--report", action="store_true", help="also time the report's page")
+    parser.add_argument(
+        "--trading", action="store_true", help="also run one symbol with limits never reached"
+    )
     args = parser.parse_args()
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
@@ -247,6 +264,14 @@ def main() -> int:
             )
             if n == 1:
                 ones["fast"] = float(quick["run_s"])
+        if args.trading:
+            held = bench_btcbot(Path(tmp), names[:1], fast=True, limits=UNREACHED)
+            print(
+                f"trading   1 symbol  x {args.minutes} min, limits never reached, --fast: run "
+                f"{held['run_s']:.1f} s, {held['candles_per_s']:,.0f} candles/s, "
+                f"{held['fills']} fills, {held['undecided']:,} cycles undecided, "
+                f"{held['identity']}"
+            )
         if args.report:
             rep = bench_report(Path(tmp), names[:1], Path(tmp) / "out")
             print(
