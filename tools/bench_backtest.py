@@ -1,6 +1,7 @@
 """Benchmark ``btcbot backtest`` on generated 1-minute candles, next to backtesting.py.
 
-Usage: ``python tools/bench_backtest.py [--minutes 525600] [--symbols 1,10] [--peer]``.
+Usage: ``python tools/bench_backtest.py [--minutes 525600] [--symbols 1,10] [--fast] [--floor]
+[--trading] [--report] [--peer]``.
 
 * Candles: ``tools/make_candles.py`` with its fixed seed (one symbol-year is 525,600 minutes);
   with ``--symbols 10`` the extra pairs are the generator's further profiles.
