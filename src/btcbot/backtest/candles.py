@@ -305,7 +305,7 @@ def plain_rows(path: Path, offset: int, count: int) -> Iterator[tuple[int, str]]
 
     ``text`` is ``open,high,low,close,volume``, each as ``plain`` prints the value, and a
     missing minute is filled as ``_checked`` fills it: what ``input_sha256`` hashes, taken from
-    the file's own text. Hashing a symbol-year from parsed candles took 2.8 s; this, 1.25 s.
+    the file's own text. Hashing a symbol-year from parsed candles took 2.6-2.9 s; this, 1.2-1.3 s.
     A row in any other form (quoted, spaced, signed, with an exponent) is a ``NotPlainError``:
     read the file parsed. The file was checked when it was scanned, and the replay checks
     every row again; one that no longer matches its scan here (out of order, or shorter) is a
