@@ -288,10 +288,10 @@ def _row(path: Path, line: int, row: list[str]) -> tuple[int, Bar]:
 
 
 # A row of digits and points: ts, then five values without sign, exponent or leading zero, at
-# most 20 digits a side (Decimal keeps 28, so normalising such a value never rounds it). Nearly
-# every candle file prints its rows this way; ``plain`` of such a value is its own text less
-# any zeros ending its fraction (``_trimmed``).
-_VALUE = r"(?:0|[1-9][0-9]{0,19})(?:\.[0-9]{0,20})?"
+# most 14 digits a side. Nearly every candle file prints its rows this way, and ``plain`` of
+# such a value is its own text less any zeros ending its fraction (``_trimmed``): with 28
+# digits at most, Decimal's precision, normalising it never rounds (with 40 it did).
+_VALUE = r"(?:0|[1-9][0-9]{0,13})(?:\.[0-9]{0,14})?"
 _PLAIN_ROW = re.compile(rf"(0|[1-9][0-9]*),({_VALUE},{_VALUE},{_VALUE},({_VALUE}),{_VALUE})\r?\n?")
 _UNTRIMMED = re.compile(r"\.[0-9]*0(?:,|$)|\.(?:,|$)")  # a value whose fraction ends in 0, or in .
 
@@ -306,10 +306,10 @@ def plain_rows(path: Path, offset: int, count: int) -> Iterator[tuple[int, str]]
     ``text`` is ``open,high,low,close,volume``, each as ``plain`` prints the value, and a
     missing minute is filled as ``_checked`` fills it: what ``input_sha256`` hashes, taken from
     the file's own text. Hashing a symbol-year from parsed candles took 2.6-2.9 s; this, 1.2-1.3 s.
-    A row in any other form (quoted, spaced, signed, with an exponent) is a ``NotPlainError``:
-    read the file parsed. The file was checked when it was scanned, and the replay checks
-    every row again; one that no longer matches its scan here (out of order, or shorter) is a
-    ``CandleFileError``.
+    A row in any other form (quoted, spaced, signed, with an exponent, over 14 digits a side)
+    is a ``NotPlainError``: read the file parsed. The file was checked when it was scanned, and
+    the replay checks every row again; one that no longer matches its scan here (out of order,
+    or shorter) is a ``CandleFileError``.
     """
     end = offset + count
     n = 0  # the next candle's place in the file, gap minutes included
