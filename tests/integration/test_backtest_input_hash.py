@@ -3,9 +3,10 @@
 Each value is hashed as ``plain`` prints it, however the file prints it.
 
 ``plain_rows`` (``btcbot.backtest.candles``) reads a file's rows as text, trims zeros ending a
-fraction, and fills missing minutes; anything else - quotes, spaces, signs, exponents - makes it
-give way to the parsed candles. These tests hold it to the parsed candles (``read_series``) row
-by row, and the plan's hash of streamed files to the hash of the same candles held in memory.
+fraction, and fills missing minutes; anything else - quotes, spaces, signs, exponents, over 14
+digits a side - makes it give way to the parsed candles. These tests hold it to the parsed
+candles (``read_series``) row by row, and the plan's hash of streamed files to the hash of the
+same candles held in memory.
 """
 
 from __future__ import annotations
