@@ -40,6 +40,11 @@ class CandleFileError(ValueError):
     """A candle file or directory that cannot be used; the message names file and row."""
 
 
+def changed(path: Path) -> CandleFileError:
+    """The error for a file that no longer matches its first pass when it is read again."""
+    return CandleFileError(f"{path}: the file changed while the backtest read it")
+
+
 @dataclass
 class Series:
     """One symbol's candles on a contiguous minute grid starting at ``first``."""
@@ -112,7 +117,7 @@ class StreamedBars(Sequence[Bar]):
         while self._next <= index:
             bar = next(reader, None)
             if bar is None:
-                raise CandleFileError(f"{self.path}: the file changed while the backtest read it")
+                raise changed(self.path)
             self._held.append(bar)
             self._next += 1
             if len(self._held) > self._keep:
@@ -318,7 +323,7 @@ def plain_rows(path: Path, offset: int, count: int) -> Iterator[tuple[int, str]]
     for ts, text, its_close in _text_rows(path):
         if previous is not None:
             if ts <= previous:
-                raise CandleFileError(f"{path}: the file changed while the backtest read it")
+                raise changed(path)
             flat = f"{close},{close},{close},{close},0"
             for k in range(1, (ts - previous) // MINUTE):
                 if offset <= n < end:
@@ -331,7 +336,7 @@ def plain_rows(path: Path, offset: int, count: int) -> Iterator[tuple[int, str]]
         n += 1
         previous, close = ts, its_close
     if n < end:
-        raise CandleFileError(f"{path}: the file changed while the backtest read it")
+        raise changed(path)
 
 
 def _text_rows(path: Path) -> Iterator[tuple[int, str, str]]:

@@ -28,6 +28,7 @@ from btcbot.backtest.candles import (
     Series,
     StreamedBars,
     at,
+    changed,
     plain_rows,
     reopened,
 )
@@ -172,7 +173,7 @@ def _files_digest(key: _FilesKey) -> hashlib._Hash:
             expected = first
             for ts, values in plain_rows(Path(path), offset, count):
                 if ts != expected:
-                    raise CandleFileError(f"{path}: the file changed while the backtest read it")
+                    raise changed(Path(path))
                 digest.update(f"{symbol},{ts},{values}\n".encode("ascii"))
                 expected += MINUTE
     except NotPlainError:  # a row in another form: hash the candles as parsed

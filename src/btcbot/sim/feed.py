@@ -47,9 +47,9 @@ def _leg_of(seconds: float) -> tuple[int, Decimal]:
 class Bar(NamedTuple):
     """One candle as the timeline sees it (already oriented for ping-pong playback).
 
-    A named tuple, not a frozen dataclass: a backtest builds every candle three times (checked,
-    hashed into ``input_sha256``, replayed), and a frozen dataclass's ``__init__`` took 1.3 us
-    where a tuple takes 0.3. Immutable either way.
+    A named tuple, not a frozen dataclass: a backtest builds every candle twice (checked, then
+    replayed; a third time to hash a file not in plain form), and a frozen dataclass's
+    ``__init__`` took 1.3 us where a tuple takes 0.3. Immutable either way.
     """
 
     open: Decimal
