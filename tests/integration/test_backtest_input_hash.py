@@ -18,13 +18,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from candle_files import write_candles
+from candle_files import held_in_memory, write_candles
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from btcbot.backtest.candles import (
     MINUTE,
-    CandleSet,
     NotPlainError,
     StreamedBars,
     at,
@@ -157,7 +156,7 @@ def _same_hash(folder: Path, symbols: tuple[str, ...], *, start: date | None) ->
     """Assert the plan's hash of streamed files is that of the candles held; the window's place."""
     base = ReplaySetup(symbols=symbols, strategy=demo_strategy())
     paths = candle_paths(folder, symbols)
-    held = CandleSet({s.symbol: s for s in map(read_series, paths)})
+    held = held_in_memory(paths)
     streamed = plan(load(paths), base, start=start, end=None, settings={})
     assert (
         streamed.input_sha256 == plan(held, base, start=start, end=None, settings={}).input_sha256

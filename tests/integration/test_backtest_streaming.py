@@ -11,11 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from candle_files import write_candles
+from candle_files import held_in_memory, write_candles
 
 from btcbot.backtest.candles import (
     CandleFileError,
-    CandleSet,
     StreamedBars,
     candle_paths,
     load,
@@ -29,14 +28,6 @@ from btcbot.wiring.demo import demo_strategy
 KEEP = 1500  # the ticker's 24 hours (1,440 candles) and a margin; a year holds 4,320
 
 
-def _in_memory(paths: list[Path]) -> CandleSet:
-    out = CandleSet()
-    for path in paths:
-        series = read_series(path)
-        out.series[series.symbol] = series
-    return out
-
-
 @pytest.mark.parametrize(("seed", "gap_every"), [(3, 0), (42, 29)])
 def test_a_streamed_replay_equals_one_over_candles_in_memory(
     tmp_path: Path, seed: int, gap_every: int
@@ -44,7 +35,7 @@ def test_a_streamed_replay_equals_one_over_candles_in_memory(
     """Same fills, same rows, same input sha256, whether the candles are held or streamed."""
     paths = write_candles(tmp_path, minutes=KEEP + 700, seed=seed, gap_every=gap_every)
     base = ReplaySetup(symbols=("BTCTRY", "ETHTRY"), strategy=demo_strategy())
-    held = plan(_in_memory(paths), base, start=None, end=None, settings={})
+    held = plan(held_in_memory(paths), base, start=None, end=None, settings={})
     # Holding fewer candles than the files have, the replay lets the oldest go as it moves.
     streamed = plan(
         load(candle_paths(tmp_path), keep=KEEP), base, start=None, end=None, settings={}
@@ -119,7 +110,7 @@ def test_the_input_hash_follows_a_rewritten_file(tmp_path: Path) -> None:
         for settings in ({}, {"CYCLE_SECONDS": 30}):
             streamed = plan(load(candle_paths(tmp_path)), base, start=None, end=None,
                             settings=settings)  # fmt: skip
-            held = plan(_in_memory(paths), base, start=None, end=None, settings=settings)
+            held = plan(held_in_memory(paths), base, start=None, end=None, settings=settings)
             assert streamed.input_sha256 == held.input_sha256
             hashes.append(streamed.input_sha256)
     first, other_settings, again, again_other, rewritten, rewritten_other = hashes

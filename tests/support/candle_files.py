@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from btcbot.backtest.candles import CandleSet, read_series
+
 _TOOL = Path(__file__).resolve().parents[2] / "tools" / "make_candles.py"
 
 
@@ -30,3 +32,12 @@ def write_candles(
         out, minutes=minutes, seed=seed, symbols=symbols, gap_every=gap_every
     )
     return paths
+
+
+def held_in_memory(paths: list[Path]) -> CandleSet:
+    """The candles of ``paths`` read whole into memory (``load`` streams them): the reference."""
+    out = CandleSet()
+    for path in paths:
+        series = read_series(path)
+        out.series[series.symbol] = series
+    return out
