@@ -324,8 +324,9 @@ def plain_rows(path: Path, offset: int, count: int) -> Iterator[tuple[int, str]]
         if previous is not None:
             if ts <= previous:
                 raise changed(path)
-            flat = f"{close},{close},{close},{close},0"
-            for k in range(1, (ts - previous) // MINUTE):
+            missing = (ts - previous) // MINUTE - 1
+            flat = f"{close},{close},{close},{close},0" if missing else ""
+            for k in range(1, missing + 1):
                 if offset <= n < end:
                     yield previous + k * MINUTE, flat
                 n += 1
