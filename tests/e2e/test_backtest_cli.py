@@ -133,6 +133,7 @@ def test_a_bad_candle_file_is_one_line_exit_2_and_nothing_written(
         (("--from", "2030-01-01"), "no candles to trade"),
         (("--from", "01/02/2026"), "--from '01/02/2026'"),
         (("--set", "RISK_MAX_OPEN_ORDRS=2"), "RISK_MAX_OPEN_ORDRS is not a btcbot variable"),
+        (("--set", "MAX_DRAWDOWN_PCT=5"), "did you mean RISK_MAX_DRAWDOWN_PCT?"),
         (("--set", "RISK_MAX_OPEN_ORDERS=many"), "RISK_MAX_OPEN_ORDERS"),
         (("--set", "STRATEGIES=nope"), "STRATEGIES"),
         (("--set", "STRATEGIES=no_such_pkg.mod:Strategy"), "no_such_pkg.mod:Strategy cannot be"),

@@ -276,6 +276,7 @@ def test_walk_forward_on_a_regime_change_reports_in_and_out_of_sample(tmp_path: 
     ("args", "expected"),
     [
         (["--grid", "STRATEGY_TREND_FAST_WINDW=3,5"], "STRATEGY_TREND_FAST_WINDW is not a btcbot"),
+        (["--grid", "TREND_FAST_WINDOW=3,5"], "did you mean STRATEGY_TREND_FAST_WINDOW?"),
         (["--grid", "STRATEGY_TREND_FAST_WINDOW="], "at least one value"),
         (["--grid", "STRATEGY_TREND_FAST_WINDOW=30,40"], "must be below STRATEGY_TREND_SLOW"),
         (["--grid", "STRATEGY_TREND_FAST_WINDOW=3", "--walk-forward", "30d/10d"], "fewer than"),

@@ -21,17 +21,25 @@ from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 from btcbot.services.live import strategy_params
 from btcbot.sweep.space import Point, grid, random_points, windows
 from btcbot.sweep.study import OBJECTIVES, Study, run_study
-from btcbot.wiring.research import backtest_settings, parse_day
+from btcbot.wiring.research import (
+    backtest_settings,
+    given_settings,
+    parse_day,
+    refuse_unknown,
+)
 
 
 def _points(args: argparse.Namespace) -> list[Point]:
     if args.grid and args.random:
         raise ConfigError("pass --grid or --random, not both")
     if args.grid:
-        return grid(args.grid)
-    if args.random:
-        return random_points(args.random, args.seed, args.range or [])
-    raise ConfigError("pass --grid NAME=V1,V2,... or --random N --range NAME=LO..HI")
+        points, flag = grid(args.grid), "--grid"
+    elif args.random:
+        points, flag = random_points(args.random, args.seed, args.range or []), "--range"
+    else:
+        raise ConfigError("pass --grid NAME=V1,V2,... or --random N --range NAME=LO..HI")
+    refuse_unknown({name for point in points for name, _ in point.params}, flag)
+    return points
 
 
 def _check_point(args: argparse.Namespace, point: Point, environ: dict[str, str]) -> None:
@@ -52,6 +60,7 @@ def build_study(args: argparse.Namespace) -> Study:
         raise ConfigError(f"--objective {args.objective!r}: one of {', '.join(OBJECTIVES)}")
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be at least 1")
+    given_settings(args)  # a bad name in --settings or --set is refused as such, not per point
     points = _points(args)
     environ = dict(os.environ)
     for point in points:

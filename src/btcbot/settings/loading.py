@@ -38,14 +38,20 @@ def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     )
 
 
-def _unknown_refusal(names: list[str]) -> ConfigError:
+def unknown_refusal(names: list[str], *, given: str | None = None) -> ConfigError:
+    """The refusal of ``names`` (sorted), which the model does not read.
+
+    ``given`` says where they were given on purpose (``--set``, a settings file's line); without
+    it they are environment variables.
+    """
     first = names[0]
     close = difflib.get_close_matches(first.upper(), env_names(), n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]}?" if close else "see docs/CONFIGURATION.md for the names"
+    hint = f"did you mean {close[0]}?" if close else "see docs/CONFIGURATION.md for the names."
     more = f" (and {len(names) - 1} more: {', '.join(names[1:4])})" if len(names) > 1 else ""
+    where, fix = (f"{given}: ", "remove") if given else ("", "unset")
     return ConfigError(
-        f"{first} is not a btcbot variable: {hint} A misspelt setting would be silently "
-        f"ignored, so unset or rename it{more}"
+        f"{where}{first} is not a btcbot variable: {hint} A misspelt setting would be silently "
+        f"ignored, so {fix} or rename it{more}"
     )
 
 
@@ -54,7 +60,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     source = os.environ if environ is None else environ
     unknown = unknown_variables(source)
     if unknown:
-        raise _unknown_refusal(unknown)
+        raise unknown_refusal(unknown)
     values: dict[str, Any] = {
         name: source[name].strip()
         for name in env_names()

@@ -4,6 +4,7 @@ Backtest settings are the LIVE process's own variables - SYMBOLS, STRATEGIES, ST
 RISK_*, CYCLE_SECONDS - read from the environment, then ``--settings FILE`` (``NAME=VALUE``
 lines), then ``--set NAME=VALUE`` (later wins). The role, database, credential and exchange
 variables do not apply: a backtest touches no database and no exchange, so they are replaced.
+Every name in a settings file or a ``--set`` must be one btcbot reads (``refuse_unknown``).
 ``btcbot backtest`` and every point of ``btcbot sweep`` are prepared by ``prepare`` alike.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,7 @@ from btcbot.domain.fingerprint import plain
 from btcbot.exchange.client import BtcturkClient
 from btcbot.services.live import strategy_params
 from btcbot.settings import Settings, load_settings
-from btcbot.settings.loading import env_names
+from btcbot.settings.loading import env_names, unknown_refusal
 from btcbot.settings.model import BTCTURK_GRAPH_URL, BTCTURK_REST_URL
 
 
@@ -61,6 +62,20 @@ _NOT_FOR_BACKTEST = (
 )
 
 
+def refuse_unknown(names: Iterable[str], given: str) -> None:
+    """Refuse a setting name btcbot does not read, given on purpose (``--set``, ``--grid``...).
+
+    The environment may hold anybody's variables, so there only btcbot's prefixes are checked
+    (``load_settings``); a name an operator passed to a research command is meant for btcbot,
+    and a typo in it (``MAX_DRAWDOWN_PCT`` for ``RISK_MAX_DRAWDOWN_PCT``) would otherwise run
+    the defaults - a sweep of identical points - without a word.
+    """
+    known = set(env_names())
+    unknown = sorted({name for name in names if name not in known})
+    if unknown:
+        raise unknown_refusal(unknown, given=given)
+
+
 def _settings_file(path: Path) -> dict[str, str]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -74,6 +89,7 @@ def _settings_file(path: Path) -> dict[str, str]:
         name, sep, value = line.partition("=")
         if not sep or not name.strip():
             raise ConfigError(f"--settings {path}:{n}: expected NAME=VALUE, got {line!r}")
+        refuse_unknown([name.strip()], f"--settings {path}:{n}")
         values[name.strip()] = value.strip()
     return values
 
@@ -86,17 +102,22 @@ def _pairs(items: list[str]) -> dict[str, str]:
             raise ConfigError(
                 f"--set {item!r}: expected NAME=VALUE, e.g. --set RISK_MAX_OPEN_ORDERS=2"
             )
+        refuse_unknown([name.strip()], "--set")
         values[name.strip()] = value.strip()
     return values
+
+
+def given_settings(args: argparse.Namespace) -> dict[str, str]:
+    """What ``--settings FILE`` then each ``--set`` give (later wins), every name checked."""
+    given = _settings_file(args.settings) if args.settings is not None else {}
+    return given | _pairs(args.set or [])
 
 
 def backtest_settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
     """The LIVE settings a backtest uses (see the module docstring)."""
     known = set(env_names())
     chosen = {k: v for k, v in environ.items() if k in known or k.startswith(("RISK_", "STRATEGY"))}
-    if args.settings is not None:
-        chosen |= _settings_file(args.settings)
-    chosen |= _pairs(args.set or [])
+    chosen |= given_settings(args)
     chosen = {k: v for k, v in chosen.items() if not k.upper().startswith(_NOT_FOR_BACKTEST)}
     if args.symbols:
         chosen["SYMBOLS"] = args.symbols
