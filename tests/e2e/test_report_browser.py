@@ -147,13 +147,17 @@ def test_the_demo_database_report_draws_its_charts_offline(
 
 
 def test_bad_inputs_are_one_line_exit_2_and_leave_no_file(tmp_path: Path) -> None:
-    """An empty database, the wrong role's, a backtest without files, no data, unwritable out."""
+    """An empty database, the wrong role's, a backtest without files or summary: exit 2."""
     box: Sandbox = init_sandbox(tmp_path / "box")
     out = tmp_path / "r.html"
+    not_summary = tmp_path / "json-but-no-summary"
+    not_summary.mkdir()
+    (not_summary / "summary.json").write_text("[1]", "utf-8")  # was an internal error, exit 1
     cases = {
         "empty database": (["--db", str(box.live_db)], "no valuations"),
         "wrong role": (["--db", str(box.monitor_db)], "MONITOR role's database"),
         "missing files": (["--backtest", str(tmp_path)], "summary.json: missing"),
+        "not a summary": (["--backtest", str(not_summary)], "not a backtest's summary.json"),
     }
     for name, (args, expected) in cases.items():
         done = _btcbot("report", *args, "--out", out)

@@ -70,6 +70,8 @@ class ReportData:
 
 
 def _dec(value: str | None, where: str) -> Decimal:
+    if value is None:  # DictReader's value for a cell the row does not have
+        raise ReportInputError(f"{where}: the row has fewer cells than the header (cut short?)")
     try:
         number = Decimal(value or "")
     except InvalidOperation:
@@ -87,11 +89,38 @@ def _time(value: str | None, where: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _csv(path: Path) -> list[dict[str, str]]:
+def _csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of a backtest's CSV file, whose header must hold ``columns``."""
     if not path.is_file():
         raise ReportInputError(f"{path}: missing (a backtest's --out holds summary.json, ...)")
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = reader.fieldnames or []
+            lacking = [c for c in columns if c not in header]
+            if lacking:
+                raise ReportInputError(
+                    f"{path}:1: the header lacks {', '.join(lacking)}: not a backtest's file"
+                )
+            return list(reader)
+    except UnicodeDecodeError:
+        raise ReportInputError(f"{path}: not UTF-8 text: not a backtest's file") from None
+    except (csv.Error, OSError) as exc:
+        raise ReportInputError(f"{path}: cannot be read ({exc})") from None
+
+
+def _symbols(summary: object, path: Path) -> list[str]:
+    """``settings.symbols`` of a backtest's summary: a list of symbols, or a refusal."""
+    settings = summary.get("settings") if isinstance(summary, dict) else None
+    symbols = settings.get("symbols") if isinstance(settings, dict) else None
+    if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
+        raise ReportInputError(f"{path}: no settings.symbols list: not a backtest's summary.json")
+    return symbols
+
+
+# The columns a report reads from a backtest's files (outputs.py writes more).
+_EQUITY = ("time", "equity", "cash", "realized_pnl", "unrealized_pnl", "fees", "tax")
+_TRADES = ("time", "symbol", "side", "price", "quantity", "fee", "tax")
 
 
 def _within(at: datetime, start: datetime | None, end: datetime | None) -> bool:
@@ -109,11 +138,11 @@ def from_backtest(
         summary: dict[str, Any] = json.loads(summary_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ReportInputError(f"{summary_path}: not JSON ({exc})") from None
-    symbols = list(summary.get("settings", {}).get("symbols", []))
+    symbols = _symbols(summary, summary_path)
     points: list[Point] = []
     prices: dict[str, list[tuple[datetime, Decimal]]] = {s: [] for s in symbols}
     equity_path = directory / "equity.csv"
-    for n, row in enumerate(_csv(equity_path), start=2):
+    for n, row in enumerate(_csv(equity_path, _EQUITY), start=2):
         where = f"{equity_path}:{n}"
         at = _time(row.get("time"), where)
         if not _within(at, start, end):
@@ -121,10 +150,7 @@ def from_backtest(
         points.append(
             Point(
                 at,
-                *(
-                    _dec(row.get(k), where)
-                    for k in ("equity", "cash", "realized_pnl", "unrealized_pnl", "fees", "tax")
-                ),
+                *(_dec(row.get(k), where) for k in _EQUITY[1:]),
             )
         )
         for s in symbols:
@@ -133,7 +159,7 @@ def from_backtest(
                 prices[s].append((at, _dec(mark, where)))
     trades_path = directory / "trades.csv"
     fills = []
-    for n, row in enumerate(_csv(trades_path), start=2):
+    for n, row in enumerate(_csv(trades_path, _TRADES), start=2):
         where = f"{trades_path}:{n}"
         at = _time(row.get("time"), where)
         if _within(at, start, end):
