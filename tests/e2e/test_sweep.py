@@ -277,6 +277,7 @@ def test_walk_forward_on_a_regime_change_reports_in_and_out_of_sample(tmp_path: 
     [
         (["--grid", "STRATEGY_TREND_FAST_WINDW=3,5"], "STRATEGY_TREND_FAST_WINDW is not a btcbot"),
         (["--grid", "TREND_FAST_WINDOW=3,5"], "did you mean STRATEGY_TREND_FAST_WINDOW?"),
+        (["--random", "0", "--range", "STRATEGY_TREND_FAST_WINDOW=3..9"], "needs N >= 1"),
         (["--grid", "STRATEGY_TREND_FAST_WINDOW="], "at least one value"),
         (["--grid", "STRATEGY_TREND_FAST_WINDOW=30,40"], "must be below STRATEGY_TREND_SLOW"),
         (["--grid", "STRATEGY_TREND_FAST_WINDOW=3", "--walk-forward", "30d/10d"], "fewer than"),
@@ -294,3 +295,14 @@ def test_bad_input_is_one_line_exit_2_before_any_work(
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert expected in done.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_an_out_that_is_a_file_is_refused_and_left_alone(data: Path, tmp_path: Path) -> None:
+    """Exit 2 and one line, not exit 1 with the operating system's 'File exists'."""
+    taken = tmp_path / "notes.txt"
+    taken.write_text("the operator's notes", "utf-8")
+    grid = "STRATEGY_TREND_FAST_WINDOW=3"
+    done = _sweep("--data", data, "--symbols", "BTCTRY", "--grid", grid, "--out", taken)
+    assert done.returncode == 2, done.stderr
+    assert f"--out {taken} is a file" in done.stderr
+    assert taken.read_text("utf-8") == "the operator's notes"

@@ -34,7 +34,7 @@ def _points(args: argparse.Namespace) -> list[Point]:
         raise ConfigError("pass --grid or --random, not both")
     if args.grid:
         points, flag = grid(args.grid), "--grid"
-    elif args.random:
+    elif args.random is not None:
         points, flag = random_points(args.random, args.seed, args.range or []), "--range"
     else:
         raise ConfigError("pass --grid NAME=V1,V2,... or --random N --range NAME=LO..HI")
@@ -60,6 +60,10 @@ def build_study(args: argparse.Namespace) -> Study:
         raise ConfigError(f"--objective {args.objective!r}: one of {', '.join(OBJECTIVES)}")
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be at least 1")
+    if args.out.exists() and not args.out.is_dir():
+        raise ConfigError(
+            f"--out {args.out} is a file: pass a directory (a new one, or a sweep's to resume it)"
+        )
     given_settings(args)  # a bad name in --settings or --set is refused as such, not per point
     points = _points(args)
     environ = dict(os.environ)

@@ -24,25 +24,33 @@ from pathlib import Path
 from typing import Any
 
 from btcbot.domain.errors import ConfigError
-from btcbot.sweep.tasks import Task, run_task
+from btcbot.sweep.tasks import ROW_FIELDS, Task, run_task
 
 JOURNAL = "journal.jsonl"
 Row = dict[str, Any]
 
 
 def read_journal(out: Path) -> dict[str, Row]:
-    """Rows already computed, by task key (a torn last line from a crash is ignored)."""
+    """Rows already computed, by task key.
+
+    A line that is not a whole row - torn by a crash, not UTF-8, lacking a field - is ignored,
+    so its task runs again (tasks are deterministic: the same row comes back).
+    """
     path = out / JOURNAL
     if not path.exists():
         return {}
+    try:
+        lines = path.read_bytes().splitlines()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc}); pass another --out") from None
     rows: dict[str, Row] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in lines:
         try:
-            row = json.loads(line)
+            row = json.loads(line)  # bytes: what is not UTF-8 is a ValueError too
         except ValueError:
             continue
-        if isinstance(row, dict) and "key" in row:
-            rows.setdefault(str(row["key"]), row)
+        if isinstance(row, dict) and row.keys() >= ROW_FIELDS and isinstance(row["key"], str):
+            rows.setdefault(row["key"], row)
     return rows
 
 

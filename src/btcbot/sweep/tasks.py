@@ -31,6 +31,12 @@ METRICS = (
     "win_rate_pct", "profit_factor", "expectancy_try", "fees_and_tax_try",
 )  # fmt: skip
 
+# Every field of a task's row (``run_task``): a journaled row lacking one is not reused.
+ROW_FIELDS = frozenset(
+    ("key", "window", "phase", "point", "from", "to", "fingerprint", "input_sha256", "fills",
+     *METRICS, "daily_equity")
+)  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class Task:
