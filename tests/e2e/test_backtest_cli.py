@@ -106,6 +106,15 @@ CASES: dict[str, tuple[Callable[[list[str]], list[str]], str]] = {
         ],
         ":6: high/low",
     ),
+    # Past about 10^17 the emulator's 28-digit arithmetic gave up: an internal error, exit 1.
+    "volume of 10^18": (
+        lambda lines: [*lines[:5], ",".join([*lines[5].split(",")[:5], "1e18"]), *lines[6:]],
+        ":6: a value of 10^15 or more",
+    ),
+    "price of 10^30": (
+        lambda lines: [*lines[:5], f"{lines[5].split(',')[0]},1e30,2e30,1e30,1e30,1", *lines[6:]],
+        ":6: a value of 10^15 or more",
+    ),
 }
 
 

@@ -3,8 +3,9 @@
 Format (the one the emulator and ``btcbot data fetch`` use): a header ``ts,open,high,low,close,
 volume``, one row per 1-minute candle, ``ts`` its open time in Unix seconds, one file per symbol
 named after it (``BTCTRY.csv``, or ``BTCTRY.csv.gz``). Any problem - a missing or empty file, a
-row that is not a number, not finite, out of order, duplicated, not on a minute, or whose high
-and low do not hold its open and close - is a ``CandleFileError`` naming the file and row.
+row that is not a number, not finite, out of order, duplicated, not on a minute, whose high
+and low do not hold its open and close, or with a value of 10^15 or more
+(``MAX_CANDLE_VALUE``) - is a ``CandleFileError`` naming the file and row.
 
 A missing minute (BtcTurk prints no candle for a minute without trades) is filled with a flat
 candle at the previous close and no volume, and counted; the emulator's timeline is contiguous.
@@ -29,7 +30,7 @@ from itertools import islice
 from pathlib import Path
 from typing import overload
 
-from btcbot.sim.feed import Bar
+from btcbot.sim.feed import MAX_CANDLE_VALUE, Bar
 
 MINUTE = 60
 HEADER = ("ts", "open", "high", "low", "close", "volume")
@@ -288,6 +289,11 @@ def _row(path: Path, line: int, row: list[str]) -> tuple[int, Bar]:
     if not (0 < lo <= o and lo <= c and h >= o and h >= c and v >= 0):
         raise CandleFileError(
             f"{path}:{line}: high/low do not hold open and close: {','.join(row)}"
+        )
+    if h >= MAX_CANDLE_VALUE or v >= MAX_CANDLE_VALUE:  # the high is the row's highest price
+        raise CandleFileError(
+            f"{path}:{line}: a value of 10^15 or more, beyond any pair and the emulator's "
+            f"28-digit arithmetic: {','.join(row)}"
         )
     return ts, Bar(o, h, lo, c, v)
 

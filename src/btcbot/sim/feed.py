@@ -25,6 +25,11 @@ from typing import NamedTuple
 
 MINUTE = 60
 _LEG = 20  # seconds between the four points of a candle's price path
+# Every price and volume of a candle lies below this. The emulator prices, sizes and sums
+# candles in Decimal's 28 digits at the pairs' scales (8 decimals of volume over a day of
+# minutes, a price over its tick): past about 10^17 they overflow that precision, and no pair
+# trades within many orders of magnitude of the bound.
+MAX_CANDLE_VALUE = Decimal(10) ** 15
 
 
 def _seconds(seconds: float) -> Decimal:
@@ -82,6 +87,8 @@ def load_csv(path: Path) -> list[Bar]:
                 raise ValueError(f"{path.name}:{line}: not a number") from exc
             if not (lo <= min(o, c) and h >= max(o, c) and lo > 0 and v >= 0):
                 raise ValueError(f"{path.name}:{line}: inconsistent candle")
+            if h >= MAX_CANDLE_VALUE or v >= MAX_CANDLE_VALUE:
+                raise ValueError(f"{path.name}:{line}: a value of 10^15 or more")
             bars.append(Bar(o, h, lo, c, v))
     if not bars:
         raise ValueError(f"{path.name}: no candles")
