@@ -115,3 +115,25 @@ def test_an_interrupted_fetch_resumes_where_it_stopped(tmp_path: Path) -> None:
     assert again.bars[:shared] == reference.bars[:shared]
     assert abs(len(again.bars) - len(reference.bars)) <= 2
     assert (tmp_path / "resumed" / "ETHTRY.csv").stat().st_size > 0
+
+
+def test_an_out_that_is_a_file_or_holds_a_foreign_file_is_refused_and_kept(
+    tmp_path: Path,
+) -> None:
+    """Exit 2, one line naming it, the file as it was (exit 1 and a bare codec error before)."""
+    start, end = _days()
+    taken = tmp_path / "notes.txt"
+    taken.write_text("the operator's notes", "utf-8")
+    foreign = tmp_path / "out"
+    foreign.mkdir()
+    (foreign / "BTCTRY.csv").write_bytes(b"\xff\xfe\x00t\x00s")  # UTF-16, say
+    with sim_serve("--no-rate-limits") as url:
+        on_file = _fetch(url, taken, start=start, end=end)
+        on_foreign = _fetch(url, foreign, start=start, end=end)
+    assert (on_file.returncode, on_foreign.returncode) == (2, 2), (on_file, on_foreign)
+    assert on_file.stderr.strip().endswith(f"--out {taken} is a file: pass a directory "
+                                           "(an earlier one resumes)")  # fmt: skip
+    assert f"{foreign / 'BTCTRY.csv'}: not UTF-8 text" in on_foreign.stderr
+    assert len(on_foreign.stderr.strip().splitlines()) == 1
+    assert taken.read_text("utf-8") == "the operator's notes"
+    assert (foreign / "BTCTRY.csv").read_bytes() == b"\xff\xfe\x00t\x00s"

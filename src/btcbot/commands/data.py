@@ -46,8 +46,8 @@ def _minute(moment: datetime) -> int:
     return int(moment.timestamp()) // MINUTE * MINUTE
 
 
-def run_data_fetch(args: argparse.Namespace) -> int:
-    """Fetch every symbol; one report line each; 130 (with what was fetched kept) on Ctrl-C."""
+def _asked(args: argparse.Namespace) -> tuple[tuple[str, ...], int, int]:
+    """The symbols and the span of minutes asked for, or a ``ConfigError`` (exit 2)."""
     symbols = tuple(
         s.strip().replace("_", "").upper() for s in args.symbols.split(",") if s.strip()
     )
@@ -59,6 +59,14 @@ def run_data_fetch(args: argparse.Namespace) -> int:
     end = min(end, now)
     if start > end:
         raise ConfigError(f"--from {args.start} is after --to {args.end} (or in the future)")
+    if args.out.exists() and not args.out.is_dir():
+        raise ConfigError(f"--out {args.out} is a file: pass a directory (an earlier one resumes)")
+    return symbols, start, end
+
+
+def run_data_fetch(args: argparse.Namespace) -> int:
+    """Fetch every symbol; one report line each; 130 (with what was fetched kept) on Ctrl-C."""
+    symbols, start, end = _asked(args)
     client = public_client(os.environ)
     try:
         listed = client.exchange_info().symbols

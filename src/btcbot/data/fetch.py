@@ -91,7 +91,12 @@ def read_existing(path: Path) -> dict[int, Row]:
     rows: dict[int, Row] = {}
     if not path.exists():
         return rows
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text, so not a candle file of ours") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({exc})") from None
     if not lines or lines[0].strip() != HEADER:
         raise ValueError(f"{path}: not a candle file of ours (header {HEADER} expected)")
     for n, line in enumerate(lines[1:], start=2):
