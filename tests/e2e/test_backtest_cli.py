@@ -143,6 +143,7 @@ def test_a_bad_candle_file_is_one_line_exit_2_and_nothing_written(
         (("--from", "01/02/2026"), "--from '01/02/2026'"),
         (("--set", "RISK_MAX_OPEN_ORDRS=2"), "RISK_MAX_OPEN_ORDRS is not a btcbot variable"),
         (("--set", "MAX_DRAWDOWN_PCT=5"), "did you mean RISK_MAX_DRAWDOWN_PCT?"),
+        (("--check-lookahead", "--lookahead-sample", "-5"), "--lookahead-sample -5: N signal"),
         (("--set", "RISK_MAX_OPEN_ORDERS=many"), "RISK_MAX_OPEN_ORDERS"),
         (("--set", "STRATEGIES=nope"), "STRATEGIES"),
         (("--set", "STRATEGIES=no_such_pkg.mod:Strategy"), "no_such_pkg.mod:Strategy cannot be"),

@@ -122,22 +122,31 @@ def _publish(staging: Path, out: Path, document: dict[str, Any], result: ReplayR
         raise ConfigError(str(exc)) from None
 
 
-def run_backtest_command(args: argparse.Namespace) -> int:
-    """Run the replay, write ``--out`` atomically, print the summary (or its JSON).
-
-    Exit 0, or 1 when ``--check-lookahead`` found a biased signal (listed, and in the summary).
-    """
+def _check_flags(args: argparse.Namespace) -> None:
+    """Refuse flags that contradict or an ``--out`` in use, before anything is read."""
     if args.out is None and not args.json:
         raise ConfigError("pass --out DIR for the trades, equity and summary files, or --json")
     if args.fast and args.check_lookahead:
         raise ConfigError(
             "--fast leaves minutes undecided that --check-lookahead must see: drop one of them"
         )
+    if args.lookahead_sample < 0:
+        raise ConfigError(
+            f"--lookahead-sample {args.lookahead_sample}: N signal cycles, 0 for every one"
+        )
     try:
         if args.out is not None:
             outputs.check_out(args.out)  # before the run: earlier results are never at risk
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def run_backtest_command(args: argparse.Namespace) -> int:
+    """Run the replay, write ``--out`` atomically, print the summary (or its JSON).
+
+    Exit 0, or 1 when ``--check-lookahead`` found a biased signal (listed, and in the summary).
+    """
+    _check_flags(args)
     the_plan, record = prepare(args)
     if args.out is None:
         result, lookahead = _run(lambda: _replay(the_plan, args, _discard))
