@@ -161,7 +161,7 @@ def test_bad_arguments_are_one_line_exit_2(
 
 
 def test_a_missing_file_and_gzip(data: Path, tmp_path: Path) -> None:
-    """A path that does not exist is refused; a gzipped file reads like the plain one."""
+    """A missing path is refused; a gzipped file reads like the plain one, but not beside it."""
     missing = _run("--data", tmp_path / "nope.csv", "--json")
     assert missing.returncode == 2
     assert "no such file" in missing.stderr
@@ -175,6 +175,11 @@ def test_a_missing_file_and_gzip(data: Path, tmp_path: Path) -> None:
     a, b = json.loads(plain.stdout), json.loads(zipped.stdout)
     assert a["fingerprint"] == b["fingerprint"]
     assert a["input_sha256"] == b["input_sha256"]
+    # Both beside each other: which one is meant? (The last listed was taken without a word.)
+    (packed / "BTCTRY.csv").write_bytes(raw)
+    both = _run("--data", packed, "--json")
+    assert both.returncode == 2, both.stderr
+    assert "two candle files for BTCTRY (BTCTRY.csv, BTCTRY.csv.gz): keep one" in both.stderr
 
 
 def test_an_existing_out_directory_is_never_overwritten(data: Path, tmp_path: Path) -> None:

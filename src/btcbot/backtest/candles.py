@@ -192,8 +192,15 @@ def candle_paths(source: Path, symbols: tuple[str, ...] = ()) -> list[Path]:
             raise CandleFileError(f"{source}: no candle files (*.csv, *.csv.gz) in this directory")
     else:
         raise CandleFileError(f"{source}: no such file or directory")
+    by_symbol: dict[str, Path] = {}
+    for path in paths:
+        other = by_symbol.setdefault(symbol_of(path), path)
+        if other is not path:  # BTCTRY.csv beside BTCTRY.csv.gz: which one is meant?
+            raise CandleFileError(
+                f"{source}: two candle files for {symbol_of(path)} ({other.name}, {path.name}): "
+                "keep one of them"
+            )
     if symbols:
-        by_symbol = {symbol_of(p): p for p in paths}
         missing = [s for s in symbols if s not in by_symbol]
         if missing:
             raise CandleFileError(
