@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _check_amounts(options: ServeOptions) -> None:
+    """The balance and the delays: zero or more, and finite."""
+    if options.start_balance < 0:
+        raise ConfigError("--start-balance must be zero or more TRY")
+    for flag, seconds in (
+        ("--cancel-delay", options.cancel_delay),
+        ("--stall-seconds", options.stall_seconds),
+    ):
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise ConfigError(f"{flag} must be zero or more seconds (got {seconds})")
+
+
 def build_app(options: ServeOptions, now: Callable[[], datetime] = _now) -> SimApp:
     """The app ``options`` describe; ConfigError names the option that is wrong."""
     try:
@@ -56,8 +69,7 @@ def build_app(options: ServeOptions, now: Callable[[], datetime] = _now) -> SimA
         credentials = Credentials(options.api_key, options.api_secret)
     except ValueError as exc:
         raise ConfigError(f"--api-secret: {exc}") from exc
-    if options.start_balance < 0:
-        raise ConfigError("--start-balance must be zero or more TRY")
+    _check_amounts(options)
     try:
         feeds = load_feeds(list(options.data) or None)
     except (OSError, ValueError) as exc:

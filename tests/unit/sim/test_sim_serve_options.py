@@ -23,6 +23,8 @@ from btcbot.sim.serve import ServeOptions, build_app, serve
         (ServeOptions(data=(Path("missing/BTCTRY.csv"),)), "--data"),
         (ServeOptions(api_key=" "), "--api-key"),
         (ServeOptions(api_secret=""), "--api-secret"),
+        (ServeOptions(cancel_delay=-1.0), "--cancel-delay must be zero or more seconds"),
+        (ServeOptions(stall_seconds=float("nan")), "--stall-seconds must be zero or more"),
     ],
 )
 def test_bad_options_raise_one_config_error(options: ServeOptions, fragment: str) -> None:
