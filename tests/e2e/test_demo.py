@@ -52,9 +52,14 @@ def test_another_seed_changes_the_history(tmp_path: Path) -> None:
 
 
 def test_demo_refuses_a_workspace_that_already_holds_a_demo(tmp_path: Path) -> None:
-    """A second demo into the same workspace is a one-line usage error, not a traceback."""
+    """A second demo into the same workspace, or one into a file: a one-line usage error."""
     _demo(tmp_path / "ws", cycles="2")
     code, output = _demo(tmp_path / "ws", cycles="2")
     assert code == 2
     assert "already holds a demo" in output
     assert "Traceback" not in output
+    (tmp_path / "notes.txt").write_text("the operator's notes", "utf-8")
+    code, output = _demo(tmp_path / "notes.txt", cycles="2")  # was exit 1, 'Not a directory'
+    assert code == 2, output
+    assert f"--workspace {tmp_path / 'notes.txt'} is a file" in output
+    assert (tmp_path / "notes.txt").read_text("utf-8") == "the operator's notes"

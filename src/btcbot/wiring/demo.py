@@ -151,6 +151,8 @@ def _environ(opts: DemoOptions, role: str, base_url: str) -> dict[str, str]:
 def prepare_workspace(opts: DemoOptions) -> tuple[Settings, dict[str, str]]:
     """Create the control dir and both databases; return LIVE settings and the MONITOR env."""
     ws = opts.workspace
+    if ws.exists() and not ws.is_dir():
+        raise ConfigError(f"--workspace {ws} is a file: pass a new directory (or omit it)")
     if (ws / "live").exists() or (ws / "monitor").exists():
         raise ConfigError(
             f"--workspace {ws} already holds a demo: pass a new directory (or omit --workspace)"
