@@ -175,6 +175,12 @@ def test_a_range_without_data_and_an_unwritable_out(backtest_report: Path, tmp_p
     )
     assert empty.returncode == 2
     assert "no valuations" in empty.stderr
+    backwards = _btcbot(
+        "report", "--backtest", backtest, "--from", "2026-02-02", "--to", "2026-02-01",
+        "--out", tmp_path / "x.html",
+    )  # fmt: skip
+    assert backwards.returncode == 2
+    assert "--from 2026-02-02 is after --to 2026-02-01" in backwards.stderr
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where a directory should be", "utf-8")
     done = _btcbot("report", "--backtest", backtest, "--out", blocked / "r.html")

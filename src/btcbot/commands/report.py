@@ -119,6 +119,8 @@ def _session_db(environ: dict[str, str]) -> Path | None:
 def run_report_command(args: argparse.Namespace) -> int:
     """Build the report; write the page, the CSV files, the JSON."""
     start, end = _day(args.start, "--from", end=False), _day(args.end, "--to", end=True)
+    if start is not None and end is not None and start >= end:
+        raise ConfigError(f"--from {args.start} is after --to {args.end}: no day lies between")
     environ = dict(os.environ)
     try:
         if args.backtest is not None:
