@@ -116,11 +116,17 @@ def _session_db(environ: dict[str, str]) -> Path | None:
     return Path(raw) if raw else None
 
 
-def run_report_command(args: argparse.Namespace) -> int:
-    """Build the report; write the page, the CSV files, the JSON."""
+def _span(args: argparse.Namespace) -> tuple[datetime | None, datetime | None]:
+    """``--from`` (its day's start) and ``--to`` (its day's end), in order."""
     start, end = _day(args.start, "--from", end=False), _day(args.end, "--to", end=True)
     if start is not None and end is not None and start >= end:
         raise ConfigError(f"--from {args.start} is after --to {args.end}: no day lies between")
+    return start, end
+
+
+def run_report_command(args: argparse.Namespace) -> int:
+    """Build the report; write the page, the CSV files, the JSON."""
+    start, end = _span(args)
     environ = dict(os.environ)
     try:
         if args.backtest is not None:
