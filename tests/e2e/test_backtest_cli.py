@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from candle_files import write_candles
+from small_disk import fill, small_disk
 
 BTCBOT = Path(sys.executable).with_name("btcbot.exe" if os.name == "nt" else "btcbot")
 MINUTES = 240
@@ -222,3 +223,30 @@ def test_fast_writes_the_same_trades_and_equity(data: Path, tmp_path: Path) -> N
     assert both.returncode == 2
     refusal = "--fast leaves minutes undecided that --check-lookahead must see: drop one of them"
     assert both.stderr.strip().splitlines() == [f"btcbot: error: {refusal}"]
+
+
+@pytest.mark.timeout(180)
+def test_a_full_disk_under_out_is_one_line_naming_it_and_leaves_nothing(
+    data: Path, tmp_path: Path
+) -> None:
+    """Exit 1 (a fault of the machine), ``--out`` named, no staging left; free it and it runs.
+
+    The operating system's bare 'No space left on device', without a path, is what it said.
+    """
+    with small_disk(tmp_path / "disk", "1m") as disk:
+        filler = fill(disk)
+        os.truncate(filler, filler.stat().st_size - 8192)  # room to start, not to finish
+        done = _run("--data", data, "--out", disk / "bt")
+        assert done.returncode == 1, done.stderr
+        expected = (
+            f"btcbot: error: --out {disk / 'bt'}: cannot be written (No space left on device); "
+            "nothing was kept: free space there or pass another --out"
+        )
+        assert done.stderr.strip().splitlines() == [expected]
+        assert sorted(p.name for p in disk.iterdir()) == ["filler"]
+        filler.unlink()
+        again = _run("--data", data, "--out", disk / "bt")
+        assert again.returncode == 0, again.stderr
+        assert sorted(p.name for p in (disk / "bt").iterdir()) == [
+            "equity.csv", "summary.json", "trades.csv"
+        ]  # fmt: skip

@@ -9,19 +9,18 @@ tests/unit/state/test_storage_faults.py still run).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from h5_support import BTCBOT, default_dry_run_env, default_monitor_env, process_env, run
 from live_support import query, wait_for
+from small_disk import fill, small_disk
 
 from btcbot.observability.status_file import status_path
 
@@ -253,43 +252,19 @@ def test_a_damaged_live_database_is_named_damaged_everywhere(tmp_path: Path, dam
     assert _files(tmp_path) == before
 
 
-@contextlib.contextmanager
-def _small_disk(path: Path, size: str) -> Iterator[Path]:
-    """A size-limited tmpfs at ``path`` (root only); skips the test where it cannot mount."""
-    path.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-        capture_output=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.decode().strip()}")
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
-
-
-def _fill(disk: Path) -> None:
-    with contextlib.suppress(OSError), (disk / "filler").open("wb") as fh:
-        while True:
-            fh.write(b"\0" * 65536)
-            fh.flush()
-
-
 @pytest.mark.timeout(180)
 def test_a_full_disk_under_a_running_loop_is_disk_full_and_health_critical(
     tmp_path: Path,
 ) -> None:
     """The LIVE loop on a disk that fills up: it names the full disk; health says CRITICAL."""
-    with _small_disk(tmp_path / "disk", "4m") as disk:
+    with small_disk(tmp_path / "disk", "4m") as disk:
         env = _ready(disk)
         log = tmp_path / "live.log"
         proc = _start_loop(env, log)
         try:
             control = Path(env["CONTROL_DIR"])
             wait_for(lambda: _status(control).get("state") == "running", timeout=60, what="up")
-            _fill(disk)
+            fill(disk)
             proc.wait(timeout=120)
         finally:
             if proc.poll() is None:
@@ -310,7 +285,7 @@ def test_a_full_disk_under_a_running_loop_is_disk_full_and_health_critical(
 @pytest.mark.timeout(180)
 def test_a_control_dir_remounted_read_only_does_not_kill_the_loop(tmp_path: Path) -> None:
     """The status file cannot be written: the loop logs it once a cycle and keeps going."""
-    with _small_disk(tmp_path / "ctl", "2m") as ctl:
+    with small_disk(tmp_path / "ctl", "2m") as ctl:
         env = _env(tmp_path, CONTROL_DIR=str(ctl))
         assert run(["db", "init"], env).returncode == 0
         log = tmp_path / "live.log"

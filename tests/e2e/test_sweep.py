@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from candle_files import write_candles
+from small_disk import fill, small_disk
 
 BIN = Path(sys.executable).parent
 BTCBOT = BIN / ("btcbot.exe" if os.name == "nt" else "btcbot")
@@ -306,3 +307,30 @@ def test_an_out_that_is_a_file_is_refused_and_left_alone(data: Path, tmp_path: P
     assert done.returncode == 2, done.stderr
     assert f"--out {taken} is a file" in done.stderr
     assert taken.read_text("utf-8") == "the operator's notes"
+
+
+@pytest.mark.timeout(300)
+def test_a_full_disk_under_out_is_one_line_and_the_sweep_resumes(
+    data: Path, tmp_path: Path
+) -> None:
+    """Exit 1 naming ``--out`` and its journal; once there is room, the same command finishes.
+
+    The operating system's bare 'No space left on device' is what it said.
+    """
+    grid = "STRATEGY_TREND_FAST_WINDOW=3,4"
+    with small_disk(tmp_path / "disk", "1m") as disk:
+        filler = fill(disk)
+        os.truncate(filler, filler.stat().st_size - 8192)  # room to start, not to finish
+        out = disk / "sw"
+        done = _sweep("--data", data, "--symbols", "BTCTRY", "--grid", grid, "--out", out)
+        assert done.returncode == 1, done.stderr
+        expected = (
+            f"btcbot: error: --out {out}: cannot be written (No space left on device); the "
+            "finished backtests are kept in its journal: free space there and run the same "
+            "command to resume"
+        )
+        assert done.stderr.strip().splitlines() == [expected]
+        filler.unlink()
+        again = _sweep("--data", data, "--symbols", "BTCTRY", "--grid", grid, "--out", out)
+        assert again.returncode == 0, again.stderr
+        assert len(_rows(out)) == 2

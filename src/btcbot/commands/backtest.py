@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from btcbot.backtest.lookahead import LookaheadReport, check_lookahead
 from btcbot.backtest.plan import Plan
 from btcbot.commands.exit_codes import EXIT_FAILURE, EXIT_OK
 from btcbot.decision import DecisionCore
-from btcbot.domain.errors import ConfigError
+from btcbot.domain.errors import ConfigError, OutputError
 from btcbot.wiring.research import prepare
 
 
@@ -106,6 +107,22 @@ def _discard(_row: EquityRow) -> None:
     """No ``--out``: the summary needs no row kept (its drawdown is a running maximum)."""
 
 
+@contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """A fault of the disk while the results are written: one line naming ``--out`` (exit 1).
+
+    The staging directory is already gone (``publish`` and the caller remove it), so nothing
+    half-written is left beside ``--out``.
+    """
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(
+            f"--out {out}: cannot be written ({exc.strerror or exc}); nothing was kept: free "
+            "space there or pass another --out"
+        ) from None
+
+
 def _staging(out: Path) -> Path:
     try:
         return outputs.staging_for(out)
@@ -152,18 +169,20 @@ def run_backtest_command(args: argparse.Namespace) -> int:
         result, lookahead = _run(lambda: _replay(the_plan, args, _discard))
     else:
         # The equity series goes to its file as the replay runs; it is never held whole.
-        staging = _staging(args.out)
-        try:
-            with outputs.EquityFile(staging / "equity.csv", the_plan.setup.symbols) as rows:
-                result, lookahead = _run(lambda: _replay(the_plan, args, rows))
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        with _writing(args.out):
+            staging = _staging(args.out)
+            try:
+                with outputs.EquityFile(staging / "equity.csv", the_plan.setup.symbols) as rows:
+                    result, lookahead = _run(lambda: _replay(the_plan, args, rows))
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
     document = outputs.summary(the_plan, result, record)
     if lookahead is not None:
         document["lookahead"] = _lookahead_section(lookahead)
     if args.out is not None:
-        _publish(staging, args.out, document, result)
+        with _writing(args.out):
+            _publish(staging, args.out, document, result)
     if args.json:
         sys.stdout.write(outputs.render(document))
     else:

@@ -106,6 +106,10 @@ class StorageReadOnlyError(StateError):
     """A write failed because the file or its directory is read-only."""
 
 
+class OutputError(BtcbotError):
+    """A research command's results could not be written (a full disk, say): exit 1."""
+
+
 class ExchangeError(BtcbotError):
     """The exchange adapter could not complete a call.
 
