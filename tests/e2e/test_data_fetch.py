@@ -6,12 +6,14 @@ back by the backtest with exactly the values the graph API served.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from h5_support import BTCBOT, process_env, sim_serve
+from small_disk import fill, small_disk
 
 from btcbot.adapters.clock import SystemClock
 from btcbot.backtest.candles import read_series
@@ -137,3 +139,23 @@ def test_an_out_that_is_a_file_or_holds_a_foreign_file_is_refused_and_kept(
     assert len(on_foreign.stderr.strip().splitlines()) == 1
     assert taken.read_text("utf-8") == "the operator's notes"
     assert (foreign / "BTCTRY.csv").read_bytes() == b"\xff\xfe\x00t\x00s"
+
+
+def test_a_full_disk_under_out_is_one_line_and_a_rerun_resumes(tmp_path: Path) -> None:
+    """Exit 1 naming ``--out`` (not the bare 'No space left on device'); room, and it finishes."""
+    start, end = _days()
+    with small_disk(tmp_path / "disk", "1m") as disk, sim_serve("--no-rate-limits") as url:
+        filler = fill(disk)
+        os.truncate(filler, filler.stat().st_size - 8192)  # room for a page, not for a day
+        out = disk / "candles"
+        full = _fetch(url, out, start=start, end=end)
+        assert full.returncode == 1, full.stderr
+        expected = (
+            f"btcbot: error: --out {out}: cannot be written (No space left on device); what "
+            "was fetched is kept: free space there and run the same command to resume"
+        )
+        assert full.stderr.strip().splitlines() == [expected]
+        filler.unlink()
+        again = _fetch(url, out, start=start, end=end)
+        assert again.returncode == 0, again.stderr
+    assert "BTCTRY: " in again.stdout

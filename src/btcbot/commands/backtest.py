@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,9 @@ from btcbot.backtest.engine import EquityRow, ReplayResult, RowSink, StrategyFai
 from btcbot.backtest.lookahead import LookaheadReport, check_lookahead
 from btcbot.backtest.plan import Plan
 from btcbot.commands.exit_codes import EXIT_FAILURE, EXIT_OK
+from btcbot.commands.writing import writing
 from btcbot.decision import DecisionCore
-from btcbot.domain.errors import ConfigError, OutputError
+from btcbot.domain.errors import ConfigError
 from btcbot.wiring.research import prepare
 
 
@@ -91,6 +91,9 @@ def _human(document: dict[str, Any], symbols: tuple[str, ...], out: Path | None)
     return "\n".join(lines)
 
 
+# The staging directory is removed on any failure, so nothing half-written is left.
+_NOTHING_KEPT = "nothing was kept: free space there or pass another --out"
+
 Outcome = tuple[ReplayResult, LookaheadReport | None]
 
 
@@ -105,22 +108,6 @@ def _run(replay: Callable[[], Outcome]) -> Outcome:
 
 def _discard(_row: EquityRow) -> None:
     """No ``--out``: the summary needs no row kept (its drawdown is a running maximum)."""
-
-
-@contextmanager
-def _writing(out: Path) -> Iterator[None]:
-    """A fault of the disk while the results are written: one line naming ``--out`` (exit 1).
-
-    The staging directory is already gone (``publish`` and the caller remove it), so nothing
-    half-written is left beside ``--out``.
-    """
-    try:
-        yield
-    except OSError as exc:
-        raise OutputError(
-            f"--out {out}: cannot be written ({exc.strerror or exc}); nothing was kept: free "
-            "space there or pass another --out"
-        ) from None
 
 
 def _staging(out: Path) -> Path:
@@ -169,7 +156,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
         result, lookahead = _run(lambda: _replay(the_plan, args, _discard))
     else:
         # The equity series goes to its file as the replay runs; it is never held whole.
-        with _writing(args.out):
+        with writing(args.out, _NOTHING_KEPT):
             staging = _staging(args.out)
             try:
                 with outputs.EquityFile(staging / "equity.csv", the_plan.setup.symbols) as rows:
@@ -181,7 +168,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     if lookahead is not None:
         document["lookahead"] = _lookahead_section(lookahead)
     if args.out is not None:
-        with _writing(args.out):
+        with writing(args.out, _NOTHING_KEPT):
             _publish(staging, args.out, document, result)
     if args.json:
         sys.stdout.write(outputs.render(document))

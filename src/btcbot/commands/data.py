@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from btcbot.commands.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 from btcbot.commands.progress import progress
+from btcbot.commands.writing import writing
 from btcbot.data.fetch import (
     MINUTE,
     PAGE_MINUTES,
@@ -44,6 +45,10 @@ def _instant(raw: str, flag: str, *, end: bool) -> datetime:
 
 def _minute(moment: datetime) -> int:
     return int(moment.timestamp()) // MINUTE * MINUTE
+
+
+# Each file is replaced whole once its pages are in (``write_atomically``).
+_RESUMABLE = "what was fetched is kept: free space there and run the same command to resume"
 
 
 def _asked(args: argparse.Namespace) -> tuple[tuple[str, ...], int, int]:
@@ -85,7 +90,10 @@ def run_data_fetch(args: argparse.Namespace) -> int:
                 raise ConfigError(str(exc)) from None
             total += len(pages(missing_ranges(existing, start, end)))
         reports: list[FetchReport] = []
-        with progress(total, unit="page", desc=f"fetch ({PAGE_MINUTES} min/page)") as bar:
+        with (
+            progress(total, unit="page", desc=f"fetch ({PAGE_MINUTES} min/page)") as bar,
+            writing(args.out, _RESUMABLE),
+        ):
             try:
                 for symbol in symbols:
                     report = fetch_symbol(client, symbol, start, end, args.out, on_page=bar.step)

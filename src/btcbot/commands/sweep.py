@@ -11,15 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from btcbot.backtest.candles import CandleFileError, at, candle_paths, load
 from btcbot.commands.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 from btcbot.commands.progress import progress
+from btcbot.commands.writing import writing
 from btcbot.decision import DecisionCore
-from btcbot.domain.errors import ConfigError, OutputError
+from btcbot.domain.errors import ConfigError
 from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 from btcbot.services.live import strategy_params
 from btcbot.sweep.space import Point, grid, random_points, windows
@@ -29,6 +27,11 @@ from btcbot.wiring.research import (
     given_settings,
     parse_day,
     refuse_unknown,
+)
+
+_RESUMABLE = (
+    "the finished backtests are kept in its journal: free space there and run the same "
+    "command to resume"
 )
 
 
@@ -96,25 +99,13 @@ def build_study(args: argparse.Namespace) -> Study:
     )
 
 
-@contextmanager
-def _writing(out: Path) -> Iterator[None]:
-    """A fault of the disk under ``--out``: one line (exit 1); the journal keeps what finished."""
-    try:
-        yield
-    except OSError as exc:
-        raise OutputError(
-            f"--out {out}: cannot be written ({exc.strerror or exc}); the finished backtests "
-            "are kept in its journal: free space there and run the same command to resume"
-        ) from None
-
-
 def run_sweep_command(args: argparse.Namespace) -> int:
     """Check, run (or resume), write results.csv, best.json and report.html."""
     study = build_study(args)
     walk = study.windows[0].test is not None
     total = len(study.points) * len(study.windows) + (len(study.windows) if walk else 0)
     try:
-        with progress(total, unit="backtest", desc="sweep") as bar, _writing(study.out):
+        with progress(total, unit="backtest", desc="sweep") as bar, writing(study.out, _RESUMABLE):
             outcome = run_study(study, on_row=bar.step)
     except KeyboardInterrupt:
         why = "interrupted: finished points are kept in --out; run again to resume"
@@ -127,7 +118,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         text = page.render(study, outcome.rows, outcome.best)
     except MissingExtraError as exc:
         raise ConfigError(str(exc)) from None
-    with _writing(study.out):
+    with writing(study.out, _RESUMABLE):
         atomic_write_text(study.out / "report.html", text, mode=SHARED_READABLE)
     oos = outcome.best.get("out_of_sample_return_pct")
     print(
