@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from h5_support import Sandbox, run
 from live_support import init_sandbox, query
 
@@ -60,10 +61,20 @@ def test_the_example_strategy_trades_in_a_sim_mode_run(tmp_path: Path) -> None:
     assert orders > 0
 
 
-def test_a_raising_strategy_is_named_and_the_loop_goes_on(tmp_path: Path) -> None:
-    """Trend keeps running beside it; every cycle logs strategy_failed naming 'raises'."""
+@pytest.mark.parametrize(
+    ("strategy", "problem"),
+    [
+        ("Raises", "raised ZeroDivisionError"),
+        # sys.exit(7) in a strategy ended the LIVE loop, exit 7, without a line of log.
+        ("Exits", "raised SystemExit: 7"),
+    ],
+)
+def test_a_raising_strategy_is_named_and_the_loop_goes_on(
+    tmp_path: Path, strategy: str, problem: str
+) -> None:
+    """Trend keeps running beside it; every cycle logs strategy_failed naming it."""
     box = init_sandbox(tmp_path)
-    env = _sim_run_env(box, STRATEGIES="trend,faulty_strategies:Raises")
+    env = _sim_run_env(box, STRATEGIES=f"trend,faulty_strategies:{strategy}")
     done = run(["run", "--cycles", "5", "--cycle-seconds", "0.5"], env, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     failures = [
@@ -72,8 +83,8 @@ def test_a_raising_strategy_is_named_and_the_loop_goes_on(tmp_path: Path) -> Non
         if line.startswith("{") and '"strategy_failed"' in line
     ]
     assert len(failures) >= 4
-    assert {f["strategy"] for f in failures} == {"raises"}
-    assert "ZeroDivisionError" in failures[0]["problem"]
+    assert {f["strategy"] for f in failures} == {strategy.lower()}
+    assert problem in failures[0]["problem"]
     ok = query(box.live_db, "SELECT count(*) FROM cycles WHERE outcome = 'ok'")[0][0]
     assert isinstance(ok, int)
     assert ok >= 5

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from btcbot.domain.trading import Signal
 from btcbot.strategy.protocols import StrategyInput
 
@@ -26,3 +28,43 @@ class Garbage:
     def evaluate(self, inp: StrategyInput) -> object:
         """A string instead of a Signal."""
         return f"buy {inp.symbol} now!"
+
+
+class Exits:
+    """Calls ``sys.exit`` on every call: it ended the LIVE loop without a word (exit 7)."""
+
+    name = "exits"
+    required_candles = 0
+
+    def evaluate(self, inp: StrategyInput) -> Signal | None:
+        """Leaves, as far as it is concerned."""
+        sys.exit(7 if inp.symbol else 8)
+
+
+class ExitsWhenBuilt:
+    """Calls ``sys.exit`` in its constructor."""
+
+    name = "exits_when_built"
+    required_candles = 0
+
+    def __init__(self) -> None:
+        sys.exit(5)
+
+    def evaluate(self, _inp: StrategyInput) -> Signal | None:
+        """Never reached."""
+        return None
+
+
+class NameRaises:
+    """Its ``name`` property raises: an internal error at load, before."""
+
+    required_candles = 0
+
+    @property
+    def name(self) -> str:
+        """Fails."""
+        raise RuntimeError("no name yet")
+
+    def evaluate(self, _inp: StrategyInput) -> Signal | None:
+        """Nothing."""
+        return None

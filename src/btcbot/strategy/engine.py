@@ -28,7 +28,7 @@ from btcbot.domain.models import Order
 from btcbot.domain.trading import ZERO, PortfolioView, PositionView, Signal
 from btcbot.strategy.mean_reversion import MeanReversion
 from btcbot.strategy.params import MEAN_REVERSION, TREND, StrategyParams
-from btcbot.strategy.plugins import load_strategy
+from btcbot.strategy.plugins import USER_CODE_FAULTS, load_strategy
 from btcbot.strategy.protocols import Strategy, StrategyInput
 from btcbot.strategy.trend import TrendFollower
 
@@ -148,7 +148,7 @@ class StrategyEngine:
         started = self._timer()
         try:
             signal = strategy.evaluate(inp)
-        except Exception as exc:  # noqa: BLE001 - a strategy's bug must not stop the others
+        except USER_CODE_FAULTS as exc:  # a strategy's bug must not stop the others (or LIVE)
             return None, f"raised {type(exc).__name__}: {exc}"
         finally:
             took = self._timer() - started
@@ -163,7 +163,7 @@ class StrategyEngine:
 def _name(strategy: Strategy) -> str:
     try:
         return str(strategy.name)
-    except Exception:  # noqa: BLE001 - even the name of a broken strategy may raise
+    except USER_CODE_FAULTS:  # even the name of a broken strategy may raise
         return type(strategy).__name__
 
 

@@ -23,6 +23,12 @@ IMPORT_PATH = re.compile(
 )
 
 
+# What strategy code may raise that is its own fault: any Exception, and SystemExit - a
+# ``sys.exit()`` in a strategy ended the LIVE loop without a word. KeyboardInterrupt is the
+# operator's Ctrl-C and passes through.
+USER_CODE_FAULTS = (Exception, SystemExit)
+
+
 def is_import_path(entry: str) -> bool:
     """``package.module:Class``."""
     return IMPORT_PATH.match(entry) is not None
@@ -33,7 +39,7 @@ def load_strategy(entry: str, params: Mapping[str, Any]) -> Strategy:
     module_name, _, class_name = entry.partition(":")
     try:
         module = importlib.import_module(module_name)
-    except Exception as exc:  # noqa: BLE001 - any failure of user code is the same refusal
+    except USER_CODE_FAULTS as exc:  # any failure of user code is the same refusal
         raise ConfigError(
             f"STRATEGIES: {entry} cannot be imported ({type(exc).__name__}: {exc}); "
             "check the module is on PYTHONPATH"
@@ -43,15 +49,15 @@ def load_strategy(entry: str, params: Mapping[str, Any]) -> Strategy:
         raise ConfigError(f"STRATEGIES: {module_name} has no class {class_name}")
     try:
         strategy = cls(**dict(params))
-    except Exception as exc:  # noqa: BLE001 - a constructor's own validation, reported as such
+    except USER_CODE_FAULTS as exc:  # a constructor's own validation, reported as such
         raise ConfigError(
             f"STRATEGIES: {entry} refused its parameters {dict(params)} "
             f"({type(exc).__name__}: {exc}); fix STRATEGY_PARAMS_FILE"
         ) from None
     problems = []
-    if not isinstance(getattr(strategy, "name", None), str) or not strategy.name:
+    name, required = _read(strategy, "name"), _read(strategy, "required_candles")
+    if not isinstance(name, str) or not name:
         problems.append("a non-empty str 'name'")
-    required = getattr(strategy, "required_candles", None)
     if not isinstance(required, int) or isinstance(required, bool) or required < 0:
         problems.append("an int 'required_candles' >= 0")
     if not callable(getattr(strategy, "evaluate", None)):
@@ -62,3 +68,11 @@ def load_strategy(entry: str, params: Mapping[str, Any]) -> Strategy:
             "(see docs/STRATEGY_AND_RISK.md, 'Your own strategy')"
         )
     return strategy  # type: ignore[no-any-return]
+
+
+def _read(strategy: object, attribute: str) -> object:
+    """``strategy``'s attribute, or ``None`` where reading it fails (a property may raise)."""
+    try:
+        return getattr(strategy, attribute, None)
+    except USER_CODE_FAULTS:
+        return None

@@ -10,9 +10,11 @@ import pytest
 from strategy_factories import snapshot
 
 from btcbot.domain.enums import Side
+from btcbot.domain.errors import ConfigError
 from btcbot.domain.trading import PortfolioView, Signal
 from btcbot.settings.parsing import SettingValueError, parse_strategies
 from btcbot.strategy.engine import TIME_LIMIT_SECONDS, StrategyEngine
+from btcbot.strategy.plugins import load_strategy
 from btcbot.strategy.protocols import StrategyInput
 
 EMPTY = PortfolioView(Decimal(0), Decimal(0), Decimal(0), Decimal(0), {})
@@ -66,6 +68,7 @@ def _signal(**over: object) -> Signal:
     ("value", "problem"),
     [
         (ZeroDivisionError("bug"), "raised ZeroDivisionError: bug"),
+        (SystemExit(7), "raised SystemExit: 7"),  # sys.exit(7) ended the LIVE loop, exit 7
         ("buy!", "returned str, not a Signal or None"),
         (_signal(symbol="ETHTRY"), "a signal for 'ETHTRY' when asked about BTCTRY"),
         (_signal(side="buy"), "side 'buy', not a Side"),
@@ -104,3 +107,27 @@ def test_strategies_accepts_import_paths_and_keeps_their_case() -> None:
     for bad in ("trend,trend", "pkg:", "pkg.mod:Class:More", "1pkg:X", "nope"):
         with pytest.raises(SettingValueError, match="STRATEGIES"):
             parse_strategies(bad)
+
+
+def test_a_keyboard_interrupt_inside_a_strategy_is_the_operators_and_passes() -> None:
+    """Ctrl-C while strategy code runs stops the process as anywhere else."""
+    engine = StrategyEngine([Answers(KeyboardInterrupt())])  # type: ignore[list-item]
+    with pytest.raises(KeyboardInterrupt):
+        engine.run(["BTCTRY"], SNAPS, EMPTY)
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("exits_on_import:Strategy", "exits_on_import:Strategy cannot be imported (SystemExit: 3)"),
+        ("faulty_strategies:ExitsWhenBuilt", "refused its parameters {} (SystemExit: 5)"),
+        ("faulty_strategies:NameRaises", "is not a strategy: it needs a non-empty str 'name'"),
+    ],
+)
+def test_strategy_code_that_exits_or_raises_while_loading_is_refused(
+    entry: str, expected: str
+) -> None:
+    """One ConfigError naming the entry (exit 2), not a silent exit or an internal error."""
+    with pytest.raises(ConfigError) as refused:
+        load_strategy(entry, {})
+    assert expected in str(refused.value)
