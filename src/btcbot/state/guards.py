@@ -41,6 +41,11 @@ class Inspection:
 
 def require_control_dir(control_dir: Path) -> None:
     """The shared directory must exist before a role may open its database."""
+    if control_dir.exists() and not control_dir.is_dir():
+        raise ConfigError(
+            f"CONTROL_DIR={control_dir} is a file, not a directory: it is where the two roles "
+            "see each other; point CONTROL_DIR at a directory"
+        )
     if not control_dir.is_dir():
         raise ConfigError(
             f"CONTROL_DIR={control_dir} does not exist: it is where the two roles see each "

@@ -79,6 +79,17 @@ def test_a_missing_control_dir_is_a_configuration_error(
     assert not (tmp_path / "control").exists()
 
 
+def test_a_control_dir_that_is_a_file_is_named_as_such(
+    tmp_path: Path, make_settings: MakeSettings
+) -> None:
+    """Not "does not exist", which sent the operator looking for a missing directory."""
+    (tmp_path / "control").write_text("a file where the directory should be", "utf-8")
+    settings = make_settings(Role.LIVE)
+    with pytest.raises(ConfigError, match=r"control is a file, not a directory"):
+        _open(settings)
+    assert (tmp_path / "control").read_text("utf-8") == "a file where the directory should be"
+
+
 @pytest.mark.parametrize(
     "content",
     [b"just some text\n", None],
