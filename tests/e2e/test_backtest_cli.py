@@ -112,6 +112,15 @@ CASES: dict[str, tuple[Callable[[list[str]], list[str]], str]] = {
         lambda lines: [*lines[:5], ",".join([*lines[5].split(",")[:5], "1e18"]), *lines[6:]],
         ":6: a value of 10^15 or more",
     ),
+    # The commonest slip: milliseconds are minutes too, in the year 58,000 ("internal error
+    # ValueError: year 58696 is out of range").
+    "ts in milliseconds": (
+        lambda lines: [
+            lines[0],
+            *(f"{int(line.split(',')[0]) * 1000},{line.split(',', 1)[1]}" for line in lines[1:]),
+        ],
+        "is past the year 5000: ts must be Unix seconds",
+    ),
     "price of 10^30": (
         lambda lines: [*lines[:5], f"{lines[5].split(',')[0]},1e30,2e30,1e30,1e30,1", *lines[6:]],
         ":6: a value of 10^15 or more",

@@ -3,9 +3,9 @@
 Format (the one the emulator and ``btcbot data fetch`` use): a header ``ts,open,high,low,close,
 volume``, one row per 1-minute candle, ``ts`` its open time in Unix seconds, one file per symbol
 named after it (``BTCTRY.csv``, or ``BTCTRY.csv.gz``). Any problem - a missing or empty file, a
-row that is not a number, not finite, out of order, duplicated, not on a minute, whose high
-and low do not hold its open and close, or with a value of 10^15 or more
-(``MAX_CANDLE_VALUE``) - is a ``CandleFileError`` naming the file and row.
+row that is not a number, not finite, out of order, duplicated, not on a minute, past the year
+5000 (a ts in milliseconds), whose high and low do not hold its open and close, or with a value
+of 10^15 or more (``MAX_CANDLE_VALUE``) - is a ``CandleFileError`` naming the file and row.
 
 A missing minute (BtcTurk prints no candle for a minute without trades) is filled with a flat
 candle at the previous close and no volume, and counted; the emulator's timeline is contiguous.
@@ -274,6 +274,9 @@ def scan_series(path: Path, *, keep: int = KEEP) -> Series:
     return Series(symbol_of(path), path, first, StreamedBars(path, 0, count, keep=keep), filled)
 
 
+_TS_LIMIT = 10**11  # Unix seconds of the year 5138: no candle, and no overflow of a datetime
+
+
 def _row(path: Path, line: int, row: list[str]) -> tuple[int, Bar]:
     # Every candle of a year passes here once per read: plain comparisons, no generators.
     if len(row) != len(HEADER):
@@ -293,6 +296,11 @@ def _row(path: Path, line: int, row: list[str]) -> tuple[int, Bar]:
         raise CandleFileError(f"{path}:{line}: not a finite number: {','.join(row)}")
     if ts < 0 or ts % MINUTE:
         raise CandleFileError(f"{path}:{line}: ts {ts} is not the start of a minute")
+    if ts >= _TS_LIMIT:  # 1700000000000 is a minute too: in milliseconds, the year 55,000
+        raise CandleFileError(
+            f"{path}:{line}: ts {ts} is past the year 5000: ts must be Unix seconds "
+            "(milliseconds divided by 1000)"
+        )
     if not (0 < lo <= o and lo <= c and h >= o and h >= c and v >= 0):
         raise CandleFileError(
             f"{path}:{line}: high/low do not hold open and close: {','.join(row)}"
