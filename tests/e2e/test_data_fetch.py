@@ -159,3 +159,12 @@ def test_a_full_disk_under_out_is_one_line_and_a_rerun_resumes(tmp_path: Path) -
         again = _fetch(url, out, start=start, end=end)
         assert again.returncode == 0, again.stderr
     assert "BTCTRY: " in again.stdout
+
+
+def test_to_the_end_of_the_calendar_fetches_up_to_now(tmp_path: Path) -> None:
+    """``--to 9999-12-31`` means "up to the last closed minute" (it was an OverflowError)."""
+    today = datetime.now(UTC).date().isoformat()
+    with sim_serve("--no-rate-limits") as url:
+        done = _fetch(url, tmp_path / "out", start=today, end="9999-12-31")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "BTCTRY.csv").stat().st_size > 0

@@ -181,6 +181,11 @@ def test_a_range_without_data_and_an_unwritable_out(backtest_report: Path, tmp_p
     )  # fmt: skip
     assert backwards.returncode == 2
     assert "--from 2026-02-02 is after --to 2026-02-01" in backwards.stderr
+    to_the_end = _btcbot(
+        "report", "--backtest", backtest, "--to", "9999-12-31", "--out", tmp_path / "end.html"
+    )  # was "internal error OverflowError: date value out of range"
+    assert to_the_end.returncode == 0, to_the_end.stderr
+    (tmp_path / "end.html").unlink()
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where a directory should be", "utf-8")
     done = _btcbot("report", "--backtest", backtest, "--out", blocked / "r.html")

@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -77,7 +77,8 @@ def plan(
     core = DecisionCore.from_params(base.strategy, base.limits, replay=True)
     history = warmup_minutes(core)
     lo = candles.first if start is None else _day(start)
-    hi = candles.last if end is None else _day(end + timedelta(days=1)) - MINUTE
+    # The day's last minute, in seconds: end + 1 day overflows a date on 9999-12-31.
+    hi = candles.last if end is None else _day(end) + 1440 * MINUTE - MINUTE
     lo, hi = max(lo, candles.first), min(hi, candles.last)
     first_cycle = max(lo, candles.first + history * MINUTE)
     if first_cycle > hi:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from btcbot.commands.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 from btcbot.commands.progress import progress
@@ -34,7 +34,8 @@ def _instant(raw: str, flag: str, *, end: bool) -> datetime:
         if len(raw) == len("2025-01-31"):
             day = date.fromisoformat(raw)
             moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return moment + timedelta(days=1) - timedelta(minutes=1) if end else moment
+            # The day's last minute, without adding a day (9999-12-31 has no next one).
+            return moment.replace(hour=23, minute=59) if end else moment
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise ConfigError(

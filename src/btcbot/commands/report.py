@@ -36,7 +36,12 @@ def _day(raw: str | None, flag: str, *, end: bool) -> datetime | None:
     except ValueError:
         raise ConfigError(f"{flag} {raw!r}: expected a date like 2025-01-31") from None
     moment = datetime(d.year, d.month, d.day, tzinfo=UTC)
-    return moment + timedelta(days=1) if end else moment
+    if not end:
+        return moment
+    try:
+        return moment + timedelta(days=1)
+    except OverflowError:  # --to 9999-12-31: nothing lies after it, so no bound
+        return None
 
 
 def _mode(environ: dict[str, str]) -> str:
