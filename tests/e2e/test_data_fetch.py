@@ -168,3 +168,11 @@ def test_to_the_end_of_the_calendar_fetches_up_to_now(tmp_path: Path) -> None:
         done = _fetch(url, tmp_path / "out", start=today, end="9999-12-31")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "BTCTRY.csv").stat().st_size > 0
+
+
+def test_a_day_before_1970_is_refused_before_any_request(tmp_path: Path) -> None:
+    """Exit 2 naming it (it was the graph API's bare 'HTTP 400', exit 1); nothing is asked."""
+    done = _fetch("http://127.0.0.1:9", tmp_path / "out", start="0001-01-01", end="0001-01-02")
+    assert done.returncode == 2, done.stderr
+    assert "--from 0001-01-01 is before 1970" in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -63,6 +63,8 @@ def _asked(args: argparse.Namespace) -> tuple[tuple[str, ...], int, int]:
     end = _minute(_instant(args.end, "--to", end=True))
     now = _minute(datetime.now(UTC)) - MINUTE  # the newest minute that can have closed
     end = min(end, now)
+    if start < 0:  # the graph API answers HTTP 400 for a time before the Unix epoch
+        raise ConfigError(f"--from {args.start} is before 1970: Unix time starts there")
     if start > end:
         raise ConfigError(f"--from {args.start} is after --to {args.end} (or in the future)")
     if args.out.exists() and not args.out.is_dir():
