@@ -279,6 +279,8 @@ def test_walk_forward_on_a_regime_change_reports_in_and_out_of_sample(tmp_path: 
         (["--grid", "STRATEGY_TREND_FAST_WINDW=3,5"], "STRATEGY_TREND_FAST_WINDW is not a btcbot"),
         (["--grid", "TREND_FAST_WINDOW=3,5"], "did you mean STRATEGY_TREND_FAST_WINDOW?"),
         (["--random", "0", "--range", "STRATEGY_TREND_FAST_WINDOW=3..9"], "needs N >= 1"),
+        # Drawn to four decimals, 10^30 overflowed Decimal's 28 digits: an internal error.
+        (["--random", "2", "--range", "STRATEGY_MEANREV_ENTRY_Z=1.5..1e30"], "within +-10^20"),
         (["--grid", "STRATEGY_TREND_FAST_WINDOW="], "at least one value"),
         (["--grid", "STRATEGY_TREND_FAST_WINDOW=30,40"], "must be below STRATEGY_TREND_SLOW"),
         (["--grid", "STRATEGY_TREND_FAST_WINDOW=3", "--walk-forward", "30d/10d"], "fewer than"),

@@ -20,6 +20,7 @@ from btcbot.domain.fingerprint import plain
 
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _WINDOW = re.compile(r"^(\d+)d/(\d+)d$")
+_DECIMAL_RANGE = Decimal(10) ** 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,9 @@ def _bounds(item: str) -> tuple[str, Decimal, Decimal, bool]:
     if not sep or not dots or not lo.is_finite() or not hi.is_finite() or lo > hi:
         raise ConfigError(f"--range {item!r}: expected NAME=LO..HI with LO <= HI, e.g. X=5..30")
     integral = "." not in lo_text and "." not in hi_text
+    if not integral and max(abs(lo), abs(hi)) >= _DECIMAL_RANGE:
+        # A draw is kept to four decimals, in Decimal's 28 digits: 10^30 would not fit.
+        raise ConfigError(f"--range {item!r}: a range with decimals must lie within +-10^20")
     return name, lo, hi, integral
 
 
