@@ -1,4 +1,4 @@
-"""The settings a backtest or a sweep is given on purpose: every name must be one btcbot reads.
+"""What a backtest or a sweep is given on purpose: every setting name must be one btcbot reads.
 
 The environment may hold anybody's variables, so there only btcbot's prefixes are checked. A
 name in ``--settings FILE``, ``--set``, ``--grid`` or ``--range`` was meant for btcbot: one it
@@ -9,6 +9,7 @@ word, so the backtest ran the defaults and a sweep over it computed identical po
 from __future__ import annotations
 
 import argparse
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -109,3 +110,12 @@ def test_the_shipped_example_settings_file_loads_as_settings() -> None:
     example = DATA.parents[3] / ".env.example"
     assert example.is_file()
     backtest_settings(_args(settings=example), {})
+
+
+@pytest.mark.parametrize(("asked", "started"), [(1000, 2), (1, 1), (None, None)])
+def test_a_sweep_starts_no_more_processes_than_it_has_backtests(
+    tmp_path: Path, asked: int | None, started: int | None
+) -> None:
+    """On Linux a pool forks all its workers at once: 1,000 for two points, on the LIVE host."""
+    study = build_study(_sweep(tmp_path, grid=["STRATEGY_TREND_FAST_WINDOW=3,5"], workers=asked))
+    assert study.workers == (started if started is not None else min(os.cpu_count() or 1, 2))

@@ -85,16 +85,20 @@ def build_study(args: argparse.Namespace) -> Study:
     first, last = max(first, start) if start else first, min(last, end) if end else last
     if first > last:
         raise ConfigError(f"--from/--to: no day of the data lies in {args.start}..{args.end}")
+    spans = tuple(windows(args.walk_forward, first, last))
+    # Never more processes than backtests: on Linux a pool forks all its workers at once, so
+    # --workers 1000 over two points started a thousand processes on the host LIVE runs on.
+    workers = min(args.workers or os.cpu_count() or 1, len(points) * len(spans))
     return Study(
         data=str(args.data.resolve()),
         symbols=args.symbols,
         settings=str(args.settings.resolve()) if args.settings else None,
         base_sets=tuple(args.set or []),
         points=tuple(points),
-        windows=tuple(windows(args.walk_forward, first, last)),
+        windows=spans,
         objective=args.objective,
         out=args.out,
-        workers=args.workers or os.cpu_count() or 1,
+        workers=workers,
         scheduler=args.scheduler,
     )
 

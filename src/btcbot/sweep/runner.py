@@ -1,7 +1,7 @@
 """Running a sweep's tasks on an existing engine, with a journal that makes it resumable.
 
-- **Local processes** (``--workers N``, default the machine's cores): the standard library's
-  ``ProcessPoolExecutor``.
+- **Local processes** (``--workers N``, default the machine's cores, at most the sweep's
+  backtests: ``btcbot.commands.sweep``): the standard library's ``ProcessPoolExecutor``.
 - **Dask distributed** (``--scheduler tcp://HOST:PORT``, or ``local`` for a ``LocalCluster`` of
   ``--workers`` processes): tasks go through ``Client.map`` with retries, so a task on a worker
   that dies is run again elsewhere. Dask is imported only here, and only when asked for (the
