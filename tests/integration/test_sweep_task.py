@@ -100,6 +100,7 @@ def test_a_points_metrics_are_the_reports_of_its_backtest(tmp_path: Path) -> Non
     assert row["fills"] > 10, "the point must trade, or its metrics prove little"
     assert len(row["daily_equity"]) >= 4
     assert _same(row, reported)
+    assert set(row) == tasks.ROW_FIELDS  # what a resume requires of a journaled row
 
 
 class _Kept(tasks._Series):
