@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from btcbot.commands.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 from btcbot.commands.progress import progress
-from btcbot.commands.writing import writing
+from btcbot.commands.writing import a_directory, writing
 from btcbot.data.fetch import (
     MINUTE,
     PAGE_MINUTES,
@@ -67,8 +67,7 @@ def _asked(args: argparse.Namespace) -> tuple[tuple[str, ...], int, int]:
         raise ConfigError(f"--from {args.start} is before 1970: Unix time starts there")
     if start > end:
         raise ConfigError(f"--from {args.start} is after --to {args.end} (or in the future)")
-    if args.out.exists() and not args.out.is_dir():
-        raise ConfigError(f"--out {args.out} is a file: pass a directory (an earlier one resumes)")
+    a_directory(args.out, "an earlier one resumes")
     return symbols, start, end
 
 

@@ -15,7 +15,7 @@ import sys
 from btcbot.backtest.candles import CandleFileError, at, candle_paths, load
 from btcbot.commands.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 from btcbot.commands.progress import progress
-from btcbot.commands.writing import writing
+from btcbot.commands.writing import a_directory, writing
 from btcbot.decision import DecisionCore
 from btcbot.domain.errors import ConfigError
 from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
@@ -66,10 +66,7 @@ def build_study(args: argparse.Namespace) -> Study:
         raise ConfigError(f"--objective {args.objective!r}: one of {', '.join(OBJECTIVES)}")
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be at least 1")
-    if args.out.exists() and not args.out.is_dir():
-        raise ConfigError(
-            f"--out {args.out} is a file: pass a directory (a new one, or a sweep's to resume it)"
-        )
+    a_directory(args.out, "a new one, or a sweep's to resume it")
     given_settings(args)  # a bad name in --settings or --set is refused as such, not per point
     points = _points(args)
     environ = dict(os.environ)

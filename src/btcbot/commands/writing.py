@@ -1,4 +1,4 @@
-"""A research command's results on a disk that cannot take them: one line naming ``--out``."""
+"""Where a research command's results go: an ``--out`` directory, on a disk that may fill up."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from btcbot.domain.errors import OutputError
+from btcbot.domain.errors import ConfigError, OutputError
+
+
+def a_directory(out: Path, resuming: str) -> None:
+    """Refuse an ``--out`` that is a file (exit 2): the results are a directory of files.
+
+    ``resuming`` says which directories the command takes (a new one, or its own to resume).
+    """
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file: pass a directory ({resuming})")
 
 
 @contextmanager
