@@ -77,6 +77,9 @@ def test_a_raising_strategy_is_named_and_the_loop_goes_on(
     env = _sim_run_env(box, STRATEGIES=f"trend,faulty_strategies:{strategy}")
     done = run(["run", "--cycles", "5", "--cycle-seconds", "0.5"], env, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+    # The MONITOR warns on the status file's last error: the failing strategy is named there.
+    status = json.loads((box.control / "live_status.json").read_text("utf-8"))
+    assert f"strategy {strategy.lower()} failed on BTCTRY" in status["last_error"]
     failures = [
         json.loads(line)
         for line in done.stderr.splitlines()

@@ -98,6 +98,30 @@ def test_a_failed_cycle_keeps_the_last_good_cycle_time_and_reports_the_error(
     assert 'btcbot_cycles_total{outcome="failed"} 1.0' in render(metrics.registry)
 
 
+def test_a_failing_strategy_is_the_status_files_last_error_while_it_fails(
+    tmp_path: Path,
+) -> None:
+    """A strategy that fails every cycle kept its symbols observing while health said OK.
+
+    Health warns on ``last_error`` (``tests/unit/test_health_checks.py``); a cycle without a
+    fault clears it again.
+    """
+    observer, _ = _observer(tmp_path)
+    faults = (
+        "strategy hangs failed on BTCTRY: did not answer within 5 s",
+        "strategy hangs failed on ETHTRY: did not answer within 5 s",
+    )
+    observer(CycleOutcome(cycle_id="t-1", number=1, strategy_faults=faults), 0.1)
+    status = read_status(tmp_path / "live_status.json")
+    assert status.last_error == (
+        "strategy hangs failed on BTCTRY: did not answer within 5 s (and 1 more): "
+        "its symbol observes only"
+    )
+    assert status.last_cycle_at == WALL  # the cycle itself completed
+    observer(CycleOutcome(cycle_id="t-2", number=2), 0.1)
+    assert read_status(tmp_path / "live_status.json").last_error is None
+
+
 def test_a_cycle_failed_by_the_exchange_counts_its_error_kind(tmp_path: Path) -> None:
     """btcbot_exchange_errors_total counts failed cycles by the exchange error's type."""
     observer, metrics = _observer(tmp_path)

@@ -113,6 +113,9 @@ class CycleOutcome:
     fills: tuple[Fill, ...] = ()
     open_orders: int = 0
     figures: BookFigures | None = None
+    # One line per strategy that failed this cycle (``StrategyFault.line``): the status file
+    # carries the first, so the MONITOR warns while a strategy keeps a symbol observing.
+    strategy_faults: tuple[str, ...] = ()
 
 
 # --- The parts a cycle drives (the real ones are built by ``btcbot.wiring.live_cycle``; the
@@ -367,6 +370,7 @@ class LiveCycle:
             fills=report.new_fills,
             open_orders=report.open_orders,
             figures=figures,
+            strategy_faults=tuple(f.line() for f in decision.faults) if decision else (),
         )
 
     def settle(self, number: int) -> None:

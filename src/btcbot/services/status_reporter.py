@@ -128,7 +128,7 @@ class StatusReporter:
             kill_switch=killed,
             kill_reason=outcome.kill_reason,
             open_orders=outcome.open_orders,
-            last_error=outcome.error or _observe_only_note(outcome),
+            last_error=outcome.error or _observe_only_note(outcome) or _fault_note(outcome),
         )
 
     def _write(self, **changes: object) -> None:
@@ -166,3 +166,12 @@ def _observe_only_note(outcome: CycleOutcome) -> str | None:
     if outcome.observe_only is None or outcome.kill_reason is not None:
         return None
     return f"observe only: {outcome.observe_only}"
+
+
+def _fault_note(outcome: CycleOutcome) -> str | None:
+    """A strategy that failed this cycle: its symbol observed, which the MONITOR must hear of."""
+    if not outcome.strategy_faults:
+        return None
+    more = len(outcome.strategy_faults) - 1
+    also = f" (and {more} more)" if more else ""
+    return f"{outcome.strategy_faults[0]}{also}: its symbol observes only"
