@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 from h5_support import Sandbox, run
 from live_support import init_sandbox, query
@@ -67,16 +69,25 @@ def test_the_example_strategy_trades_in_a_sim_mode_run(tmp_path: Path) -> None:
         ("Raises", "raised ZeroDivisionError"),
         # sys.exit(7) in a strategy ended the LIVE loop, exit 7, without a line of log.
         ("Exits", "raised SystemExit: 7"),
+        # An endless loop hung the LIVE cycle for good: no reconcile, no cancel, no status.
+        ("Hangs", "did not answer within 5 s, so its process was stopped"),
+        # os._exit() in a strategy ended the LIVE process itself.
+        ("Dies", "its process ended (exit code 9)"),
     ],
 )
 def test_a_raising_strategy_is_named_and_the_loop_goes_on(
     tmp_path: Path, strategy: str, problem: str
 ) -> None:
-    """Trend keeps running beside it; every cycle logs strategy_failed naming it."""
+    """Trend keeps running beside it; every cycle logs strategy_failed naming it.
+
+    In LIVE a strategy of your own runs in its own process (``btcbot.isolation``): one that
+    hangs is stopped after 5 s, and neither it nor one that ends its process takes LIVE along.
+    """
     box = init_sandbox(tmp_path)
     env = _sim_run_env(box, STRATEGIES=f"trend,faulty_strategies:{strategy}")
     done = run(["run", "--cycles", "5", "--cycle-seconds", "0.5"], env, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+    assert not _orphans(), "a strategy's process outlived its LIVE process"
     # The MONITOR warns on the status file's last error: the failing strategy is named there.
     status = json.loads((box.control / "live_status.json").read_text("utf-8"))
     assert f"strategy {strategy.lower()} failed on BTCTRY" in status["last_error"]
@@ -91,6 +102,31 @@ def test_a_raising_strategy_is_named_and_the_loop_goes_on(
     ok = query(box.live_db, "SELECT count(*) FROM cycles WHERE outcome = 'ok'")[0][0]
     assert isinstance(ok, int)
     assert ok >= 5
+
+
+def test_what_a_strategy_prints_does_not_reach_its_answers(tmp_path: Path) -> None:
+    """A strategy that prints on every call: its process answers all the same, no fault."""
+    box = init_sandbox(tmp_path)
+    env = _sim_run_env(box, STRATEGIES="trend,faulty_strategies:Prints")
+    done = run(["run", "--cycles", "3", "--cycle-seconds", "0.5"], env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "strategy_failed" not in done.stderr, done.stderr[-2000:]
+    assert "looking at BTCTRY" in done.stderr  # on standard error, where a print belongs
+    assert "looking at" not in done.stdout
+
+
+def _orphans() -> list[int]:
+    """Strategy processes whose LIVE process has ended (they end within a second or two)."""
+    deadline = time.monotonic() + 10
+    while True:
+        left = []
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            argv = proc.info["cmdline"] or []
+            if "btcbot.isolation" in argv and not psutil.pid_exists(int(argv[-1])):
+                left.append(proc.info["pid"])
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
 
 
 def test_a_failing_strategy_stops_a_backtest_with_one_line(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from btcbot.domain.trading import Signal
@@ -67,4 +68,53 @@ class NameRaises:
 
     def evaluate(self, _inp: StrategyInput) -> Signal | None:
         """Nothing."""
+        return None
+
+
+class Hangs:
+    """Never returns: an endless loop hung the whole LIVE cycle (no reconcile, no cancel)."""
+
+    name = "hangs"
+    required_candles = 0
+
+    def evaluate(self, inp: StrategyInput) -> Signal | None:
+        """Spins until its process is stopped."""
+        while inp.symbol:
+            pass
+        return None
+
+
+class Dies:
+    """Ends the process it runs in without a word (``os._exit``), as a crash would."""
+
+    name = "dies"
+    required_candles = 0
+
+    def evaluate(self, _inp: StrategyInput) -> Signal | None:
+        """Gone."""
+        os._exit(9)
+
+
+class Prints:
+    """Prints on every call, then answers: the print must not reach LIVE's answers."""
+
+    name = "prints"
+    required_candles = 0
+
+    def evaluate(self, inp: StrategyInput) -> Signal | None:
+        """Chatter, then no signal."""
+        print(f"looking at {inp.symbol}", flush=True)  # noqa: T201 -- the point of it
+        return None
+
+
+class ReadsSecrets:
+    """Raises when the API secret is in its environment: a strategy has no use for it."""
+
+    name = "reads_secrets"
+    required_candles = 0
+
+    def evaluate(self, _inp: StrategyInput) -> Signal | None:
+        """No signal, unless the secret is there to be seen."""
+        if "BTCTURK_API_SECRET" in os.environ:
+            raise RuntimeError("the API secret is in this strategy's environment")
         return None

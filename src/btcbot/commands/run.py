@@ -10,12 +10,13 @@ from btcbot.commands.common import configure_command_logging
 from btcbot.commands.exit_codes import EXIT_OK
 from btcbot.domain.enums import Role, TradingMode
 from btcbot.domain.errors import ConfigError
+from btcbot.isolation.host import Isolation
 from btcbot.lifecycle import RoleCheck, Runtime, require_role, stop_handling
 from btcbot.observability.metrics import Metrics
 from btcbot.services.account import bind_account
 from btcbot.services.arming import operator_name
 from btcbot.services.live import Arming, LiveDeps, options_from, read_armed, run_live
-from btcbot.settings import Settings, load_settings
+from btcbot.settings import SECRET_VARIABLES, Settings, load_settings
 from btcbot.state.account import account_fingerprint, acquire_account
 from btcbot.state.lock import DbLock
 from btcbot.wiring import LiveApp, build_live
@@ -79,6 +80,8 @@ def run_live_command(
         armed = read_armed(runtime)
         if settings.mode is TradingMode.LIVE:
             held.enter_context(_hold_account(app, runtime, armed=armed))
+        # Strategies of your own run in processes of their own, ended with this one.
+        isolation = held.enter_context(Isolation(secret_names=SECRET_VARIABLES))
         venue = app.venue(armed=armed, cycle_seconds=args.cycle_seconds)
         try:
             deps = LiveDeps(
@@ -91,7 +94,8 @@ def run_live_command(
                 policy=app.policy,
                 arming=Arming(armed=armed),
             )
-            summary = run_live(opts, deps, builder(venue.client), stop=stop, max_cycles=cycles)
+            cycle = builder(venue.client, isolation.load)
+            summary = run_live(opts, deps, cycle, stop=stop, max_cycles=cycles)
         finally:
             venue.close()
     stopped = f", stopped by {stop.reason}" if summary.stopped else ""

@@ -24,8 +24,10 @@ from btcbot.strategy.engine import (
     TIME_LIMIT_SECONDS,
     StrategyEngine,
     StrategyFault,
+    StrategyLoader,
 )
 from btcbot.strategy.params import StrategyParams
+from btcbot.strategy.plugins import load_strategy
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +68,21 @@ class DecisionCore:
 
     @classmethod
     def from_params(
-        cls, params: StrategyParams, limits: RiskLimits, *, replay: bool = False
+        cls,
+        params: StrategyParams,
+        limits: RiskLimits,
+        *,
+        replay: bool = False,
+        load: StrategyLoader = load_strategy,
     ) -> DecisionCore:
-        """The core for the configured strategies and limits (``replay``: a backtest's)."""
+        """The core for the configured strategies and limits (``replay``: a backtest's).
+
+        ``load`` builds a strategy of your own; LIVE hands in one that runs it in its own
+        process (``btcbot.isolation``).
+        """
         limit = REPLAY_TIME_LIMIT_SECONDS if replay else TIME_LIMIT_SECONDS
-        return cls(StrategyEngine.from_params(params, time_limit=limit), RiskEngine(limits))
+        engine = StrategyEngine.from_params(params, time_limit=limit, load=load)
+        return cls(engine, RiskEngine(limits))
 
     @property
     def required_candles(self) -> int:

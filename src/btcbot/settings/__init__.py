@@ -15,6 +15,6 @@ needs and why; a secret's value never appears in it (docs/CONFIGURATION.md).
 """
 
 from btcbot.settings.loading import env_names, load_settings
-from btcbot.settings.model import LIVE_TRADING_ACK_PHRASE, Settings
+from btcbot.settings.model import LIVE_TRADING_ACK_PHRASE, SECRET_VARIABLES, Settings
 
-__all__ = ["LIVE_TRADING_ACK_PHRASE", "Settings", "env_names", "load_settings"]
+__all__ = ["LIVE_TRADING_ACK_PHRASE", "SECRET_VARIABLES", "Settings", "env_names", "load_settings"]

@@ -298,3 +298,7 @@ _LIVE_RULES: tuple[_Rule, ...] = (
         ),
     ),
 )
+
+
+SECRET_VARIABLES = tuple(sorted(str(Settings.model_fields[f].alias) for f in _SECRET_FIELDS))
+"""The variables that hold the secrets: kept from the environment of any child process."""

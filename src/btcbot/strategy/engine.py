@@ -10,7 +10,9 @@
   longer than its time limit (``TIME_LIMIT_SECONDS`` of CPU time in LIVE,
   ``REPLAY_TIME_LIMIT_SECONDS`` in a backtest) is a ``StrategyFault`` naming it, and its symbol
   gets no signal this cycle (observe only). The caller decides what a fault means: the LIVE
-  cycle logs it and goes on; a backtest stops.
+  cycle logs it and goes on; a backtest stops. In LIVE, strategies loaded by import path run in
+  a process of their own (``btcbot.isolation``), which reports their faults as
+  ``StrategyProblemError`` - and stops one that never returns.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from btcbot.domain.enums import Side
 from btcbot.domain.market import MarketSnapshot
@@ -63,14 +66,27 @@ class StrategyRun:
     faults: tuple[StrategyFault, ...] = ()
 
 
-def build_strategies(params: StrategyParams) -> tuple[Strategy, ...]:
-    """The enabled strategies, in their configured order (import paths loaded here)."""
+StrategyLoader = Callable[[str, Mapping[str, Any]], Strategy]
+"""Builds a strategy of your own from its import path and parameters (``load_strategy``)."""
+
+
+class StrategyProblemError(Exception):
+    """A strategy's fault as its own process reported it.
+
+    The text is the problem as ``evaluate_once`` words it ("raised ...", "took ...").
+    """
+
+
+def build_strategies(
+    params: StrategyParams, load: StrategyLoader = load_strategy
+) -> tuple[Strategy, ...]:
+    """The enabled strategies, in their configured order (import paths loaded by ``load``)."""
     built: dict[str, Strategy] = {
         TREND: TrendFollower(params.trend),
         MEAN_REVERSION: MeanReversion(params.mean_reversion),
     }
     return tuple(
-        built[name] if name in built else load_strategy(name, params.custom.get(name, {}))
+        built[name] if name in built else load(name, params.custom.get(name, {}))
         for name in params.enabled
     )
 
@@ -91,10 +107,14 @@ class StrategyEngine:
 
     @classmethod
     def from_params(
-        cls, params: StrategyParams, *, time_limit: float = TIME_LIMIT_SECONDS
+        cls,
+        params: StrategyParams,
+        *,
+        time_limit: float = TIME_LIMIT_SECONDS,
+        load: StrategyLoader = load_strategy,
     ) -> StrategyEngine:
         """The engine for the configured strategies."""
-        return cls(build_strategies(params), time_limit=time_limit)
+        return cls(build_strategies(params, load), time_limit=time_limit)
 
     @property
     def required_candles(self) -> int:
@@ -135,7 +155,7 @@ class StrategyEngine:
             for strategy in self.strategies:
                 signal, problem = self._evaluate(strategy, inp)
                 if problem is not None:
-                    faults.append(StrategyFault(_name(strategy), symbol, problem))
+                    faults.append(StrategyFault(strategy_name(strategy), symbol, problem))
                     failed = True
                 candidates.append(signal)
             if not failed:
@@ -143,31 +163,45 @@ class StrategyEngine:
         return StrategyRun(tuple(out), tuple(faults))
 
     def _evaluate(self, strategy: Strategy, inp: StrategyInput) -> tuple[Signal | None, str | None]:
-        collecting = gc.isenabled()
-        gc.disable()
-        started = self._timer()
-        try:
-            signal = strategy.evaluate(inp)
-        except USER_CODE_FAULTS as exc:  # a strategy's bug must not stop the others (or LIVE)
-            return None, f"raised {type(exc).__name__}: {exc}"
-        finally:
-            took = self._timer() - started
-            if collecting:
-                gc.enable()
-        if took > self._limit:
-            return None, f"took {took:.2f} s of CPU (limit {self._limit:g} s)"
-        problem = _malformed(signal, inp.symbol)
-        return (None, problem) if problem is not None else (signal, None)
+        return evaluate_once(strategy, inp, timer=self._timer, limit=self._limit)
 
 
-def _name(strategy: Strategy) -> str:
+def evaluate_once(
+    strategy: Strategy, inp: StrategyInput, *, timer: Callable[[], float], limit: float
+) -> tuple[Signal | None, str | None]:
+    """``strategy``'s answer for ``inp``, or why there is none (see the module docstring).
+
+    The engine's one call of strategy code, also made by a strategy's own process
+    (``btcbot.isolation``), so a fault reads the same wherever the strategy ran.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    started = timer()
+    try:
+        signal = strategy.evaluate(inp)
+    except StrategyProblemError as exc:  # reported by the strategy's own process
+        return None, str(exc)
+    except USER_CODE_FAULTS as exc:  # a strategy's bug must not stop the others (or LIVE)
+        return None, f"raised {type(exc).__name__}: {exc}"
+    finally:
+        took = timer() - started
+        if collecting:
+            gc.enable()
+    if took > limit:
+        return None, f"took {took:.2f} s of CPU (limit {limit:g} s)"
+    problem = signal_problem(signal, inp.symbol)
+    return (None, problem) if problem is not None else (signal, None)
+
+
+def strategy_name(strategy: Strategy) -> str:
+    """``strategy.name``, or its class's name where reading it fails."""
     try:
         return str(strategy.name)
     except USER_CODE_FAULTS:  # even the name of a broken strategy may raise
         return type(strategy).__name__
 
 
-def _malformed(signal: object, symbol: str) -> str | None:
+def signal_problem(signal: object, symbol: str) -> str | None:
     """Why ``signal`` is not a usable answer for ``symbol`` (``None`` when it is)."""
     if signal is None:
         return None

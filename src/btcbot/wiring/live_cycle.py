@@ -36,23 +36,35 @@ from btcbot.services.live import CycleBuilder, LiveDeps, LiveOptions
 from btcbot.services.reconciliation import STARTUP_LOOKBACK, ReconciliationService
 from btcbot.state.repositories.trading_uow import trading_uow_factory
 from btcbot.state.uow import UnitOfWork
+from btcbot.strategy.engine import StrategyLoader
+from btcbot.strategy.plugins import load_strategy
 
 _log = get_logger(__name__)
 
 
-def builder(client: BtcturkClient) -> CycleBuilder:
-    """``run_live``'s cycle builder over ``client``."""
+def builder(client: BtcturkClient, load: StrategyLoader = load_strategy) -> CycleBuilder:
+    """``run_live``'s cycle builder over ``client`` (``load``: see ``build_cycle``)."""
 
     def build(opts: LiveOptions, deps: LiveDeps) -> LiveCycle:
-        return build_cycle(opts, deps, client)
+        return build_cycle(opts, deps, client, load)
 
     return build
 
 
-def build_cycle(opts: LiveOptions, deps: LiveDeps, client: BtcturkClient) -> LiveCycle:
-    """Wire one LIVE cycle from the real parts."""
+def build_cycle(
+    opts: LiveOptions,
+    deps: LiveDeps,
+    client: BtcturkClient,
+    load: StrategyLoader = load_strategy,
+) -> LiveCycle:
+    """Wire one LIVE cycle from the real parts.
+
+    ``load`` builds the strategies of your own: ``btcbot run`` hands in
+    ``btcbot.isolation.host.Isolation.load`` (each in a process of its own, stopped when it
+    does not answer); the demo and the tests keep them in process, as the backtest does.
+    """
     uows = trading_uow_factory(deps.db.connection_factory(), deps.db.audit_context())
-    core = DecisionCore.from_params(opts.strategy, opts.limits)
+    core = DecisionCore.from_params(opts.strategy, opts.limits, load=load)
     # Every time the cycle reads - candle closes, freshness, reconciliation windows, order and
     # fill stamps, the daily boundary - is the exchange's (host clock + measured offset).
     clock = ExchangeClock(deps.clock, client.measure_clock, limit=opts.clock_limit)
