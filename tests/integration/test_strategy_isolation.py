@@ -145,3 +145,13 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_a_process_that_cannot_start_is_a_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No interpreter to start (a broken install): one line, exit 2, not a traceback."""
+    monkeypatch.setattr(sys, "executable", str(SUPPORT / "no-such-python"))
+    with (
+        Isolation(secret_names=SECRET_VARIABLES) as isolation,
+        pytest.raises(ConfigError, match=r"Breakout: its process could not start \(No such file"),
+    ):
+        isolation.load("btcbot_examples.breakout:Breakout", {})

@@ -209,7 +209,13 @@ class Isolation:
 
     def load(self, entry: str, params: Mapping[str, Any]) -> Strategy:
         """``entry`` built with ``params`` in a process of its own (a ``StrategyLoader``)."""
-        process = StrategyProcess(self._env)
+        try:
+            process = StrategyProcess(self._env)
+        except OSError as exc:  # the machine's fault: no process could be started
+            raise ConfigError(
+                f"STRATEGIES: {entry}: its process could not start "
+                f"({exc.strerror or type(exc).__name__}); check free memory and process limits"
+            ) from None
         self._processes.append(process)
         request = (entry, dict(params), list(sys.path), self._cpu_limit)
         try:
