@@ -76,7 +76,7 @@ class StrategyProcess:
         stdin = self._pipe(self._proc.stdin)
         try:
             write_frame(stdin, request)
-        except OSError:  # the child has ended: its end of the pipe is closed
+        except (OSError, ValueError):  # the child has ended, or was stopped and released
             raise ProcessGoneError(self._ended()) from None
         try:
             frame = self._answers.get(timeout=seconds)
