@@ -148,6 +148,24 @@ def test_a_failing_strategy_stops_a_backtest_with_one_line(tmp_path: Path) -> No
     assert not (tmp_path / "o").exists()
 
 
+def test_a_strategy_that_never_returns_stops_a_backtest_with_one_line(tmp_path: Path) -> None:
+    """It hung ``btcbot backtest`` until Ctrl-C; now its 10 s of CPU end the run, exit 2."""
+    done = run(
+        [
+            *("backtest", "--data", str(bundled_paths()[0]), "--symbols", "BTCTRY"),
+            *("--out", str(tmp_path / "o"), "--set", "STRATEGIES=faulty_strategies:Hangs"),
+        ],
+        {"PYTHONPATH": PATHS},
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "strategy hangs failed on BTCTRY: took over 10 s of CPU without returning" in lines[0]
+    assert not (tmp_path / "o").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []  # no staging directory left behind
+
+
 def test_the_example_strategy_in_a_backtest(tmp_path: Path) -> None:
     """The same entry through ``btcbot backtest``: it trades, the summary records it."""
     done = run(

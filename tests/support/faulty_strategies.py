@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from btcbot.domain.trading import Signal
@@ -118,3 +119,38 @@ class ReadsSecrets:
         if "BTCTURK_API_SECRET" in os.environ:
             raise RuntimeError("the API secret is in this strategy's environment")
         return None
+
+
+class HangsAndSwallows:
+    """Never returns, and swallows every ``Exception`` raised inside its loop."""
+
+    name = "hangs_and_swallows"
+    required_candles = 0
+
+    def evaluate(self, inp: StrategyInput) -> Signal | None:
+        """Spins, catching what it can."""
+        spins = 0
+        while inp.symbol:
+            try:
+                spins = _burn(spins)  # nearly all its time in here, inside the try
+            except Exception:  # noqa: BLE001 -- the point of this strategy
+                spins = 0
+        return None
+
+
+class CtrlC:
+    """The operator's Ctrl-C arrives while it runs (raised by the strategy itself here)."""
+
+    name = "ctrl_c"
+    required_candles = 0
+
+    def evaluate(self, _inp: StrategyInput) -> Signal | None:
+        """Signals SIGINT to its own process, as a terminal would."""
+        signal.raise_signal(signal.SIGINT)
+        return None
+
+
+def _burn(spins: int) -> int:
+    for _ in range(100_000):
+        spins += 1
+    return spins

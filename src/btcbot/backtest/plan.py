@@ -36,6 +36,8 @@ from btcbot.backtest.engine import Replay, ReplaySetup
 from btcbot.decision import DecisionCore
 from btcbot.domain.fingerprint import plain
 from btcbot.sim.feed import Bar
+from btcbot.strategy.engine import StrategyLoader
+from btcbot.strategy.plugins import load_strategy
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +74,13 @@ def plan(
     start: date | None,
     end: date | None,
     settings: dict[str, Any],
+    load: StrategyLoader = load_strategy,
 ) -> Plan:
-    """The replay of ``candles`` for ``base``'s strategy, limits and symbols over the span."""
-    core = DecisionCore.from_params(base.strategy, base.limits, replay=True)
+    """The replay of ``candles`` for ``base``'s strategy, limits and symbols over the span.
+
+    ``load`` builds the strategies of your own (``btcbot backtest`` watches them).
+    """
+    core = DecisionCore.from_params(base.strategy, base.limits, replay=True, load=load)
     history = warmup_minutes(core)
     lo = candles.first if start is None else _day(start)
     # The day's last minute, in seconds: end + 1 day overflows a date on 9999-12-31.

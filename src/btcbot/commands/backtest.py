@@ -18,15 +18,17 @@ from btcbot.backtest.candles import CandleFileError
 from btcbot.backtest.engine import EquityRow, ReplayResult, RowSink, StrategyFailedError
 from btcbot.backtest.lookahead import LookaheadReport, check_lookahead
 from btcbot.backtest.plan import Plan
+from btcbot.backtest.watchdog import Watchdog
 from btcbot.commands.exit_codes import EXIT_FAILURE, EXIT_OK
 from btcbot.commands.writing import writing
 from btcbot.decision import DecisionCore
 from btcbot.domain.errors import ConfigError
+from btcbot.strategy.engine import StrategyLoader
 from btcbot.wiring.research import prepare
 
 
 def _replay(
-    the_plan: Plan, args: argparse.Namespace, rows: RowSink
+    the_plan: Plan, args: argparse.Namespace, rows: RowSink, load: StrategyLoader
 ) -> tuple[ReplayResult, LookaheadReport | None]:
     """The run, its rows to ``rows``; with ``--check-lookahead`` also its re-runs on cut data."""
     if not args.check_lookahead:
@@ -35,7 +37,9 @@ def _replay(
     lookahead = check_lookahead(
         the_plan.feeds,
         setup,
-        lambda _feeds: DecisionCore.from_params(setup.strategy, setup.limits, replay=True),
+        lambda _feeds: DecisionCore.from_params(
+            setup.strategy, setup.limits, replay=True, load=load
+        ),
         sample=args.lookahead_sample,
         on_row=rows,
     )
@@ -151,19 +155,21 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     Exit 0, or 1 when ``--check-lookahead`` found a biased signal (listed, and in the summary).
     """
     _check_flags(args)
-    the_plan, record = prepare(args)
-    if args.out is None:
-        result, lookahead = _run(lambda: _replay(the_plan, args, _discard))
-    else:
-        # The equity series goes to its file as the replay runs; it is never held whole.
-        with writing(args.out, _NOTHING_KEPT):
-            staging = _staging(args.out)
-            try:
-                with outputs.EquityFile(staging / "equity.csv", the_plan.setup.symbols) as rows:
-                    result, lookahead = _run(lambda: _replay(the_plan, args, rows))
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
+    with Watchdog() as dog:  # a strategy of your own that never returns stops the run
+        the_plan, record = prepare(args, loader=dog.load)
+        if args.out is None:
+            result, lookahead = _run(lambda: _replay(the_plan, args, _discard, dog.load))
+        else:
+            # The equity series goes to its file as the replay runs; it is never held whole.
+            with writing(args.out, _NOTHING_KEPT):
+                staging = _staging(args.out)
+                try:
+                    symbols = the_plan.setup.symbols
+                    with outputs.EquityFile(staging / "equity.csv", symbols) as rows:
+                        result, lookahead = _run(lambda: _replay(the_plan, args, rows, dog.load))
+                except BaseException:
+                    shutil.rmtree(staging, ignore_errors=True)
+                    raise
     document = outputs.summary(the_plan, result, record)
     if lookahead is not None:
         document["lookahead"] = _lookahead_section(lookahead)

@@ -30,6 +30,8 @@ from btcbot.services.live import strategy_params
 from btcbot.settings import Settings, load_settings
 from btcbot.settings.loading import env_names, unknown_refusal
 from btcbot.settings.model import BTCTURK_GRAPH_URL, BTCTURK_REST_URL
+from btcbot.strategy.engine import StrategyLoader
+from btcbot.strategy.plugins import load_strategy
 
 
 def public_client(environ: Mapping[str, str]) -> BtcturkClient:
@@ -169,12 +171,15 @@ def settings_record(settings: Settings, setup: ReplaySetup) -> dict[str, Any]:
 
 
 def prepare(
-    args: argparse.Namespace, candles: CandleSet | None = None
+    args: argparse.Namespace,
+    candles: CandleSet | None = None,
+    *,
+    loader: StrategyLoader = load_strategy,
 ) -> tuple[Plan, dict[str, Any]]:
     """Settings, candles (loaded unless given) and the replay plan; a one-line ``ConfigError``.
 
     ``args`` carries ``data``, ``symbols``, ``settings``, ``set``, ``start`` and ``end`` as
-    ``btcbot backtest`` parses them.
+    ``btcbot backtest`` parses them; ``loader`` builds the strategies of your own.
     """
     settings = backtest_settings(args, dict(os.environ))
     base = ReplaySetup(
@@ -194,6 +199,7 @@ def prepare(
                 start=parse_day(args.start, "--from"),
                 end=parse_day(args.end, "--to"),
                 settings=record,
+                load=loader,
             ),
             record,
         )
