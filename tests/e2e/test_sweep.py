@@ -38,14 +38,16 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "RISK_", "STRATEGY"))}
 
 
-def _sweep(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def _sweep(
+    *args: str | Path, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BTCBOT), "sweep", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
-        env=_env(),
+        env=_env() | (env or {}),
     )
 
 
@@ -298,6 +300,33 @@ def test_bad_input_is_one_line_exit_2_before_any_work(
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert expected in done.stderr
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    ("strategy", "problem"),
+    [
+        # "internal error StrategyFailedError ... (a btcbot bug: report it with the log)", exit 1
+        ("Raises", "strategy raises failed on BTCTRY: raised ZeroDivisionError"),
+        # hung the sweep: its workers, and the pool's shutdown waiting on them, for good
+        ("Hangs", "strategy hangs failed on BTCTRY: took over 10 s of CPU without returning"),
+    ],
+)
+def test_a_failing_strategy_stops_the_sweep_with_one_line(
+    data: Path, tmp_path: Path, strategy: str, problem: str
+) -> None:
+    """As in ``btcbot backtest``: exit 2, one line naming the backtest and the strategy."""
+    support = Path(__file__).parents[1] / "support"
+    done = _sweep(
+        *("--data", data, "--symbols", "BTCTRY", "--workers", "2", "--out", tmp_path / "o"),
+        *("--set", f"STRATEGIES=trend,faulty_strategies:{strategy}"),
+        *("--grid", "STRATEGY_TREND_FAST_WINDOW=3,5"),
+        env={"PYTHONPATH": str(support)},
+    )
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert f"the backtest of STRATEGIES=trend,faulty_strategies:{strategy} STRATEGY_TREND" in line
+    assert problem in line
 
 
 def test_an_out_that_is_a_file_is_refused_and_left_alone(data: Path, tmp_path: Path) -> None:

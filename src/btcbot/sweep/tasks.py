@@ -10,7 +10,9 @@ hashed into ``input_sha256`` once per window (``btcbot.backtest.plan``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -19,11 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from btcbot.backtest import outputs
-from btcbot.backtest.candles import CandleSet, candle_paths, load
-from btcbot.backtest.engine import EquityRow, ReplayResult
+from btcbot.backtest.candles import CandleFileError, CandleSet, candle_paths, load
+from btcbot.backtest.engine import EquityRow, ReplayResult, StrategyFailedError
+from btcbot.backtest.watchdog import Watchdog
+from btcbot.domain.errors import ConfigError
 from btcbot.domain.models import Fill
 from btcbot.report.data import FillRow, Point, ReportData
 from btcbot.report.metrics import daily_equity, metrics
+from btcbot.strategy.engine import StrategyLoader
+from btcbot.strategy.plugins import load_strategy
 from btcbot.wiring.research import prepare
 
 METRICS = (
@@ -120,7 +126,26 @@ def _fill_row(f: Fill, result: ReplayResult) -> FillRow:
 
 
 def run_task(task: Task) -> dict[str, Any]:
-    """Run one task; its row (metrics, fingerprint, input hash) and its daily equity."""
+    """Run one task; its row (metrics, fingerprint, input hash) and its daily equity.
+
+    A strategy that fails, or a candle file changed since the sweep checked it, stops the
+    sweep with one line naming the backtest (a ``ConfigError``, exit 2), as it stops
+    ``btcbot backtest``. On a worker's main thread (local processes) strategies of your own
+    run under the backtest's watchdog; a Dask worker runs tasks on other threads, which Python
+    cannot interrupt, so there they are not watched.
+    """
+    watched = threading.current_thread() is threading.main_thread()
+    with Watchdog() if watched else contextlib.nullcontext() as dog:
+        try:
+            return _run(task, load_strategy if dog is None else dog.load)
+        except (StrategyFailedError, CandleFileError) as exc:
+            settings = " ".join(task.sets) or "the base settings"
+            raise ConfigError(
+                f"the backtest of {settings} from {task.start} to {task.end} stopped: {exc}"
+            ) from None
+
+
+def _run(task: Task, loader: StrategyLoader) -> dict[str, Any]:
     args = argparse.Namespace(
         data=Path(task.data),
         symbols=task.symbols,
@@ -129,7 +154,7 @@ def run_task(task: Task) -> dict[str, Any]:
         start=task.start,
         end=task.end,
     )
-    the_plan, record = prepare(args, _candles(task.data, task.symbols))
+    the_plan, record = prepare(args, _candles(task.data, task.symbols), loader=loader)
     # A point reports no signal counts, so minutes in which nothing can trade need no decision:
     # the same fills and equity series as ``btcbot backtest`` without ``--fast``.
     series = _Series()
