@@ -44,8 +44,9 @@ PARENT_POLL_SECONDS = 1.0
 def main(argv: Sequence[str]) -> int:
     """Serve one strategy for the LIVE process ``argv[0]`` (its pid); 0 when LIVE closes."""
     _ignore_interrupts()
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    answers = os.fdopen(_binary(os.dup(sys.stdout.fileno())), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a strategy's print() lands on stderr
+    _binary(sys.stdin.fileno())
     requests = sys.stdin.buffer
     _end_with(int(argv[0]))
     first = read_frame(requests)
@@ -93,6 +94,15 @@ def signal_fields(found: Signal) -> dict[str, str]:
 
 def _answer(answers: IO[bytes], document: dict[str, Any]) -> None:
     write_frame(answers, json.dumps(document).encode("utf-8"))
+
+
+def _binary(fd: int) -> int:
+    """``fd`` with no newline translation: a frame is bytes, and Windows would add CRs."""
+    if sys.platform == "win32":
+        import msvcrt  # noqa: PLC0415 - Windows only
+
+        msvcrt.setmode(fd, os.O_BINARY)
+    return fd
 
 
 def _ignore_interrupts() -> None:
