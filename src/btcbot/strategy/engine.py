@@ -10,9 +10,9 @@
   longer than its time limit (``TIME_LIMIT_SECONDS`` of CPU time in LIVE,
   ``REPLAY_TIME_LIMIT_SECONDS`` in a backtest) is a ``StrategyFault`` naming it, and its symbol
   gets no signal this cycle (observe only). The caller decides what a fault means: the LIVE
-  cycle logs it and goes on; a backtest stops. In LIVE, strategies loaded by import path run in
-  a process of their own (``btcbot.isolation``), which reports their faults as
-  ``StrategyProblemError`` - and stops one that never returns.
+  cycle logs it and goes on; a backtest stops. What runs a strategy of your own reports its
+  faults as ``StrategyProblemError`` and stops one that never returns: in LIVE its own process
+  (``btcbot.isolation``), in a backtest the watchdog (``btcbot.backtest.watchdog``).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ StrategyLoader = Callable[[str, Mapping[str, Any]], Strategy]
 
 
 class StrategyProblemError(Exception):
-    """A strategy's fault as its own process reported it.
+    """A strategy's fault as what ran it reported it (its own process, or a watchdog).
 
     The text is the problem as ``evaluate_once`` words it ("raised ...", "took ...").
     """
@@ -179,7 +179,7 @@ def evaluate_once(
     started = timer()
     try:
         signal = strategy.evaluate(inp)
-    except StrategyProblemError as exc:  # reported by the strategy's own process
+    except StrategyProblemError as exc:  # reported by its own process or the watchdog
         return None, str(exc)
     except USER_CODE_FAULTS as exc:  # a strategy's bug must not stop the others (or LIVE)
         return None, f"raised {type(exc).__name__}: {exc}"
