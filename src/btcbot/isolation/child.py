@@ -24,7 +24,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import IO, Any
@@ -113,19 +113,38 @@ def _ignore_interrupts() -> None:
 
 def _end_with(parent: int) -> None:
     """End this process once ``parent`` has ended (even while the strategy is stuck)."""
+    alive = _parent_check(parent)
+
+    def watch() -> None:
+        while alive():
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _parent_check(parent: int) -> Callable[[], bool]:
+    """A test of whether ``parent`` still runs.
+
+    POSIX gives an orphan a new parent, so the parent's pid is the test (no clock in it).
+    Windows does not: there, the pid must still name the process started when LIVE did (a pid
+    can be reused), by the creation time Windows keeps for it.
+    """
+    if sys.platform == "win32":
+        return _same_process(parent)
+    return lambda: os.getppid() == parent
+
+
+def _same_process(parent: int) -> Callable[[], bool]:
     try:
         born = psutil.Process(parent).create_time()
     except psutil.Error:
-        os._exit(0)
+        return lambda: False
 
-    def watch() -> None:
-        while True:
-            time.sleep(PARENT_POLL_SECONDS)
-            try:
-                alive = psutil.Process(parent).create_time() == born  # not a reused pid
-            except psutil.Error:
-                alive = False
-            if not alive:
-                os._exit(0)
+    def same() -> bool:
+        try:
+            return psutil.Process(parent).create_time() == born
+        except psutil.Error:
+            return False
 
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    return same
