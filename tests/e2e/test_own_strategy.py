@@ -16,7 +16,9 @@ import pytest
 from h5_support import Sandbox, run
 from live_support import init_sandbox, query
 
+from btcbot.domain.errors import ConfigError
 from btcbot.sim.datasets import bundled_paths
+from btcbot.strategy.plugins import load_strategy
 
 ROOT = Path(__file__).resolve().parents[2]
 PATHS = os.pathsep.join([str(ROOT / "examples"), str(ROOT / "tests" / "support")])
@@ -102,6 +104,23 @@ def test_a_raising_strategy_is_named_and_the_loop_goes_on(
     ok = query(box.live_db, "SELECT count(*) FROM cycles WHERE outcome = 'ok'")[0][0]
     assert isinstance(ok, int)
     assert ok >= 5
+
+
+@pytest.mark.parametrize(
+    "entry", ["no_such_pkg.mod:Strategy", "exits_on_import:S", "faulty_strategies:ExitsWhenBuilt"]
+)
+def test_a_strategy_that_cannot_load_refuses_the_run_before_any_cycle(
+    tmp_path: Path, entry: str
+) -> None:
+    """Loaded in its own process, it is refused word for word as in process: exit 2, no cycle."""
+    with pytest.raises(ConfigError) as in_process:
+        load_strategy(entry, {})
+    box = init_sandbox(tmp_path)
+    done = run(["run", "--once"], _sim_run_env(box, STRATEGIES=f"trend,{entry}"), timeout=120)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"btcbot: error: {in_process.value}\n" in done.stderr
+    assert query(box.live_db, "SELECT count(*) FROM cycles") == [(0,)]
+    assert not _orphans()
 
 
 def test_what_a_strategy_prints_does_not_reach_its_answers(tmp_path: Path) -> None:
