@@ -5,6 +5,8 @@ In process, in the main thread, as the command runs it, with a half-second CPU l
 
 from __future__ import annotations
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -15,6 +17,7 @@ from btcbot.domain.trading import ZERO, PortfolioView
 from btcbot.strategy.engine import StrategyEngine
 from btcbot.strategy.plugins import load_strategy
 
+OVERRUN = "took over 0.5 s of CPU without returning, so it was interrupted"
 MONEY = Decimal(1000)
 PORTFOLIO = PortfolioView(MONEY, MONEY, MONEY, ZERO)
 
@@ -32,7 +35,7 @@ def test_a_strategy_that_never_returns_is_interrupted_as_a_fault(entry: str) -> 
         engine = StrategyEngine([load_strategy("btcbot_examples.breakout:Breakout", {}), hangs])
         ((strategy, symbol, problem),) = _run(engine)
     assert (strategy, symbol) == (hangs.name, "BTCTRY")
-    assert problem == "took over 0.5 s of CPU without returning, so it was interrupted"
+    assert problem == OVERRUN
 
 
 def test_the_operators_ctrl_c_still_interrupts() -> None:
@@ -54,3 +57,26 @@ def test_a_watched_strategy_that_returns_answers_as_in_process() -> None:
         want = [plain.run(["BTCTRY"], {"BTCTRY": s}, PORTFOLIO) for s in inputs]
     assert got == want
     assert any(r.signals for r in got)
+
+
+def test_a_strategy_that_never_returns_is_interrupted_off_the_main_thread() -> None:
+    """As a Dask worker runs a sweep's backtest: on a thread of its own."""
+    faults: list[tuple[tuple[str, str, str], ...]] = []
+    with Watchdog(0.5) as dog:
+        engine = StrategyEngine([dog.load("faulty_strategies:Hangs", {})])
+        worker = threading.Thread(target=lambda: faults.append(_run(engine)), daemon=True)
+        worker.start()
+        worker.join(timeout=30)
+    assert not worker.is_alive(), "the strategy was never interrupted"
+    assert faults == [(("hangs", "BTCTRY", OVERRUN),)]
+
+
+def test_after_an_interrupt_the_backtest_goes_on_undisturbed() -> None:
+    """Nothing is left to fire later: thousands of calls after one overrun raise nothing."""
+    with Watchdog(0.5) as dog:
+        hangs = StrategyEngine([dog.load("faulty_strategies:Hangs", {})])
+        assert _run(hangs) == (("hangs", "BTCTRY", OVERRUN),)
+        breakout = StrategyEngine([dog.load("btcbot_examples.breakout:Breakout", {})])
+        started = time.monotonic()
+        while time.monotonic() - started < 1.5:  # three of the watch's polls, and more
+            assert _run(breakout) == ()
