@@ -304,21 +304,27 @@ def test_bad_input_is_one_line_exit_2_before_any_work(
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize(
-    ("strategy", "problem"),
+    ("strategy", "engine", "problem"),
     [
         # "internal error StrategyFailedError ... (a btcbot bug: report it with the log)", exit 1
-        ("Raises", "strategy raises failed on BTCTRY: raised ZeroDivisionError"),
+        ("Raises", "--workers", "strategy raises failed on BTCTRY: raised ZeroDivisionError"),
+        ("Raises", "--scheduler", "strategy raises failed on BTCTRY: raised ZeroDivisionError"),
         # hung the sweep: its workers, and the pool's shutdown waiting on them, for good
-        ("Hangs", "strategy hangs failed on BTCTRY: took over 10 s of CPU without returning"),
+        ("Hangs", "--workers", "strategy hangs failed on BTCTRY: took over 10 s of CPU"),
     ],
 )
 def test_a_failing_strategy_stops_the_sweep_with_one_line(
-    data: Path, tmp_path: Path, strategy: str, problem: str
+    data: Path, tmp_path: Path, strategy: str, engine: str, problem: str
 ) -> None:
-    """As in ``btcbot backtest``: exit 2, one line naming the backtest and the strategy."""
+    """As in ``btcbot backtest``: exit 2, one line naming the backtest and the strategy.
+
+    On local processes and on a Dask ``LocalCluster`` (whose workers run tasks off their main
+    thread: a hang there is interrupted too, ``tests/integration/test_backtest_watchdog.py``).
+    """
     support = Path(__file__).parents[1] / "support"
+    where = ("--workers", "2") if engine == "--workers" else ("--scheduler", "local")
     done = _sweep(
-        *("--data", data, "--symbols", "BTCTRY", "--workers", "2", "--out", tmp_path / "o"),
+        *("--data", data, "--symbols", "BTCTRY", *where, "--out", tmp_path / "o"),
         *("--set", f"STRATEGIES=trend,faulty_strategies:{strategy}"),
         *("--grid", "STRATEGY_TREND_FAST_WINDOW=3,5"),
         env={"PYTHONPATH": str(support)},

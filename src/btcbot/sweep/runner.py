@@ -16,6 +16,7 @@ journaled, and leaves the rest for the next run.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from btcbot.domain.errors import ConfigError
-from btcbot.sweep.tasks import ROW_FIELDS, Task, run_task
+from btcbot.sweep.tasks import ROW_FIELDS, STOPPED, Task, run_task
 
 JOURNAL = "journal.jsonl"
 Row = dict[str, Any]
@@ -102,7 +103,13 @@ def _dask(address: str, workers: int) -> Iterator[Callable[[Sequence[Task]], Ite
     try:
         if address == "local":
             cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                # Its workers log to our stderr: their warnings (the tasks we cancel when a
+                # backtest stops the sweep) would bury the one line that says why.
+                silence_logs=logging.ERROR,
             )
             client = Client(cluster)
         else:
@@ -149,6 +156,8 @@ def execute(
     todo = [t for t in tasks if t.key not in done]
     computed = 0
     for row in run(todo) if todo else iter(()):
+        if STOPPED in row:  # a backtest that stopped: one line, as btcbot backtest says it
+            raise ConfigError(str(row[STOPPED]))
         journal.add(row)
         done[str(row["key"])] = row
         computed += 1

@@ -10,9 +10,7 @@ hashed into ``input_sha256`` once per window (``btcbot.backtest.plan``).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,18 +22,19 @@ from btcbot.backtest import outputs
 from btcbot.backtest.candles import CandleFileError, CandleSet, candle_paths, load
 from btcbot.backtest.engine import EquityRow, ReplayResult, StrategyFailedError
 from btcbot.backtest.watchdog import Watchdog
-from btcbot.domain.errors import ConfigError
 from btcbot.domain.models import Fill
 from btcbot.report.data import FillRow, Point, ReportData
 from btcbot.report.metrics import daily_equity, metrics
 from btcbot.strategy.engine import StrategyLoader
-from btcbot.strategy.plugins import load_strategy
 from btcbot.wiring.research import prepare
 
 METRICS = (
     "return_pct", "cagr_pct", "sharpe", "sortino", "calmar", "max_drawdown_pct", "trades",
     "win_rate_pct", "profit_factor", "expectancy_try", "fees_and_tax_try",
 )  # fmt: skip
+
+STOPPED = "stopped"
+"""The one field of the row of a backtest that stopped (``run_task``); never journaled."""
 
 # Every field of a task's row (``run_task``): a journaled row lacking one is not reused.
 ROW_FIELDS = frozenset(
@@ -129,20 +128,18 @@ def run_task(task: Task) -> dict[str, Any]:
     """Run one task; its row (metrics, fingerprint, input hash) and its daily equity.
 
     A strategy that fails, or a candle file changed since the sweep checked it, stops the
-    sweep with one line naming the backtest (a ``ConfigError``, exit 2), as it stops
-    ``btcbot backtest``. On a worker's main thread (local processes) strategies of your own
-    run under the backtest's watchdog; a Dask worker runs tasks on other threads, which Python
-    cannot interrupt, so there they are not watched.
+    backtest: the row is then only ``STOPPED``, the line that says so, and the sweep stops on
+    it with that one line (exit 2), as ``btcbot backtest`` does. A row, not an exception: Dask
+    would retry the task and log the failure three times over. Strategies of your own run
+    under the backtest's watchdog, on a local process's main thread and on a Dask worker's
+    thread alike.
     """
-    watched = threading.current_thread() is threading.main_thread()
-    with Watchdog() if watched else contextlib.nullcontext() as dog:
+    with Watchdog() as dog:
         try:
-            return _run(task, load_strategy if dog is None else dog.load)
+            return _run(task, dog.load)
         except (StrategyFailedError, CandleFileError) as exc:
             settings = " ".join(task.sets) or "the base settings"
-            raise ConfigError(
-                f"the backtest of {settings} from {task.start} to {task.end} stopped: {exc}"
-            ) from None
+            return {STOPPED: f"the backtest of {settings} from {task.start} to {task.end}: {exc}"}
 
 
 def _run(task: Task, loader: StrategyLoader) -> dict[str, Any]:
