@@ -40,8 +40,8 @@ from btcbot.strategy.engine import TIME_LIMIT_SECONDS, StrategyProblemError
 from btcbot.strategy.protocols import Strategy, StrategyInput
 
 ANSWER_SECONDS = 5.0
-"""Wall seconds LIVE waits for one answer: five times the CPU limit, so a busy host is never
-mistaken for a stuck strategy, and far below a minute's cycle."""
+"""Wall seconds LIVE waits for one answer: five times the CPU limit, so only a host five times
+too busy could be taken for a stuck strategy, and far below a minute's cycle."""
 LOAD_SECONDS = 60.0
 """Wall seconds a strategy may take to import and build (a heavy library can take seconds)."""
 CLOSE_SECONDS = 2.0
