@@ -156,7 +156,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     """
     _check_flags(args)
     with Watchdog() as dog:  # a strategy of your own that never returns stops the run
-        the_plan, record = prepare(args, loader=dog.load)
+        the_plan, record = prepare(args, load=dog.load)
         if args.out is None:
             result, lookahead = _run(lambda: _replay(the_plan, args, _discard, dog.load))
         else:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from btcbot.backtest import outputs
-from btcbot.backtest.candles import CandleFileError, CandleSet, candle_paths, load
+from btcbot.backtest.candles import CandleFileError, CandleSet, candle_paths
+from btcbot.backtest.candles import load as load_candles
 from btcbot.backtest.engine import EquityRow, ReplayResult, StrategyFailedError
 from btcbot.backtest.watchdog import Watchdog
 from btcbot.domain.models import Fill
@@ -66,7 +67,7 @@ class Task:
 @lru_cache(maxsize=4)
 def _candles(data: str, symbols: str | None) -> CandleSet:
     names = tuple(s.strip().upper() for s in symbols.split(",")) if symbols else ()
-    return load(candle_paths(Path(data), names))
+    return load_candles(candle_paths(Path(data), names))
 
 
 class _Series:
@@ -142,7 +143,7 @@ def run_task(task: Task) -> dict[str, Any]:
             return {STOPPED: f"the backtest of {settings} from {task.start} to {task.end}: {exc}"}
 
 
-def _run(task: Task, loader: StrategyLoader) -> dict[str, Any]:
+def _run(task: Task, load: StrategyLoader) -> dict[str, Any]:
     args = argparse.Namespace(
         data=Path(task.data),
         symbols=task.symbols,
@@ -151,7 +152,7 @@ def _run(task: Task, loader: StrategyLoader) -> dict[str, Any]:
         start=task.start,
         end=task.end,
     )
-    the_plan, record = prepare(args, _candles(task.data, task.symbols), loader=loader)
+    the_plan, record = prepare(args, _candles(task.data, task.symbols), load=load)
     # A point reports no signal counts, so minutes in which nothing can trade need no decision:
     # the same fills and equity series as ``btcbot backtest`` without ``--fast``.
     series = _Series()

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from btcbot.adapters.clock import SystemClock
-from btcbot.backtest.candles import CandleFileError, CandleSet, candle_paths, load
+from btcbot.backtest.candles import CandleFileError, CandleSet, candle_paths
+from btcbot.backtest.candles import load as load_candles
 from btcbot.backtest.engine import ReplaySetup
 from btcbot.backtest.plan import Plan, plan
 from btcbot.domain.errors import ConfigError
@@ -174,12 +175,12 @@ def prepare(
     args: argparse.Namespace,
     candles: CandleSet | None = None,
     *,
-    loader: StrategyLoader = load_strategy,
+    load: StrategyLoader = load_strategy,
 ) -> tuple[Plan, dict[str, Any]]:
     """Settings, candles (loaded unless given) and the replay plan; a one-line ``ConfigError``.
 
     ``args`` carries ``data``, ``symbols``, ``settings``, ``set``, ``start`` and ``end`` as
-    ``btcbot backtest`` parses them; ``loader`` builds the strategies of your own.
+    ``btcbot backtest`` parses them; ``load`` builds the strategies of your own.
     """
     settings = backtest_settings(args, dict(os.environ))
     base = ReplaySetup(
@@ -191,7 +192,7 @@ def prepare(
     record = settings_record(settings, base)
     try:
         if candles is None:
-            candles = load(candle_paths(args.data, settings.symbols))
+            candles = load_candles(candle_paths(args.data, settings.symbols))
         return (
             plan(
                 candles,
@@ -199,7 +200,7 @@ def prepare(
                 start=parse_day(args.start, "--from"),
                 end=parse_day(args.end, "--to"),
                 settings=record,
-                load=loader,
+                load=load,
             ),
             record,
         )
