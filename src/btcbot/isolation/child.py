@@ -29,8 +29,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import IO, Any
 
-import psutil
-
 from btcbot.domain.errors import ConfigError
 from btcbot.domain.trading import Signal
 from btcbot.isolation.frames import read_frame, write_frame
@@ -136,6 +134,8 @@ def _parent_check(parent: int) -> Callable[[], bool]:
 
 
 def _same_process(parent: int) -> Callable[[], bool]:
+    import psutil  # noqa: PLC0415 - Windows only: a POSIX child starts without it
+
     try:
         born = psutil.Process(parent).create_time()
     except psutil.Error:
