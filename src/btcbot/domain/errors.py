@@ -110,6 +110,13 @@ class OutputError(BtcbotError):
     """A research command's results could not be written (a full disk, say): exit 1."""
 
 
+class WorkerLostError(BtcbotError):
+    """A sweep's worker process ended while running a backtest: exit 1.
+
+    A strategy that ends its own process and a machine out of memory look alike from outside.
+    """
+
+
 class ExchangeError(BtcbotError):
     """The exchange adapter could not complete a call.
 

@@ -20,15 +20,21 @@ import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from btcbot.domain.errors import ConfigError
+from btcbot.domain.errors import ConfigError, WorkerLostError
 from btcbot.sweep.tasks import ROW_FIELDS, STOPPED, Task, run_task
 
 JOURNAL = "journal.jsonl"
 Row = dict[str, Any]
+
+_LOST_BECAUSE = (
+    "a strategy that ends or crashes its process (os._exit, a fault in C code) or the machine "
+    "out of memory; the journal keeps what finished, and the same command resumes"
+)
 
 
 def read_journal(out: Path) -> dict[str, Row]:
@@ -81,7 +87,15 @@ def _local(workers: int) -> Iterator[Callable[[Sequence[Task]], Iterator[Row]]]:
         futures: list[Future[Row]] = [pool.submit(run_task, t) for t in tasks]
         try:
             for future in as_completed(futures):
-                yield future.result()
+                try:
+                    row = future.result()
+                except BrokenProcessPool:
+                    # Every pending task fails with it: which one ended its process is unknown.
+                    raise WorkerLostError(
+                        "a worker process ended while running a backtest (btcbot backtest on "
+                        f"a point the journal lacks finds which): {_LOST_BECAUSE}"
+                    ) from None
+                yield row
         finally:
             for future in futures:
                 future.cancel()
@@ -95,7 +109,7 @@ def _local(workers: int) -> Iterator[Callable[[Sequence[Task]], Iterator[Row]]]:
 @contextmanager
 def _dask(address: str, workers: int) -> Iterator[Callable[[Sequence[Task]], Iterator[Row]]]:
     try:
-        from distributed import Client, LocalCluster  # noqa: PLC0415 - the cluster extra
+        from distributed import Client, KilledWorker, LocalCluster  # noqa: PLC0415 - the extra
         from distributed import as_completed as dask_completed  # noqa: PLC0415
     except ImportError:
         raise ConfigError("--scheduler needs Dask: pip install 'btcbot[cluster]'") from None
@@ -107,9 +121,12 @@ def _dask(address: str, workers: int) -> Iterator[Callable[[Sequence[Task]], Ite
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
-                # Its workers log to our stderr: their warnings (the tasks we cancel when a
-                # backtest stops the sweep) would bury the one line that says why.
-                silence_logs=logging.ERROR,
+                # Its workers log to our stderr and would bury the one line that says why the
+                # sweep stopped: warnings about the tasks we cancel, and, when a worker is still
+                # closing as the scheduler goes, an ERROR and a traceback for its heartbeat
+                # (seen on a loaded machine). What matters reaches us anyway: a task's failure
+                # as its exception, a dead worker as KilledWorker.
+                silence_logs=logging.CRITICAL,
             )
             client = Client(cluster)
         else:
@@ -124,9 +141,17 @@ def _dask(address: str, workers: int) -> Iterator[Callable[[Sequence[Task]], Ite
 
     def run(tasks: Sequence[Task]) -> Iterator[Row]:
         futures = client.map(run_task, list(tasks), key=[t.key for t in tasks], retries=3)
+        by_key = {t.key: t for t in tasks}
         try:
             for future in dask_completed(futures):
-                yield future.result()
+                try:
+                    row = future.result()
+                except KilledWorker:
+                    raise WorkerLostError(
+                        f"{by_key[future.key].named} ended every worker process that ran it "
+                        f"(4 tries): {_LOST_BECAUSE}"
+                    ) from None
+                yield row
         finally:
             client.cancel(futures)
 

@@ -63,6 +63,12 @@ class Task:
         """Unique within a sweep: what a resumed sweep skips."""
         return f"{self.window}:{self.phase}:{self.point}"
 
+    @property
+    def named(self) -> str:
+        """How one line names it: "the backtest of NAME=V ... from DAY to DAY"."""
+        settings = " ".join(self.sets) or "the base settings"
+        return f"the backtest of {settings} from {self.start} to {self.end}"
+
 
 @lru_cache(maxsize=4)
 def _candles(data: str, symbols: str | None) -> CandleSet:
@@ -139,8 +145,7 @@ def run_task(task: Task) -> dict[str, Any]:
         try:
             return _run(task, dog.load)
         except (StrategyFailedError, CandleFileError) as exc:
-            settings = " ".join(task.sets) or "the base settings"
-            return {STOPPED: f"the backtest of {settings} from {task.start} to {task.end}: {exc}"}
+            return {STOPPED: f"{task.named}: {exc}"}
 
 
 def _run(task: Task, load: StrategyLoader) -> dict[str, Any]:
