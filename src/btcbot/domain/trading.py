@@ -300,8 +300,10 @@ class RiskLimits:
         for name in ("cash_reserve_try", "max_fee_and_tax_pct", "cooldown_after_fill_seconds"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"risk limit {name} must not be negative")
-        if self.max_drawdown_pct > HUNDRED:
-            raise ConfigError("risk limit max_drawdown_pct is a percent: at most 100")
+        for name in ("max_drawdown_pct", "max_fee_and_tax_pct"):
+            # Above 100 no order could ever be sized: a typo for a bot that never buys.
+            if getattr(self, name) > HUNDRED:
+                raise ConfigError(f"risk limit {name} is a percent: at most 100")
         if not ZERO < self.reduce_at_drawdown_pct <= self.max_drawdown_pct:
             raise ConfigError(
                 "risk limit reduce_at_drawdown_pct must be above 0 and at most max_drawdown_pct"

@@ -94,6 +94,7 @@ def test_state_refusal(
     [
         {"max_order_notional_try": Decimal(0)},
         {"max_drawdown_pct": Decimal(150)},
+        {"max_fee_and_tax_pct": Decimal(500)},  # was accepted: a bot that never buys
         {"reduce_at_drawdown_pct": Decimal(20)},
         {"cash_reserve_try": Decimal(-1)},
     ],
