@@ -318,7 +318,7 @@ def test_bad_input_is_one_line_exit_2_before_any_work(
     ],
 )
 def test_a_failing_strategy_stops_the_sweep_with_one_line(
-    data: Path, tmp_path: Path, strategy: str, engine: str, code: int, problem: str
+    data: Path, tmp_path: Path, *, strategy: str, engine: str, code: int, problem: str
 ) -> None:
     """As in ``btcbot backtest``: one line naming the backtest and the strategy.
 

@@ -18,7 +18,8 @@ from candle_files import write_candles
 from btcbot.backtest.candles import CandleFileError, candle_paths, load
 from btcbot.backtest.engine import ReplaySetup
 from btcbot.backtest.plan import plan
-from btcbot.sim.feed import MAX_CANDLE_VALUE, load_csv
+from btcbot.domain.models import MAX_CANDLE_VALUE
+from btcbot.sim.feed import load_csv
 
 Scale = Callable[[list[Decimal]], tuple[Decimal, Decimal]]  # rows' values -> price, volume factor
 

@@ -30,7 +30,8 @@ from itertools import islice
 from pathlib import Path
 from typing import overload
 
-from btcbot.sim.feed import MAX_CANDLE_VALUE, Bar
+from btcbot.domain.models import MAX_CANDLE_VALUE
+from btcbot.sim.feed import Bar
 
 MINUTE = 60
 HEADER = ("ts", "open", "high", "low", "close", "volume")

@@ -8,9 +8,9 @@
   (atomically) every ``FLUSH_PAGES`` pages and on Ctrl-C, so an interrupted run loses at most
   those pages, and the next run goes on from the last candle written.
 - **Validated**: per symbol, duplicates (dropped), rows out of time order, invalid rows (a
-  price that is not positive, high/low not holding open and close, negative volume, a time not
-  on a minute: dropped) and gaps (minutes without a candle inside the range: kept as gaps, the
-  backtest fills them flat) are counted and reported.
+  price that is not positive, high/low not holding open and close, negative volume, a value of
+  10^15 or more, a time not on a minute: dropped) and gaps (minutes without a candle inside the
+  range: kept as gaps, the backtest fills them flat) are counted and reported.
 - **Written** as ``SYMBOL.csv``: ``ts,open,high,low,close,volume``, ``ts`` the open time in Unix
   seconds, numbers as the exchange printed them; the backtest and the emulator read it back.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from btcbot.domain.fingerprint import plain
-from btcbot.domain.models import Candle
+from btcbot.domain.models import MAX_CANDLE_VALUE, Candle
 from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 
 MINUTE = 60
@@ -132,6 +132,9 @@ def _problem(candle: Candle) -> bool:
         or c.low > min(c.open, c.close)
         or c.high < max(c.open, c.close)
         or c.volume < 0
+        # Written, it would make the file one that every backtest refuses.
+        or c.high >= MAX_CANDLE_VALUE
+        or c.volume >= MAX_CANDLE_VALUE
     )
 
 

@@ -101,6 +101,13 @@ class PublicTrade:
     timestamp: datetime
 
 
+# Every price and volume of a candle btcbot keeps or replays lies below this. The emulator
+# prices, sizes and sums candles in Decimal's 28 digits at the pairs' scales (8 decimals of
+# volume over a day of minutes, a price over its tick): past about 10^17 they overflow that
+# precision, and no pair trades within many orders of magnitude of the bound.
+MAX_CANDLE_VALUE = Decimal(10) ** 15
+
+
 @dataclass(frozen=True, slots=True)
 class Candle:
     """One OHLCV candle; ``open_time`` is the start of its interval."""

@@ -23,13 +23,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from btcbot.domain.models import MAX_CANDLE_VALUE
+
 MINUTE = 60
 _LEG = 20  # seconds between the four points of a candle's price path
-# Every price and volume of a candle lies below this. The emulator prices, sizes and sums
-# candles in Decimal's 28 digits at the pairs' scales (8 decimals of volume over a day of
-# minutes, a price over its tick): past about 10^17 they overflow that precision, and no pair
-# trades within many orders of magnitude of the bound.
-MAX_CANDLE_VALUE = Decimal(10) ** 15
 
 
 def _seconds(seconds: float) -> Decimal:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from btcbot.data.fetch import PAGE_MINUTES, fetch_symbol, missing_ranges, pages, read_existing
-from btcbot.domain.models import Candle
+from btcbot.domain.models import MAX_CANDLE_VALUE, Candle
 
 T0 = 1_790_121_600  # a minute
 
@@ -72,10 +73,13 @@ def test_duplicates_out_of_order_invalid_rows_and_gaps_are_counted(tmp_path: Pat
     served.append(_candle(T0 + 60 * 10, low="0"))  # a price that is not positive
     served.append(_candle(T0 + 60 * 11, close="105"))  # close above high
     served.append(_candle(T0 + 60 * 12 + 30))  # not on a minute
+    # Values every backtest refuses (the file would be unusable): written before.
+    served.append(_candle(T0 + 60 * 13, high=format(MAX_CANDLE_VALUE, "f")))
+    served.append(dataclasses.replace(_candle(T0 + 60 * 14), volume=MAX_CANDLE_VALUE))
     report = fetch_symbol(FakeGraph(served), "BTCTRY", T0, T0 + 60 * 20, tmp_path)
     assert report.duplicates == 1
     assert report.out_of_order == 1
-    assert report.invalid == 3
+    assert report.invalid == 5
     assert report.gaps == 1
     assert report.missing_minutes == 2
     assert report.total_candles == 8
