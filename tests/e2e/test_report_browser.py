@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from h5_support import Sandbox
 from live_support import init_sandbox
+from small_disk import fill, small_disk
 
 from btcbot.sim.datasets import bundled_paths
 
@@ -168,7 +169,10 @@ def test_bad_inputs_are_one_line_exit_2_and_leave_no_file(tmp_path: Path) -> Non
 
 
 def test_a_range_without_data_and_an_unwritable_out(backtest_report: Path, tmp_path: Path) -> None:
-    """Exit 2, one line each; the unwritable target leaves no partial file beside it."""
+    """One line each: exit 2 for bad input, 1 for an unwritable target.
+
+    The unwritable target leaves no partial file beside it.
+    """
     backtest = backtest_report.parent / "bt"
     empty = _btcbot(
         "report", "--backtest", backtest, "--from", "2030-01-01", "--out", tmp_path / "x.html"
@@ -189,10 +193,26 @@ def test_a_range_without_data_and_an_unwritable_out(backtest_report: Path, tmp_p
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where a directory should be", "utf-8")
     done = _btcbot("report", "--backtest", backtest, "--out", blocked / "r.html")
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 1, done.stderr  # was 2: the other research commands said 1
     assert len(done.stderr.strip().splitlines()) == 1
     assert "cannot be written" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked"]
+
+
+def test_a_full_disk_is_exit_1_naming_the_file(backtest_report: Path, tmp_path: Path) -> None:
+    """As ``backtest``, ``sweep`` and ``data fetch`` say it (it was exit 2); no partial file."""
+    backtest = backtest_report.parent / "bt"
+    with small_disk(tmp_path / "disk", "1m") as disk:
+        fill(disk)
+        page = disk / "r.html"
+        done = _btcbot("report", "--backtest", backtest, "--out", page)
+        assert done.returncode == 1, done.stderr
+        expected = (
+            f"btcbot: error: --out {page}: cannot be written (No space left on device); the input "
+            "is unchanged: free space there or pass another path"
+        )
+        assert done.stderr.strip().splitlines() == [expected]
+        assert sorted(p.name for p in disk.iterdir()) == ["filler"]
 
 
 def test_json_metrics_and_csv_export(backtest_report: Path) -> None:

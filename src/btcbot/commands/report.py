@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from btcbot.commands.exit_codes import EXIT_OK
-from btcbot.domain.errors import ConfigError
+from btcbot.domain.errors import ConfigError, OutputError
 from btcbot.domain.fingerprint import plain
 from btcbot.observability.atomic import SHARED_READABLE, atomic_write_text
 from btcbot.report import page
@@ -55,11 +55,18 @@ def _mode(environ: dict[str, str]) -> str:
 
 
 def _write(path: Path, text: str, what: str) -> None:
-    """``text`` into ``path`` through a temporary file beside it; a one-line error otherwise."""
+    """``text`` into ``path`` through a temporary file beside it; a one-line error otherwise.
+
+    Exit 1, as every research command says a result it could not write (a full disk, a path
+    under a file): the report reads its input only, so nothing else is lost.
+    """
     try:
         atomic_write_text(path, text, mode=SHARED_READABLE)  # a report is a document
     except OSError as exc:
-        raise ConfigError(f"{what} {path}: cannot be written ({exc.strerror or exc})") from None
+        raise OutputError(
+            f"{what} {path}: cannot be written ({exc.strerror or exc}); the input is "
+            "unchanged: free space there or pass another path"
+        ) from None
 
 
 def _csv_text(head: list[str], rows: list[list[str]]) -> str:
