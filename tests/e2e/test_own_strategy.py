@@ -1,4 +1,4 @@
-"""A strategy of your own by import path, in a sim-mode ``btcbot run`` and in ``btcbot backtest``.
+"""A strategy of your own by import path: a sim-mode ``btcbot run``, ``btcbot backtest``, the demo.
 
 The example breakout trades in a real LIVE process; a strategy that raises is named in the log
 while the loop goes on (its symbol observing), and stops a backtest with one line.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -200,3 +201,61 @@ def test_the_example_strategy_in_a_backtest(tmp_path: Path) -> None:
     summary = json.loads(done.stdout)
     assert summary["counts"]["fills"] > 0
     assert summary["settings"]["strategy"]["enabled"] == ["btcbot_examples.breakout:Breakout"]
+
+
+def _report_field(report: str, name: str) -> str:
+    """A line of the demo's report: its name, two spaces or more, the value."""
+    found = re.search(rf"^\s*{re.escape(name)}\s{{2,}}(.+)$", report, re.MULTILINE)
+    assert found, f"{name!r} missing from the report:\n{report}"
+    return found.group(1).strip()
+
+
+def test_the_example_strategy_in_the_demo_trades_and_its_backtest_agrees(tmp_path: Path) -> None:
+    """The demo's loop asks it in a process of its own, its backtest in process: the same fills."""
+    done = run(
+        ["demo", "--cycles", "150", "--workspace", str(tmp_path / "ws")],
+        {
+            "PYTHONPATH": PATHS,
+            "STRATEGIES": "trend,btcbot_examples.breakout:Breakout",
+            "STRATEGY_PARAMS_FILE": str(ROOT / "examples" / "breakout.toml"),
+        },
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert int(_report_field(done.stdout, "fills")) > 0
+    assert _report_field(done.stdout, "parity") == "same fills"
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize(
+    ("strategy", "in_the_loop", "in_the_backtest"),
+    [
+        # "internal error StrategyFailedError: ... (a btcbot bug: report it with the log)" and
+        # no report at all
+        ("Raises", "raised ZeroDivisionError", "raised ZeroDivisionError"),
+        # the demo hung in its first cycle, for good
+        ("Hangs", "did not answer within 5 s", "took over 10 s of CPU without returning"),
+    ],
+)
+def test_a_failing_strategy_in_the_demo_is_reported_not_a_crash(
+    tmp_path: Path, strategy: str, in_the_loop: str, in_the_backtest: str
+) -> None:
+    """The loop observes only and health warns; the report says the backtest stopped, and why."""
+    done = run(
+        ["demo", "--cycles", "20", "--workspace", str(tmp_path / "ws")],
+        {"PYTHONPATH": PATHS, "STRATEGIES": f"trend,faulty_strategies:{strategy}"},
+        timeout=150,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr  # health said WARNING
+    name = strategy.lower()
+    health = _report_field(done.stdout, "health (MONITOR)")
+    assert health.startswith(f"exit 1: BTCBOT WARNING - live_status: LIVE last error: strategy "
+                             f"{name} failed on BTCTRY"), health  # fmt: skip
+    assert in_the_loop in health
+    assert _report_field(done.stdout, "fills") == "0"
+    parity = _report_field(done.stdout, "parity")
+    assert parity.startswith(f"not compared: the backtest stopped: strategy {name} failed on "), (
+        parity
+    )
+    assert in_the_backtest in parity
+    assert "internal error" not in done.stderr

@@ -4,13 +4,16 @@
 2. A ``ManualClock`` starting at a fixed instant, shared by the bot and the emulator, advanced
    ``cycle_seconds`` after each cycle: hours of bundled candles replay in seconds.
 3. The LIVE loop exactly as ``btcbot run`` builds it, in dry run (``LIVE_TRADING=false``,
-   ``EXCHANGE=sim``), talking to the emulator through ``EmulatorTransport``.
+   ``EXCHANGE=sim``), talking to the emulator through ``EmulatorTransport``; strategies of your
+   own in processes of their own, as there.
 4. After the last cycle, while LIVE still reports ``running``, ``btcbot health`` runs as a real
    MONITOR subprocess on its own database. It probes an emulator on 127.0.0.1 whose clock is the
    wall clock: the in-process one has no socket, and its accelerated clock would rightly fail
    the clock-offset check.
 5. A report: cycles, orders, fills, PnL, max drawdown, the health verdict, and a sha256 over the
    order and fill histories — equal for two runs with the same ``--cycles`` and ``--seed``.
+6. Parity: ``btcbot backtest`` over the same candles and settings, its strategies of your own
+   watched as there; its fill fingerprint beside the loop's, or the line that stopped it.
 """
 
 from __future__ import annotations
@@ -27,25 +30,30 @@ from decimal import Decimal
 from pathlib import Path
 
 from btcbot.adapters.clock import Clock, ManualClock, SystemClock
-from btcbot.backtest.engine import Replay, ReplaySetup
+from btcbot.backtest.engine import Replay, ReplaySetup, StrategyFailedError
+from btcbot.backtest.watchdog import Watchdog
+from btcbot.decision import DecisionCore
 from btcbot.domain.errors import ConfigError
 from btcbot.domain.fingerprint import fill_fingerprint
 from btcbot.domain.trading import RiskLimits
 from btcbot.exchange.client import BtcturkClient
 from btcbot.exchange.transport import EmulatorTransport
+from btcbot.isolation.host import Isolation
 from btcbot.observability.logging import configure_logging
 from btcbot.observability.metrics import Metrics
 from btcbot.services.demo_history import DemoFigures, read_figures
 from btcbot.services.live import LiveDeps, LiveOptions, custom_params, run_live
 from btcbot.services.run_loop import StopRequest
-from btcbot.settings import Settings, load_settings
+from btcbot.settings import SECRET_VARIABLES, Settings, load_settings
 from btcbot.sim.app import SimApp
 from btcbot.sim.auth import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from btcbot.sim.datasets import BUNDLED, load_feeds
 from btcbot.sim.exchange import SimConfig, SimExchange
 from btcbot.sim.server import SimHTTPServer
 from btcbot.state.admin import init_database
+from btcbot.strategy.engine import StrategyLoader
 from btcbot.strategy.params import MeanReversionParams, StrategyParams, TrendParams
+from btcbot.strategy.plugins import load_strategy
 from btcbot.wiring import LiveApp
 from btcbot.wiring.live_cycle import builder
 
@@ -94,10 +102,14 @@ class DemoReport:
     health_code: int
     health_summary: str
     backtest_fingerprint: str = ""
+    # The line that stopped the backtest (a strategy of your own that failed in it), if any.
+    backtest_stopped: str = ""
 
     @property
     def parity(self) -> str:
         """Whether the LIVE loop and the backtest produced the same fills."""
+        if self.backtest_stopped:
+            return f"not compared: the backtest stopped: {self.backtest_stopped}"
         same = self.backtest_fingerprint == self.figures.fill_fingerprint
         return "same fills" if same else "DIFFERENT fills: the backtest does not match the loop"
 
@@ -120,7 +132,7 @@ class DemoReport:
                 f"  history sha256    {f.history_sha256}",
                 # Parity: the sim-mode LIVE loop and ``btcbot backtest`` on the same candles.
                 f"  fills sha256      {f.fill_fingerprint} (LIVE loop)",
-                f"                    {self.backtest_fingerprint} (backtest)",
+                f"                    {self.backtest_fingerprint or '-'} (backtest)",
                 f"  parity            {self.parity}",
             ]
         )
@@ -247,11 +259,12 @@ class InProcessLive:
         *,
         stop: StopRequest | None = None,
         before_stop: Callable[[], None] | None = None,
+        load: StrategyLoader = load_strategy,
     ) -> int:
         """The LIVE loop for ``cycles`` cycles on the shared clock, as fast as it goes.
 
         Sleeping advances the ManualClock, so the emulator's market moves a cycle at a time;
-        returns how many cycles ran.
+        returns how many cycles ran. ``load`` builds the strategies of your own (``builder``).
         """
 
         def sleep(seconds: float) -> bool:
@@ -261,7 +274,7 @@ class InProcessLive:
         summary = run_live(
             self.options,
             self.deps,
-            builder(self.client),
+            builder(self.client, load),
             stop=stop or _NeverStop(),
             max_cycles=cycles,
             sleep=sleep,
@@ -325,20 +338,31 @@ def run_demo(
 ) -> DemoReport:
     """Run the demo described in the module docstring and return its report."""
     health: list[tuple[int, str]] = []
-    with in_process_live(opts, build_live) as live:
+    with (
+        Isolation(secret_names=SECRET_VARIABLES) as isolation,
+        in_process_live(opts, build_live) as live,
+    ):
 
         def monitor() -> None:
             with probe_exchange(opts.seed) as url:
                 health.append(run_health(live.monitor_env, url))
 
-        cycles = live.run(opts.cycles, stop=stop, before_stop=monitor)
+        cycles = live.run(opts.cycles, stop=stop, before_stop=monitor, load=isolation.load)
         figures = read_figures(live.deps.db, cycles=cycles)
     code, line = health[0] if health else (3, "health did not run")
-    return DemoReport(opts.workspace, figures, code, line, replay_fingerprint(opts))
+    try:
+        fingerprint, stopped = replay_fingerprint(opts), ""
+    except StrategyFailedError as exc:
+        fingerprint, stopped = "", str(exc)
+    return DemoReport(opts.workspace, figures, code, line, fingerprint, stopped)
 
 
 def replay_fingerprint(opts: DemoOptions) -> str:
-    """The fill fingerprint of ``btcbot backtest`` over the demo's candles and settings."""
+    """The fill fingerprint of ``btcbot backtest`` over the demo's candles and settings.
+
+    Strategies of your own run under the backtest's watchdog, as there: one that fails stops
+    the replay with ``StrategyFailedError``.
+    """
     setup = ReplaySetup(
         symbols=opts.symbols,
         start=DEMO_START,
@@ -348,5 +372,7 @@ def replay_fingerprint(opts: DemoOptions) -> str:
         cycle_seconds=opts.cycle_seconds,
         sim=SimConfig(seed=opts.seed),
     )
-    result = Replay(load_feeds(list(opts.data) or None), setup).run()
+    with Watchdog() as dog:
+        core = DecisionCore.from_params(setup.strategy, setup.limits, replay=True, load=dog.load)
+        result = Replay(load_feeds(list(opts.data) or None), setup, core=core).run()
     return fill_fingerprint(result.fills)
