@@ -342,6 +342,24 @@ def test_a_failing_strategy_stops_the_sweep_with_one_line(
         assert f"the backtest of STRATEGIES=trend,faulty_strategies:{strategy} STRATEGY_TR" in line
 
 
+def test_a_stopped_sweep_does_not_wait_for_the_backtests_still_running(
+    data: Path, tmp_path: Path
+) -> None:
+    """The other worker's backtest is ended, not run to its end (10 s and more) and dropped."""
+    mark = tmp_path / "the slow backtest finished"
+    done = _sweep(
+        *("--data", data, "--symbols", "BTCTRY", "--workers", "2", "--out", tmp_path / "o"),
+        *("--grid", "STRATEGIES=faulty_strategies:Slow,faulty_strategies:Raises"),
+        env={
+            "PYTHONPATH": str(Path(__file__).parents[1] / "support"),
+            "BTCBOT_TEST_MARK": str(mark),
+        },
+    )
+    assert done.returncode == 2, done.stderr
+    assert "STRATEGIES=faulty_strategies:Raises" in done.stderr
+    assert not mark.exists()
+
+
 def test_an_out_that_is_a_file_is_refused_and_left_alone(data: Path, tmp_path: Path) -> None:
     """Exit 2 and one line, not exit 1 with the operating system's 'File exists'."""
     taken = tmp_path / "notes.txt"

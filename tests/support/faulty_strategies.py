@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
+from pathlib import Path
 
 from btcbot.domain.trading import Signal
 from btcbot.strategy.protocols import StrategyInput
@@ -154,3 +156,24 @@ def _burn(spins: int) -> int:
     for _ in range(100_000):
         spins += 1
     return spins
+
+
+class Slow:
+    """Sleeps 10 ms a call; at its 1,000th it writes the file ``BTCBOT_TEST_MARK`` names.
+
+    A sweep that stopped waits for no backtest still running: the file never appears.
+    """
+
+    name = "slow"
+    required_candles = 0
+
+    def __init__(self) -> None:
+        self._calls = 0
+
+    def evaluate(self, _inp: StrategyInput) -> Signal | None:
+        """Nothing, slowly."""
+        time.sleep(0.01)
+        self._calls += 1
+        if self._calls == 1000:
+            Path(os.environ["BTCBOT_TEST_MARK"]).write_text("finished", "utf-8")
+        return None

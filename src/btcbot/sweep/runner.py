@@ -102,6 +102,14 @@ def _local(workers: int) -> Iterator[Callable[[Sequence[Task]], Iterator[Row]]]:
 
     try:
         yield run
+    except BaseException:
+        # The sweep stops (a backtest that stopped, a lost worker, Ctrl-C): the backtests still
+        # running would be computed to their end and thrown away, holding the line that says
+        # why for up to a backtest's length. The pool cannot stop a running task (Python 3.14
+        # adds terminate_workers), so its processes are ended here; nothing they held is kept.
+        for process in list((pool._processes or {}).values()):  # noqa: SLF001 - see above
+            process.terminate()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
