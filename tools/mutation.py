@@ -6,8 +6,8 @@ Usage::
     python tools/mutation.py --report   # only the score and survivors of the last run
 
 The modules and the tests that guard them are ``[tool.mutmut]`` in pyproject.toml: the arming
-policy, the ledger, the account model, execution (submits and cancels), order syncing and
-reconciliation. mutmut
+policy, the ledger and its valuation, the account model, the trading state, execution (submits
+and cancels), order syncing and reconciliation. mutmut
 copies them into ``mutants/`` (git-ignored) and runs, for each mutant, the tests that cover the
 mutated function; a mutant *survives* when every one of them still passes. The scores and the
 list of survivors with the reason each is equivalent (or the test that now kills it) are in

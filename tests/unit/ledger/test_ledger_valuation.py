@@ -6,10 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from ledger_builders import START_CASH, T0, fill, new_ledger
+from ledger_builders import BTCTRY, START_CASH, T0, fill, new_ledger, opening
 
 from btcbot.domain.enums import Side
 from btcbot.domain.errors import LedgerError, MissingMarkError
+from btcbot.domain.ledger import Ledger
+from btcbot.domain.ledger.types import Opening, Pair
 from btcbot.domain.ledger.valuation import EquityWatermark, advance, value
 
 BUY, SELL = Side.BUY, Side.SELL
@@ -146,3 +148,67 @@ def test_a_watermark_of_another_quote_is_refused() -> None:
     usdt = EquityWatermark("USDT", Decimal(0), date(2026, 3, 10), Decimal(0), T0)
     with pytest.raises(LedgerError, match="USDT"):
         value(new_ledger(), "TRY", {}, T0, usdt)
+
+
+def test_a_valuation_counts_only_the_pairs_of_its_quote() -> None:
+    """The TRY books leave out a USDT pair's holding, cost, realized PnL, fees and tax."""
+    btcusdt = Pair("BTCUSDT", "BTC", "USDT")
+    cash = (("TRY", START_CASH), ("USDT", Decimal(5000)))
+    ledger = Ledger(Opening(pairs=(BTCTRY, btcusdt), cash=cash))
+    ledger.apply_fill(fill(1, BUY, "1000", "2", fee="2", tax="1"))
+    ledger.apply_fill(
+        fill(2, BUY, "100", "3", fee="5", tax="7", fee_asset="USDT", symbol="BTCUSDT")
+    )
+    ledger.apply_fill(
+        fill(3, SELL, "150", "1", fee="11", tax="13", fee_asset="USDT", symbol="BTCUSDT")
+    )
+    marks = {"BTCTRY": Decimal(1100), "BTCUSDT": Decimal(160)}
+    valuation, watermark = value(ledger, "TRY", marks, T0)
+    assert [row.symbol for row in valuation.positions] == ["BTCTRY"]
+    assert (valuation.quote, watermark.quote) == ("TRY", "TRY")
+    assert valuation.cost_basis == 2000
+    assert [valuation.realized_pnl, valuation.fees, valuation.tax] == [0, 2, 1]
+    assert valuation.equity == START_CASH - 2003 + 2200
+
+
+def test_unrealized_pnl_adds_every_held_position() -> None:
+    """Two holdings: market value and unrealized PnL are the sums of both rows."""
+    ledger = new_ledger()
+    ledger.apply_fill(fill(1, BUY, "1000", "2"))
+    ledger.apply_fill(fill(2, BUY, "50", "10", symbol="ETHTRY"))
+    marks = {"BTCTRY": Decimal(1100), "ETHTRY": Decimal(40)}
+    valuation, _ = value(ledger, "TRY", marks, T0)
+    assert [valuation.market_value, valuation.unrealized_pnl] == [2600, 200 - 100]
+    assert valuation.cost_basis == 2500
+
+
+def test_books_with_no_capital_have_no_drawdown() -> None:
+    """An account without TRY (say, all in USDT) values its empty TRY books at 0 %, no error."""
+    empty = Ledger(opening(cash=Decimal(0)))
+    valuation, _ = value(empty, "TRY", {}, T0)
+    assert [valuation.equity, valuation.peak_equity, valuation.drawdown_pct] == [0, 0, 0]
+
+
+def test_a_new_day_opens_at_the_last_valuation_of_the_day_before() -> None:
+    """Of several valuations on one day, the last one's gain is where the next day opens."""
+    ledger = new_ledger()
+    ledger.apply_fill(fill(1, BUY, "1000", "10", at=datetime(2026, 3, 10, 18, 0, tzinfo=UTC)))
+    _, watermark = value(
+        ledger, "TRY", {"BTCTRY": Decimal(1000)}, datetime(2026, 3, 10, 19, 0, tzinfo=UTC)
+    )
+    late = datetime(2026, 3, 10, 20, 59, tzinfo=UTC)
+    _, watermark = value(ledger, "TRY", {"BTCTRY": Decimal(1200)}, late, watermark)
+    after = datetime(2026, 3, 10, 21, 1, tzinfo=UTC)
+    opened, _ = value(ledger, "TRY", {"BTCTRY": Decimal(1100)}, after, watermark)
+    assert (opened.day, opened.daily_pnl) == (date(2026, 3, 11), Decimal(-1000))
+
+
+def test_a_watermark_stored_without_its_last_gain_opens_a_day_at_the_gain_seen() -> None:
+    """Watermarks stored before ``last_gain`` existed open a new day at the first gain of it."""
+    old = EquityWatermark("TRY", Decimal(5), date(2026, 3, 10), Decimal(3), T0)
+    moved = advance(old, "TRY", Decimal(4), datetime(2026, 3, 11, 12, tzinfo=UTC))
+    assert (moved.day, moved.day_open_gain, moved.last_gain) == (
+        date(2026, 3, 11),
+        Decimal(4),
+        Decimal(4),
+    )

@@ -58,6 +58,10 @@ def test_soft_drawdown_reduces_and_recovery_reactivates() -> None:
     reducing = next_trading_state(TradingState.ACTIVE, _at(equity="95000"), LIMITS)
     assert reducing.state is TradingState.REDUCING
     assert reducing.changed
+    # The operator reads this line in the order history and the log.
+    assert reducing.reason == (
+        "drawdown 5.0000 % reached 5 %: only exposure-cutting orders until it recovers"
+    )
     staying = next_trading_state(TradingState.REDUCING, _at(equity="94000"), LIMITS)
     assert staying.state is TradingState.REDUCING
     assert not staying.changed
