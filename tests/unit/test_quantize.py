@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import decimal
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from btcbot.domain.quantize import (
     price_step,
     quantize_limit,
     quantize_market,
+    quote_amount_step,
 )
 
 BTCTRY = SymbolRules(
@@ -98,26 +100,98 @@ def test_band_edges_are_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("price", "quantity", "reason"),
+    ("price", "quantity", "reason", "text"),
     [
-        (Decimal(0), Decimal(1), QuantizeReason.INVALID_INPUT),
-        (Decimal("NaN"), Decimal(1), QuantizeReason.INVALID_INPUT),
-        (Decimal(2000000), Decimal(-1), QuantizeReason.INVALID_INPUT),
-        (Decimal(2000000), Decimal("Infinity"), QuantizeReason.INVALID_INPUT),
-        (Decimal(2000000), Decimal("0.000000001"), QuantizeReason.QUANTITY_ROUNDS_TO_ZERO),
-        (Decimal(2000000), Decimal("1e13"), QuantizeReason.QUANTITY_TOO_LARGE),
-        (Decimal("1e20"), Decimal(1), QuantizeReason.PRICE_ABOVE_MAX),
-        (Decimal("1e-20"), Decimal(1), QuantizeReason.PRICE_BELOW_MIN),
-        (Decimal(3), Decimal(1), QuantizeReason.PRICE_ROUNDS_TO_ZERO),
+        (Decimal(0), Decimal(1), QuantizeReason.INVALID_INPUT, "price must be a positive number"),
+        (Decimal("NaN"), Decimal(1), QuantizeReason.INVALID_INPUT, "price must be"),
+        (Decimal(2000000), Decimal(-1), QuantizeReason.INVALID_INPUT, "quantity must be"),
+        (Decimal(2000000), Decimal("Infinity"), QuantizeReason.INVALID_INPUT, "quantity must be"),
+        (Decimal(2000000), Decimal("0.000000001"), QuantizeReason.QUANTITY_ROUNDS_TO_ZERO,
+         "quantity 1E-9 rounds to 0"),
+        (Decimal(2000000), Decimal("1e13"), QuantizeReason.QUANTITY_TOO_LARGE,
+         "has over 12 digits"),
+        (Decimal(2000000), Decimal(10**12), QuantizeReason.QUANTITY_TOO_LARGE,
+         "quantity 1000000000000 has over 12 digits"),
+        (Decimal("1e20"), Decimal(1), QuantizeReason.PRICE_ABOVE_MAX, "above the pair's maxPrice"),
+        (Decimal("1e-20"), Decimal(1), QuantizeReason.PRICE_BELOW_MIN,
+         "price 1E-20 is below the pair's minPrice"),
+        (Decimal(3), Decimal(1), QuantizeReason.PRICE_ROUNDS_TO_ZERO, "price 3 rounds to 0"),
     ],
-)
+)  # fmt: skip
 def test_bad_inputs_have_typed_reasons(
-    price: Decimal, quantity: Decimal, reason: QuantizeReason
+    price: Decimal, quantity: Decimal, reason: QuantizeReason, text: str
 ) -> None:
-    """Each impossible order is refused with the reason naming the rule it breaks."""
+    """Each impossible order is refused with the reason naming the rule it breaks, in words."""
     with pytest.raises(QuantizationError) as exc:
         quantize_limit(BTCTRY, Side.BUY, price, quantity)
     assert _reason(exc) == reason
+    assert text in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("rules", "price", "quantity"),
+    [
+        (BTCTRY, Decimal(10_000_000), Decimal("0.001")),  # maxPrice itself
+        (dataclasses.replace(BTCTRY, min_price=Decimal(400_000)), Decimal(400_000), Decimal(1)),
+        (XLMTRY, Decimal(1), Decimal(10)),  # a price of 1 on a 0.0001 grid; exactly 10 TRY
+        (XLMTRY, Decimal("0.0801"), Decimal(125)),  # one tick above the band's minimum
+    ],
+)
+def test_an_order_at_a_rules_own_limit_is_accepted(
+    rules: SymbolRules, price: Decimal, quantity: Decimal
+) -> None:
+    """An order sitting exactly on maxPrice, minPrice or minExchangeValue is accepted.
+
+    Those limits are themselves allowed; only the band's edges are refused.
+    """
+    order = quantize_limit(rules, Side.BUY, price, quantity)
+    assert (order.price, order.quantity) == (price, quantity)
+
+
+def test_the_bands_lower_edge_itself_is_refused_with_its_words() -> None:
+    """0.08 TRY on XLMTRY's 0.08 minimum is refused (edges are refused: API.md leaves it open)."""
+    with pytest.raises(QuantizationError) as exc:
+        quantize_limit(XLMTRY, Side.BUY, Decimal("0.08"), Decimal(200))
+    assert _reason(exc) == QuantizeReason.PRICE_BELOW_BAND
+    assert str(exc.value) == "price_below_band: price 0.0800 is not above the dynamic minimum 0.08"
+    with pytest.raises(QuantizationError) as exc:
+        quantize_limit(XLMTRY, Side.SELL, Decimal(8), Decimal(2))
+    assert str(exc.value) == "price_above_band: price 8.0000 is not below the dynamic maximum 8"
+
+
+def test_under_the_minimum_notional_is_refused_with_its_words() -> None:
+    """The refusal names the notional and the venue's minimum."""
+    with pytest.raises(QuantizationError) as exc:
+        quantize_limit(XLMTRY, Side.BUY, Decimal(1), Decimal(9))
+    assert str(exc.value) == "below_min_notional: notional 9.0000 is below minExchangeValue 10"
+
+
+@pytest.mark.parametrize(
+    ("changes", "step"),
+    [
+        ({"tick_size": Decimal(0)}, Decimal("0.0001")),  # a zero tick means no tick grid
+        ({"denominator_scale": 2, "tick_size": Decimal("0.5")}, Decimal("0.5")),
+        ({"denominator_scale": 1, "tick_size": None}, Decimal("0.1")),
+    ],
+)
+def test_price_step_of_odd_grids(changes: dict[str, object], step: Decimal) -> None:
+    """A zero tick, a tick coarser than the scale, and a one-decimal scale."""
+    assert price_step(dataclasses.replace(XLMTRY, **changes)) == step  # type: ignore[arg-type]
+
+
+def test_the_market_buy_amount_step_follows_the_pairs_fraction() -> None:
+    """XLMTRY's quote amounts have four decimals; a pair without fractions, whole TRY."""
+    assert quote_amount_step(XLMTRY) == Decimal("0.0001")
+    assert quote_amount_step(dataclasses.replace(XLMTRY, has_fraction=False)) == 1
+
+
+def test_rounding_ignores_the_callers_decimal_context() -> None:
+    """A caller's four-digit context changes nothing, and a whole step keeps no decimals."""
+    with decimal.localcontext(decimal.Context(prec=4)):
+        order = quantize_limit(BTCTRY, Side.BUY, Decimal(2000019), Decimal("0.001234567891"))
+    assert (order.price, order.quantity) == (Decimal(2000010), Decimal("0.00123456"))
+    assert order.price is not None
+    assert order.price.as_tuple().exponent == 0
 
 
 def test_pair_not_trading_and_method_missing_are_refused() -> None:
@@ -130,6 +204,15 @@ def test_pair_not_trading_and_method_missing_are_refused() -> None:
     with pytest.raises(QuantizationError) as exc:
         quantize_market(limit_only, Side.BUY, Decimal(500))
     assert _reason(exc) == QuantizeReason.METHOD_NOT_SUPPORTED
+    assert str(exc.value) == "method_not_supported: BTCTRY has no market orders"
+
+
+def test_a_price_of_thirteen_digits_never_reaches_the_wire() -> None:
+    """10^12 TRY has 13 integer digits, over BtcTurk's pattern, whatever the pair's maxPrice."""
+    unbounded = dataclasses.replace(BTCTRY, max_price=None, max_limit_price=None)
+    with pytest.raises(QuantizationError) as exc:
+        quantize_limit(unbounded, Side.SELL, Decimal(10**12), Decimal("0.001"))
+    assert _reason(exc) == QuantizeReason.PRICE_ABOVE_MAX
 
 
 def test_market_buy_quantity_is_quote_amount_at_denominator_scale() -> None:

@@ -62,6 +62,7 @@ def test_dust_position_is_a_typed_outcome_not_a_rejection() -> None:
     (decision,) = result.decisions
     assert isinstance(decision.outcome, DustPosition)
     assert decision.outcome.quantity == Decimal("0.00005")
+    assert (decision.outcome.symbol, decision.outcome.notional) == ("BTCTRY", Decimal(50))
     assert decision.outcome.min_notional == Decimal(100)
     assert result.dust == (decision.outcome,)
     assert result.rejections == ()
@@ -71,6 +72,9 @@ def test_sell_without_position_is_refused() -> None:
     """A sell of a symbol not held is refused with NO_POSITION."""
     result = ENGINE.evaluate([signal(Side.SELL)], context(portfolio=portfolio(positions=())))
     assert result.rejections[0].reason is RejectReason.NO_POSITION
+    assert result.rejections[0].detail == (
+        "nothing of BTCTRY left to sell (held 0, already offered 0)"
+    )
 
 
 def test_open_sells_reduce_what_can_be_sold() -> None:
@@ -92,6 +96,17 @@ def test_missing_book_side_is_unusable_data() -> None:
     ctx = context(snapshots={"BTCTRY": snapshot(ask=None)})
     result = ENGINE.evaluate([signal(Side.BUY)], ctx)
     assert result.rejections[0].reason is RejectReason.MARKET_DATA_UNUSABLE
+    assert result.rejections[0].detail == "the book has no ask"
+
+
+def test_a_sell_with_no_bid_is_unusable_data() -> None:
+    """A sell with no bid in the book is refused as unusable market data, naming the side."""
+    ctx = context(snapshots={"BTCTRY": snapshot(bid=None)})
+    (rejection,) = ENGINE.evaluate([signal(Side.SELL)], ctx).rejections
+    assert (rejection.reason, rejection.detail) == (
+        RejectReason.MARKET_DATA_UNUSABLE,
+        "the book has no bid",
+    )
 
 
 def test_approved_intents_are_indexed_in_order() -> None:
@@ -118,6 +133,13 @@ def test_loss_inside_the_limits_blocks_nothing() -> None:
     result = ENGINE.evaluate([signal()], ctx)
     assert result.approved_count == 1
     assert result.transition.state is TradingState.ACTIVE
+
+
+def test_a_halt_is_reported_as_kept_even_when_the_books_recovered() -> None:
+    """HALTED in, healthy books: the transition stays HALTED and asks for nothing to persist."""
+    ctx = context(trading_state=TradingState.HALTED)
+    transition = ENGINE.evaluate([signal()], ctx).transition
+    assert (transition.state, transition.changed) == (TradingState.HALTED, False)
 
 
 def test_breach_reports_the_halt_to_persist() -> None:
@@ -157,6 +179,27 @@ def test_quantizer_refusal_is_never_approved_without_its_rules() -> None:
     (decision,) = RiskEngine(RiskLimits(), rules=()).evaluate([signal()], ctx).decisions
     assert isinstance(decision.outcome, RiskRejection)
     assert decision.outcome.reason is RejectReason.EXCHANGE_RULES
+    assert "HALT" in decision.outcome.detail
+
+
+def test_a_price_the_pair_refuses_is_reported_with_the_quantizers_words() -> None:
+    """The exchange-rules refusal carries the quantizer's reason and text, not a placeholder."""
+    ctx = context(snapshots={"BTCTRY": snapshot(max_price=Decimal(900_000))})
+    (rejection,) = ENGINE.evaluate([signal()], ctx).rejections
+    assert (rejection.reason, rejection.detail) == (
+        RejectReason.EXCHANGE_RULES,
+        "price_above_max: price 1000010 is above the pair's maxPrice",
+    )
+
+
+def test_with_every_rule_removed_a_missing_snapshot_is_still_refused() -> None:
+    """Sizing needs the book: with no rules at all, a symbol without data is not approved."""
+    ctx = context(snapshots={})
+    (rejection,) = RiskEngine(RiskLimits(), rules=()).evaluate([signal()], ctx).rejections
+    assert (rejection.reason, rejection.detail) == (
+        RejectReason.NO_MARKET_DATA,
+        "no snapshot of BTCTRY",
+    )
 
 
 def test_cancel_is_allowed_in_every_state() -> None:
@@ -208,3 +251,48 @@ def test_a_sell_over_the_order_notional_cap_is_refused_by_the_rule_too() -> None
     rejection = check_order_notional(inp)
     assert rejection is not None
     assert rejection.reason is RejectReason.ORDER_NOTIONAL_CAP
+
+
+def test_a_sell_leaving_dust_over_the_cap_sells_half_and_within_it_the_whole() -> None:
+    """A sell whose rest would be dust: half the position over the order cap, all within it.
+
+    0.003 BTC held, a sell for all but 50 TRY of it (the venue's minimum is 100 TRY).
+    """
+    held = portfolio(positions=(PositionView("BTCTRY", Decimal("0.003"), BID),))
+    exit_ = signal(Side.SELL, "2950")
+    for cap, sold in (("2999", "0.0015"), ("3000", "0.003")):
+        engine = RiskEngine(RiskLimits(max_order_notional_try=Decimal(cap)))
+        (approved,) = engine.evaluate([exit_], context(portfolio=held)).approved
+        assert (cap, approved.intent.quantity) == (cap, Decimal(sold))
+
+
+def test_a_rest_below_the_minimum_while_already_selling_is_refused_not_dust() -> None:
+    """An open sell leaves 0.00005 BTC (50 TRY): refused as nothing left, not reported as dust."""
+    ctx = context(open_orders=(order(side=Side.SELL, price="1000000", quantity="0.00195"),))
+    result = ENGINE.evaluate([signal(Side.SELL)], ctx)
+    (rejection,) = result.rejections
+    assert (rejection.reason, rejection.detail) == (
+        RejectReason.NO_POSITION,
+        "the rest of BTCTRY (0.00005) is below the minimum; already selling",
+    )
+    assert result.dust == ()
+
+
+def test_open_sells_of_another_pair_leave_this_one_whole() -> None:
+    """An open ETHTRY sell does not reduce what of BTCTRY can be sold."""
+    ctx = context(open_orders=(order("ETHTRY", side=Side.SELL, price="1000000", quantity="0.002"),))
+    (approved,) = ENGINE.evaluate([signal(Side.SELL, "50000")], ctx).approved
+    assert approved.intent.quantity == Decimal("0.002")
+
+
+def test_a_soft_drawdown_reached_this_cycle_still_lets_a_held_position_be_sold() -> None:
+    """ACTIVE at 5 % drawdown: the loss-limit rule refuses the buy and approves the exit."""
+    ctx = context(portfolio=portfolio(equity=Decimal(95_000)))
+    result = ENGINE.evaluate([signal(Side.BUY), signal(Side.SELL)], ctx)
+    (rejection,) = result.rejections
+    assert (rejection.reason, rejection.detail) == (
+        RejectReason.REDUCING_ONLY,
+        "drawdown 5.0000 % at or above 5 %",
+    )
+    (approved,) = result.approved
+    assert approved.intent.side is Side.SELL

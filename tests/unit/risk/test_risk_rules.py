@@ -23,18 +23,31 @@ from risk_factories import (
     snapshot,
 )
 
-from btcbot.domain.enums import Side
+from btcbot.domain.enums import OrderMethod, Side
+from btcbot.domain.quantize import QuantizeReason
 from btcbot.domain.trading import (
     ApprovedOrderIntent,
+    OrderIntent,
     PositionView,
     RejectReason,
     RiskLimits,
+    RiskRejection,
     Signal,
     TradingState,
 )
-from btcbot.risk.context import RiskContext
+from btcbot.risk.context import CycleTally, RiskContext
 from btcbot.risk.engine import RiskEngine
-from btcbot.risk.rules import DEFAULT_RULES
+from btcbot.risk.rules import (
+    DEFAULT_RULES,
+    RuleInput,
+    check_cash,
+    check_exchange_rules,
+    check_exposure_cap,
+    check_open_orders,
+    check_position_cap,
+    check_price_band,
+)
+from btcbot.risk.sizing import SizedOrder
 
 BUY = signal(Side.BUY)
 SELL = signal(Side.SELL)
@@ -149,6 +162,10 @@ def test_violation_is_refused_with_its_reason(case: Case) -> None:
     """Each violating variant is refused with exactly the reason of the rule it breaks."""
     outcome = _judge(RiskEngine(case.limits), case)
     assert getattr(outcome, "reason", None) is case.expected, outcome
+    # The detail is what the operator reads in the decision log: never missing.
+    detail = getattr(outcome, "detail", None)
+    assert isinstance(detail, str), outcome
+    assert detail.strip(), outcome
 
 
 @pytest.mark.parametrize("side", [Side.BUY, Side.SELL])
@@ -185,3 +202,174 @@ def test_table_covers_every_rule_in_order() -> None:
         "order_notional", "position_cap", "exposure_cap", "cash", "exchange_rules", "price_band",
         "cooldown", "loss_limits", "submit_rate",
     ]  # fmt: skip
+
+
+def _buy(symbol: str = "BTCTRY", price: str = "1000000", quantity: str = "0.001") -> OrderIntent:
+    """A limit buy: 1,000 TRY of BTCTRY unless told otherwise."""
+    args = (Decimal(price), Decimal(quantity), "t", "t")
+    return OrderIntent(symbol, Side.BUY, OrderMethod.LIMIT, *args)
+
+
+def _input(
+    intent: OrderIntent | None = None,
+    refusal: QuantizeReason | None = None,
+    *,
+    ctx: RiskContext | None = None,
+    tally: CycleTally | None = None,
+    limits: RiskLimits | None = None,
+    detail: str = "",
+) -> RuleInput:
+    """A BTCTRY buy sized as ``intent`` (carrying ``refusal``), in the base context."""
+    sized = SizedOrder(intent or _buy(), refusal, detail)
+    return RuleInput(
+        BUY, ctx or context(), tally or CycleTally(), limits or RiskLimits(), sized=sized
+    )
+
+
+def _reason(rejection: RiskRejection | None) -> RejectReason | None:
+    return None if rejection is None else rejection.reason
+
+
+def _band_input(price: Decimal, refusal: QuantizeReason | None = None) -> RuleInput:
+    """A buy sized at ``price`` against the base band (100,000 to 10,000,000 TRY)."""
+    return _input(_buy(price=str(price)), refusal)
+
+
+@pytest.mark.parametrize(
+    ("price", "refusal", "refused"),
+    [
+        ("10000000", None, True),  # the upper edge itself
+        ("100000", None, True),  # the lower edge itself
+        ("9999999", None, False),
+        ("100001", None, False),
+        ("5000000", QuantizeReason.PRICE_ABOVE_BAND, True),  # the quantizer saw it outside
+        ("5000000", QuantizeReason.BELOW_MIN_NOTIONAL, False),  # not the band's to report
+    ],
+)
+def test_the_band_rule_checks_the_price_itself_not_only_the_quantizer(
+    price: str, refusal: QuantizeReason | None, refused: bool
+) -> None:
+    """The band rule checks the price itself, and reports the band refusal sizing carried.
+
+    The edges are refused: BtcTurk does not say whether they are inside (valid both ways).
+    """
+    rejection = check_price_band(_band_input(Decimal(price), refusal))
+    assert _reason(rejection) is (RejectReason.PRICE_BAND if refused else None)
+
+
+def test_a_fill_exactly_the_cooldown_ago_no_longer_holds_a_buy_back() -> None:
+    """60 s after the fill the buy goes; 59 s after, it is refused naming the fill."""
+    gone = context(recent_fills=(fill(ago_s=60),))
+    assert RiskEngine(RiskLimits()).evaluate([BUY], gone).approved_count == 1
+    ctx = context(recent_fills=(fill(ago_s=59),))
+    (rejection,) = RiskEngine(RiskLimits()).evaluate([BUY], ctx).rejections
+    at = fill(ago_s=59).timestamp.isoformat()
+    assert (rejection.reason, rejection.detail) == (
+        RejectReason.COOLDOWN,
+        f"BTCTRY filled at {at}",
+    )
+
+
+def test_the_submit_window_excludes_its_far_edge_and_counts_this_cycle() -> None:
+    """A submit exactly 60 s ago has left the window; one approved this cycle counts.
+
+    Nine inside and one at the edge: nine count, the buy goes. Nine inside and one approved
+    earlier this cycle: ten, refused, and the detail says ten.
+    """
+    nine = tuple(NOW - timedelta(seconds=s) for s in range(9))
+    edge = context(recent_submits=(*nine, NOW - timedelta(seconds=60)))
+    assert RiskEngine(RiskLimits()).evaluate([BUY], edge).approved_count == 1
+    result = RiskEngine(RiskLimits()).evaluate(
+        [signal(symbol="ETHTRY"), BUY], context(recent_submits=nine)
+    )
+    (rejection,) = result.rejections
+    assert (rejection.reason, rejection.detail) == (
+        RejectReason.SUBMIT_RATE,
+        "10 submits in the last 60 s",
+    )
+
+
+def test_the_caps_and_the_cash_allow_an_order_that_reaches_them_exactly() -> None:
+    """A cap is the most allowed, not a bound never touched: 1,000 TRY fits a 1,000 TRY cap."""
+    flat = context(portfolio=portfolio(positions=()))
+    caps = RiskLimits(max_position_notional_try=Decimal(1000), max_total_exposure_try=Decimal(1000))
+    assert check_position_cap(_input(ctx=flat, limits=caps)) is None
+    assert check_exposure_cap(_input(ctx=flat, limits=caps)) is None
+    fee_lock = RiskLimits().fee_lock_factor
+    exact = context(portfolio=portfolio(cash=1000 * fee_lock + RiskLimits().cash_reserve_try))
+    assert check_cash(_input(ctx=exact)) is None
+    short = context(portfolio=portfolio(cash=1000 * fee_lock + RiskLimits().cash_reserve_try - 1))
+    assert _reason(check_cash(_input(ctx=short))) is RejectReason.INSUFFICIENT_CASH
+
+
+def test_a_position_cap_counts_this_pairs_buys_only() -> None:
+    """Open and approved ETHTRY buys leave BTCTRY's cap alone; an approved BTCTRY buy fills it."""
+    flat = portfolio(positions=())
+    cap = RiskLimits(max_position_notional_try=Decimal(1000))
+    eth = context(portfolio=flat, open_orders=(order("ETHTRY", price="500000"),))
+    eth_tally = CycleTally().add(_buy("ETHTRY"))
+    assert check_position_cap(_input(ctx=eth, tally=eth_tally, limits=cap)) is None
+    btc_tally = CycleTally().add(_buy(quantity="0.0001"))
+    over = check_position_cap(_input(ctx=context(portfolio=flat), tally=btc_tally, limits=cap))
+    assert _reason(over) is RejectReason.POSITION_CAP
+
+
+def test_the_per_pair_open_order_limit_counts_this_pairs_orders_only() -> None:
+    """Two ETHTRY orders leave BTCTRY room; one open and one approved BTCTRY order fill it."""
+    limits = RiskLimits(max_open_orders=10, max_open_orders_per_symbol=2)
+    eth = context(open_orders=(order("ETHTRY", order_id=1), order("ETHTRY", order_id=2)))
+    approved_eth = CycleTally().add(_buy("ETHTRY"))
+    assert check_open_orders(_input(ctx=eth, tally=approved_eth, limits=limits)) is None
+    one = context(open_orders=(order(order_id=1),))
+    full = check_open_orders(_input(ctx=one, tally=CycleTally().add(_buy()), limits=limits))
+    assert _reason(full) is RejectReason.MAX_OPEN_ORDERS_PER_SYMBOL
+
+
+@pytest.mark.parametrize(
+    ("notional", "refusal", "expected", "detail"),
+    [
+        (
+            "99.999",
+            None,
+            RejectReason.BELOW_MIN_NOTIONAL,
+            "notional 99.999000000 below the venue minimum 100",
+        ),
+        ("100", None, None, None),  # the minimum itself is allowed
+        ("500", QuantizeReason.BELOW_MIN_NOTIONAL, RejectReason.BELOW_MIN_NOTIONAL, None),
+        ("500", QuantizeReason.PRICE_ABOVE_MAX, RejectReason.EXCHANGE_RULES, "the quantizer's"),
+        ("500", QuantizeReason.PRICE_ABOVE_BAND, None, None),  # the band rule's to report
+    ],
+)
+def test_the_exchange_rules_check_the_notional_itself_and_report_the_quantizer(
+    notional: str, refusal: QuantizeReason | None, expected: RejectReason | None, detail: str | None
+) -> None:
+    """The rule checks the notional itself, and reports a refusal sizing carried as its own.
+
+    Under the venue minimum is refused even when sizing carried no refusal; a band refusal is
+    left to the band rule.
+    """
+    intent = _buy(quantity=str(Decimal(notional) / 1_000_000))
+    rejection = check_exchange_rules(_input(intent, refusal, detail="the quantizer's"))
+    assert _reason(rejection) is expected
+    if detail is not None:
+        assert rejection is not None
+        assert rejection.detail == detail
+
+
+def test_data_exactly_as_old_as_the_limit_is_still_used() -> None:
+    """30 s old data passes the 30 s age limit; a tenth of a second more is stale."""
+    fresh = context(snapshots={"BTCTRY": snapshot(age_s=30)})
+    assert RiskEngine(RiskLimits()).evaluate([BUY], fresh).approved_count == 1
+    stale = context(snapshots={"BTCTRY": snapshot(age_s=30.1)})
+    (rejection,) = RiskEngine(RiskLimits()).evaluate([BUY], stale).rejections
+    assert (rejection.reason, rejection.detail) == (
+        RejectReason.STALE_MARKET_DATA,
+        "data is 30.1 s old (limit 30 s)",
+    )
+
+
+def test_an_approved_order_keeps_its_signals_strategy_and_reason() -> None:
+    """The order's strategy and reason are the signal's: the trades and the journal name them."""
+    sig = Signal("BTCTRY", Side.BUY, Decimal(1000), "fast SMA crossed up", "trend", NOW)
+    (approved,) = RiskEngine(RiskLimits()).evaluate([sig], context()).approved
+    assert (approved.intent.strategy, approved.intent.reason) == ("trend", "fast SMA crossed up")
