@@ -53,7 +53,11 @@ def test_handed_over_holdings_are_booked_at_the_mark_and_only_those() -> None:
 
 @pytest.mark.parametrize(
     ("handover", "message"),
-    [({"BTC": Decimal("0.2")}, "account holds 0.1"), ({"XRP": Decimal(1)}, "no pair")],
+    [
+        ({"BTC": Decimal("0.2")}, "account holds 0.1"),
+        ({"ETH": Decimal(1)}, "hands over 1 ETH but the account holds 0: lower it"),
+        ({"XRP": Decimal(1)}, "no pair"),
+    ],
 )
 def test_a_handover_the_account_cannot_cover_is_refused(
     handover: dict[str, Decimal], message: str
@@ -62,7 +66,15 @@ def test_a_handover_the_account_cannot_cover_is_refused(
     balances = [_balance("TRY", "5000"), _balance("BTC", "0.1"), _balance("XRP", "3")]
     marks = {"BTCTRY": Decimal(2_000_000)}
     with pytest.raises(ConfigError, match=message):
-        opening_from_balances(balances, (BTCTRY,), marks, handover=handover)
+        opening_from_balances(balances, (BTCTRY, ETHTRY), marks, handover=handover)
+
+
+def test_seeded_books_adopt_shortfalls_unless_told_not_to() -> None:
+    """By default a sell of more than the books hold adopts the rest; the flag passes through."""
+    balances = [_balance("TRY", "5000")]
+    assert opening_from_balances(balances, (BTCTRY,), {}).adopt_shortfalls is True
+    strict = opening_from_balances(balances, (BTCTRY,), {}, adopt_shortfalls=False)
+    assert strict.adopt_shortfalls is False
 
 
 def test_opening_needs_a_mark_for_every_handed_over_base() -> None:
@@ -93,6 +105,14 @@ def test_differences_name_each_asset_that_disagrees() -> None:
     )
     assert found[0].difference == -1
     assert balance_differences(ledger, later, tolerance=Decimal(100)) == ()
+
+
+def test_an_asset_the_exchange_no_longer_lists_is_a_difference_from_zero() -> None:
+    """The books hold BTC and the exchange's balances have no BTC line: 2 against 0."""
+    ledger = Ledger(opening_from_balances([_balance("TRY", "1000")], (BTCTRY,), {}))
+    ledger.apply_fill(fill(1, Side.BUY, "100", "2", fee="1"))
+    found = balance_differences(ledger, [_balance("TRY", "799")])
+    assert found == (BalanceDifference("BTC", Decimal(2), Decimal(0)),)
 
 
 def test_pair_of_normalises_the_exchange_rules() -> None:

@@ -68,20 +68,36 @@ def test_watermark_round_trips() -> None:
     assert watermark_from_dict(json.loads(json.dumps(watermark_to_dict(watermark)))) == watermark
 
 
+def test_a_watermark_stored_without_its_last_gain_reads_back_without_it() -> None:
+    """Watermarks written before ``last_gain`` existed keep ``None``, not the text "None"."""
+    _, watermark = value(_busy_ledger(), "TRY", {"BTCTRY": Decimal(1), "ETHTRY": Decimal(1)}, T0)
+    old = watermark._replace(last_gain=None)
+    stored = json.loads(json.dumps(watermark_to_dict(old)))
+    assert stored["last_gain"] is None
+    assert watermark_from_dict(stored) == old
+
+
+def test_the_trade_ids_can_be_left_out() -> None:
+    """``trade_ids=False`` writes an empty list, however many trades were applied."""
+    data = snapshot_to_dict(_busy_ledger().snapshot(), trade_ids=False)
+    assert data["applied_trade_ids"] == []
+    assert snapshot_to_dict(_busy_ledger().snapshot())["applied_trade_ids"] != []
+
+
 @pytest.mark.parametrize(
-    "damage",
+    ("damage", "message"),
     [
-        lambda d: d.pop("cash"),
-        lambda d: d.update(version=99),
-        lambda d: d["positions"][0].update(quantity="lots"),
-        lambda d: d["days"][0].update(day="yesterday"),
+        (lambda d: d.pop("cash"), "stored ledger snapshot is malformed: KeyError"),
+        (lambda d: d.update(version=99), "ledger snapshot version 99 is not supported"),
+        (lambda d: d["positions"][0].update(quantity="lots"), "malformed"),
+        (lambda d: d["days"][0].update(day="yesterday"), "malformed"),
     ],
 )
-def test_damaged_snapshots_raise_ledger_error(damage: Any) -> None:
+def test_damaged_snapshots_raise_ledger_error(damage: Any, message: str) -> None:
     """A stored snapshot with a missing key, unknown version or bad value raises LedgerError."""
     data = snapshot_to_dict(_busy_ledger().snapshot())
     damage(data)
-    with pytest.raises(LedgerError):
+    with pytest.raises(LedgerError, match=message):
         snapshot_from_dict(data)
 
 

@@ -105,6 +105,7 @@ def test_oversell_is_refused_with_a_typed_error_and_no_change() -> None:
         ledger.apply_fill(fill(2, SELL, "100", "1.5"))
     assert caught.value.shortfall == Decimal("0.5")
     assert caught.value.symbol == "BTCTRY"
+    assert "sell 2 of 1.5 BTC exceeds the position 1" in str(caught.value)
     assert ledger.snapshot() == before
     assert not ledger.has_applied(2)
 
@@ -127,6 +128,7 @@ def test_oversell_with_adoption_books_the_shortfall_as_external_capital() -> Non
     [
         ({"quantity": Decimal(0)}, "positive"),
         ({"price": Decimal(-1)}, "positive"),
+        ({"price": Decimal(0)}, "positive"),  # a free fill would book cost 0
         ({"fee": Decimal("-0.1")}, "negative"),
         ({"tax": Decimal("-0.1")}, "negative"),
         ({"timestamp": datetime(2026, 1, 1)}, "timezone"),  # noqa: DTZ001 - the naive instant is the case
@@ -140,6 +142,12 @@ def test_fills_breaking_the_contract_are_refused(change: dict[str, Any], message
     with pytest.raises(InvalidFillError, match=message):
         ledger.apply_fill(replace(fill(1, BUY, "100", "1"), **change))
     assert not ledger.has_applied(1)
+
+
+def test_a_fee_asset_of_another_currency_is_accepted_when_nothing_is_charged() -> None:
+    """With no fee and no tax, the fee asset the exchange names does not matter."""
+    ledger = new_ledger()
+    assert ledger.apply_fill(fill(1, BUY, "100", "1", fee_asset="USDT"))
 
 
 def test_a_base_fee_larger_than_the_buy_is_refused() -> None:
