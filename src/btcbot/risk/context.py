@@ -17,8 +17,9 @@ from btcbot.domain.trading import ZERO, OrderIntent, PortfolioView, TradingState
 class RiskContext:
     """Everything outside the signals that risk looks at; built by the caller each cycle.
 
-    ``now`` comes from the injected clock; ``kill_switch_reason`` is the combined kill state
-    (``btcbot.risk.kill_switch.kill_state``); ``open_orders`` are our orders still open on the
+    ``now`` comes from the injected clock; ``kill_switch_reason`` is set when the KILL_SWITCH
+    setting refuses every order (the kill file stops the cycle before any decision, so it never
+    reaches here: ``btcbot.risk.kill_switch``); ``open_orders`` are our orders still open on the
     exchange (closed ones are ignored); ``recent_fills`` and ``recent_submits`` need only reach
     back over the cooldown and the submit-rate window; ``unresolved_symbols`` are symbols with an
     order whose fate execution does not know yet (pending submit or ambiguous).

@@ -1,14 +1,15 @@
-"""The kill switch as the pure layer sees it: a probe it can ask, and how two sources combine.
+"""The kill file as the pure layer sees it: a probe it can ask.
 
 Trading stops when either source says so: the ``KILL_SWITCH`` setting (fixed for the process
-life) or the kill file in ``CONTROL_DIR`` (written by ``btcbot disarm`` from either role, at
-any time). The file is read through a ``KillSwitchProbe`` injected by the wiring
-(``btcbot.adapters.control_dir.KillFileProbe``), so this module stays free of I/O.
+life; the wiring hands it to the decision core as the risk context's ``kill_switch_reason``) or
+the kill file in ``CONTROL_DIR`` (written by ``btcbot disarm`` from either role, at any time;
+the cycle asks the probe first and decides nothing while it answers). The file is read through
+a ``KillSwitchProbe`` injected by the wiring (``btcbot.adapters.control_dir.KillFileProbe``), so
+this module stays free of I/O.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -21,25 +22,3 @@ class KillSwitchProbe(Protocol):
     def __call__(self) -> str | None:
         """Look now; never cached."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class KillState:
-    """Whether trading is killed, and why (``None`` when it is not)."""
-
-    engaged: bool
-    reason: str | None
-
-
-def kill_state(*, kill_switch_setting: bool, kill_file_reason: str | None) -> KillState:
-    """Combine the setting and the kill file; the file's reason wins because it is specific."""
-    if kill_file_reason is not None:
-        return KillState(engaged=True, reason=f"kill file: {kill_file_reason}")
-    if kill_switch_setting:
-        return KillState(engaged=True, reason="KILL_SWITCH=true")
-    return KillState(engaged=False, reason=None)
-
-
-def current_kill_state(*, kill_switch_setting: bool, probe: KillSwitchProbe) -> KillState:
-    """Ask ``probe`` now and combine it with the setting."""
-    return kill_state(kill_switch_setting=kill_switch_setting, kill_file_reason=probe())

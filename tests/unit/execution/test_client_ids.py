@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -59,3 +61,24 @@ def test_foreign_ids_are_not_the_bots() -> None:
     """GUIDs and hand-typed ids are recognised as someone else's."""
     assert not is_bot_client_id("f3b1c1a0-8d1e-4c4e-9e3a-2c1d8a0e7b11")
     assert not is_bot_client_id(None)
+
+
+def test_a_hashed_cycle_keeps_the_rest_readable() -> None:
+    """A cycle id with punctuation becomes h + 15 hex digits of its sha256; a buy ends in b."""
+    cycle = "2026-11-23T12:00:00Z-live-7f3a9c2e-0001"
+    digest = hashlib.sha256(cycle.encode("utf-8")).hexdigest()
+    assert client_order_id(cycle, 7, "ETHTRY", Side.BUY) == f"bb-h{digest[:15]}-7-ETHTRY-b"
+
+
+def test_an_id_of_exactly_fifty_characters_stays_readable() -> None:
+    """50 characters is BtcTurk's limit, not over it: the id is kept as it reads."""
+    cycle, symbol = "c" * 22, "A" * 20
+    cid = client_order_id(cycle, 0, symbol, Side.SELL)
+    assert (len(cid), cid) == (MAX_CLIENT_ORDER_ID, f"bb-{cycle}-0-{symbol}-s")
+
+
+def test_an_id_over_fifty_characters_is_a_hash_of_every_input() -> None:
+    """One character more and the id becomes bb-h plus 32 hex digits of all four inputs."""
+    cycle, symbol = "c" * 22, "A" * 20
+    digest = hashlib.sha256(f"{cycle}|10|{symbol}|sell".encode()).hexdigest()
+    assert client_order_id(cycle, 10, symbol, Side.SELL) == f"bb-h{digest[:32]}"
