@@ -9,7 +9,7 @@ from decimal import Decimal
 from btcbot.domain.enums import OrderMethod, OrderStatus, Side
 from btcbot.domain.market import MarketSnapshot
 from btcbot.domain.models import BookLevel, Fill, Order, OrderBook, SymbolRules, Ticker
-from btcbot.domain.trading import PortfolioView, PositionView, Signal, TradingState
+from btcbot.domain.trading import OrderIntent, PortfolioView, PositionView, Signal, TradingState
 from btcbot.risk.context import RiskContext
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -81,6 +81,13 @@ def portfolio(
 def signal(side: Side = Side.BUY, size: str = "1000", symbol: str = "BTCTRY") -> Signal:
     """A signal for ``size`` TRY of ``symbol``."""
     return Signal(symbol, side, Decimal(size), "test", "test", NOW - timedelta(minutes=1))
+
+
+def intent(
+    symbol: str = "BTCTRY", side: Side = Side.BUY, price: str = "1000000", quantity: str = "0.001"
+) -> OrderIntent:
+    """A sized limit order: a 1,000 TRY BTCTRY buy at the bid unless told otherwise."""
+    return OrderIntent(symbol, side, OrderMethod.LIMIT, Decimal(price), Decimal(quantity), "t", "t")
 
 
 def order(

@@ -5,15 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from risk_factories import ASK, BID, context, order, portfolio, snapshot
+from risk_factories import ASK, BID, context, intent, order, portfolio, snapshot
 
 from btcbot.domain.enums import OrderMethod, Side
-from btcbot.domain.trading import OrderIntent, PositionView
+from btcbot.domain.trading import PositionView
 from btcbot.risk.context import CycleTally
-
-
-def _intent(symbol: str, side: Side, quantity: str) -> OrderIntent:
-    return OrderIntent(symbol, side, OrderMethod.LIMIT, BID, Decimal(quantity), "t", "t")
 
 
 def test_a_position_is_marked_at_the_mid_then_the_last_trade_then_its_cost() -> None:
@@ -39,9 +35,9 @@ def test_the_tally_counts_and_sums_per_pair_and_side() -> None:
     """This cycle's approvals: one BTCTRY buy, two sells of different pairs."""
     tally = (
         CycleTally()
-        .add(_intent("BTCTRY", Side.BUY, "0.001"))
-        .add(_intent("ETHTRY", Side.SELL, "0.5"))
-        .add(_intent("BTCTRY", Side.SELL, "0.002"))
+        .add(intent("BTCTRY", Side.BUY, quantity="0.001"))
+        .add(intent("ETHTRY", Side.SELL, quantity="0.5"))
+        .add(intent("BTCTRY", Side.SELL, quantity="0.002"))
     )
     assert (tally.count, tally.count_for("BTCTRY"), tally.count_for("XRPTRY")) == (3, 2, 0)
     assert tally.sell_quantity("BTCTRY") == Decimal("0.002")

@@ -17,13 +17,14 @@ from risk_factories import (
     NOW,
     context,
     fill,
+    intent,
     order,
     portfolio,
     signal,
     snapshot,
 )
 
-from btcbot.domain.enums import OrderMethod, Side
+from btcbot.domain.enums import Side
 from btcbot.domain.quantize import QuantizeReason
 from btcbot.domain.trading import (
     ApprovedOrderIntent,
@@ -204,14 +205,8 @@ def test_table_covers_every_rule_in_order() -> None:
     ]  # fmt: skip
 
 
-def _buy(symbol: str = "BTCTRY", price: str = "1000000", quantity: str = "0.001") -> OrderIntent:
-    """A limit buy: 1,000 TRY of BTCTRY unless told otherwise."""
-    args = (Decimal(price), Decimal(quantity), "t", "t")
-    return OrderIntent(symbol, Side.BUY, OrderMethod.LIMIT, *args)
-
-
 def _input(
-    intent: OrderIntent | None = None,
+    planned: OrderIntent | None = None,
     refusal: QuantizeReason | None = None,
     *,
     ctx: RiskContext | None = None,
@@ -219,8 +214,8 @@ def _input(
     limits: RiskLimits | None = None,
     detail: str = "",
 ) -> RuleInput:
-    """A BTCTRY buy sized as ``intent`` (carrying ``refusal``), in the base context."""
-    sized = SizedOrder(intent or _buy(), refusal, detail)
+    """A BTCTRY buy sized as ``planned`` (carrying ``refusal``), in the base context."""
+    sized = SizedOrder(planned or intent(), refusal, detail)
     return RuleInput(
         BUY, ctx or context(), tally or CycleTally(), limits or RiskLimits(), sized=sized
     )
@@ -228,11 +223,6 @@ def _input(
 
 def _reason(rejection: RiskRejection | None) -> RejectReason | None:
     return None if rejection is None else rejection.reason
-
-
-def _band_input(price: Decimal, refusal: QuantizeReason | None = None) -> RuleInput:
-    """A buy sized at ``price`` against the base band (100,000 to 10,000,000 TRY)."""
-    return _input(_buy(price=str(price)), refusal)
 
 
 @pytest.mark.parametrize(
@@ -253,7 +243,7 @@ def test_the_band_rule_checks_the_price_itself_not_only_the_quantizer(
 
     The edges are refused: BtcTurk does not say whether they are inside (valid both ways).
     """
-    rejection = check_price_band(_band_input(Decimal(price), refusal))
+    rejection = check_price_band(_input(intent(price=price), refusal))
     assert _reason(rejection) is (RejectReason.PRICE_BAND if refused else None)
 
 
@@ -307,9 +297,9 @@ def test_a_position_cap_counts_this_pairs_buys_only() -> None:
     flat = portfolio(positions=())
     cap = RiskLimits(max_position_notional_try=Decimal(1000))
     eth = context(portfolio=flat, open_orders=(order("ETHTRY", price="500000"),))
-    eth_tally = CycleTally().add(_buy("ETHTRY"))
+    eth_tally = CycleTally().add(intent("ETHTRY"))
     assert check_position_cap(_input(ctx=eth, tally=eth_tally, limits=cap)) is None
-    btc_tally = CycleTally().add(_buy(quantity="0.0001"))
+    btc_tally = CycleTally().add(intent(quantity="0.0001"))
     over = check_position_cap(_input(ctx=context(portfolio=flat), tally=btc_tally, limits=cap))
     assert _reason(over) is RejectReason.POSITION_CAP
 
@@ -318,10 +308,10 @@ def test_the_per_pair_open_order_limit_counts_this_pairs_orders_only() -> None:
     """Two ETHTRY orders leave BTCTRY room; one open and one approved BTCTRY order fill it."""
     limits = RiskLimits(max_open_orders=10, max_open_orders_per_symbol=2)
     eth = context(open_orders=(order("ETHTRY", order_id=1), order("ETHTRY", order_id=2)))
-    approved_eth = CycleTally().add(_buy("ETHTRY"))
+    approved_eth = CycleTally().add(intent("ETHTRY"))
     assert check_open_orders(_input(ctx=eth, tally=approved_eth, limits=limits)) is None
     one = context(open_orders=(order(order_id=1),))
-    full = check_open_orders(_input(ctx=one, tally=CycleTally().add(_buy()), limits=limits))
+    full = check_open_orders(_input(ctx=one, tally=CycleTally().add(intent()), limits=limits))
     assert _reason(full) is RejectReason.MAX_OPEN_ORDERS_PER_SYMBOL
 
 
@@ -348,8 +338,8 @@ def test_the_exchange_rules_check_the_notional_itself_and_report_the_quantizer(
     Under the venue minimum is refused even when sizing carried no refusal; a band refusal is
     left to the band rule.
     """
-    intent = _buy(quantity=str(Decimal(notional) / 1_000_000))
-    rejection = check_exchange_rules(_input(intent, refusal, detail="the quantizer's"))
+    sized = intent(quantity=str(Decimal(notional) / 1_000_000))
+    rejection = check_exchange_rules(_input(sized, refusal, detail="the quantizer's"))
     assert _reason(rejection) is expected
     if detail is not None:
         assert rejection is not None
