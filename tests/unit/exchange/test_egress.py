@@ -23,6 +23,7 @@ from btcbot.exchange.egress import EgressGuard, deny_remote, request_kind
         ("api.btcturk.com", False),
         ("127.0.0.1.example.com", False),
         ("localhost.example.com", False),
+        ("Xlocalhost", False),
         ("10.0.0.1", False),
         ("0.0.0.0", False),  # noqa: S104 - the wildcard address is not loopback
         ("", False),
@@ -68,8 +69,12 @@ def test_a_blocked_request_never_reaches_the_inner_transport() -> None:
     """The default answer refuses a signed request to a remote host before any I/O."""
     inner = _Counting()
     guard = EgressGuard(inner, deny_remote)
-    with pytest.raises(TradeBlockedError, match=r"private read to api\.btcturk\.com blocked"):
+    with pytest.raises(TradeBlockedError) as refused:
         guard.handle_request(httpx.Request("GET", "https://api.btcturk.com/api/v1/users/balances"))
+    assert str(refused.value) == (
+        "private read to api.btcturk.com blocked at the transport: "
+        "this process is not armed for live trading"
+    )
     with pytest.raises(TradeBlockedError, match="order post"):
         guard.handle_request(httpx.Request("POST", "https://api.btcturk.com/api/v1/order"))
     assert inner.seen == []
@@ -92,11 +97,11 @@ def test_the_answer_is_asked_per_request() -> None:
     inner = _Counting()
 
     def blockers(kind: RequestKind) -> list[str]:
-        return [] if allowed["post"] else [f"{kind.value} refused"]
+        return [] if allowed["post"] else [f"{kind.value} refused", "kill file present"]
 
     guard = EgressGuard(inner, blockers)
     guard.handle_request(httpx.Request("POST", "https://api.btcturk.com/api/v1/order"))
     allowed["post"] = False
-    with pytest.raises(TradeBlockedError, match="order post refused"):
+    with pytest.raises(TradeBlockedError, match=r"order post refused; kill file present$"):
         guard.handle_request(httpx.Request("POST", "https://api.btcturk.com/api/v1/order"))
     assert len(inner.seen) == 1
