@@ -121,6 +121,11 @@ class StrategyEngine:
         """Closed candles market data must supply for every strategy to be able to signal."""
         return max((s.required_candles for s in self.strategies), default=0)
 
+    @property
+    def time_limit(self) -> float:
+        """CPU seconds one strategy may take for one symbol before its answer is refused."""
+        return self._limit
+
     def signals(
         self,
         symbols: Sequence[str],
