@@ -10,8 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from btcbot.domain.enums import Role
+from btcbot.domain.records import AuditContext
 from btcbot.settings import Settings, load_settings
 from btcbot.state.admin import init_database
+from btcbot.state.meta import write_meta
+from btcbot.state.migrate import migrate
+from btcbot.state.sqlite import connect
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -40,3 +44,21 @@ def initialised(root: Path, role: Role) -> Settings:
     settings = settings_for(root, role)
     init_database(settings, instance_id=f"init-{role.value}", now=NOW)
     return settings
+
+
+def v1_database(path: Path) -> None:
+    """A LIVE database as the first release left it: migration 1 only, tagged, one audit row."""
+    conn = connect(path, create=True)
+    try:
+        migrate(conn, path, now=NOW, target=1)
+        conn.execute("BEGIN IMMEDIATE")
+        write_meta(
+            conn, role=Role.LIVE, created_by="v1", at=NOW, audit=AuditContext(Role.LIVE, "i", "h")
+        )
+        conn.execute(
+            "INSERT INTO audit_events (event, occurred_at, actor, detail, process_role,"
+            " process_instance_id, config_hash) VALUES ('armed', 't', 'op', '{}', 'live', 'i', 'h')"
+        )
+        conn.execute("COMMIT")
+    finally:
+        conn.close()

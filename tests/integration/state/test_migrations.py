@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from state_db import initialised
+from state_db import initialised, v1_database
 
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import SchemaTooNewError, StateError
-from btcbot.domain.records import AuditContext
 from btcbot.settings import Settings
-from btcbot.state.meta import read_meta, write_meta
+from btcbot.state.meta import read_meta
 from btcbot.state.migrate import (
     Migration,
     latest_version,
@@ -51,30 +50,12 @@ def test_db_init_leaves_the_latest_schema(live_settings: Settings) -> None:
     assert not list(live_settings.state_db_path.parent.glob("*.bak-*"))
 
 
-def _v1_database(path: Path) -> None:
-    """A database as the first release left it: migration 1 only, tagged, with an audit row."""
-    conn = connect(path, create=True)
-    try:
-        migrate(conn, path, now=NOW, target=1)
-        conn.execute("BEGIN IMMEDIATE")
-        write_meta(
-            conn, role=Role.LIVE, created_by="v1", at=NOW, audit=AuditContext(Role.LIVE, "i", "h")
-        )
-        conn.execute(
-            "INSERT INTO audit_events (event, occurred_at, actor, detail, process_role,"
-            " process_instance_id, config_hash) VALUES ('armed', 't', 'op', '{}', 'live', 'i', 'h')"
-        )
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
-
-
 def test_forward_migration_of_a_copy_leaves_a_backup_beside_it(tmp_path: Path) -> None:
     """Migrating a v1 copy brings it to the latest version and leaves a v1 backup next to it."""
     if latest_version() < 2:
         pytest.skip("only one migration bundled: nothing to migrate forward to")
     original = tmp_path / "original.db"
-    _v1_database(original)
+    v1_database(original)
     copy = tmp_path / "copy.db"
     copy.write_bytes(original.read_bytes())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from state_db import initialised, settings_for
+from state_db import initialised, settings_for, v1_database
 
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import (
@@ -23,6 +24,7 @@ from btcbot.domain.errors import (
 )
 from btcbot.settings import Settings
 from btcbot.state.guards import open_for_role
+from btcbot.state.lock import read_holder
 from btcbot.state.migrate import latest_version
 from btcbot.state.registry import check_not_shared, read_registration
 
@@ -205,3 +207,91 @@ def test_a_different_file_is_fine(live_settings: Settings, monitor_settings: Set
         _open(monitor_settings)
     finally:
         first.close()
+
+
+def test_each_refusal_names_the_path_and_what_to_do(
+    tmp_path: Path, make_settings: MakeSettings, live_settings: Settings
+) -> None:
+    """The operator reads one line: which setting, which path, and the way out."""
+    control = tmp_path / "control"
+    missing = make_settings(Role.LIVE, tmp_path / "typo" / "stat.db")
+    with pytest.raises(DatabaseMissingError) as refused:
+        _open(missing)
+    assert str(refused.value) == (
+        f"STATE_DB_PATH={missing.state_db_path} does not exist: run `btcbot db init` for this "
+        "role (or fix the path)"
+    )
+    folder = make_settings(Role.LIVE, tmp_path / "a-folder")
+    folder.state_db_path.mkdir()
+    with pytest.raises(DatabaseMissingError) as refused:
+        _open(folder)
+    assert str(refused.value) == f"STATE_DB_PATH={folder.state_db_path} is not a file"
+    text = make_settings(Role.LIVE, tmp_path / "notes.db")
+    text.state_db_path.write_text("notes\n", "utf-8")
+    with pytest.raises(DatabaseMissingError, match=r"^STATE_DB_PATH=.*notes\.db is not a btcbot"):
+        _open(text)
+    registry = control / "registry"
+    for entry in registry.iterdir():
+        entry.unlink()
+    monitor = make_settings(Role.MONITOR, live_settings.state_db_path)
+    with pytest.raises(RoleMismatchError) as mismatch:
+        _open(monitor)
+    assert str(mismatch.value) == (
+        f"STATE_DB_PATH={live_settings.state_db_path} is tagged db_role=live but "
+        "APP_ROLE=monitor: each role opens only its own database; point STATE_DB_PATH at the "
+        "monitor database"
+    )
+
+
+def test_the_control_dir_refusals_say_what_to_do(
+    tmp_path: Path, make_settings: MakeSettings
+) -> None:
+    """Missing: who creates it. A file: point CONTROL_DIR at a directory."""
+    settings = make_settings(Role.LIVE)
+    with pytest.raises(ConfigError) as refused:
+        _open(settings)
+    assert str(refused.value) == (
+        f"CONTROL_DIR={settings.control_dir} does not exist: it is where the two roles see each "
+        "other; `btcbot db init` creates it, or create it yourself"
+    )
+    settings.control_dir.write_text("x", "utf-8")
+    with pytest.raises(ConfigError) as refused:
+        _open(settings)
+    assert str(refused.value) == (
+        f"CONTROL_DIR={settings.control_dir} is a file, not a directory: it is where the two "
+        "roles see each other; point CONTROL_DIR at a directory"
+    )
+
+
+def test_a_newer_schema_is_refused_naming_the_file(live_settings: Settings) -> None:
+    """Which database a newer btcbot touched, so the operator knows which one to restore."""
+    conn = sqlite3.connect(live_settings.state_db_path)
+    conn.execute(f"PRAGMA user_version = {latest_version() + 1}")
+    conn.close()
+    with pytest.raises(SchemaTooNewError, match=re.escape(str(live_settings.state_db_path))):
+        _open(live_settings)
+
+
+def test_an_old_database_is_backed_up_beside_itself_then_migrated_on_open(
+    tmp_path: Path, make_settings: MakeSettings
+) -> None:
+    """The backup is named by the database, its old version and the opening time."""
+    if latest_version() < 2:
+        pytest.skip("only one migration bundled: nothing to migrate forward to")
+    settings = make_settings(Role.LIVE)
+    settings.control_dir.mkdir()
+    settings.state_db_path.parent.mkdir()
+    v1_database(settings.state_db_path)
+    opened = open_for_role(settings, instance_id="upgrade", now=NOW)
+    try:
+        holder = read_holder(settings.state_db_path)
+        assert holder is not None
+        assert holder.instance_id == "upgrade"
+        assert opened.migration.from_version == 1
+        assert opened.migration.to_version == latest_version()
+        assert opened.migration.backup == settings.state_db_path.with_name(
+            "state.db.bak-v1-20261123T120000Z"
+        )
+        assert opened.migration.backup.exists()
+    finally:
+        opened.close()
