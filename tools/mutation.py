@@ -8,11 +8,13 @@ Usage::
 The modules and the tests that guard them are ``[tool.mutmut]`` in pyproject.toml: the arming
 policy, the ledger (fills, valuation, balances, its stored form), the account model, the
 trading state, the risk context, rules, sizing and engine, the quantizer, client order ids,
-execution (submits and cancels), order syncing and reconciliation. mutmut copies them into
-``mutants/`` (git-ignored) and runs, for each mutant, the tests that cover the mutated
-function; a mutant *survives* when every one of them still passes. The scores and the list of
-survivors with the reason each is equivalent (or the test that now kills it) are in
-docs/TESTING.md. Needs the ``mutation`` extra (``pip install -e .[mutation]``) and fork
+execution (submits and cancels), order syncing and reconciliation; the walls that keep an
+unarmed process off real exchanges (the egress guard, paper mode's wire, the database guards,
+arming and disarming), quarantine, the market-data checks and the decision core. mutmut
+copies them into ``mutants/`` (git-ignored) and runs, for each mutant, the tests that cover
+the mutated function; a mutant *survives* when every one of them still passes. The scores
+and the list of survivors with the reason each is equivalent (or the test that now kills it)
+are in docs/TESTING.md. Needs the ``mutation`` extra (``pip install -e .[mutation]``) and fork
 (Linux, WSL).
 """
 
