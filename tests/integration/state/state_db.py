@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from btcbot.domain.enums import Role
 from btcbot.domain.records import AuditContext
@@ -16,8 +17,10 @@ from btcbot.state.admin import init_database
 from btcbot.state.meta import write_meta
 from btcbot.state.migrate import migrate
 from btcbot.state.sqlite import connect
+from btcbot.state.uow import UnitOfWork
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+U = TypeVar("U", bound=UnitOfWork)
 
 
 def role_environ(role: Role, db_path: Path, control_dir: Path) -> dict[str, str]:
@@ -62,3 +65,11 @@ def v1_database(path: Path) -> None:
         conn.execute("COMMIT")
     finally:
         conn.close()
+
+
+def unit_of_work(settings: Settings, kind: type[U]) -> U:
+    """A unit of work of ``kind`` on ``settings``' database, each opening its own connection."""
+    path = settings.state_db_path
+    return kind(
+        lambda: connect(path), AuditContext(settings.app_role, "test", settings.config_hash)
+    )

@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from state_db import initialised
+from state_db import initialised, unit_of_work
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.adapters.control_dir import KillRecord, kill_path, read_kill, write_kill
 from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import ConfigError, StateError
-from btcbot.domain.records import AuditContext, KillSwitchSource
+from btcbot.domain.records import KillSwitchSource
 from btcbot.domain.trading import StateCause, TradingState
 from btcbot.observability.audit import AuditKind, AuditValue
 from btcbot.services.arming import (
@@ -36,7 +36,6 @@ from btcbot.services.arming import (
 )
 from btcbot.settings import Settings
 from btcbot.state.repositories.trading_state import TradingStateRepository
-from btcbot.state.sqlite import connect
 from btcbot.state.uow import UnitOfWork
 
 AT = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
@@ -50,10 +49,7 @@ def live(tmp_path: Path) -> Settings:
 
 
 def _uow(settings: Settings) -> UnitOfWork:
-    path = settings.state_db_path
-    return UnitOfWork(
-        lambda: connect(path), AuditContext(settings.app_role, "test", settings.config_hash)
-    )
+    return unit_of_work(settings, UnitOfWork)
 
 
 def _kill(reason: str = "going on holiday") -> KillRecord:

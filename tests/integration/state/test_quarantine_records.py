@@ -12,19 +12,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from state_db import initialised
+from state_db import initialised, unit_of_work
 from strategy_factories import open_order
 
 from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import Role, Side
 from btcbot.domain.models import Fill
-from btcbot.domain.records import AuditContext
 from btcbot.domain.trading import StateCause, TradingState
 from btcbot.observability.audit import AuditEvent, AuditKind, AuditValue
 from btcbot.services.quarantine import quarantine, quarantine_order
 from btcbot.settings import Settings
 from btcbot.state.repositories.trading_uow import TradingUnitOfWork
-from btcbot.state.sqlite import connect
 
 AT = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
 
@@ -36,10 +34,7 @@ def live(tmp_path: Path) -> Settings:
 
 
 def _uow(settings: Settings) -> TradingUnitOfWork:
-    path = settings.state_db_path
-    return TradingUnitOfWork(
-        lambda: connect(path), AuditContext(settings.app_role, "test", settings.config_hash)
-    )
+    return unit_of_work(settings, TradingUnitOfWork)
 
 
 def _fill(trade_id: int = 501, symbol: str = "BTCTRY") -> Fill:
