@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
 import pytest
 
 from btcbot.domain.enums import Role
-from btcbot.domain.errors import LockHeldError
-from btcbot.state.lock import LockHolder, acquire, holder_path_for, probe, read_holder
+from btcbot.domain.errors import LockHeldError, StateError
+from btcbot.state.lock import (
+    LockHolder,
+    acquire,
+    holder_path_for,
+    lock_path_for,
+    probe,
+    read_holder,
+)
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CHILD = """
@@ -114,3 +124,114 @@ def test_a_recycled_pid_does_not_count_as_the_holder() -> None:
         process_created=1.0,  # 1970: certainly not when this process started
     )
     assert not me.is_running()
+
+
+def _me(**changes: object) -> LockHolder:
+    holder = LockHolder(
+        pid=os.getpid(),
+        role="live",
+        hostname=socket.gethostname(),
+        instance_id="x",
+        started_at=NOW.isoformat(),
+        process_created=psutil.Process().create_time(),
+    )
+    return replace(holder, **changes)  # type: ignore[arg-type]
+
+
+def test_whether_a_holder_runs_is_judged_by_host_pid_and_start_time() -> None:
+    """Another host's holder is assumed alive; here, the pid must run and have started then."""
+    assert _me().is_running()
+    assert _me(process_created=None).is_running()  # a record from before start times were kept
+    started = psutil.Process().create_time()
+    assert _me(process_created=started + 0.9).is_running()  # clocks round create times
+    assert not _me(process_created=started + 1.5).is_running()
+    assert _me(hostname="another-host", pid=2**22 + 1).is_running()
+    assert not _me(pid=_gone_pid()).is_running()
+
+
+def _gone_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        "not json",
+        '{"pid": 1}',
+        '{"pid": "x", "role": "live", "hostname": "h", "instance_id": "i", "started_at": "t"}',
+        "[]",
+    ],
+)
+def test_an_unreadable_holder_record_is_no_holder(db: Path, record: str) -> None:
+    """A damaged record must not stop the lock from being taken or described."""
+    holder_path_for(db).write_text(record, encoding="utf-8")
+    assert read_holder(db) is None
+    with acquire(db, role=Role.LIVE, instance_id="after", now=NOW) as lock:
+        assert lock.taken_over is None
+
+
+def test_a_record_without_a_start_time_reads_back_as_none(db: Path) -> None:
+    """Older records have no ``process_created``: it reads as None, not as an error."""
+    holder_path_for(db).write_text(
+        '{"pid": 7, "role": "live", "hostname": "h", "instance_id": "i", "started_at": "t"}',
+        encoding="utf-8",
+    )
+    assert read_holder(db) == LockHolder(7, "live", "h", "i", "t", None)
+
+
+def test_the_refusal_says_who_holds_the_lock_and_what_to_do(db: Path) -> None:
+    """Named holder; a holder not yet recorded; a recorded holder that is gone."""
+    with acquire(db, role=Role.LIVE, instance_id="first", now=NOW) as held:
+        with pytest.raises(LockHeldError) as refused:
+            acquire(db, role=Role.LIVE, instance_id="second", now=NOW)
+        assert str(refused.value) == (
+            f"{db} is locked by {held.holder.describe()}: only one btcbot may use a database; "
+            "stop the other process first"
+        )
+        assert held.holder.describe() == (
+            f"pid {os.getpid()} (role live) on host {socket.gethostname()} since {NOW.isoformat()}"
+        )
+        holder_path_for(db).unlink()
+        with pytest.raises(LockHeldError, match=r"another process \(it has not recorded itself"):
+            acquire(db, role=Role.LIVE, instance_id="third", now=NOW)
+        gone = _me(pid=_gone_pid())
+        holder_path_for(db).write_text(json.dumps(asdict(gone)), encoding="utf-8")
+        with pytest.raises(LockHeldError) as refused:
+            acquire(db, role=Role.LIVE, instance_id="fourth", now=NOW)
+        assert f"{gone.describe()}, which is gone, yet the OS lock is held" in str(refused.value)
+
+
+def test_release_leaves_another_holders_record_alone(db: Path) -> None:
+    """Only our own record is removed; releasing twice is harmless."""
+    lock = acquire(db, role=Role.LIVE, instance_id="mine", now=NOW)
+    other = _me(instance_id="someone else")
+    holder_path_for(db).write_text(json.dumps(asdict(other)), encoding="utf-8")
+    lock.release()
+    assert read_holder(db) == other
+    lock.release()
+    assert not probe(db).held
+
+
+def test_the_lock_status_reads_as_db_check_prints_it(db: Path) -> None:
+    """Held by a named holder, held by nobody recorded, free with a stale record, free."""
+    assert probe(db).describe() == "free"
+    with acquire(db, role=Role.MONITOR, instance_id="m", now=NOW) as lock:
+        assert probe(db).describe() == f"held by {lock.holder.describe()}"
+        assert probe(db).holder == lock.holder
+        holder_path_for(db).unlink()
+        assert probe(db).describe() == "held (holder unknown)"
+    stale = _me(pid=_gone_pid())
+    holder_path_for(db).write_text(json.dumps(asdict(stale)), encoding="utf-8")
+    assert probe(db).describe() == f"free (stale record of {stale.describe()})"
+    assert not holder_path_for(db).with_name(f"state.db.lock.json.{os.getpid()}.tmp").exists()
+
+
+def test_a_lock_that_cannot_be_made_is_a_state_error_naming_it(db: Path) -> None:
+    """A directory where the lock file belongs: one line naming it, not an OSError traceback."""
+    lock_path_for(db).mkdir()
+    with pytest.raises(StateError, match=r"^cannot lock .*state\.db\.lock: "):
+        acquire(db, role=Role.LIVE, instance_id="x", now=NOW)
+    with pytest.raises(StateError, match=r"^cannot probe .*state\.db\.lock: "):
+        probe(db)
