@@ -155,6 +155,7 @@ def test_an_unexplained_difference_halts_until_arm_accepts_it(live: InProcessLiv
         live.clock.advance(60)
     assert _bot_orders(live) == placed, "an order went out while the books were halted"
     assert _audited(live, AuditKind.BOOKS_DIFFER) == 1
+    assert _audited(live, AuditKind.BOOKS_DIFFERENCE_ACCEPTED) == 0, "accepted before arm"
     db = live.deps.db
     arm(
         UnitOfWork(db.connection_factory(), db.audit_context()),
