@@ -142,6 +142,7 @@ def test_a_429_with_a_long_retry_after_is_not_waited_out() -> None:
     [
         ("2", 2.0),
         ("0.5", 0.5),
+        ("0", 0.0),  # "now" is a valid answer, not a garbled one
         (None, 1.0),
         ("soon", 1.0),
         ("-3", 1.0),
