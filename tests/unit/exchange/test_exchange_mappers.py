@@ -184,3 +184,48 @@ def test_hostile_bodies_are_malformed(text: str) -> None:
     """Non-finite constants, absurd nesting and junk are MalformedResponseError, never a crash."""
     with pytest.raises(MalformedResponseError):
         decode_json(text, EP)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("id", "12ab", "id is not an integer id"),
+        ("orderType", "hold", "orderType is not buy/sell"),
+        ("price", "1,02", "price is not a number"),
+        ("amount", "many", "amount is not a number"),
+        ("fee", "Infinity", "fee is not a finite number"),
+        ("tax", "x", "tax is not a number"),
+        ("timestamp", "soon", "timestamp is not"),
+    ],
+)
+def test_a_bad_own_trade_field_is_named_with_the_endpoint(
+    field: str, value: object, words: str
+) -> None:
+    """The operator reads which field of which call was wrong, not a bare parse error."""
+    with pytest.raises(MalformedResponseError) as exc:
+        order_mappers.to_fills([_trade(**{field: value})], "GET /api/v1/users/transactions/trade")
+    assert exc.value.endpoint == "GET /api/v1/users/transactions/trade"
+    assert str(exc.value).startswith(f"GET /api/v1/users/transactions/trade: {words}")
+
+
+def test_a_bad_order_field_is_named_with_the_endpoint() -> None:
+    """The same for an order and for a submit's acknowledgement."""
+    with pytest.raises(MalformedResponseError) as exc:
+        order_mappers.to_order(_order(type="hold"), "GET /api/v1/openOrders")
+    assert str(exc.value) == "GET /api/v1/openOrders: type is not buy/sell"
+    ack = load_sample("rest_v1_order_post_success.json")["data"]
+    ack["method"] = "iceberg"
+    with pytest.raises(MalformedResponseError) as exc:
+        order_mappers.to_order_ack(ack, "POST /api/v1/order", datetime(2026, 1, 1, tzinfo=UTC))
+    assert str(exc.value) == "POST /api/v1/order: method is not an order method"
+
+
+@pytest.mark.parametrize(
+    ("mapper", "words"),
+    [(order_mappers.to_orders, "orders data"), (order_mappers.to_fills, "trades data")],
+)
+def test_an_object_where_an_array_belongs_is_named(mapper: Any, words: str) -> None:
+    """``{}`` instead of ``[]``: one line saying which data was not an array."""
+    with pytest.raises(MalformedResponseError) as exc:
+        mapper({}, EP)
+    assert str(exc.value) == f"{EP}: {words} is not an array"
