@@ -229,3 +229,36 @@ def test_an_object_where_an_array_belongs_is_named(mapper: Any, words: str) -> N
     with pytest.raises(MalformedResponseError) as exc:
         mapper({}, EP)
     assert str(exc.value) == f"{EP}: {words} is not an array"
+
+
+def test_an_order_without_amount_takes_its_quantity_and_one_without_either_is_refused() -> None:
+    """``amount`` first (a triggered stop's ``quantity`` is meaningless), else ``quantity``."""
+    only_quantity = _order(quantity="2.5")
+    del only_quantity["amount"]
+    assert order_mappers.to_order(only_quantity, EP).quantity == Decimal("2.5")
+    del only_quantity["quantity"]
+    with pytest.raises(MalformedResponseError) as exc:
+        order_mappers.to_order(only_quantity, "GET /api/v1/openOrders")
+    assert str(exc.value) == "GET /api/v1/openOrders: order has neither amount nor quantity"
+
+
+def test_an_orders_pair_and_times_are_read_as_sent() -> None:
+    """``btc_try`` is BTCTRY; ``time`` and ``updateTime`` are its creation and last change."""
+    order = order_mappers.to_order(
+        _order(pairSymbol="btc_try", time=1605157735000, updateTime=1605157736153), EP
+    )
+    assert order.symbol == "BTCTRY"
+    assert order.created_at == datetime(2020, 11, 12, 5, 8, 55, tzinfo=UTC)
+    assert order.updated_at == datetime(2020, 11, 12, 5, 8, 56, 153000, tzinfo=UTC)
+
+
+def test_an_acks_pair_price_and_time_are_read_as_sent() -> None:
+    """``XLM_TRY`` is XLMTRY; a price of 0 or a market order has no price; no time, our clock's."""
+    ack: dict[str, Any] = load_sample("rest_v1_order_post_success.json")["data"]
+    ours = datetime(2026, 1, 1, tzinfo=UTC)
+    got = order_mappers.to_order_ack({**ack, "pairSymbol": "xlm_try"}, "POST /api/v1/order", ours)
+    assert (got.symbol, got.price, got.quantity) == ("XLMTRY", Decimal("0.8000"), Decimal(15))
+    assert got.created_at == datetime(2020, 8, 19, 19, 58, 23, 932000, tzinfo=UTC)
+    assert order_mappers.to_order_ack({**ack, "price": "0"}, EP, ours).price is None
+    assert order_mappers.to_order_ack({**ack, "method": "market"}, EP, ours).price is None
+    assert order_mappers.to_order_ack({**ack, "datetime": 0}, EP, ours).created_at == ours
