@@ -235,3 +235,20 @@ def test_a_lock_that_cannot_be_made_is_a_state_error_naming_it(db: Path) -> None
         acquire(db, role=Role.LIVE, instance_id="x", now=NOW)
     with pytest.raises(StateError, match=r"^cannot probe .*state\.db\.lock: "):
         probe(db)
+
+
+def test_the_holder_record_carries_this_process_and_its_start_time(db: Path) -> None:
+    """The start time is what tells a recycled pid from the holder itself."""
+    with acquire(db, role=Role.LIVE, instance_id="me", now=NOW):
+        holder = read_holder(db)
+    assert holder is not None
+    assert (holder.pid, holder.role, holder.instance_id) == (os.getpid(), "live", "me")
+    assert holder.process_created == psutil.Process().create_time()
+
+
+def test_a_holder_record_that_cannot_be_written_lets_the_lock_go(db: Path) -> None:
+    """Locked but unrecorded would make every later refusal anonymous: refuse, and release."""
+    holder_path_for(db).mkdir()
+    with pytest.raises(StateError, match=r"^cannot write .*state\.db\.lock\.json: "):
+        acquire(db, role=Role.LIVE, instance_id="x", now=NOW)
+    assert not probe(db).held
