@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from state_db import initialised, unit_of_work
 
-from btcbot.domain.account import Movement, MovementKind, Target
+from btcbot.adapters.clock import ManualClock
+from btcbot.domain.account import Movement, MovementKind, Target, Transfer
 from btcbot.domain.cycle_records import TradingStateChange
 from btcbot.domain.enums import Role
 from btcbot.domain.ledger import Ledger
@@ -23,7 +24,7 @@ from btcbot.domain.ledger.types import Opening, Pair
 from btcbot.domain.models import Balance
 from btcbot.domain.trading import StateCause, TradingState
 from btcbot.observability.audit import AuditKind, AuditValue
-from btcbot.services.account_books import BooksCheck
+from btcbot.services.account_books import AccountWatch, BooksCheck
 from btcbot.settings import Settings
 from btcbot.state.repositories.trading_uow import TradingUnitOfWork
 
@@ -236,3 +237,64 @@ def test_pending_flows_are_booked_once_and_refused_ones_left_to_the_comparison(
     with _uow(live) as uow:
         assert uow.movements.pending() == []
         assert [m.movement_id for m in uow.movements.outside()] == ["d-2"]
+
+
+def test_the_same_difference_appearing_again_after_acceptance_halts_again(
+    live: Settings,
+) -> None:
+    """A second 0.01 BTC from nowhere has the same id as the first: it is not pre-accepted."""
+    check, ledger = BooksCheck(), _ledger()
+    once = _balances("10000", btc="0.01")
+    _compare(live, check, ledger, once, 0)
+    _compare(live, check, ledger, once, 1)
+    _lift(live)
+    _compare(live, check, ledger, once, 2)  # accepted: 0.01 BTC held outside from now on
+    twice = _balances("10000", btc="0.02")
+    _compare(live, check, ledger, twice, 3)
+    assert _compare(live, check, ledger, twice, 4) == ("BTC",)
+    halts = _audit(live, AuditKind.BOOKS_DIFFER)
+    assert len(halts) == 2
+    assert halts[0]["difference_id"] == halts[1]["difference_id"]
+    assert len(_audit(live, AuditKind.BOOKS_DIFFERENCE_ACCEPTED)) == 1
+    halted = _state(live)
+    assert halted is not None
+    assert halted.state is TradingState.HALTED
+    with _uow(live) as uow:
+        assert {e.actor for e in uow.audit.recent(10)} == {"btcbot"}
+
+
+class _Account:
+    """The account reads of the watch: one deposit, then the balances; records the window."""
+
+    def __init__(self) -> None:
+        self.windows: list[tuple[datetime, datetime]] = []
+
+    def transfers(self, start: datetime, end: datetime) -> list[Transfer]:
+        self.windows.append((start, end))
+        return [Transfer("t-1", MovementKind.DEPOSIT, "try", Decimal(250), Decimal(0), AT)]
+
+    def balances(self) -> list[Balance]:
+        return _balances("10250")
+
+
+def test_the_watch_stores_each_transfer_once_and_is_due_once_a_minute(live: Settings) -> None:
+    """Due at once; then not until a minute of exchange time has passed; the window is an hour."""
+    clock, account = ManualClock(AT), _Account()
+    watch = AccountWatch(reader=account, uow_factory=lambda _cycle: _uow(live), clock=clock)
+    assert watch.due()
+    assert watch.collect("c-1") == tuple(_balances("10250"))
+    assert account.windows == [(AT - timedelta(hours=1), AT + timedelta(minutes=5))]
+    clock.advance(59)
+    assert not watch.due()
+    clock.advance(1)
+    assert watch.due()
+    watch.collect("c-2", lookback=timedelta(minutes=10))
+    assert account.windows[1][0] == clock.now() - timedelta(minutes=10)
+    with _uow(live) as uow:
+        (deposit,) = uow.movements.pending()
+    assert (deposit.movement_id, deposit.asset, deposit.delta, deposit.target) == (
+        "transfer-t-1",
+        "TRY",
+        Decimal(250),
+        Target.BOOKS,
+    )
