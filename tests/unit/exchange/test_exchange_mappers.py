@@ -262,3 +262,44 @@ def test_an_acks_pair_price_and_time_are_read_as_sent() -> None:
     assert order_mappers.to_order_ack({**ack, "price": "0"}, EP, ours).price is None
     assert order_mappers.to_order_ack({**ack, "method": "market"}, EP, ours).price is None
     assert order_mappers.to_order_ack({**ack, "datetime": 0}, EP, ours).created_at == ours
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("price", "1,1", "price is not a number"),
+        ("stopPrice", "x", "stopPrice is not a number"),
+        ("amount", "x", "amount is not a number"),
+        ("leftAmount", "x", "leftAmount is not a number"),
+        ("status", "Exploded", "status is not"),
+        ("method", "iceberg", "method is not an order method"),
+        ("time", "soon", "time is not"),
+        ("updateTime", "soon", "updateTime is not"),
+    ],
+)
+def test_a_bad_order_field_is_named_with_its_call_in_open_orders(
+    field: str, value: object, words: str
+) -> None:
+    """Each field of an open order, named with ``openOrders`` when it is off-contract."""
+    data = {"bids": [_order(**{field: value})], "asks": []}
+    with pytest.raises(MalformedResponseError) as exc:
+        order_mappers.to_open_orders(data, "GET /api/v1/openOrders")
+    assert str(exc.value).startswith(f"GET /api/v1/openOrders: {words}")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("type", "hold", "type is not buy/sell"),
+        ("quantity", "x", "quantity is not a number"),
+        ("price", "x", "price is not a number"),
+        ("datetime", "soon", "datetime is not"),
+    ],
+)
+def test_a_bad_ack_field_is_named_with_the_submit(field: str, value: object, words: str) -> None:
+    """A submit's answer that is off-contract says which field, for ``POST /api/v1/order``."""
+    ack: dict[str, Any] = load_sample("rest_v1_order_post_success.json")["data"]
+    ours = datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(MalformedResponseError) as exc:
+        order_mappers.to_order_ack({**ack, field: value}, "POST /api/v1/order", ours)
+    assert str(exc.value).startswith(f"POST /api/v1/order: {words}")
