@@ -71,3 +71,29 @@ def test_a_code_spelt_with_non_digits_is_no_code() -> None:
     """'١١٢٢' (Arabic-Indic digits) and '+1122' are not BtcTurk's 1122."""
     assert _kind({"success": False, "code": "١١٢٢"}) is ExchangeRejectError
     assert _kind({"success": False, "code": "+1122"}) is ExchangeRejectError
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "words"),
+    [
+        (
+            400,
+            {"success": False, "message": "FAILED_MIN_TOTAL", "code": 1127},
+            "HTTP 400 FAILED_MIN_TOTAL (code 1127)",
+        ),
+        (400, {"success": False, "code": 1122}, "HTTP 400 (code 1122)"),
+        (
+            400,
+            {"success": False, "message": "NO_ORDER_MATCHES_YOUR_REQUEST"},
+            "HTTP 400 NO_ORDER_MATCHES_YOUR_REQUEST",
+        ),
+        (429, {}, "HTTP 429"),
+        (503, "<html>maintenance</html>", "HTTP 503"),
+    ],
+)
+def test_the_error_says_the_status_the_name_and_the_code(
+    status: int, body: Any, words: str
+) -> None:
+    """What the operator reads in the log: the call, then everything BtcTurk said about it."""
+    error = classify(Outcome(status, body), "POST /api/v1/order")
+    assert str(error) == f"POST /api/v1/order: {words}"
