@@ -10,7 +10,8 @@ policy, the ledger (fills, valuation, balances, its stored form), the account mo
 trading state, the risk context, rules, sizing and engine, the quantizer, client order ids,
 execution (submits and cancels), order syncing and reconciliation; the walls that keep an
 unarmed process off real exchanges (the egress guard, paper mode's wire, the database guards,
-arming and disarming), quarantine, the market-data checks and the decision core. mutmut
+arming and disarming, the database lock), quarantine, the books against the account, the
+exchange's error table and order mappers, the market-data checks and the decision core. mutmut
 copies them into ``mutants/`` (git-ignored) and runs, for each mutant, the tests that cover
 the mutated function; a mutant *survives* when every one of them still passes. The scores
 and the list of survivors with the reason each is equivalent (or the test that now kills it)
