@@ -85,6 +85,16 @@ def _lift(settings: Settings) -> None:
         uow.commit()
 
 
+def _accepted_after_arm(
+    settings: Settings, check: BooksCheck, ledger: Ledger, balances: list[Balance]
+) -> None:
+    """Minutes 0 to 2: seen twice (HALTED), 'btcbot arm', then seen again and accepted."""
+    _compare(settings, check, ledger, balances, 0)
+    _compare(settings, check, ledger, balances, 1)
+    _lift(settings)
+    _compare(settings, check, ledger, balances, 2)
+
+
 def test_books_that_match_the_account_differ_in_nothing(live: Settings) -> None:
     """TRY summed over its lines and any letter case equals the books' cash."""
     assert _compare(live, BooksCheck(), _ledger(), _balances("10000")) == ()
@@ -183,10 +193,7 @@ def test_a_different_difference_after_an_acceptance_halts_again(live: Settings) 
     """Accepting one difference is no blanket: a new one is seen twice and halts."""
     check, ledger = BooksCheck(), _ledger()
     first = _balances("10000", btc="0.01")
-    _compare(live, check, ledger, first, 0)
-    _compare(live, check, ledger, first, 1)
-    _lift(live)
-    _compare(live, check, ledger, first, 2)
+    _accepted_after_arm(live, check, ledger, first)
     second = _balances("10000", btc="0.03")
     _compare(live, check, ledger, second, 3)
     assert _compare(live, check, ledger, second, 4) == ("BTC",)
@@ -206,10 +213,7 @@ def test_an_accepted_difference_the_books_cannot_hold_is_not_booked(live: Settin
         Balance("BTC", Decimal("0.01"), Decimal("0.01"), Decimal(0)),
         Balance("XRP", Decimal(5), Decimal(5), Decimal(0)),  # sorts after TRY
     ]
-    _compare(live, check, ledger, differing, 0)
-    _compare(live, check, ledger, differing, 1)
-    _lift(live)
-    _compare(live, check, ledger, differing, 2)
+    _accepted_after_arm(live, check, ledger, differing)
     assert ledger.amounts() == {"USDT": Decimal(1000), "BTC": Decimal(0)}
     with _uow(live) as uow:
         assert sorted(m.asset for m in uow.movements.all()) == ["BTC", "XRP"]
@@ -245,10 +249,7 @@ def test_the_same_difference_appearing_again_after_acceptance_halts_again(
     """A second 0.01 BTC from nowhere has the same id as the first: it is not pre-accepted."""
     check, ledger = BooksCheck(), _ledger()
     once = _balances("10000", btc="0.01")
-    _compare(live, check, ledger, once, 0)
-    _compare(live, check, ledger, once, 1)
-    _lift(live)
-    _compare(live, check, ledger, once, 2)  # accepted: 0.01 BTC held outside from now on
+    _accepted_after_arm(live, check, ledger, once)  # 0.01 BTC held outside from now on
     twice = _balances("10000", btc="0.02")
     _compare(live, check, ledger, twice, 3)
     assert _compare(live, check, ledger, twice, 4) == ("BTC",)
