@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -113,20 +114,8 @@ def test_release_clears_the_record_and_frees_the_lock(db: Path) -> None:
         assert second.taken_over is None
 
 
-def test_a_recycled_pid_does_not_count_as_the_holder() -> None:
-    """A record whose pid now belongs to a process started at another time is not running."""
-    me = LockHolder(
-        pid=os.getpid(),
-        role="live",
-        hostname=socket.gethostname(),
-        instance_id="x",
-        started_at=NOW.isoformat(),
-        process_created=1.0,  # 1970: certainly not when this process started
-    )
-    assert not me.is_running()
-
-
-def _me(**changes: object) -> LockHolder:
+def _me(**changes: Any) -> LockHolder:
+    """This process as a lock holder, with ``changes``."""
     holder = LockHolder(
         pid=os.getpid(),
         role="live",
@@ -135,7 +124,13 @@ def _me(**changes: object) -> LockHolder:
         started_at=NOW.isoformat(),
         process_created=psutil.Process().create_time(),
     )
-    return replace(holder, **changes)  # type: ignore[arg-type]
+    return replace(holder, **changes)
+
+
+def test_a_recycled_pid_does_not_count_as_the_holder() -> None:
+    """A record whose pid now belongs to a process started at another time is not running."""
+    me = _me(process_created=1.0)  # 1970: certainly not when this process started
+    assert not me.is_running()
 
 
 def test_whether_a_holder_runs_is_judged_by_host_pid_and_start_time() -> None:

@@ -30,6 +30,15 @@ def _order(**changes: Any) -> dict[str, Any]:
     return order
 
 
+ACK_FALLBACK = datetime(2026, 1, 1, tzinfo=UTC)  # our clock, when an ack carries no time
+
+
+def _ack(**changes: Any) -> dict[str, Any]:
+    ack: dict[str, Any] = load_sample("rest_v1_order_post_success.json")["data"]
+    ack.update(changes)
+    return ack
+
+
 def test_a_null_never_overrides_a_filter_value() -> None:
     """A later filter's ``minExchangeValue: null`` leaves the earlier 99.91 in place."""
     filters = [
@@ -213,10 +222,8 @@ def test_a_bad_order_field_is_named_with_the_endpoint() -> None:
     with pytest.raises(MalformedResponseError) as exc:
         order_mappers.to_order(_order(type="hold"), "GET /api/v1/openOrders")
     assert str(exc.value) == "GET /api/v1/openOrders: type is not buy/sell"
-    ack = load_sample("rest_v1_order_post_success.json")["data"]
-    ack["method"] = "iceberg"
     with pytest.raises(MalformedResponseError) as exc:
-        order_mappers.to_order_ack(ack, "POST /api/v1/order", datetime(2026, 1, 1, tzinfo=UTC))
+        order_mappers.to_order_ack(_ack(method="iceberg"), "POST /api/v1/order", ACK_FALLBACK)
     assert str(exc.value) == "POST /api/v1/order: method is not an order method"
 
 
@@ -254,14 +261,13 @@ def test_an_orders_pair_and_times_are_read_as_sent() -> None:
 
 def test_an_acks_pair_price_and_time_are_read_as_sent() -> None:
     """``XLM_TRY`` is XLMTRY; a price of 0 or a market order has no price; no time, our clock's."""
-    ack: dict[str, Any] = load_sample("rest_v1_order_post_success.json")["data"]
-    ours = datetime(2026, 1, 1, tzinfo=UTC)
-    got = order_mappers.to_order_ack({**ack, "pairSymbol": "xlm_try"}, "POST /api/v1/order", ours)
+    ours = ACK_FALLBACK
+    got = order_mappers.to_order_ack(_ack(pairSymbol="xlm_try"), "POST /api/v1/order", ours)
     assert (got.symbol, got.price, got.quantity) == ("XLMTRY", Decimal("0.8000"), Decimal(15))
     assert got.created_at == datetime(2020, 8, 19, 19, 58, 23, 932000, tzinfo=UTC)
-    assert order_mappers.to_order_ack({**ack, "price": "0"}, EP, ours).price is None
-    assert order_mappers.to_order_ack({**ack, "method": "market"}, EP, ours).price is None
-    assert order_mappers.to_order_ack({**ack, "datetime": 0}, EP, ours).created_at == ours
+    assert order_mappers.to_order_ack(_ack(price="0"), EP, ours).price is None
+    assert order_mappers.to_order_ack(_ack(method="market"), EP, ours).price is None
+    assert order_mappers.to_order_ack(_ack(datetime=0), EP, ours).created_at == ours
 
 
 @pytest.mark.parametrize(
@@ -298,8 +304,6 @@ def test_a_bad_order_field_is_named_with_its_call_in_open_orders(
 )
 def test_a_bad_ack_field_is_named_with_the_submit(field: str, value: object, words: str) -> None:
     """A submit's answer that is off-contract says which field, for ``POST /api/v1/order``."""
-    ack: dict[str, Any] = load_sample("rest_v1_order_post_success.json")["data"]
-    ours = datetime(2026, 1, 1, tzinfo=UTC)
     with pytest.raises(MalformedResponseError) as exc:
-        order_mappers.to_order_ack({**ack, field: value}, "POST /api/v1/order", ours)
+        order_mappers.to_order_ack(_ack(**{field: value}), "POST /api/v1/order", ACK_FALLBACK)
     assert str(exc.value).startswith(f"POST /api/v1/order: {words}")
