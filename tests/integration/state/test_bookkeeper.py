@@ -1,0 +1,369 @@
+"""The LIVE books on a real database: what the view hands a decision, what one commit stores.
+
+``test_account_truth`` and ``test_bad_trade_rows`` drive the ``Bookkeeper`` through whole
+cycles and judge the exchange's side; here it is called directly, so each promise is held to
+the rows: the stored trading state and the equity peak reach the decision (a halt the view
+forgot would let the risk engine trade), a cycle's signals, decisions and state change are
+stored under its id, a fill the ledger refuses is set aside without dropping the ones after
+it, and a restart remembers every fill it booked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from cycle_fakes import decision
+from state_db import initialised, unit_of_work
+
+from btcbot.adapters.clock import ManualClock
+from btcbot.decision import Decision
+from btcbot.domain.account import MovementKind, Target
+from btcbot.domain.cycle_records import CycleRecord, TradingStateChange
+from btcbot.domain.enums import OrderMethod, OrderStatus, Role, Side
+from btcbot.domain.ledger.types import Holding, Opening, Pair
+from btcbot.domain.models import Balance, Fill
+from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
+from btcbot.domain.records import AuditContext
+from btcbot.domain.trading import StateCause, TradingState
+from btcbot.execution.report import ExecutionReport
+from btcbot.observability.audit import AuditKind
+from btcbot.risk.engine import RiskResult
+from btcbot.risk.trading_state import StateTransition
+from btcbot.services.bookkeeping import Bookkeeper, as_exchange_order
+from btcbot.services.cycle import CycleCommit
+from btcbot.services.reconciliation import ReconciliationReport
+from btcbot.settings import Settings
+from btcbot.state.repositories.trading_uow import TradingUnitOfWork, trading_uow_factory
+from btcbot.state.sqlite import connect
+
+AT = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
+BTCTRY = Pair("BTCTRY", "BTC", "TRY")
+CASH = Decimal(10_000)
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Settings:
+    """A LIVE database ``db init`` made."""
+    return initialised(tmp_path, Role.LIVE)
+
+
+def _uow(settings: Settings) -> TradingUnitOfWork:
+    return unit_of_work(settings, TradingUnitOfWork)
+
+
+def _books(
+    settings: Settings,
+    opening: Opening | None = None,
+    balances: Sequence[Balance] = (),
+) -> Bookkeeper:
+    """A ``Bookkeeper`` as the LIVE wiring builds it, opened (seeded on a fresh database)."""
+    path = settings.state_db_path
+    audit = AuditContext(Role.LIVE, "test", settings.config_hash)
+    books = Bookkeeper(
+        uow_factory=trading_uow_factory(lambda: connect(path), audit),
+        clock=ManualClock(AT),
+        seed=lambda: (opening or Opening((BTCTRY,), (("TRY", CASH),)), list(balances)),
+        recent_submits=10,
+    )
+    books.ensure_open()
+    return books
+
+
+def _fill(trade_id: int, side: Side = Side.BUY, *, minutes: int = 0) -> Fill:
+    """0.1 BTC at 1,000 TRY, 1 TRY fee, ``minutes`` after ``AT``."""
+    return Fill(
+        trade_id=trade_id,
+        order_id=70 + trade_id,
+        client_order_id=None,
+        symbol="BTCTRY",
+        side=side,
+        price=Decimal(1000),
+        quantity=Decimal("0.1"),
+        fee=Decimal(1),
+        tax=Decimal(0),
+        fee_asset="TRY",
+        timestamp=AT + timedelta(minutes=minutes),
+    )
+
+
+def _store(settings: Settings, *fills: Fill) -> None:
+    """What reconciliation does: the exchange's trades stored, not yet booked."""
+    with _uow(settings) as uow:
+        for fill in fills:
+            uow.fills.add(fill)
+        uow.commit()
+
+
+def _commit(
+    books: Bookkeeper,
+    number: int,
+    decided: Decision | None = None,
+    *,
+    observe_only: str | None = None,
+) -> None:
+    books.close_cycle(
+        CycleCommit(
+            cycle_id=f"t{number}",
+            number=number,
+            started_at=AT + timedelta(minutes=number),
+            finished_at=AT + timedelta(minutes=number, seconds=2),
+            observe_only_reason=observe_only,
+            kill_reason=None,
+            snapshots={},
+            decision=decided,
+            execution=ExecutionReport(),
+            reconcile=ReconciliationReport(),
+        )
+    )
+
+
+def _order(
+    cid: str,
+    *,
+    origin: OrderOrigin = OrderOrigin.BOT,
+    state: LocalOrderState = LocalOrderState.OPEN,
+    filled: str = "0",
+    exchange_id: int | None = 9,
+    minutes: int = 0,
+) -> TrackedOrder:
+    at = AT + timedelta(minutes=minutes)
+    return TrackedOrder(
+        client_order_id=cid,
+        origin=origin,
+        symbol="BTCTRY",
+        side=Side.BUY,
+        method=OrderMethod.LIMIT,
+        price=Decimal(1000),
+        quantity=Decimal("0.5"),
+        state=state,
+        created_at=at,
+        updated_at=at + timedelta(seconds=1),
+        exchange_order_id=exchange_id,
+        filled_quantity=Decimal(filled),
+    )
+
+
+def _halting(reason: str = "drawdown 12 % reached the limit 10 %") -> Decision:
+    """A decision with one approved buy whose risk step moved trading to HALTED."""
+    made = decision(("BTCTRY",))
+    risk = RiskResult(made.risk.decisions, StateTransition(TradingState.HALTED, reason))
+    return replace(made, risk=risk)
+
+
+# --- the view a decision is made on -------------------------------------------------------------
+
+
+def test_the_view_carries_the_stored_halt(live: Settings) -> None:
+    """A halt recorded by quarantine, the books check or risk reaches the next decision.
+
+    Without it the risk engine would start from ACTIVE and trade: only the execution's own
+    re-check would stand between a halted database and the exchange.
+    """
+    books = _books(live)
+    assert books.view().trading_state is TradingState.ACTIVE
+    with _uow(live) as uow:
+        uow.trading_state.record(
+            TradingStateChange(
+                TradingState.HALTED, "fill quarantined", AT, StateCause.FILL_QUARANTINED
+            )
+        )
+        uow.commit()
+    assert books.view().trading_state is TradingState.HALTED
+
+
+def test_the_view_carries_the_equity_peak_across_a_restart(live: Settings) -> None:
+    """The drawdown is measured from the stored peak, not from whatever equity is now."""
+    books = _books(live)
+    assert books.view().watermark is None  # nothing valued yet
+    _commit(books, 1)
+    with _uow(live) as uow:
+        stored = uow.ledger.latest()
+    assert stored is not None
+    (peak,) = stored.watermarks
+    assert books.view().watermark == peak
+    assert _books(live).view().watermark == peak
+
+
+def test_the_view_counts_the_bots_own_submits_only(live: Settings) -> None:
+    """The submit-rate limit counts orders this bot sent, not the ones it adopted."""
+    with _uow(live) as uow:
+        uow.orders.add(_order("bb-1", minutes=1))
+        uow.orders.add(_order("adopted-2", origin=OrderOrigin.ADOPTED, exchange_id=2, minutes=2))
+        uow.commit()
+    assert _books(live).view().recent_submits == (AT + timedelta(minutes=1),)
+
+
+def test_the_view_names_the_symbols_with_an_unresolved_order(live: Settings) -> None:
+    """An order whose fate is unknown blocks its symbol in risk, not only in execution."""
+    books = _books(live)
+    assert books.view().unresolved_symbols == frozenset()
+    with _uow(live) as uow:
+        uow.orders.add(_order("bb-1", state=LocalOrderState.UNKNOWN, exchange_id=None))
+        uow.commit()
+    assert books.view().unresolved_symbols == frozenset({"BTCTRY"})
+
+
+def test_the_view_shows_live_orders_as_the_exchange_would(live: Settings) -> None:
+    """Resting and partly filled orders, with what is left of each; finished ones are not open."""
+    with _uow(live) as uow:
+        uow.orders.add(_order("bb-open", exchange_id=11))
+        uow.orders.add(
+            _order("bb-part", state=LocalOrderState.PARTIALLY_FILLED, filled="0.2", exchange_id=12)
+        )
+        uow.orders.add(
+            _order("bb-done", state=LocalOrderState.FILLED, filled="0.5", exchange_id=13)
+        )
+        uow.commit()
+    shown = {o.client_order_id: o for o in _books(live).view().open_orders}
+    assert set(shown) == {"bb-open", "bb-part"}
+    assert (shown["bb-open"].order_id, shown["bb-open"].status) == (11, OrderStatus.OPEN)
+    assert shown["bb-open"].left_quantity == Decimal("0.5")
+    part = shown["bb-part"]
+    assert (part.order_id, part.status) == (12, OrderStatus.PARTIALLY_FILLED)
+    assert (part.quantity, part.left_quantity) == (Decimal("0.5"), Decimal("0.3"))
+
+
+def test_an_order_is_shown_with_every_field_it_was_tracked_with() -> None:
+    """The open order risk and the strategies see: the tracked order's own fields, none invented."""
+    tracked = replace(
+        _order("bb-1", state=LocalOrderState.PARTIALLY_FILLED, filled="0.2", exchange_id=None),
+        side=Side.SELL,
+        method=OrderMethod.MARKET,
+        price=None,
+    )
+    shown = as_exchange_order(tracked)
+    assert shown.order_id == 0  # not acknowledged yet: no exchange id
+    assert (shown.client_order_id, shown.symbol) == ("bb-1", "BTCTRY")
+    assert (shown.side, shown.method, shown.price, shown.stop_price) == (
+        Side.SELL,
+        OrderMethod.MARKET,
+        None,
+        None,
+    )
+    assert (shown.quantity, shown.left_quantity) == (Decimal("0.5"), Decimal("0.3"))
+    assert (shown.created_at, shown.updated_at) == (tracked.created_at, tracked.updated_at)
+    overfilled = as_exchange_order(replace(tracked, filled_quantity=Decimal("0.7")))
+    assert overfilled.left_quantity == 0  # never negative, whatever the exchange reported
+
+
+def test_the_cool_down_runs_from_the_newest_fill_even_when_an_older_one_arrives_late(
+    live: Settings,
+) -> None:
+    """A trade reconciled after a newer one must not restart the cool-down from its older time."""
+    books = _books(live)
+    _store(live, _fill(2, minutes=5))
+    _commit(books, 1)
+    _store(live, _fill(1, minutes=1))
+    assert [f.trade_id for f in books.view().recent_fills] == [2]  # unbooked, in the view
+    _commit(books, 2)
+    assert [f.trade_id for f in books.view().recent_fills] == [2]
+
+
+# --- one commit per cycle -------------------------------------------------------------------------
+
+
+def test_a_cycle_stores_its_decisions_and_state_change_under_its_id(live: Settings) -> None:
+    """The journal of why the bot did what it did, and the halt that outlives a restart."""
+    books = _books(live)
+    _commit(books, 1, _halting())
+    with _uow(live) as uow:
+        assert uow.trading_state.current() == TradingStateChange(
+            TradingState.HALTED,
+            "drawdown 12 % reached the limit 10 %",
+            AT + timedelta(minutes=1),
+            StateCause.RISK,
+        )
+        rows = uow.decisions.decisions("t1")
+        assert uow.cycles.get("t1") == CycleRecord(
+            "t1", 1, AT + timedelta(minutes=1), AT + timedelta(minutes=1, seconds=2), "ok"
+        )
+        signals = uow.connection.execute("SELECT cycle_id, symbol FROM signals").fetchall()
+    assert [(r["symbol"], r["outcome"]) for r in rows] == [("BTCTRY", "approved")]
+    assert [tuple(s) for s in signals] == [("t1", "BTCTRY")]
+    assert books.view().trading_state is TradingState.HALTED
+
+
+def test_a_state_that_did_not_change_records_nothing(live: Settings) -> None:
+    """Risk repeating the current state (no reason) is not a change to store."""
+    books = _books(live)
+    made = decision(("BTCTRY",))
+    unchanged = RiskResult(made.risk.decisions, StateTransition(TradingState.HALTED))
+    _commit(books, 1, replace(made, risk=unchanged))
+    with _uow(live) as uow:
+        assert uow.trading_state.current() is None
+
+
+def test_an_observing_cycle_is_stored_with_its_reason(live: Settings) -> None:
+    """The journal says the cycle only observed, and why (the status and inspect read it)."""
+    books = _books(live)
+    _commit(books, 1, observe_only="kill file: operator")
+    with _uow(live) as uow:
+        row = uow.cycles.get("t1")
+    assert row is not None
+    assert (row.outcome, row.error) == ("observe_only", "kill file: operator")
+
+
+def test_a_refused_fill_is_set_aside_without_dropping_the_ones_after_it(live: Settings) -> None:
+    """A sell of BTC the books never held is quarantined; the buy after it is booked once."""
+    books = _books(live)
+    _store(live, _fill(1, Side.SELL), _fill(2, Side.BUY))
+    view = books.view()  # the decision's books: the good fill applied, the bad one left out
+    assert view.ledger.position("BTCTRY").quantity == Decimal("0.1")
+    _commit(books, 1)
+    booked = books.view().ledger
+    assert booked.position("BTCTRY").quantity == Decimal("0.1")
+    assert booked.cash("TRY") == CASH - 101
+    assert (booked.has_applied(1), booked.has_applied(2)) == (False, True)
+    with _uow(live) as uow:
+        assert uow.fills.unapplied() == []
+        quarantined = [e.detail for e in uow.audit.recent(10, kind=AuditKind.FILL_QUARANTINED)]
+        state = uow.trading_state.current()
+        row = uow.cycles.get("t1")
+    assert [(q["trade_id"], str(q["reason"]).split(":")[0]) for q in quarantined] == [
+        ("1", "InventoryShortfallError")
+    ]
+    assert state is not None
+    assert (state.state, state.cause) == (TradingState.HALTED, StateCause.FILL_QUARANTINED)
+    assert row is not None
+    assert row.fills == 1
+
+
+def test_a_restart_remembers_every_fill_it_booked(live: Settings) -> None:
+    """The reopened ledger refuses a booked trade id again: a fill can never count twice."""
+    books = _books(live)
+    _store(live, _fill(1), _fill(2, minutes=1))
+    _commit(books, 1)
+    reopened = _books(live).view().ledger
+    assert (reopened.has_applied(1), reopened.has_applied(2)) == (True, True)
+    assert reopened.cash("TRY") == CASH - 202
+    assert reopened.copy().apply_fills([_fill(1)]) == 0
+
+
+# --- opening the books on a fresh database ------------------------------------------------------
+
+
+def test_what_the_account_holds_beyond_the_books_is_recorded_outside_them(live: Settings) -> None:
+    """Seeding records the rest of the account as outside, already settled, never to be booked."""
+    opening = Opening(
+        (BTCTRY,), (("TRY", CASH),), (Holding("BTCTRY", Decimal("0.5"), Decimal(500)),)
+    )
+    balances = [
+        Balance("TRY", CASH, CASH, Decimal(0)),
+        Balance("BTC", Decimal("0.75"), Decimal("0.75"), Decimal(0)),
+    ]
+    _books(live, opening, balances)
+    with _uow(live) as uow:
+        pending = uow.movements.pending()
+        outside = uow.movements.outside()
+        (handover,) = uow.audit.recent(10, kind=AuditKind.HOLDINGS_HANDED_OVER)
+    assert pending == []
+    assert [(m.movement_id, m.kind, m.asset, m.delta, m.target, m.at) for m in outside] == [
+        ("seed-BTC", MovementKind.SEED, "BTC", Decimal("0.25"), Target.OUTSIDE, AT)
+    ]
+    assert outside[0].detail == "held by the account when the books were opened; not the bot's"
+    assert (handover.actor, handover.detail) == ("operator", {"symbols": "BTCTRY"})
