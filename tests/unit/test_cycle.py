@@ -36,6 +36,9 @@ class Journal:
         self.open_orders = 0
         self.view_seen: LedgerView | None = None
         self.booked = empty_view()
+        self.balances: tuple[Balance, ...] = ()
+        self.ids: list[str] = []  # the cycle id each reconciliation and account read ran under
+        self.stale: tuple[CancelOutcome, ...] = ()  # orders past their TTL
 
     # market
     def snapshots(self, symbols: Sequence[str]) -> MarketDataResult:
@@ -65,10 +68,10 @@ class Journal:
 
     # execution
     def cancel_stale(self, cycle_id: str) -> ExecutionReport:
-        """Nothing is past its TTL."""
+        """Cancel the orders of ``stale``."""
         del cycle_id
         self.calls.append("cancel_stale")
-        return ExecutionReport()
+        return ExecutionReport(cancels=self.stale)
 
     def execute(self, cycle_id: str, intents: Sequence[ApprovedOrderIntent]) -> ExecutionReport:
         """Pretend every approved intent was submitted."""
@@ -88,8 +91,9 @@ class Journal:
     # reconciler
     def reconcile(self, cycle_id: str, symbols: Collection[str]) -> ReconciliationReport:
         """Fail ``recon_failures`` times, then report the open orders."""
-        del cycle_id, symbols
+        del symbols
         self.calls.append("reconcile")
+        self.ids.append(cycle_id)
         if self.recon_failures:
             self.recon_failures -= 1
             raise ExchangeUnavailableError("503", endpoint="GET /api/v1/openOrders")
@@ -111,10 +115,10 @@ class Journal:
         return len(self.records) % 2 == 0
 
     def collect(self, cycle_id: str, *, lookback: timedelta | None = None) -> tuple[Balance, ...]:
-        """The account's balances (none)."""
-        del cycle_id
+        """The account's balances (``balances``)."""
         self.calls.append("account" if lookback is None else "account:startup")
-        return ()
+        self.ids.append(cycle_id)
+        return self.balances
 
     # book
     def view(self) -> LedgerView:
@@ -318,3 +322,68 @@ def test_a_clean_stop_reconciles_and_books_once_more_without_deciding() -> None:
     assert journal.calls == ["reconcile", "account", "market", "commit"]
     assert journal.records[-1].decision is None
     assert journal.records[-1].observe_only_reason == "final reconciliation before stopping"
+
+
+def test_each_read_of_the_exchange_runs_under_its_cycles_id() -> None:
+    """Rows stored by reconciliation and the account watch carry the cycle that read them."""
+    journal = Journal()
+    cycle = _cycle(journal)
+    cycle.startup()
+    cycle(1)
+    tag = run_tag(START)
+    assert journal.ids == [f"{tag}c0", f"{tag}c0", f"{tag}c1", f"{tag}c1"]
+
+
+def test_a_cycles_report_keeps_the_stale_cancels_beside_its_submits() -> None:
+    """Orders cancelled for their age are in the outcome (metrics, status) with the new ones."""
+    journal = Journal()
+    journal.stale = (CancelOutcome("bb-old", "BTCTRY", CancelResult.REQUESTED, "ttl"),)
+    cycle = _cycle(journal)
+    cycle.startup()
+    outcome = cycle(1)
+    assert outcome.execution.cancels == journal.stale
+    assert outcome.execution.cancel_requested == 1
+    assert outcome.execution.submitted == 1
+    assert journal.records[-1].execution == outcome.execution
+
+
+def test_a_clean_stop_commits_what_its_final_pass_read() -> None:
+    """The final pass's report, the account's balances and the standing kill file are booked."""
+    journal = Journal()
+    journal.balances = (Balance("TRY", Decimal(1000), Decimal(1000), Decimal(0)),)
+    cycle = _cycle(journal)
+    cycle.startup()
+    journal.kill = "operator"
+    cycle(1)
+    journal.open_orders = 2  # cancels BtcTurk has not finished yet
+    journal.ids.clear()
+    cycle.settle(2)
+    record = journal.records[-1]
+    assert journal.ids == [f"{run_tag(START)}c2"] * 2
+    assert record.cycle_id == f"{run_tag(START)}c2"
+    assert record.reconcile == ReconciliationReport(open_orders=2)
+    assert record.balances == journal.balances
+    assert record.kill_reason == "operator"
+    assert cycle.last_open_orders == 2
+
+
+def test_a_clean_stop_that_cannot_read_the_exchange_books_nothing() -> None:
+    """The next start's reconciliation finds the same orders and fills: nothing is lost."""
+    journal = Journal()
+    cycle = _cycle(journal)
+    cycle.startup()
+    cycle(1)
+    journal.recon_failures = 1
+    cycle.settle(2)
+    assert len(journal.records) == 1
+
+
+def test_a_process_that_never_reconciled_does_not_settle() -> None:
+    """Without a successful startup there are no books to bring up to date."""
+    journal = Journal()
+    journal.recon_failures = 5
+    cycle = _cycle(journal)
+    assert not cycle.startup()
+    journal.calls.clear()
+    cycle.settle(1)
+    assert journal.calls == []
