@@ -25,6 +25,7 @@ from btcbot.decision import Decision
 from btcbot.domain.account import MovementKind, Target
 from btcbot.domain.cycle_records import CycleRecord, TradingStateChange
 from btcbot.domain.enums import OrderMethod, OrderStatus, Role, Side
+from btcbot.domain.errors import StateError
 from btcbot.domain.ledger.types import Holding, Opening, Pair
 from btcbot.domain.models import Balance, Fill
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
@@ -35,7 +36,7 @@ from btcbot.observability.audit import AuditKind
 from btcbot.risk.engine import RiskResult
 from btcbot.risk.trading_state import StateTransition
 from btcbot.services.bookkeeping import Bookkeeper, as_exchange_order
-from btcbot.services.cycle import CycleCommit
+from btcbot.services.cycle import BookFigures, CycleCommit
 from btcbot.services.reconciliation import ReconciliationReport
 from btcbot.settings import Settings
 from btcbot.state.repositories.trading_uow import TradingUnitOfWork, trading_uow_factory
@@ -56,20 +57,25 @@ def _uow(settings: Settings) -> TradingUnitOfWork:
     return unit_of_work(settings, TradingUnitOfWork)
 
 
-def _books(
-    settings: Settings,
-    opening: Opening | None = None,
-    balances: Sequence[Balance] = (),
+def _unopened(
+    settings: Settings, opening: Opening | None = None, balances: Sequence[Balance] = ()
 ) -> Bookkeeper:
-    """A ``Bookkeeper`` as the LIVE wiring builds it, opened (seeded on a fresh database)."""
+    """A ``Bookkeeper`` as the LIVE wiring builds it, before startup reconciliation opens it."""
     path = settings.state_db_path
     audit = AuditContext(Role.LIVE, "test", settings.config_hash)
-    books = Bookkeeper(
+    return Bookkeeper(
         uow_factory=trading_uow_factory(lambda: connect(path), audit),
         clock=ManualClock(AT),
         seed=lambda: (opening or Opening((BTCTRY,), (("TRY", CASH),)), list(balances)),
         recent_submits=10,
     )
+
+
+def _books(
+    settings: Settings, opening: Opening | None = None, balances: Sequence[Balance] = ()
+) -> Bookkeeper:
+    """The same, opened (seeded from ``opening`` on a fresh database)."""
+    books = _unopened(settings, opening, balances)
     books.ensure_open()
     return books
 
@@ -99,6 +105,22 @@ def _store(settings: Settings, *fills: Fill) -> None:
         uow.commit()
 
 
+def _record(number: int, decided: Decision | None = None) -> CycleCommit:
+    """Cycle ``t<number>``, ``number`` minutes after ``AT``, that sent and reconciled nothing."""
+    return CycleCommit(
+        cycle_id=f"t{number}",
+        number=number,
+        started_at=AT + timedelta(minutes=number),
+        finished_at=AT + timedelta(minutes=number, seconds=2),
+        observe_only_reason=None,
+        kill_reason=None,
+        snapshots={},
+        decision=decided,
+        execution=ExecutionReport(),
+        reconcile=ReconciliationReport(),
+    )
+
+
 def _commit(
     books: Bookkeeper,
     number: int,
@@ -106,20 +128,7 @@ def _commit(
     *,
     observe_only: str | None = None,
 ) -> None:
-    books.close_cycle(
-        CycleCommit(
-            cycle_id=f"t{number}",
-            number=number,
-            started_at=AT + timedelta(minutes=number),
-            finished_at=AT + timedelta(minutes=number, seconds=2),
-            observe_only_reason=observe_only,
-            kill_reason=None,
-            snapshots={},
-            decision=decided,
-            execution=ExecutionReport(),
-            reconcile=ReconciliationReport(),
-        )
-    )
+    books.close_cycle(replace(_record(number, decided), observe_only_reason=observe_only))
 
 
 def _order(
@@ -306,6 +315,23 @@ def test_an_observing_cycle_is_stored_with_its_reason(live: Settings) -> None:
         row = uow.cycles.get("t1")
     assert row is not None
     assert (row.outcome, row.error) == ("observe_only", "kill file: operator")
+
+
+def test_a_cycle_before_the_books_open_is_journaled_and_values_nothing(live: Settings) -> None:
+    """While startup reconciliation fails, cycles are recorded; no books exist to value or show."""
+    books = _unopened(live)
+    _store(live, _fill(1))
+    _commit(books, 1, observe_only="startup reconciliation failed")
+    zero = Decimal(0)
+    figures = books.close_cycle(replace(_record(2), observe_only_reason="still failing"))
+    assert figures == BookFigures(zero, zero, zero, zero, zero)
+    with _uow(live) as uow:
+        assert [c.number for c in uow.cycles.recent()] == [2, 1]
+        assert uow.ledger.latest() is None
+        assert [f.trade_id for f in uow.fills.unapplied()] == [1]  # booked once the books open
+    with pytest.raises(StateError) as refused:
+        books.view()
+    assert str(refused.value) == "the books are not open: startup reconciliation must succeed first"
 
 
 def test_a_refused_fill_is_set_aside_without_dropping_the_ones_after_it(live: Settings) -> None:
