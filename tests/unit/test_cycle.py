@@ -39,6 +39,7 @@ class Journal:
         self.balances: tuple[Balance, ...] = ()
         self.ids: list[str] = []  # the cycle id each reconciliation and account read ran under
         self.stale: tuple[CancelOutcome, ...] = ()  # orders past their TTL
+        self.sent_under: list[str] = []  # the cycle id of each cancel or submit call
 
     # market
     def snapshots(self, symbols: Sequence[str]) -> MarketDataResult:
@@ -69,21 +70,21 @@ class Journal:
     # execution
     def cancel_stale(self, cycle_id: str) -> ExecutionReport:
         """Cancel the orders of ``stale``."""
-        del cycle_id
         self.calls.append("cancel_stale")
+        self.sent_under.append(cycle_id)
         return ExecutionReport(cancels=self.stale)
 
     def execute(self, cycle_id: str, intents: Sequence[ApprovedOrderIntent]) -> ExecutionReport:
         """Pretend every approved intent was submitted."""
-        del cycle_id
         self.calls.append("execute")
+        self.sent_under.append(cycle_id)
         self.open_orders += len(intents)
         return submitted(*(i.symbol for i in intents))
 
     def cancel_all_open(self, cycle_id: str, why: str) -> ExecutionReport:
         """Pretend every open order was cancelled."""
-        del cycle_id
         self.calls.append("cancel_all")
+        self.sent_under.append(cycle_id)
         canceled, self.open_orders = self.open_orders, 0
         outcome = CancelOutcome("bb-fake", "BTCTRY", CancelResult.REQUESTED, why)
         return ExecutionReport(cancels=(outcome,) * canceled)
@@ -387,3 +388,66 @@ def test_a_process_that_never_reconciled_does_not_settle() -> None:
     journal.calls.clear()
     cycle.settle(1)
     assert journal.calls == []
+
+
+def test_every_order_call_carries_its_cycles_id() -> None:
+    """Client order ids and cancel records are derived from the cycle id execution is given."""
+    journal = Journal()
+    cycle = _cycle(journal)
+    cycle.startup()
+    cycle(1)
+    journal.kill = "operator"
+    cycle(2)
+    tag = run_tag(START)
+    assert journal.sent_under == [f"{tag}c1", f"{tag}c1", f"{tag}c2"]
+
+
+def test_a_cycle_commits_and_reports_what_reconciliation_found() -> None:
+    """The report, the decision and the open orders reach the commit and the loop's reporter."""
+    journal = Journal()
+    cycle = _cycle(journal)
+    cycle.startup()
+    journal.open_orders = 3
+    outcome = cycle(1)
+    record = journal.records[-1]
+    assert record.reconcile == ReconciliationReport(open_orders=3)
+    assert outcome.open_orders == 3
+    assert cycle.last_open_orders == 3
+    assert record.decision is not None
+    assert record.decision.approved_count == 1
+    assert outcome.risk_rejections == ("max_open_orders",)
+
+
+def test_a_failed_cycle_reports_its_number_kind_and_the_standing_state() -> None:
+    """The status file and the metrics still show the kill file and the open orders."""
+    journal = Journal()
+    cycle = _cycle(journal)
+    cycle.startup()
+    cycle(1)
+    journal.kill = "operator"
+    journal.recon_failures = 1
+    outcome = cycle(2)
+    assert (outcome.cycle_id, outcome.number) == (f"{run_tag(START)}c2", 2)
+    assert outcome.error == "ExchangeUnavailableError: GET /api/v1/openOrders: 503"
+    assert outcome.error_kind == "ExchangeUnavailableError"
+    assert (outcome.kill_reason, outcome.open_orders) == ("operator", 0)
+    journal.kill = None
+    journal.open_orders = 4
+    cycle(3)
+    journal.recon_failures = 1
+    failed = cycle(4)
+    assert (failed.kill_reason, failed.open_orders) == (None, 4)
+
+
+def test_while_startup_reconciliation_fails_a_cycle_observes_instead_of_failing() -> None:
+    """The exchange is not read a second time: the cycle is journaled with the refusal."""
+    journal = Journal()
+    journal.recon_failures = 5
+    cycle = _cycle(journal)
+    assert not cycle.startup()
+    journal.calls.clear()
+    outcome = cycle(1)
+    assert outcome.error is None
+    assert outcome.observe_only is not None
+    assert journal.calls.count("reconcile") == 1  # the startup pass's retry, nothing more
+    assert journal.calls[-1] == "commit"
