@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -40,6 +40,8 @@ class Journal:
         self.ids: list[str] = []  # the cycle id each reconciliation and account read ran under
         self.stale: tuple[CancelOutcome, ...] = ()  # orders past their TTL
         self.sent_under: list[str] = []  # the cycle id of each cancel or submit call
+        self.verdict: StartupVerdict | None = None  # the startup pass's answer, when forced
+        self.kills_seen = 0
 
     # market
     def snapshots(self, symbols: Sequence[str]) -> MarketDataResult:
@@ -103,6 +105,8 @@ class Journal:
     def startup(self, cycle_id: str, symbols: Collection[str]) -> StartupVerdict:
         """The startup pass: a refusal with its reason while ``recon_failures`` last."""
         self.calls.append("startup_reconcile")
+        if self.verdict is not None:
+            return self.verdict
         try:
             report = self.reconcile(cycle_id, symbols)
         except ExchangeUnavailableError as exc:
@@ -140,12 +144,16 @@ class Journal:
         return BookFigures(zero, zero, Decimal(1000), zero, zero)
 
     # kill probe
+    def kill_seen(self) -> None:
+        """What the wiring does on a new kill file: disarm (counted here)."""
+        self.kills_seen += 1
+
     def probe(self) -> str | None:
         """The kill file's reason."""
         return self.kill
 
 
-def _cycle(journal: Journal) -> LiveCycle:
+def _cycle(journal: Journal, clock_check: Callable[[], str | None] = lambda: None) -> LiveCycle:
     parts = CycleParts(
         clock=ManualClock(START),
         symbols=("BTCTRY",),
@@ -156,6 +164,8 @@ def _cycle(journal: Journal) -> LiveCycle:
         decide=journal,
         execution=journal,
         kill_probe=journal.probe,
+        on_kill_seen=journal.kill_seen,
+        clock_check=clock_check,
     )
     return LiveCycle(parts, tag=run_tag(START))
 
@@ -451,3 +461,75 @@ def test_while_startup_reconciliation_fails_a_cycle_observes_instead_of_failing(
     assert outcome.observe_only is not None
     assert journal.calls.count("reconcile") == 1  # the startup pass's retry, nothing more
     assert journal.calls[-1] == "commit"
+
+
+def test_a_refusing_startup_verdict_refuses_even_with_a_report() -> None:
+    """Only ``trading_allowed`` lets the books open; a refusal without words still says why."""
+    journal = Journal()
+    cycle = _cycle(journal)
+    report = ReconciliationReport(open_orders=1)
+    journal.verdict = StartupVerdict(
+        trading_allowed=False, reason="unresolved BTCTRY", report=report
+    )
+    assert not cycle.startup()
+    assert "open_books" not in journal.calls
+    cycle(1)
+    assert journal.records[-1].observe_only_reason == "unresolved BTCTRY"
+    journal.verdict = StartupVerdict(trading_allowed=False, reason=None, report=report)
+    cycle(2)
+    assert journal.records[-1].observe_only_reason == "startup reconciliation refused"
+    assert "execute" not in journal.calls
+
+
+def test_startup_counts_the_open_orders_it_found() -> None:
+    """A kill file in the first cycle cancels them: the count comes from the startup pass."""
+    journal = Journal()
+    journal.open_orders = 2
+    cycle = _cycle(journal)
+    assert cycle.startup()
+    assert cycle.last_open_orders == 2
+
+
+def test_books_that_cannot_be_opened_say_which_error() -> None:
+    """The observe-only reason the status file shows names the error and the call."""
+    journal = Journal()
+    journal.open_error = ExchangeUnavailableError("503", endpoint="GET /api/v1/users/balances")
+    cycle = _cycle(journal)
+    cycle(1)
+    assert journal.records[-1].observe_only_reason == (
+        "the books cannot be opened: ExchangeUnavailableError: GET /api/v1/users/balances: 503"
+    )
+
+
+def test_a_kill_file_without_a_reason_is_still_a_kill_file() -> None:
+    """An empty reason (a hand-written file) disarms and cancels like any other, once."""
+    journal = Journal()
+    journal.open_orders = 1
+    cycle = _cycle(journal)
+    cycle.startup()
+    journal.kill = ""  # there at the first cycle
+    journal.calls.clear()
+    cycle(1)
+    assert journal.kills_seen == 1
+    assert journal.calls[0] == "cancel_all"
+    assert journal.records[-1].observe_only_reason == "kill file: "
+    assert journal.records[-1].execution.cancels[0].why == "kill file: "
+    cycle(2)
+    assert journal.kills_seen == 1
+    journal.kill = None  # 'btcbot arm' removed it; then the operator writes another
+    cycle(3)
+    journal.kill = ""
+    cycle(4)
+    assert journal.kills_seen == 2
+
+
+def test_a_cycle_failing_before_it_reads_anything_reports_no_kill_file_and_no_orders() -> None:
+    """The exchange's clock cannot be measured in the very first cycle: nothing is invented."""
+    journal = Journal()
+    outcome = _cycle(journal, clock_check=_unmeasurable)(1)
+    assert outcome.error == "ExchangeUnavailableError: GET /api/v2/server/exchangeinfo: timeout"
+    assert (outcome.kill_reason, outcome.open_orders) == (None, 0)
+
+
+def _unmeasurable() -> str | None:
+    raise ExchangeUnavailableError("timeout", endpoint="GET /api/v2/server/exchangeinfo")
