@@ -67,13 +67,16 @@ def kline_params(
         raise _refuse(
             f"resolution {resolution_minutes} is not one of {sorted(_RESOLUTIONS)}", "request"
         )
-    if end <= start:
+    # Both checked for a zone before they are compared: a naive one is this refusal, not a
+    # TypeError from comparing it with an aware one.
+    start_ms, end_ms = ms(start, "start"), ms(end, "end")
+    if end_ms <= start_ms:
         raise _refuse("klines end must be after start", "request")
     return {
         "symbol": pair(symbol),
         "resolution": str(resolution_minutes),
-        "from": ms(start, "start") // 1000,
-        "to": ms(end, "end") // 1000,
+        "from": start_ms // 1000,
+        "to": end_ms // 1000,
     }
 
 

@@ -108,6 +108,8 @@ def test_instants_are_milliseconds_since_the_epoch_in_any_zone() -> None:
     assert ms(AT, "start") == AT_MS
     assert ms(AT.astimezone(timezone(timedelta(hours=3))), "start") == AT_MS
     assert ms(datetime(1970, 1, 1, tzinfo=UTC), "start") == 0
+    sub_ms = ms(AT + timedelta(microseconds=999), "start")
+    assert (sub_ms, type(sub_ms)) == (AT_MS, int)  # whole milliseconds, never a float
     error = _refusal(ms, datetime(2026, 1, 2), "end")  # noqa: DTZ001 - the naive one refused
     assert str(error) == "request: refused before sending: end must be timezone-aware"
 
@@ -262,3 +264,25 @@ def test_an_order_that_cannot_be_sent_as_meant_is_refused_naming_why(
 def test_a_client_order_id_of_fifty_characters_is_sent() -> None:
     """BtcTurk's limit is 50 characters: the limit itself is allowed."""
     assert order_body(_request(client_order_id="x" * 50))["newOrderClientId"] == "x" * 50
+
+
+NAIVE = datetime(2026, 1, 2)  # noqa: DTZ001 - the naive instant each query refuses
+
+
+@pytest.mark.parametrize(
+    ("call", "args", "field"),
+    [
+        (kline_params, ("BTCTRY", 1, NAIVE, AT), "start"),
+        (kline_params, ("BTCTRY", 1, AT - timedelta(days=400), NAIVE), "end"),
+        (all_orders_params, ("BTCTRY", NAIVE, None, 5), "start"),
+        (all_orders_params, ("BTCTRY", None, NAIVE, 5), "end"),
+        (own_trades_params, (NAIVE, None, None), "start"),
+        (own_trades_params, (None, NAIVE, None), "end"),
+        (all_orders_params, ("BTCTRY", None, None, 0), "limit"),
+    ],
+)
+def test_a_querys_refusal_names_the_parameter(
+    call: object, args: tuple[object, ...], field: str
+) -> None:
+    """Which of the window's ends (or the limit) was wrong, in the operator's line."""
+    assert f"refused before sending: {field} must be" in str(_refusal(call, *args))
