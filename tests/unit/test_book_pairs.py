@@ -31,3 +31,16 @@ def test_a_pair_quoted_in_an_untracked_currency_is_refused_in_one_line() -> None
     ledger = Ledger(Opening((BTC,), cash=(("TRY", Decimal(1000)),)))
     with pytest.raises(StateError, match="BTCUSDT"):
         with_pairs(ledger, [Pair("BTCUSDT", "BTC", "USDT")])
+
+
+def test_the_refusal_lists_every_foreign_pair_and_the_books_currencies() -> None:
+    """The operator's one line names all of them, so one edit of SYMBOLS fixes it."""
+    usdt = Pair("BTCUSDT", "BTC", "USDT")
+    ledger = Ledger(Opening((BTC, usdt), cash=(("TRY", Decimal(1000)), ("USDT", Decimal(5)))))
+    foreign = [Pair("ETHEUR", "ETH", "EUR"), Pair("BTCEUR", "BTC", "EUR")]
+    with pytest.raises(StateError) as refused:
+        with_pairs(ledger, [BTC, *foreign])
+    assert str(refused.value) == (
+        "SYMBOLS adds BTCEUR, ETHEUR quoted in a currency the books do not hold "
+        "(TRY, USDT): trade pairs quoted in TRY only"
+    )

@@ -17,17 +17,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from cycle_fakes import decision
+from cycle_fakes import decision, submitted
 from state_db import initialised, unit_of_work
+from strategy_factories import open_order, snapshot
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.decision import Decision
-from btcbot.domain.account import MovementKind, Target
+from btcbot.domain.account import Movement, MovementKind, Target
 from btcbot.domain.cycle_records import CycleRecord, TradingStateChange
 from btcbot.domain.enums import OrderMethod, OrderStatus, Role, Side
 from btcbot.domain.errors import StateError
 from btcbot.domain.ledger.types import Holding, Opening, Pair
-from btcbot.domain.models import Balance, Fill
+from btcbot.domain.market import MarketSnapshot
+from btcbot.domain.models import Balance, Fill, Order
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
 from btcbot.domain.records import AuditContext
 from btcbot.domain.trading import StateCause, TradingState
@@ -131,6 +133,16 @@ def _commit(
     books.close_cycle(replace(_record(number, decided), observe_only_reason=observe_only))
 
 
+def _snapshot(mid: str) -> MarketSnapshot:
+    """BTCTRY with its book's mid (the books' mark) at ``mid``."""
+    return snapshot([mid], bid=Decimal(mid) - Decimal("0.5"))
+
+
+def _foreign() -> Order:
+    """An order of the account the bot did not place."""
+    return open_order()
+
+
 def _order(
     cid: str,
     *,
@@ -198,6 +210,12 @@ def test_the_view_carries_the_equity_peak_across_a_restart(live: Settings) -> No
     assert _books(live).view().watermark == peak
 
 
+def test_books_reopened_before_their_first_cycle_have_no_peak_yet(live: Settings) -> None:
+    """The seeding stores the ledger without a valuation: the restart starts the peak afresh."""
+    _books(live)
+    assert _books(live).view().watermark is None
+
+
 def test_the_view_counts_the_bots_own_submits_only(live: Settings) -> None:
     """The submit-rate limit counts orders this bot sent, not the ones it adopted."""
     with _uow(live) as uow:
@@ -231,6 +249,7 @@ def test_the_view_shows_live_orders_as_the_exchange_would(live: Settings) -> Non
     shown = {o.client_order_id: o for o in _books(live).view().open_orders}
     assert set(shown) == {"bb-open", "bb-part"}
     assert (shown["bb-open"].order_id, shown["bb-open"].status) == (11, OrderStatus.OPEN)
+    assert (shown["bb-open"].price, shown["bb-open"].method) == (Decimal(1000), OrderMethod.LIMIT)
     assert shown["bb-open"].left_quantity == Decimal("0.5")
     part = shown["bb-part"]
     assert (part.order_id, part.status) == (12, OrderStatus.PARTIALLY_FILLED)
@@ -393,3 +412,73 @@ def test_what_the_account_holds_beyond_the_books_is_recorded_outside_them(live: 
     ]
     assert outside[0].detail == "held by the account when the books were opened; not the bot's"
     assert (handover.actor, handover.detail) == ("operator", {"symbols": "BTCTRY"})
+
+
+def test_a_cycle_is_valued_from_its_peak_and_reports_what_stands(live: Settings) -> None:
+    """Equity, PnL, drawdown from the stored peak, exposure, the halt and foreign orders."""
+    books = _books(live)
+    _store(live, _fill(1))
+    up = books.close_cycle(replace(_record(1), snapshots={"BTCTRY": _snapshot("1100")}))
+    assert (up.equity, up.unrealized_pnl, up.realized_pnl) == (
+        CASH - 101 + 110,
+        Decimal(10),
+        Decimal(0),
+    )
+    assert (up.drawdown_pct, up.exposure) == (Decimal(0), {"BTCTRY": Decimal(110)})
+    with _uow(live) as uow:
+        uow.trading_state.record(
+            TradingStateChange(TradingState.HALTED, "books differ", AT, StateCause.BOOKS_DIFFER)
+        )
+        uow.foreign_orders.seen(_foreign(), AT)
+        uow.commit()
+    down = books.close_cycle(
+        replace(_record(2, decision(("BTCTRY",))), snapshots={"BTCTRY": _snapshot("900")}),
+    )
+    assert down.equity == CASH - 101 + 90
+    assert down.drawdown_pct > 0  # from the peak of cycle 1, not from this cycle's equity
+    assert down.daily_pnl == Decimal(-11)
+    assert down.trading_state is not None
+    assert down.trading_state.cause is StateCause.BOOKS_DIFFER
+    assert down.foreign_orders == 1
+    with _uow(live) as uow:
+        valuations = uow.ledger.recent_valuations()
+        row = uow.cycles.get("t2")
+    assert [Decimal(str(v["equity"])) for v in valuations][:2] == [CASH - 11, CASH + 9]
+    assert [Decimal(str(v["peak_equity"])) for v in valuations][:2] == [CASH + 9, CASH + 9]
+    assert row is not None
+    assert row.orders_submitted == 0
+
+
+def test_a_cycle_row_counts_the_orders_it_sent(live: Settings) -> None:
+    """Inspect's cycle list shows how many orders each cycle sent."""
+    books = _books(live)
+    books.close_cycle(replace(_record(1), execution=submitted("BTCTRY", "ETHTRY")))
+    with _uow(live) as uow:
+        row = uow.cycles.get("t1")
+    assert row is not None
+    assert row.orders_submitted == 2
+
+
+def test_a_deposit_without_a_fill_is_stored_with_the_books(live: Settings) -> None:
+    """A capital flow moves the books with no new fill: the snapshot is still written."""
+    books = _books(live)
+    with _uow(live) as uow:
+        uow.movements.add(
+            Movement("dep-1", MovementKind.DEPOSIT, "TRY", Decimal(500), AT, Target.BOOKS)
+        )
+        uow.commit()
+    _commit(books, 1)
+    assert _books(live).view().ledger.cash("TRY") == CASH + 500
+
+
+def test_a_quiet_cycle_stores_no_new_snapshot(live: Settings) -> None:
+    """Snapshots grow with fills and flows, not with cycles (a year of minutes is 525,600)."""
+    books = _books(live)
+    _commit(books, 1)
+    _commit(books, 2)
+    _store(live, _fill(1))
+    _commit(books, 3)
+    _commit(books, 4)
+    with _uow(live) as uow:
+        (count,) = uow.connection.execute("SELECT count(*) FROM ledger_snapshots").fetchone()
+    assert count == 2  # the seeded opening, then the cycle that booked the fill
