@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -10,14 +11,16 @@ from cycle_fakes import decision, empty_view, market_data, submitted
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.decision import Decision, LedgerView
+from btcbot.domain.enums import Side
 from btcbot.domain.errors import ExchangeUnavailableError
 from btcbot.domain.market import MarketSnapshot
-from btcbot.domain.models import Balance
+from btcbot.domain.models import Balance, Fill
 from btcbot.domain.trading import ApprovedOrderIntent, RejectReason
 from btcbot.execution.report import CancelOutcome, CancelResult, ExecutionReport
 from btcbot.market_data.service import MarketDataResult
 from btcbot.services.cycle import BookFigures, CycleCommit, CycleParts, LiveCycle, run_tag
 from btcbot.services.reconciliation import ReconciliationReport, StartupVerdict
+from btcbot.strategy.engine import StrategyFault
 
 START = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
@@ -42,6 +45,8 @@ class Journal:
         self.sent_under: list[str] = []  # the cycle id of each cancel or submit call
         self.verdict: StartupVerdict | None = None  # the startup pass's answer, when forced
         self.kills_seen = 0
+        self.new_fills: tuple[Fill, ...] = ()  # what reconciliation finds
+        self.faults: tuple[StrategyFault, ...] = ()  # strategies failing in each decision
 
     # market
     def snapshots(self, symbols: Sequence[str]) -> MarketDataResult:
@@ -67,7 +72,8 @@ class Journal:
         del snapshots, now
         self.calls.append("decide")
         self.view_seen = view
-        return decision(self.trading, rejected=(RejectReason.MAX_OPEN_ORDERS,))
+        made = decision(self.trading, rejected=(RejectReason.MAX_OPEN_ORDERS,))
+        return replace(made, faults=self.faults)
 
     # execution
     def cancel_stale(self, cycle_id: str) -> ExecutionReport:
@@ -100,7 +106,7 @@ class Journal:
         if self.recon_failures:
             self.recon_failures -= 1
             raise ExchangeUnavailableError("503", endpoint="GET /api/v1/openOrders")
-        return ReconciliationReport(open_orders=self.open_orders)
+        return ReconciliationReport(new_fills=self.new_fills, open_orders=self.open_orders)
 
     def startup(self, cycle_id: str, symbols: Collection[str]) -> StartupVerdict:
         """The startup pass: a refusal with its reason while ``recon_failures`` last."""
@@ -533,3 +539,34 @@ def test_a_cycle_failing_before_it_reads_anything_reports_no_kill_file_and_no_or
 
 def _unmeasurable() -> str | None:
     raise ExchangeUnavailableError("timeout", endpoint="GET /api/v2/server/exchangeinfo")
+
+
+def test_the_outcome_carries_the_fills_the_faults_and_the_kill_file() -> None:
+    """What the status file and the metrics show: the number, fills, failing strategies."""
+    journal = Journal()
+    journal.new_fills = (
+        Fill(
+            9,
+            1,
+            "bb-fake-1",
+            "BTCTRY",
+            Side.BUY,
+            Decimal(1000),
+            Decimal("0.1"),
+            Decimal(1),
+            Decimal(0),
+            "TRY",
+            START,
+        ),
+    )
+    journal.faults = (StrategyFault("trend", "BTCTRY", "ValueError: bad"),)
+    cycle = _cycle(journal)
+    cycle.startup()
+    outcome = cycle(5)
+    assert (outcome.number, outcome.fills) == (5, journal.new_fills)
+    assert outcome.strategy_faults == ("strategy trend failed on BTCTRY: ValueError: bad",)
+    assert outcome.kill_reason is None
+    journal.kill = "operator"
+    killed = cycle(6)
+    assert (killed.kill_reason, killed.observe_only) == ("operator", "kill file: operator")
+    assert killed.strategy_faults == ()  # nothing was decided
