@@ -394,12 +394,13 @@ def test_a_restart_remembers_every_fill_it_booked(live: Settings) -> None:
 
 def test_what_the_account_holds_beyond_the_books_is_recorded_outside_them(live: Settings) -> None:
     """Seeding records the rest of the account as outside, already settled, never to be booked."""
-    opening = Opening(
-        (BTCTRY,), (("TRY", CASH),), (Holding("BTCTRY", Decimal("0.5"), Decimal(500)),)
-    )
+    ethtry = Pair("ETHTRY", "ETH", "TRY")
+    handed = (Holding("BTCTRY", Decimal("0.5"), Decimal(500)), Holding("ETHTRY", Decimal(2), CASH))
+    opening = Opening((BTCTRY, ethtry), (("TRY", CASH),), handed)
     balances = [
         Balance("TRY", CASH, CASH, Decimal(0)),
         Balance("BTC", Decimal("0.75"), Decimal("0.75"), Decimal(0)),
+        Balance("ETH", Decimal(2), Decimal(2), Decimal(0)),
     ]
     _books(live, opening, balances)
     with _uow(live) as uow:
@@ -411,7 +412,7 @@ def test_what_the_account_holds_beyond_the_books_is_recorded_outside_them(live: 
         ("seed-BTC", MovementKind.SEED, "BTC", Decimal("0.25"), Target.OUTSIDE, AT)
     ]
     assert outside[0].detail == "held by the account when the books were opened; not the bot's"
-    assert (handover.actor, handover.detail) == ("operator", {"symbols": "BTCTRY"})
+    assert (handover.actor, handover.detail) == ("operator", {"symbols": "BTCTRY,ETHTRY"})
 
 
 def test_a_cycle_is_valued_from_its_peak_and_reports_what_stands(live: Settings) -> None:
