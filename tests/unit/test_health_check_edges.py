@@ -16,6 +16,7 @@ import pytest
 from btcbot.adapters.clock import ManualClock
 from btcbot.adapters.control_dir import KillRecord, write_kill
 from btcbot.adapters.processes import ProcessFacts
+from btcbot.domain.errors import ExchangeUnavailableError
 from btcbot.domain.records import HealthLevel
 from btcbot.observability.status_file import LiveStatus, status_path, write_status
 from btcbot.services.health import CheckResult
@@ -35,7 +36,7 @@ STATUS = LiveStatus(
     hostname="here",
     instance_id="i",
     started_at=NOW - timedelta(hours=1),
-    written_at=NOW - timedelta(seconds=10.04),
+    written_at=NOW - timedelta(seconds=10.26),
     state="running",
     mode="live",
     cycle_seconds=60.0,
@@ -84,8 +85,19 @@ def test_a_healthy_live_says_which_process_mode_and_cycle(tmp_path: Path) -> Non
     result = _live(tmp_path)
     assert (result.name, result.status) == ("live_status", OK)
     assert result.reason == "LIVE pid 4242 live, cycle c-9, 0 open"
-    assert result.details["age_seconds"] == 10.0
-    assert (result.details["pid"], result.details["armed"]) == (4242, True)
+    assert result.details == {
+        "pid": 4242,
+        "state": "running",
+        "mode": "live",
+        "cycle_id": "c-9",
+        "armed": True,
+        "trading_allowed": None,  # STATUS leaves it unset
+        "kill_switch": False,
+        "open_orders": 0,
+        "last_error": None,
+        "written_at": (NOW - timedelta(seconds=10.26)).isoformat(),
+        "age_seconds": 10.3,
+    }
     dry = _live(tmp_path, replace(STATUS, mode="dry-run", armed=False))
     assert dry.reason == "LIVE pid 4242 DRY RUN (dry-run), cycle c-9, 0 open"
 
@@ -136,6 +148,12 @@ def test_the_worst_problem_leads_the_line_and_gives_the_remediation(tmp_path: Pa
             "the LIVE loop is stuck or slow: read its log; restart it if it does not recover",
         ),
         ({"armed": False}, "stop LIVE, run 'btcbot arm', start LIVE (docs/RUNBOOK.md: arming)"),
+        ({"last_error": "ExchangeUnavailableError: 503"}, "read the LIVE log"),
+        ({"kill_switch": True}, "see the kill_file check"),
+        (
+            {"trading_state": "reducing", "trading_state_reason": "drawdown 6 %"},
+            "only exposure-cutting orders go out until the drawdown recovers",
+        ),
         (
             {"foreign_orders": 2},
             "see 'btcbot inspect' (foreign orders); cancel them at BtcTurk if unintended",
@@ -148,6 +166,31 @@ def test_each_warning_says_what_to_do(
     """Every warning carries the one step that clears it."""
     result = _live(tmp_path, replace(STATUS, **change))  # type: ignore[arg-type]
     assert (result.status, result.remediation) == (WARN, remediation)
+
+
+def test_each_warning_has_its_line_and_warnings_keep_the_order_found(tmp_path: Path) -> None:
+    """A REDUCING LIVE is never reported OK; a kill switch without a reason still says so."""
+    reducing = _live(tmp_path, replace(STATUS, trading_state="reducing", trading_state_reason="dd"))
+    assert (reducing.name, reducing.status, reducing.reason) == (
+        "live_status",
+        WARN,
+        "LIVE trading REDUCING: dd",
+    )
+    killed = _live(tmp_path, replace(STATUS, kill_switch=True))
+    assert killed.reason == "LIVE reports kill switch: kill switch"
+    both = _live(tmp_path, replace(STATUS, last_error="E: x", armed=False))
+    assert both.reason == (
+        "LIVE last error: E: x; LIVE is running but not armed: it places no orders"
+    )
+    assert both.remediation == "read the LIVE log"
+
+
+def test_a_stopped_live_is_reported_stopped_not_stale(tmp_path: Path) -> None:
+    """A clean stop an hour ago is one problem, the stop, not also an old status file."""
+    stopped = replace(STATUS, state="stopped", written_at=NOW - timedelta(hours=1))
+    result = _live(tmp_path, stopped)
+    assert (result.status, result.reason) == (CRIT, "LIVE stopped at 11:00:00Z")
+    assert "age_seconds" not in result.details
 
 
 def test_a_missing_or_unreadable_status_file_says_why_and_what_to_do(tmp_path: Path) -> None:
@@ -203,6 +246,20 @@ def test_the_offset_is_measured_from_the_midpoint_of_the_round_trip() -> None:
         " offset",
         remediation="synchronise this host's clock (w32tm /resync on Windows)",
         details={"offset_seconds": 2.5, "round_trip_seconds": 1.0},
+    )
+
+
+def test_an_unreachable_exchange_says_what_to_check() -> None:
+    """CRITICAL: LIVE cannot read or sign anything either."""
+
+    def down() -> datetime:
+        raise ExchangeUnavailableError("refused", endpoint="GET /api/v2/server/time")
+
+    assert check_exchange_clock(down, ManualClock(NOW)) == CheckResult(
+        "exchange",
+        CRIT,
+        "exchange unreachable: ExchangeUnavailableError: GET /api/v2/server/time: refused",
+        remediation="check the network, BTCTURK_BASE_URL and BtcTurk's status page",
     )
 
 
@@ -280,3 +337,12 @@ def test_the_disk_limits_given_are_the_ones_used(tmp_path: Path) -> None:
     strict = DiskLimits(warn_bytes=10 * 1024**3, critical_bytes=1024**3)
     assert check_disk([tmp_path], strict, usage=lambda _p: 2 * 1024**3).status is WARN
     assert check_disk([tmp_path], usage=lambda _p: 2 * 1024**3).status is OK
+
+
+def test_the_disk_check_reads_this_machines_free_space(tmp_path: Path) -> None:
+    """Without an injected reading it asks the operating system (what the MONITOR does)."""
+    result = check_disk([tmp_path])
+    free = result.details["free_bytes"]
+    assert isinstance(free, dict)
+    assert isinstance(free[str(tmp_path)], int)
+    assert result.reason.endswith(f" GiB free at {tmp_path}")
