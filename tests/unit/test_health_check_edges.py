@@ -8,10 +8,12 @@ exact line and remediation: the MONITOR's output is all the operator sees at 3 a
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from health_factories import NOW
+from health_factories import STATUS as BASE
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.adapters.control_dir import KillRecord, write_kill
@@ -29,22 +31,8 @@ from btcbot.services.health_checks import (
     check_live_status,
 )
 
-NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 OK, WARN, CRIT = HealthLevel.OK, HealthLevel.WARNING, HealthLevel.CRITICAL
-STATUS = LiveStatus(
-    pid=4242,
-    hostname="here",
-    instance_id="i",
-    started_at=NOW - timedelta(hours=1),
-    written_at=NOW - timedelta(seconds=10.26),
-    state="running",
-    mode="live",
-    cycle_seconds=60.0,
-    armed=True,
-    kill_switch=False,
-    cycle_id="c-9",
-    last_cycle_at=NOW - timedelta(seconds=10),
-)
+STATUS = replace(BASE, written_at=NOW - timedelta(seconds=10.26))  # its age rounds to 10.3
 START_LIVE = "start LIVE with scripts\\run_live.ps1 (see docs/RUNBOOK.md)"
 
 

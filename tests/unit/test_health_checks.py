@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from health_factories import ALIVE, NOW, STATUS
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.adapters.control_dir import KillRecord, write_kill
@@ -26,28 +27,12 @@ from btcbot.services.health_checks import (
     check_live_status,
 )
 
-NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 OK, WARN, CRIT, UNK = (
     HealthLevel.OK,
     HealthLevel.WARNING,
     HealthLevel.CRITICAL,
     HealthLevel.UNKNOWN,
 )
-STATUS = LiveStatus(
-    pid=4242,
-    hostname="here",
-    instance_id="i",
-    started_at=NOW - timedelta(hours=1),
-    written_at=NOW - timedelta(seconds=10),
-    state="running",
-    mode="live",
-    cycle_seconds=60.0,
-    armed=True,
-    kill_switch=False,
-    cycle_id="c-9",
-    last_cycle_at=NOW - timedelta(seconds=10),
-)
-ALIVE = ProcessFacts(alive=True, is_btcbot=True, started_at=NOW - timedelta(hours=1))
 
 
 @pytest.mark.parametrize(
