@@ -3,9 +3,9 @@
 ``test_account_truth`` and ``test_bad_trade_rows`` drive the ``Bookkeeper`` through whole
 cycles and judge the exchange's side; here it is called directly, so each promise is held to
 the rows: the stored trading state and the equity peak reach the decision (a halt the view
-forgot would let the risk engine trade), a cycle's signals, decisions and state change are
-stored under its id, a fill the ledger refuses is set aside without dropping the ones after
-it, and a restart remembers every fill it booked.
+forgot would reach the risk engine as no halt at all), a cycle's signals, decisions and state
+change are stored under its id, a fill the ledger refuses is set aside without dropping the
+ones after it, and a restart remembers every fill it booked.
 """
 
 from __future__ import annotations
@@ -182,8 +182,8 @@ def _halting(reason: str = "drawdown 12 % reached the limit 10 %") -> Decision:
 def test_the_view_carries_the_stored_halt(live: Settings) -> None:
     """A halt recorded by quarantine, the books check or risk reaches the next decision.
 
-    Without it the risk engine would start from ACTIVE and trade: only the execution's own
-    re-check would stand between a halted database and the exchange.
+    Without it the risk engine would approve orders as if nothing were halted: only the
+    execution's own re-check would stand between a halted database and the exchange.
     """
     books = _books(live)
     assert books.view().trading_state is TradingState.ACTIVE
