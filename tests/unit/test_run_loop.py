@@ -119,3 +119,34 @@ def test_sleep_is_the_rest_of_the_cycle_period() -> None:
         Runner(), Observer(), stop=stop2, cycle_seconds=0.1, max_cycles=2, monotonic=_ticking()
     )
     assert stop2.waits == [0.0]
+
+
+def test_the_sleep_given_paces_the_loop_and_the_observer_hears_each_duration() -> None:
+    """The demo's accelerated clock sleeps instead of the stop token; durations are reported."""
+    stop, slept = FakeStop(), []
+
+    def sleep(seconds: float) -> bool:
+        slept.append(seconds)
+        return False
+
+    durations: list[float] = []
+    run_loop(
+        Runner(),
+        lambda _outcome, duration: durations.append(duration),
+        stop=stop,
+        cycle_seconds=1,
+        max_cycles=2,
+        sleep=sleep,
+        monotonic=_ticking(),
+    )
+    assert (slept, stop.waits) == ([0.75], [])
+    assert durations == [0.25, 0.25]
+
+
+def test_a_stop_before_the_first_cycle_runs_none() -> None:
+    """SIGTERM during start-up: no cycle begins, and the summary says it was stopped."""
+    stop = FakeStop()
+    stop.tripped = True
+    runner = Runner()
+    summary = run_loop(runner, Observer(), stop=stop, cycle_seconds=1, max_cycles=None)
+    assert (runner.numbers, summary.cycles, summary.stopped) == ([], 0, True)
