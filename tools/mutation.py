@@ -14,12 +14,11 @@ arming and disarming, the database lock), quarantine, the books against the acco
 exchange's error table, order mappers and request rules, the market-data checks, the decision
 core, the LIVE cycle with its books (the order of its steps, one commit per cycle), the market
 data service, the health checks whose levels the scheduler reads, the status file's writer and
-the LIVE loop. mutmut
-copies them into ``mutants/`` (git-ignored) and runs, for each mutant, the tests that cover
-the mutated function; a mutant *survives* when every one of them still passes. The scores
-and the list of survivors with the reason each is equivalent (or the test that now kills it)
-are in docs/TESTING.md. Needs the ``mutation`` extra (``pip install -e .[mutation]``) and fork
-(Linux, WSL).
+the LIVE loop. mutmut copies them into ``mutants/`` (git-ignored) and runs, for each mutant,
+the tests that cover the mutated function; a mutant *survives* when every one of them still
+passes. The scores and the list of survivors with the reason each is equivalent (or the test
+that now kills it) are in docs/TESTING.md. Needs the ``mutation`` extra
+(``pip install -e .[mutation]``) and fork (Linux, WSL).
 """
 
 from __future__ import annotations
