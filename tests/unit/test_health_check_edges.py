@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from health_factories import NOW
+from health_factories import NOW, live_check
 from health_factories import STATUS as BASE
 
 from btcbot.adapters.clock import ManualClock
@@ -20,7 +20,7 @@ from btcbot.adapters.control_dir import KillRecord, write_kill
 from btcbot.adapters.processes import ProcessFacts
 from btcbot.domain.errors import ExchangeUnavailableError
 from btcbot.domain.records import HealthLevel
-from btcbot.observability.status_file import LiveStatus, status_path, write_status
+from btcbot.observability.status_file import LiveStatus, status_path
 from btcbot.services.health import CheckResult
 from btcbot.services.health_checks import (
     DiskLimits,
@@ -46,14 +46,7 @@ def _facts(pid: int, started_at: datetime = STATUS.started_at) -> ProcessFacts:
 def _live(
     tmp_path: Path, status: LiveStatus = STATUS, started_at: datetime | None = None
 ) -> CheckResult:
-    path = status_path(tmp_path)
-    write_status(path, status)
-    return check_live_status(
-        path,
-        clock=ManualClock(NOW),
-        hostname="here",
-        inspect=lambda pid: _facts(pid, started_at or STATUS.started_at),
-    )
+    return live_check(tmp_path, status, lambda pid: _facts(pid, started_at or STATUS.started_at))
 
 
 # --- the LIVE status file --------------------------------------------------------------------

@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from health_factories import ALIVE, NOW, STATUS
+from health_factories import ALIVE, NOW, STATUS, live_check
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.adapters.control_dir import KillRecord, write_kill
 from btcbot.adapters.processes import ProcessFacts
 from btcbot.domain.errors import ExchangeUnavailableError
 from btcbot.domain.records import HealthLevel
-from btcbot.observability.status_file import LiveStatus, status_path, write_status
+from btcbot.observability.status_file import LiveStatus, status_path
 from btcbot.services.health import CheckResult, Deadline, HealthReport, run_checks, worst
 from btcbot.services.health_checks import (
     DiskLimits,
@@ -98,11 +98,7 @@ def test_cancelled_deadline_never_fires() -> None:
 
 
 def _live(tmp_path: Path, status: LiveStatus, facts: ProcessFacts = ALIVE) -> CheckResult:
-    path = status_path(tmp_path)
-    write_status(path, status)
-    return check_live_status(
-        path, clock=ManualClock(NOW), hostname="here", inspect=lambda _p: facts
-    )
+    return live_check(tmp_path, status, lambda _pid: facts)
 
 
 def test_fresh_status_of_a_running_btcbot_is_ok(tmp_path: Path) -> None:

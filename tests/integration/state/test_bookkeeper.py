@@ -29,7 +29,7 @@ from btcbot.domain.enums import OrderMethod, OrderStatus, Role, Side
 from btcbot.domain.errors import StateError
 from btcbot.domain.ledger.types import Holding, Opening, Pair
 from btcbot.domain.market import MarketSnapshot
-from btcbot.domain.models import Balance, Fill, Order
+from btcbot.domain.models import Balance, Fill
 from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
 from btcbot.domain.records import AuditContext
 from btcbot.domain.trading import StateCause, TradingState
@@ -136,11 +136,6 @@ def _commit(
 def _snapshot(mid: str) -> MarketSnapshot:
     """BTCTRY with its book's mid (the books' mark) at ``mid``."""
     return snapshot([mid], bid=Decimal(mid) - Decimal("0.5"))
-
-
-def _foreign() -> Order:
-    """An order of the account the bot did not place."""
-    return open_order()
 
 
 def _order(
@@ -430,7 +425,7 @@ def test_a_cycle_is_valued_from_its_peak_and_reports_what_stands(live: Settings)
         uow.trading_state.record(
             TradingStateChange(TradingState.HALTED, "books differ", AT, StateCause.BOOKS_DIFFER)
         )
-        uow.foreign_orders.seen(_foreign(), AT)
+        uow.foreign_orders.seen(open_order(), AT)  # an order the bot did not place
         uow.commit()
     down = books.close_cycle(
         replace(_record(2, decision(("BTCTRY",))), snapshots={"BTCTRY": _snapshot("900")}),
