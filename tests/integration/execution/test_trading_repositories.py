@@ -21,6 +21,7 @@ from btcbot.domain.orders import LocalOrderState, OrderOrigin, TrackedOrder
 from btcbot.domain.records import AuditContext
 from btcbot.domain.trading import (
     ApprovedOrderIntent,
+    DustPosition,
     OrderIntent,
     RejectReason,
     RiskDecision,
@@ -274,3 +275,173 @@ def test_ledger_json_only_when_fills_were_booked_watermarks_every_time(db_path: 
     assert stored is not None
     assert stored.watermarks == (wm2,)
     assert [f["equity"] for f in figures] == [str(second.equity), str(first.equity)]
+
+
+_FIGURES = (
+    "quote",
+    "equity",
+    "cash",
+    "realized_pnl",
+    "unrealized_pnl",
+    "fees",
+    "tax",
+    "peak_equity",
+    "drawdown_pct",
+    "daily_pnl",
+    "exposure",
+)
+
+
+def test_every_valuation_figure_is_stored_as_exact_text_newest_first(db_path: Path) -> None:
+    """What `btcbot inspect` shows as the PnL: each figure of the valuation, none swapped."""
+    ledger = Ledger(Opening((Pair("BTCTRY", "BTC", "TRY"),), cash=(("TRY", Decimal(100_000)),)))
+    ledger.apply_fill(_fill(5))
+    first, wm1 = value(ledger, "TRY", {"BTCTRY": Decimal(4_000_000)}, NOW)
+    later = NOW + timedelta(minutes=1)
+    second, wm2 = value(ledger, "TRY", {"BTCTRY": Decimal("3123456.7")}, later, wm1)
+    expected = {name: str(getattr(second, name)) for name in _FIGURES}
+    assert expected["quote"] == "TRY"
+    # Every figure differs from the others, so a figure stored under another name shows.
+    assert len({v for k, v in expected.items() if k != "quote"}) == len(_FIGURES) - 1
+    with _uow(db_path) as uow:
+        uow.ledger.save(ledger.snapshot(), at=NOW, watermarks=(wm1,), valuation=first)
+        uow.ledger.save(ledger.snapshot(), at=later, watermarks=(wm2,), valuation=second)
+        uow.ledger.save_valuation(None, watermarks=(wm2,), at=later)
+        uow.commit()
+    with _uow(db_path) as uow:
+        rows = uow.ledger.recent_valuations(2)
+        stored = uow.ledger.latest()
+    assert len(rows) == 2
+    assert {k: rows[0][k] for k in _FIGURES} == dict.fromkeys(_FIGURES)  # watermarks alone
+    assert {k: rows[1][k] for k in _FIGURES} == expected
+    assert (rows[1]["cycle_id"], rows[1]["taken_at"]) == ("c7", "2026-11-23T12:01:00.000000+00:00")
+    assert stored is not None
+    assert stored.watermarks == (wm2,)
+
+
+def test_an_orders_history_says_when_what_and_why(db_path: Path) -> None:
+    """Each event row keeps its order, the change's time, its name and its detail."""
+    order = _order()
+    acked_at = NOW + timedelta(seconds=3)
+    with _uow(db_path) as uow:
+        uow.orders.add(order, event="intent_recorded", detail="cycle c7 intent 0")
+        acked = replace(
+            order, state=LocalOrderState.SUBMITTED, exchange_order_id=7, updated_at=acked_at
+        )
+        uow.orders.save(acked, event="submit_acked", detail="exchange id 7")
+        uow.commit()
+    with _uow(db_path) as uow:
+        events = uow.orders.events(order.client_order_id)
+        assert uow.orders.events("bb-other") == []
+    assert [(e.client_order_id, e.at, e.event, e.detail) for e in events] == [
+        (order.client_order_id, NOW, "intent_recorded", "cycle c7 intent 0"),
+        (order.client_order_id, acked_at, "submit_acked", "exchange id 7"),
+    ]
+
+
+def test_the_newest_orders_cycles_and_decisions_come_first_and_stop_at_the_limit(
+    db_path: Path,
+) -> None:
+    """`btcbot inspect` reads the newest rows: newest first, at most ``limit``."""
+    signal = Signal("BTCTRY", Side.BUY, Decimal(1000), "ma cross", "trend", NOW)
+    with _uow(db_path) as uow:
+        for n in range(1, 4):
+            uow.orders.add(_order(f"bb-c{n}"))
+            uow.cycles.start(CycleRecord(f"c{n}", n, NOW + timedelta(minutes=n)))
+            detail = f"filled {n} s ago"
+            uow.decisions.add_decision(
+                RiskDecision(signal, RiskRejection(RejectReason.COOLDOWN, detail)), at=NOW
+            )
+        uow.commit()
+    with _uow(db_path) as uow:
+        assert [o.client_order_id for o in uow.orders.recent(2)] == ["bb-c3", "bb-c2"]
+        assert [o.client_order_id for o in uow.orders.all()] == ["bb-c1", "bb-c2", "bb-c3"]
+        assert [c.cycle_id for c in uow.cycles.recent(2)] == ["c3", "c2"]
+        assert uow.cycles.last_number() == 3
+        details = [d["detail"] for d in uow.decisions.recent_decisions(2)]
+        assert details == ["filled 3 s ago", "filled 2 s ago"]
+
+
+def test_a_cycle_reads_back_every_field_it_finished_with(db_path: Path) -> None:
+    """The outcome, its error, the orders sent and the fills booked, and when it ended."""
+    record = CycleRecord("c9", 9, NOW)
+    done = replace(
+        record,
+        finished_at=NOW + timedelta(seconds=2),
+        outcome="failed",
+        error="ExchangeUnavailableError",
+        orders_submitted=3,
+        fills=4,
+    )
+    with _uow(db_path) as uow:
+        assert uow.cycles.last_number() == 0
+        assert uow.cycles.get("c9") is None
+        uow.cycles.start(record)
+        assert uow.cycles.get("c9") == record
+        uow.cycles.finish(done)
+        with pytest.raises(StateError, match="never started"):
+            uow.cycles.finish(replace(done, cycle_id="c10"))
+        with pytest.raises(StateError, match="finish needs finished_at and outcome"):
+            uow.cycles.finish(replace(done, outcome=None))
+        uow.commit()
+    with _uow(db_path) as uow:
+        assert uow.cycles.get("c9") == done
+        assert uow.cycles.recent(1) == [done]
+
+
+def test_each_kind_of_decision_keeps_its_own_figures(db_path: Path) -> None:
+    """Approved: the order's price, size and index; dust: what it is worth against what."""
+    sell = Signal("BTCTRY", Side.SELL, Decimal("0.5"), "exit", "trend", NOW)
+    intent = OrderIntent(
+        "BTCTRY", Side.SELL, OrderMethod.LIMIT, Decimal("3900000.1"), Decimal("0.0002"), "t", "r"
+    )
+    dust = DustPosition("BTCTRY", Decimal("0.00001"), Decimal("39.0"), Decimal("99.91"))
+    with _uow(db_path) as uow:
+        uow.decisions.add_signal(sell)
+        uow.decisions.add_decision(RiskDecision(sell, ApprovedOrderIntent(2, intent)), at=NOW)
+        uow.decisions.add_decision(RiskDecision(sell, dust), at=NOW)
+        uow.commit()
+        signals = uow.connection.execute(
+            "SELECT symbol, side, size_hint, reason, strategy, as_of FROM signals"
+        ).fetchall()
+        indexes = uow.connection.execute(
+            "SELECT intent_index FROM risk_decisions ORDER BY id"
+        ).fetchall()
+    with _uow(db_path) as uow:
+        decisions = uow.decisions.decisions("c7")
+    assert decisions == [
+        {
+            "symbol": "BTCTRY",
+            "side": "sell",
+            "outcome": "approved",
+            "reason": None,
+            "detail": "r",
+            "price": "3900000.1",
+            "quantity": "0.0002",
+        },
+        {
+            "symbol": "BTCTRY",
+            "side": "sell",
+            "outcome": "dust",
+            "reason": "dust",
+            "detail": "0.00001 worth 39.0 < 99.91",
+            "price": None,
+            "quantity": "0.00001",
+        },
+    ]
+    assert [r[0] for r in indexes] == [2, None]
+    assert [tuple(r) for r in signals] == [
+        ("BTCTRY", "sell", "0.5", "exit", "trend", "2026-11-23T12:00:00.000000+00:00")
+    ]
+
+
+def test_a_valuation_is_stored_even_without_a_watermark(db_path: Path) -> None:
+    """The figures do not depend on the drawdown bookkeeping being passed along."""
+    ledger = Ledger(Opening((Pair("BTCTRY", "BTC", "TRY"),), cash=(("TRY", Decimal(100_000)),)))
+    figures, _ = value(ledger, "TRY", {}, NOW)
+    with _uow(db_path) as uow:
+        uow.ledger.save(ledger.snapshot(), at=NOW, valuation=figures)
+        uow.commit()
+    with _uow(db_path) as uow:
+        rows = uow.ledger.recent_valuations()
+    assert [r["equity"] for r in rows] == ["100000"]
