@@ -88,6 +88,7 @@ class Venue:
     app: SimApp
     tally: Tally
     clock: ManualClock
+    url: str  # where the client sends its requests
 
 
 @contextmanager
@@ -118,7 +119,7 @@ def open_venue(
             base_url=base, graph_url=f"{base}/graph", transport=EmulatorTransport(tally), **options
         )
         try:
-            yield Venue(client, sim, app, tally, clock)
+            yield Venue(client, sim, app, tally, clock, base)
         finally:
             client.close()
         return
@@ -127,7 +128,7 @@ def open_venue(
     thread.start()
     client = BtcturkClient(base_url=server.url, graph_url=f"{server.url}/graph", **options)
     try:
-        yield Venue(client, sim, app, tally, clock)
+        yield Venue(client, sim, app, tally, clock, server.url)
     finally:
         client.close()
         server.shutdown()
