@@ -98,10 +98,6 @@ class FillStore(Protocol):
         """Store ``fill``; False when its trade id is already stored."""
         ...
 
-    def for_order(self, exchange_order_id: int) -> list[Fill]:
-        """Every stored fill of one exchange order."""
-        ...
-
     def mark_applied(self, trade_ids: Iterable[int]) -> None:
         """Record that the ledger booked these fills."""
         ...

@@ -114,10 +114,6 @@ class FakeFills:
         self._t.fills[fill.trade_id] = fill
         return True
 
-    def for_order(self, exchange_order_id: int) -> list[Fill]:
-        """Fake ``for_order``."""
-        return [f for f in self._t.fills.values() if f.order_id == exchange_order_id]
-
     def mark_applied(self, trade_ids: Iterable[int]) -> None:
         """Fake ``mark_applied``."""
         self._t.applied.update(trade_ids)

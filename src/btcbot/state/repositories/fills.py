@@ -69,14 +69,6 @@ class FillRepository(Repository):
             [(t,) for t in trade_ids],
         )
 
-    def for_order(self, exchange_order_id: int) -> list[Fill]:
-        """Every fill of one exchange order, in trade order."""
-        rows = self._conn.execute(
-            "SELECT * FROM fills WHERE exchange_order_id = ? ORDER BY traded_at, trade_id",
-            (exchange_order_id,),
-        ).fetchall()
-        return [_fill(r) for r in rows]
-
     def all(self) -> list[Fill]:
         """Every fill, in trade order (histories, determinism fingerprints)."""
         rows = self._conn.execute("SELECT * FROM fills ORDER BY traded_at, trade_id").fetchall()
