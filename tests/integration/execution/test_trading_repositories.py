@@ -445,3 +445,55 @@ def test_a_valuation_is_stored_even_without_a_watermark(db_path: Path) -> None:
     with _uow(db_path) as uow:
         rows = uow.ledger.recent_valuations()
     assert [r["equity"] for r in rows] == ["100000"]
+
+
+def test_a_rejected_or_cancelled_order_keeps_why_and_when(db_path: Path) -> None:
+    """The reject code and reason, and when a cancel was asked (not re-sent after a restart)."""
+    asked = NOW + timedelta(seconds=30)
+    market = replace(_order("bb-c7-1-BTCTRY-s"), method=OrderMethod.MARKET, price=None)
+    with _uow(db_path) as uow:
+        uow.orders.add(_order())
+        uow.orders.add(market)
+        rejected = replace(
+            market, state=LocalOrderState.REJECTED, reject_code="1055", reject_reason="BALANCE"
+        )
+        uow.orders.save(rejected, event="rejected")
+        cancelling = replace(_order(), exchange_order_id=9, cancel_requested_at=asked)
+        uow.orders.save(cancelling, event="cancel_requested")
+        with pytest.raises(StateError, match="order bb-none is not recorded; cannot update it"):
+            uow.orders.save(replace(_order(), client_order_id="bb-none"), event="x")
+        uow.commit()
+    with _uow(db_path) as uow:
+        assert uow.orders.get(market.client_order_id) == rejected
+        assert uow.orders.get(cancelling.client_order_id) == cancelling
+        first = uow.orders.events(market.client_order_id)[0]
+    assert rejected.price is None
+    assert (first.event, first.detail) == ("created", "")  # add()'s defaults
+
+
+def test_each_position_row_of_a_snapshot_holds_its_figures(db_path: Path) -> None:
+    """The per-symbol rows an operator can query: quantity, cost, realized PnL, fees, tax."""
+    ledger = Ledger(Opening((Pair("BTCTRY", "BTC", "TRY"),), cash=(("TRY", Decimal(100_000)),)))
+    ledger.apply_fill(_fill(5))
+    sell = replace(_fill(6), side=Side.SELL, quantity=Decimal("0.0001"), price=Decimal(4_000_000))
+    ledger.apply_fill(sell)
+    (position,) = ledger.snapshot().positions
+    with _uow(db_path) as uow:
+        uow.ledger.save(ledger.snapshot(), at=NOW)
+        uow.commit()
+    with _uow(db_path) as uow:
+        row = uow.connection.execute(
+            "SELECT symbol, quantity, cost_basis, realized_pnl, fees, tax FROM position_snapshots"
+        ).fetchone()
+        stored = uow.ledger.latest()
+    assert tuple(row) == (
+        "BTCTRY",
+        str(position.quantity),
+        str(position.cost_basis),
+        str(position.realized_pnl),
+        str(position.fees),
+        str(position.tax),
+    )
+    assert len(set(tuple(row)[2:])) == 4  # four different figures: none stored as another
+    assert stored is not None
+    assert stored.taken_at == NOW
