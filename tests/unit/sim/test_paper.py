@@ -65,6 +65,7 @@ def test_pair_rules_come_from_the_observed_exchangeinfo() -> None:
     paper = _paper(ManualClock(START))
     spec = paper.pairs["BTCTRY"]
     assert (spec.tick_size, spec.min_exchange_value) == (Decimal(10), Decimal("99.91"))
+    assert (spec.pair_id, spec.numerator_scale, spec.denominator_scale) == (1, 8, 0)
 
 
 def test_a_resting_buy_fills_only_on_a_later_candle_that_trades_through() -> None:
@@ -194,6 +195,16 @@ MINUTE_D = timedelta(minutes=1)
         ("/api/v2/orderbook", {"pairSymbol": "BTCTRY"}, b'{"data": {"bids": 5, "asks": []}}'),
         ("/api/v2/server/exchangeinfo", {}, b'{"data": {"symbols": [{"name": "X"}]}}'),
         ("/graph/v1/klines/history", {"symbol": "BTCTRY"}, b'{"t": [1], "o": []}'),
+        (
+            "/graph/v1/klines/history",
+            {"symbol": "BTCTRY"},
+            b'{"t": [60, 120], "o": [1], "h": [1], "l": [1], "c": [1], "v": [1]}',
+        ),
+        (
+            "/graph/v1/klines/history",
+            {"symbol": "BTCTRY"},
+            b'{"t": [60, 120], "o": [1, 1], "h": [1, 1], "l": [1, 1], "c": [1, 1], "v": [1, "x"]}',
+        ),
     ],
 )
 def test_a_body_it_cannot_read_teaches_nothing(
@@ -344,17 +355,18 @@ def test_candles_share_their_volume_by_price_then_time_and_round_down_to_the_sca
     clock = ManualClock(START)
     paper = _paper(clock)
     low = _buy(paper, "985000", qty="0.01")
-    first = _buy(paper, "990000", qty="0.001")
+    first = _buy(paper, "990000", qty="0.0015")
     second = _buy(paper, "990000", qty="0.01")
     clock.advance(150)
-    # 25 % of 0.00800000003 BTC is 0.0020000000075: the first order takes its 0.001, the
-    # second the rest of the capacity, rounded down to 0.00100000; the low bid is not through.
+    # 25 % of 0.00800000003 BTC is 0.0020000000075: the first order takes its 0.0015, the
+    # second the rest of the capacity, rounded down to 0.00050000; the low bid is not through.
     _bar(paper, MINUTE0 + timedelta(minutes=1), low=989_000, high=10**6, volume="0.00800000003")
     paper.advance()
     assert [(t.order_id, t.amount) for t in paper.trades] == [
-        (first, Decimal("0.001")),
-        (second, Decimal("0.00100000")),
+        (first, Decimal("0.0015")),
+        (second, Decimal("0.00050000")),
     ]
+    assert {t.timestamp_ms for t in paper.trades} == {paper.ms()}  # the request that saw it
     assert paper.orders[low].left == Decimal("0.01")
 
 
@@ -471,3 +483,113 @@ def test_rules_with_null_filters_and_id_are_read_as_absent() -> None:
     spec = paper.pairs["NEWTRY"]
     assert (spec.pair_id, spec.tick_size, spec.min_exchange_value) == (0, Decimal(0), Decimal(0))
     assert (spec.numerator_scale, spec.denominator_scale, spec.has_fraction) == (2, 4, True)
+
+
+def test_the_configured_paper_balance_is_the_starting_lira() -> None:
+    """PAPER_BALANCE_TRY, not the emulator's default."""
+    paper = PaperExchange(now=ManualClock(START).now, balance_try=Decimal(12_345))
+    paper.observe("/api/v2/server/exchangeinfo", {}, _rules())
+    assert paper.account.total("TRY") == Decimal(12_345)
+
+
+def test_prices_are_read_exactly_as_sent() -> None:
+    """JSON numbers are parsed as decimals, never through a binary float."""
+    paper = _paper(ManualClock(START))
+    body = b'{"data": [{"pair": "BTCTRY", "last": 1000000.12345678901234567}]}'
+    paper.observe("/api/v2/ticker", {}, body)
+    assert paper.price("BTCTRY") == Decimal("1000000.12345678901234567")
+
+
+def test_a_market_sell_walks_the_real_bids() -> None:
+    """The bids' amounts, level by level, as seen."""
+    paper = _paper(ManualClock(START))
+    _buy(paper, "0", qty="5000", method="market")
+    held = paper.account.total("BTC")
+    assert held > Decimal("0.002")
+    params = OrderParams(
+        spec=paper.pairs["BTCTRY"],
+        side="sell",
+        method="market",
+        quantity=Decimal("0.6"),
+        price=None,
+        stop_price=None,
+        client_id=None,
+    )
+    paper.account.credit("BTC", Decimal(1))
+    paper.advance()
+    paper.submit(params)
+    sold = [(t.price, t.amount) for t in paper.trades if t.side == "sell"]
+    assert sold == [(Decimal(999990), Decimal("0.5")), (Decimal(999980), Decimal("0.1"))]
+
+
+def test_a_refusal_for_a_pair_never_seen_is_code_1037_and_says_why() -> None:
+    """The emulator's code for an order it cannot take, with the reason in the message."""
+    paper = _paper(ManualClock(START))
+    paper.markets["BTCTRY"].last = None
+    paper.markets["BTCTRY"].book = None
+    with pytest.raises(SimRejectError) as refused:
+        _buy(paper, "990000")
+    assert (refused.value.code, str(refused.value)) == (1037, "NO_MARKET_DATA_OBSERVED_YET")
+    with pytest.raises(SimRejectError) as stop:
+        _buy(paper, "990000", method="stoplimit")
+    assert (stop.value.code, str(stop.value)) == (1037, "STOP_ORDERS_NOT_SUPPORTED_IN_PAPER_MODE")
+
+
+def test_a_new_candle_after_one_already_taken_is_still_learnt() -> None:
+    """BtcTurk returns a window of candles: the old ones are skipped, the new ones kept."""
+    clock = ManualClock(START)
+    paper = _paper(clock)
+    clock.advance(150)
+    _bar(paper, MINUTE0 + timedelta(minutes=1), low=980_000, high=10**6, volume="1")
+    paper.advance()
+    clock.advance(60)
+    t1 = int((MINUTE0 + timedelta(minutes=1)).timestamp())
+    body = {"t": [t1, t1 + 60], "o": [1e6] * 2, "h": [1e6] * 2, "l": [1e6] * 2, "c": [1e6] * 2}
+    body["v"] = [1, 1]
+    paper.observe("/graph/v1/klines/history", {"symbol": "BTCTRY"}, json.dumps(body).encode())
+    assert [start for start, _ in paper.markets["BTCTRY"].pending] == [t1 + 60]
+
+
+def test_capacity_is_rounded_down_and_a_share_of_nothing_fills_nothing() -> None:
+    """A quarter of 0.000000076 BTC is 0.000000019: one satoshi, not two; of less, no trade."""
+    clock = ManualClock(START)
+    paper = _paper(clock)
+    _buy(paper, "990000", qty="0.01")
+    clock.advance(150)
+    _bar(paper, MINUTE0 + timedelta(minutes=1), low=980_000, high=10**6, volume="0.000000076")
+    paper.advance()
+    clock.advance(60)
+    _bar(paper, MINUTE0 + timedelta(minutes=2), low=980_000, high=10**6, volume="0.00000001")
+    paper.advance()
+    assert [t.amount for t in paper.trades] == [Decimal("1E-8")]
+
+
+def test_a_candle_fills_a_sell_through_it_though_no_buy_was() -> None:
+    """Each side is matched on its own: a buy out of reach does not stop the sells."""
+    clock = ManualClock(START)
+    paper = _paper(clock)
+    paper.account.credit("BTC", Decimal(1))
+    _buy(paper, "900000", qty="0.001")
+    dear = _sell(paper, "1005000", qty="0.002")
+    cheap = _sell(paper, "1001000", qty="0.002")
+    clock.advance(150)
+    _bar(paper, MINUTE0 + timedelta(minutes=1), low=990_000, high=1_010_000, volume="0.012")
+    paper.advance()
+    # 25 % of 0.012 is 0.003: the cheaper ask first.
+    assert [(t.order_id, t.amount) for t in paper.trades] == [
+        (cheap, Decimal("0.002")),
+        (dear, Decimal("0.00100000")),
+    ]
+
+
+def test_a_state_file_of_another_format_is_not_read_as_a_paper_book(tmp_path: Path) -> None:
+    """The sim's file beside it, or a future format: refused, not half-read as paper."""
+    clock = ManualClock(START)
+    paper = _paper(clock)
+    path = tmp_path / "state.db.paper.json"
+    paper.save(path)
+    raw = json.loads(path.read_text("utf-8"))
+    raw["format"] = "btcbot-sim-1"
+    path.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(ValueError, match="damaged or not a paper state file"):
+        PaperExchange.restore(path, now=clock.now, balance_try=Decimal(1))
