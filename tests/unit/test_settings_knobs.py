@@ -97,3 +97,28 @@ def test_bad_knobs_are_refused_by_variable_name(change: dict[str, str], variable
     assert message.startswith(variable), message
     assert "\n" not in message
     assert "risk limit" not in message  # dataclass field names are translated
+
+
+def test_the_edges_a_limit_may_sit_on_are_accepted() -> None:
+    """One order a cycle, no reserve, no cool-down, 100 %, reducing only at the halt."""
+    limits = RiskLimits(
+        max_orders_per_cycle=1,
+        max_open_orders=1,
+        max_open_orders_per_symbol=1,
+        max_order_notional_try=Decimal(1),
+        max_data_age_seconds=1,
+        max_submits_per_window=1,
+        submit_window_seconds=1,
+        cash_reserve_try=Decimal(0),
+        max_fee_and_tax_pct=Decimal(100),
+        cooldown_after_fill_seconds=0,
+        max_drawdown_pct=Decimal(100),
+        reduce_at_drawdown_pct=Decimal(100),
+    )
+    assert limits.fee_lock_factor == 2
+
+
+def test_reducing_at_no_drawdown_at_all_is_refused() -> None:
+    """REDUCING from the first tick would be a bot that never buys: named."""
+    with pytest.raises(ConfigError, match="must be above 0 and at most max_drawdown_pct"):
+        RiskLimits(reduce_at_drawdown_pct=Decimal(0))

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from risk_factories import rules as _rules
+
+from btcbot.domain.enums import OrderMethod, Side
 from btcbot.domain.ledger.valuation import PositionValue, Valuation
-from btcbot.domain.trading import PortfolioView
+from btcbot.domain.trading import ApprovedOrderIntent, OrderIntent, PortfolioView, is_dust
 
 AT = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
@@ -51,7 +54,11 @@ def test_view_takes_the_ledger_figures() -> None:
         Decimal(-212),
     )
     btc = view.position("BTCTRY")
-    assert (btc.quantity, btc.avg_cost) == (Decimal("0.01"), Decimal(1_000_000))
+    assert (btc.symbol, btc.quantity, btc.avg_cost) == (
+        "BTCTRY",
+        Decimal("0.01"),
+        Decimal(1_000_000),
+    )
 
 
 def test_drawdown_agrees_with_the_ledger() -> None:
@@ -62,4 +69,35 @@ def test_drawdown_agrees_with_the_ledger() -> None:
 
 def test_unbooked_symbol_is_flat() -> None:
     """A symbol the ledger holds nothing of reads as a flat position."""
-    assert PortfolioView.from_valuation(_valuation()).position("ETHTRY").is_flat
+    eth = PortfolioView.from_valuation(_valuation()).position("ETHTRY")
+    assert eth.is_flat
+    assert (eth.symbol, eth.quantity, eth.avg_cost) == ("ETHTRY", Decimal(0), Decimal(0))
+
+
+def test_a_remainder_is_dust_only_below_the_minimum_order() -> None:
+    """Worth exactly the minimum it can still be sold; nothing held is not dust at all."""
+    rules = _rules()  # a 100 TRY minimum
+    assert is_dust(Decimal("0.0000999"), Decimal(1_000_000), rules)
+    assert not is_dust(Decimal("0.0001"), Decimal(1_000_000), rules)
+    assert not is_dust(Decimal(0), Decimal(1_000_000), rules)
+
+
+def test_an_approved_intent_becomes_the_request_it_describes() -> None:
+    """Every field of the order execution sends comes from the intent risk approved."""
+    approved = ApprovedOrderIntent(
+        0,
+        OrderIntent(
+            "ETHTRY", Side.SELL, OrderMethod.LIMIT, Decimal(90_000), Decimal("0.5"), "t", "r"
+        ),
+    )
+    request = approved.to_request("bb-c1-0-ETHTRY-s")
+    assert (request.symbol, request.side, request.method) == (
+        "ETHTRY",
+        Side.SELL,
+        OrderMethod.LIMIT,
+    )
+    assert (request.price, request.quantity, request.client_order_id) == (
+        Decimal(90_000),
+        Decimal("0.5"),
+        "bb-c1-0-ETHTRY-s",
+    )
