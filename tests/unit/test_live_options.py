@@ -78,6 +78,7 @@ def test_the_live_options_come_from_the_settings_and_the_command_line(tmp_path: 
         HANDOVER_HOLDINGS="BTC:0.5",
         METRICS_PORT="9200",
         METRICS_BIND="127.0.0.2",
+        STRATEGY_TREND_FAST_WINDOW="3",
     )
     opts = options_from(settings, instance_id="inst-1")
     assert (opts.symbols, opts.cycle_seconds, opts.mode) == (("ETHTRY", "BTCTRY"), 45.0, "sim")
@@ -86,6 +87,7 @@ def test_the_live_options_come_from_the_settings_and_the_command_line(tmp_path: 
     assert opts.limits == settings.risk_limits()
     assert opts.limits.max_daily_loss_try == Decimal(777)
     assert opts.strategy == strategy_params(settings)
+    assert opts.strategy.trend.fast_window == 3
     assert opts.clock_limit == timedelta(seconds=2.5)
     assert opts.handover == (("BTC", Decimal("0.5")),)
     assert (opts.metrics_bind, opts.metrics_port) == ("127.0.0.2", 9200)

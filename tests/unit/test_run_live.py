@@ -10,14 +10,14 @@ from typing import cast
 import pytest
 
 from btcbot.adapters.clock import ManualClock
-from btcbot.domain.enums import Role
+from btcbot.domain.enums import ExchangeKind, Role
 from btcbot.domain.errors import ConfigError, StateError
 from btcbot.domain.records import AuditContext
 from btcbot.observability.metrics import Metrics
 from btcbot.observability.status_file import read_status, status_path
 from btcbot.risk.policies import TradingArmedPolicy, TradingFacts
 from btcbot.services.cycle import CycleOutcome, LiveCycle
-from btcbot.services.live import LiveDeps, LiveOptions, run_live
+from btcbot.services.live import Arming, LiveDeps, LiveOptions, run_live
 from btcbot.state.uow import ConnectionFactory
 
 NOW = datetime(2026, 12, 7, 9, tzinfo=UTC)
@@ -93,16 +93,17 @@ def _options(control: Path, port: int = 0) -> LiveOptions:
     )
 
 
-def _deps(*, safe_mode: bool = False) -> LiveDeps:
+def _deps(*, safe_mode: bool = False, live: bool = False, armed: bool = False) -> LiveDeps:
     def facts(armed: bool) -> TradingFacts:
         return TradingFacts(
             role=Role.LIVE,
-            live_trading=False,
-            ack=False,
+            live_trading=live,
+            ack=live,
             safe_mode=safe_mode,
             kill_switch=False,
             armed=armed,
             kill_file_present=False,
+            exchange=ExchangeKind.BTCTURK if live else ExchangeKind.SIM,
         )
 
     clock = ManualClock(NOW)
@@ -114,6 +115,7 @@ def _deps(*, safe_mode: bool = False) -> LiveDeps:
         kill_probe=lambda: None,
         metrics=Metrics(),
         policy=TradingArmedPolicy(),
+        arming=Arming(armed=armed),
     )
 
 
@@ -122,10 +124,11 @@ class Builder:
 
     def __init__(self, cycle: FakeCycle | None) -> None:
         self.cycle = cycle
+        self.given: list[tuple[LiveOptions, LiveDeps]] = []
 
     def __call__(self, opts: LiveOptions, deps: LiveDeps) -> LiveCycle:
         """The fake cycle, or the wiring's refusal when there is none."""
-        del opts, deps
+        self.given.append((opts, deps))
         if self.cycle is None:
             raise ConfigError("SIM_DATA: no candles")
         return cast("LiveCycle", self.cycle)
@@ -135,10 +138,11 @@ def test_a_clean_run_says_starting_then_running_then_stopped(tmp_path: Path) -> 
     """The MONITOR tells a crash (running, dead pid) from an exit (stopped) by this file."""
     cycle = FakeCycle(status_path(tmp_path))
     during: list[str] = []
+    opts, deps, build = _options(tmp_path), _deps(), Builder(cycle)
     summary = run_live(
-        _options(tmp_path),
-        _deps(),
-        Builder(cycle),
+        opts,
+        deps,
+        build,
         stop=NeverStop(),
         max_cycles=2,
         before_stop=lambda: during.append(read_status(status_path(tmp_path)).state),
@@ -149,6 +153,8 @@ def test_a_clean_run_says_starting_then_running_then_stopped(tmp_path: Path) -> 
     assert during == ["running"]
     final = read_status(status_path(tmp_path))
     assert (final.state, final.last_error, final.instance_id) == ("stopped", None, "inst-1")
+    assert (final.mode, final.armed, final.kill_switch) == ("sim", False, False)
+    assert build.given == [(opts, deps)]
 
 
 def test_a_failed_startup_still_runs_the_loop_observing(tmp_path: Path) -> None:
@@ -179,20 +185,52 @@ def test_a_cycle_that_cannot_be_built_is_reported_too(tmp_path: Path) -> None:
     assert (status.state, status.last_error) == ("stopping", "ConfigError: SIM_DATA: no candles")
 
 
-@pytest.mark.parametrize(("safe_mode", "allowed"), [(False, True), (True, False)])
+@pytest.mark.parametrize(
+    ("safe_mode", "live", "armed", "allowed"),
+    [
+        (False, False, False, True),  # a sim run needs no arming
+        (True, False, False, False),
+        (False, True, False, False),  # live, acknowledged, not armed
+        (False, True, True, True),
+    ],
+)
 def test_the_status_says_whether_a_new_order_would_go_out(
-    tmp_path: Path, safe_mode: bool, allowed: bool
+    tmp_path: Path, safe_mode: bool, live: bool, armed: bool, allowed: bool
 ) -> None:
-    """The policy's verdict on this process's facts (a sim run needs no arming)."""
+    """The policy's verdict on this process's facts, with the database's armed flag."""
     cycle = FakeCycle(status_path(tmp_path))
     run_live(
         _options(tmp_path),
-        _deps(safe_mode=safe_mode),
+        _deps(safe_mode=safe_mode, live=live, armed=armed),
         Builder(cycle),
         stop=NeverStop(),
         max_cycles=1,
     )
-    assert read_status(status_path(tmp_path)).trading_allowed is allowed
+    status = read_status(status_path(tmp_path))
+    assert (status.trading_allowed, status.armed) == (allowed, armed)
+
+
+def test_the_loop_is_paced_by_the_sleep_and_clock_given(tmp_path: Path) -> None:
+    """The demo's accelerated clock: its sleep and its monotonic time reach the loop."""
+    slept: list[float] = []
+    ticks = iter(range(100))
+
+    def sleep(seconds: float) -> bool:
+        slept.append(seconds)
+        return False
+
+    cycle = FakeCycle(status_path(tmp_path))
+    run_live(
+        _options(tmp_path),
+        _deps(),
+        Builder(cycle),
+        stop=NeverStop(),
+        max_cycles=3,
+        sleep=sleep,
+        monotonic=lambda: float(next(ticks)) / 4,
+    )
+    assert cycle.numbers == [1, 2, 3]
+    assert slept == [0.75, 0.75]  # a cycle period of 1 s less 0.25 s a cycle
 
 
 def _free_port() -> int:
