@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -218,3 +219,21 @@ def test_a_file_saved_as_utf16_is_refused_by_name(tmp_path: Path) -> None:
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
     with pytest.raises(StatusFileError, match=r"not UTF-8 text .* delete it and let LIVE"):
         read_status(path)
+
+
+@pytest.mark.skipif(not hasattr(time, "tzset"), reason="the zone is changed with time.tzset")
+def test_times_are_utc_whatever_the_hosts_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operator's host runs on Istanbul time: the file and its reading stay in UTC."""
+    monkeypatch.setenv("TZ", "TRT-3")  # POSIX spelling of UTC+3: needs no zone database
+    time.tzset()
+    try:
+        path = status_path(tmp_path)
+        write_status(path, BASE)
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        assert raw["started_at"] == "2026-01-02T03:04:05+00:00"
+        assert read_status(path).started_at.utcoffset() == timedelta(0)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
