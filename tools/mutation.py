@@ -13,11 +13,13 @@ unarmed process off real exchanges (the egress guard, paper mode's wire, the dat
 arming and disarming, the database lock), quarantine, the books against the account, the
 exchange's error table, order mappers and request rules, the market-data checks, the decision
 core, the LIVE cycle with its books (the order of its steps, one commit per cycle), the market
-data service, the health checks whose levels the scheduler reads, the status file's writer and
-the LIVE loop. mutmut copies them into ``mutants/`` (git-ignored) and runs, for each mutant,
-the tests that cover the mutated function; a mutant *survives* when every one of them still
-passes. The scores and the list of survivors with the reason each is equivalent (or the test
-that now kills it) are in docs/TESTING.md. Needs the ``mutation`` extra
+data service, the health checks whose levels the scheduler reads, the status file (its writer
+and its format), the LIVE loop and service, the trading types and risk limits, the process
+lifecycle, paper mode's market, and the repositories of orders, fills, ledger snapshots, the
+trading state and the cycle journal. mutmut copies them into ``mutants/`` (git-ignored) and
+runs, for each mutant, the tests that cover the mutated function; a mutant *survives* when
+every one of them still passes. The scores and the list of survivors with the reason each is
+equivalent (or the test that now kills it) are in docs/TESTING.md. Needs the ``mutation`` extra
 (``pip install -e .[mutation]``) and fork (Linux, WSL).
 """
 
