@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
@@ -81,15 +82,18 @@ class FakeCycle:
         self.settled.append(number)
 
 
-def _options(control: Path, port: int = 0) -> LiveOptions:
+def _options(
+    control: Path, port: int = 0, *, bind: str = "127.0.0.1", kill_switch: bool = False
+) -> LiveOptions:
     return LiveOptions(
         symbols=("BTCTRY",),
         cycle_seconds=1.0,
         control_dir=control,
         mode="sim",
         instance_id="inst-1",
-        kill_switch_setting=False,
+        kill_switch_setting=kill_switch,
         metrics_port=port,
+        metrics_bind=bind,
     )
 
 
@@ -288,3 +292,48 @@ def test_an_interrupt_inside_a_cycle_is_reported_as_stopping_too(tmp_path: Path)
         run_live(_options(tmp_path), _deps(), Builder(cycle), stop=NeverStop(), max_cycles=3)
     status = read_status(status_path(tmp_path))
     assert (status.state, status.last_error) == ("stopping", "KeyboardInterrupt: ")
+
+
+def test_the_kill_switch_setting_reaches_the_status_file(tmp_path: Path) -> None:
+    """KILL_SWITCH=true is what the MONITOR reads, from the first write on."""
+    cycle = FakeCycle(status_path(tmp_path))
+    run_live(
+        _options(tmp_path, kill_switch=True),
+        _deps(),
+        Builder(cycle),
+        stop=NeverStop(),
+        max_cycles=1,
+    )
+    assert read_status(status_path(tmp_path)).kill_switch is True
+
+
+def test_the_exporter_serves_this_processs_metrics_on_the_bind_address_only(
+    tmp_path: Path,
+) -> None:
+    """METRICS_BIND is honoured (not every interface), and /metrics is the bot's registry."""
+    port = _free_port()
+    seen: list[tuple[str, bool]] = []
+
+    def look() -> None:
+        with urllib.request.urlopen(f"http://127.0.0.2:{port}/metrics", timeout=5) as answer:
+            body = answer.read().decode("utf-8")
+        with socket.socket() as other:
+            try:
+                other.bind(("127.0.0.1", port))
+            except OSError:
+                seen.append((body, False))
+            else:
+                seen.append((body, True))
+
+    cycle = FakeCycle(status_path(tmp_path))
+    run_live(
+        _options(tmp_path, port, bind="127.0.0.2"),
+        _deps(),
+        Builder(cycle),
+        stop=NeverStop(),
+        max_cycles=1,
+        before_stop=look,
+    )
+    ((body, other_address_free),) = seen
+    assert 'btcbot_cycles_total{outcome="ok"} 1.0' in body, body
+    assert other_address_free  # 127.0.0.1 was not taken: the exporter bound 127.0.0.2 only

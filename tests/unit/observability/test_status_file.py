@@ -56,21 +56,25 @@ def test_missing_file_raises_file_not_found(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("content", "words"),
     [
-        "not json",
-        "[]",
-        json.dumps({"schema_version": 99}),
-        json.dumps({"schema_version": 1, "pid": 1}),
-        json.dumps({"schema_version": 1, "pid": "x", "started_at": "2026-01-01T00:00:00"}),
+        ("not json", "is not valid JSON: LIVE rewrites it every cycle"),
+        ("[]", "is not a JSON object: LIVE rewrites it every cycle"),
+        (json.dumps({"schema_version": 99}), "schema_version 99 is not 1"),
+        (json.dumps({"schema_version": 1, "pid": 1}), "malformed: KeyError"),
+        (
+            json.dumps({"schema_version": 1, "pid": "x", "started_at": "2026-01-01T00:00:00"}),
+            "malformed: ValueError",
+        ),
     ],
 )
-def test_malformed_files_raise_status_file_error(tmp_path: Path, content: str) -> None:
-    """Garbage, wrong versions, missing fields and naive times all raise StatusFileError."""
+def test_malformed_files_raise_status_file_error(tmp_path: Path, content: str, words: str) -> None:
+    """Garbage, wrong versions, missing fields and naive times: StatusFileError, saying which."""
     path = status_path(tmp_path)
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(StatusFileError):
+    with pytest.raises(StatusFileError) as caught:
         read_status(path)
+    assert words in str(caught.value)
 
 
 def test_naive_times_are_refused_at_construction() -> None:
