@@ -23,6 +23,7 @@ def test_token_starts_clear_and_records_the_first_reason() -> None:
     """A new token is not set; the first request wins and later ones report False."""
     token = StopToken()
     assert not token.is_set()
+    assert token.reason is None
     assert token.request("SIGTERM") is True
     assert token.request("SIGINT") is False
     assert token.stop_requested
@@ -49,6 +50,12 @@ def test_windows_break_signal_is_included_when_the_platform_has_it() -> None:
     assert (getattr(signal, "SIGBREAK", None) in sigs) == hasattr(signal, "SIGBREAK")
 
 
+def test_ctrl_break_is_a_stop_request_on_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the platform has SIGBREAK (Windows: CTRL+BREAK), it requests a stop too."""
+    monkeypatch.setattr(signal, "SIGBREAK", 21, raising=False)
+    assert stop_signals() == (signal.SIGINT, signal.SIGTERM, 21)
+
+
 def test_first_signal_requests_a_stop_and_second_forces_exit_130() -> None:
     """SIGTERM sets the token; a second signal calls the force-exit hook with 130."""
     exits: list[int] = []
@@ -72,5 +79,8 @@ def test_previous_handlers_are_restored_after_the_block() -> None:
 def test_wrong_role_is_refused_with_the_fix_in_the_message() -> None:
     """A LIVE-only command under APP_ROLE=monitor raises RoleMismatchError naming the role."""
     require_role(Role.LIVE, RoleCheck("arm", Role.LIVE))
-    with pytest.raises(RoleMismatchError, match="needs APP_ROLE=live"):
+    with pytest.raises(
+        RoleMismatchError,
+        match="'btcbot arm' needs APP_ROLE=live \\(got monitor\\): run it from the LIVE session",
+    ):
         require_role(Role.MONITOR, RoleCheck("arm", Role.LIVE))
