@@ -40,16 +40,20 @@ def _paper(clock: ManualClock) -> PaperExchange:
     return paper
 
 
-def _candle(paper: PaperExchange, start: datetime, low: int, volume: str = "1") -> None:
+def _candle(
+    paper: PaperExchange, start: datetime, low: int, volume: str = "1", *, high: int = 10**6
+) -> None:
     t = int(start.timestamp())
-    body = {"s": "ok", "t": [t], "o": [1e6], "h": [1e6], "l": [low], "c": [1e6], "v": [volume]}
+    body = {"s": "ok", "t": [t], "o": [1e6], "h": [high], "l": [low], "c": [1e6], "v": [volume]}
     paper.observe("/graph/v1/klines/history", {"symbol": "BTCTRY"}, json.dumps(body).encode())
 
 
-def _buy(paper: PaperExchange, price: str, qty: str = "0.01", method: str = "limit") -> int:
+def _buy(
+    paper: PaperExchange, price: str, qty: str = "0.01", method: str = "limit", side: str = "buy"
+) -> int:
     params = OrderParams(
         spec=paper.pairs["BTCTRY"],
-        side="buy",
+        side=side,
         method=method,
         quantity=Decimal(qty),
         price=Decimal(price) if method != "market" else None,
@@ -156,23 +160,7 @@ def test_a_damaged_state_file_is_one_value_error(tmp_path: Path, content: bytes)
 
 
 def _sell(paper: PaperExchange, price: str, qty: str = "0.01") -> int:
-    params = OrderParams(
-        spec=paper.pairs["BTCTRY"],
-        side="sell",
-        method="limit",
-        quantity=Decimal(qty),
-        price=Decimal(price),
-        stop_price=None,
-        client_id=None,
-    )
-    paper.advance()
-    return paper.submit(params).id
-
-
-def _bar(paper: PaperExchange, start: datetime, *, low: int, high: int, volume: str) -> None:
-    t = int(start.timestamp())
-    body = {"s": "ok", "t": [t], "o": [1e6], "h": [high], "l": [low], "c": [1e6], "v": [volume]}
-    paper.observe("/graph/v1/klines/history", {"symbol": "BTCTRY"}, json.dumps(body).encode())
+    return _buy(paper, price, qty, side="sell")
 
 
 def _seen(paper: PaperExchange) -> tuple[object, ...]:
@@ -327,13 +315,13 @@ def test_a_candle_that_closed_this_instant_is_evidence_and_one_seen_twice_is_not
     paper = _paper(clock)
     oid = _buy(paper, "990000", qty="0.004")
     clock.advance(90)  # 09:02:00 exactly: the 09:01 candle has just closed
-    _bar(paper, MINUTE0 + timedelta(minutes=1), low=980_000, high=10**6, volume="0.01")
-    _bar(paper, MINUTE0 + timedelta(minutes=1), low=980_000, high=10**6, volume="0.01")
+    _candle(paper, MINUTE0 + timedelta(minutes=1), low=980_000, volume="0.01")
+    _candle(paper, MINUTE0 + timedelta(minutes=1), low=980_000, volume="0.01")
     assert len(paper.markets["BTCTRY"].pending) == 1
     paper.advance()
     assert [t.amount for t in paper.trades] == [Decimal("0.0025")]  # 25 % of 0.01
     assert paper.markets["BTCTRY"].matched_until == int((MINUTE0 + MINUTE_D).timestamp())
-    _bar(paper, MINUTE0 + timedelta(minutes=1), low=980_000, high=10**6, volume="0.01")
+    _candle(paper, MINUTE0 + timedelta(minutes=1), low=980_000, volume="0.01")
     paper.advance()
     assert paper.orders[oid].left == Decimal("0.0015")
     assert paper.markets["BTCTRY"].pending == []
@@ -345,7 +333,7 @@ def test_an_order_placed_at_the_candles_open_rests_in_it() -> None:
     paper = _paper(clock)
     _buy(paper, "990000", qty="0.001")
     clock.advance(60)
-    _bar(paper, MINUTE0 + timedelta(minutes=1), low=980_000, high=10**6, volume="1")
+    _candle(paper, MINUTE0 + timedelta(minutes=1), low=980_000, volume="1")
     paper.advance()
     assert [t.amount for t in paper.trades] == [Decimal("0.001")]
 
@@ -360,7 +348,7 @@ def test_candles_share_their_volume_by_price_then_time_and_round_down_to_the_sca
     clock.advance(150)
     # 25 % of 0.00800000003 BTC is 0.0020000000075: the first order takes its 0.0015, the
     # second the rest of the capacity, rounded down to 0.00050000; the low bid is not through.
-    _bar(paper, MINUTE0 + timedelta(minutes=1), low=989_000, high=10**6, volume="0.00800000003")
+    _candle(paper, MINUTE0 + timedelta(minutes=1), low=989_000, volume="0.00800000003")
     paper.advance()
     assert [(t.order_id, t.amount) for t in paper.trades] == [
         (first, Decimal("0.0015")),
@@ -378,11 +366,11 @@ def test_a_resting_sell_fills_on_a_candle_whose_high_trades_through_it() -> None
     bought = len(paper.trades)
     oid = _sell(paper, "1010000", qty="0.002")
     clock.advance(150)
-    _bar(paper, MINUTE0 + timedelta(minutes=1), low=990_000, high=1_010_000, volume="1")
+    _candle(paper, MINUTE0 + timedelta(minutes=1), low=990_000, volume="1", high=1_010_000)
     paper.advance()
     assert len(paper.trades) == bought
     clock.advance(60)
-    _bar(paper, MINUTE0 + timedelta(minutes=2), low=990_000, high=1_010_010, volume="1")
+    _candle(paper, MINUTE0 + timedelta(minutes=2), low=990_000, volume="1", high=1_010_010)
     paper.advance()
     sold = paper.trades[bought:]
     assert [(t.order_id, t.side, t.price, t.amount) for t in sold] == [
@@ -443,7 +431,7 @@ def test_the_restart_keeps_the_counters_and_the_candles_already_matched(tmp_path
     paper = _paper(clock)
     oid = _buy(paper, "990000", qty="0.004")
     clock.advance(150)
-    _bar(paper, MINUTE0 + timedelta(minutes=1), low=980_000, high=10**6, volume="0.01")
+    _candle(paper, MINUTE0 + timedelta(minutes=1), low=980_000, volume="0.01")
     paper.advance()
     path = tmp_path / "state.db.paper.json"
     paper.save(path)
@@ -459,7 +447,7 @@ def test_the_restart_keeps_the_counters_and_the_candles_already_matched(tmp_path
     again.observe("/api/v2/server/exchangeinfo", {}, _rules())
     ticker = {"data": [{"pair": "BTCTRY", "last": 1_000_000}]}
     again.observe("/api/v2/ticker", {}, json.dumps(ticker).encode())
-    _bar(again, MINUTE0 + timedelta(minutes=1), low=980_000, high=10**6, volume="0.01")
+    _candle(again, MINUTE0 + timedelta(minutes=1), low=980_000, volume="0.01")
     again.advance()
     assert again.orders[oid].left == Decimal("0.0015")
     assert len(again.trades) == 1
@@ -540,7 +528,7 @@ def test_a_new_candle_after_one_already_taken_is_still_learnt() -> None:
     clock = ManualClock(START)
     paper = _paper(clock)
     clock.advance(150)
-    _bar(paper, MINUTE0 + timedelta(minutes=1), low=980_000, high=10**6, volume="1")
+    _candle(paper, MINUTE0 + timedelta(minutes=1), low=980_000, volume="1")
     paper.advance()
     clock.advance(60)
     t1 = int((MINUTE0 + timedelta(minutes=1)).timestamp())
@@ -556,10 +544,10 @@ def test_capacity_is_rounded_down_and_a_share_of_nothing_fills_nothing() -> None
     paper = _paper(clock)
     _buy(paper, "990000", qty="0.01")
     clock.advance(150)
-    _bar(paper, MINUTE0 + timedelta(minutes=1), low=980_000, high=10**6, volume="0.000000076")
+    _candle(paper, MINUTE0 + timedelta(minutes=1), low=980_000, volume="0.000000076")
     paper.advance()
     clock.advance(60)
-    _bar(paper, MINUTE0 + timedelta(minutes=2), low=980_000, high=10**6, volume="0.00000001")
+    _candle(paper, MINUTE0 + timedelta(minutes=2), low=980_000, volume="0.00000001")
     paper.advance()
     assert [t.amount for t in paper.trades] == [Decimal("1E-8")]
 
@@ -573,7 +561,7 @@ def test_a_candle_fills_a_sell_through_it_though_no_buy_was() -> None:
     dear = _sell(paper, "1005000", qty="0.002")
     cheap = _sell(paper, "1001000", qty="0.002")
     clock.advance(150)
-    _bar(paper, MINUTE0 + timedelta(minutes=1), low=990_000, high=1_010_000, volume="0.012")
+    _candle(paper, MINUTE0 + timedelta(minutes=1), low=990_000, volume="0.012", high=1_010_000)
     paper.advance()
     # 25 % of 0.012 is 0.003: the cheaper ask first.
     assert [(t.order_id, t.amount) for t in paper.trades] == [
