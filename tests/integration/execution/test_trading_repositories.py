@@ -85,6 +85,11 @@ def _fill(trade_id: int) -> Fill:
     )
 
 
+def _ledger() -> Ledger:
+    """Books of one pair opened with 100,000 TRY."""
+    return Ledger(Opening((Pair("BTCTRY", "BTC", "TRY"),), cash=(("TRY", Decimal(100_000)),)))
+
+
 def test_order_round_trips_with_exact_decimals_and_history(db_path: Path) -> None:
     """An order reads back equal, Decimals exact, and each change appends one history row."""
     order = _order()
@@ -221,7 +226,7 @@ def test_cycle_journal_records_start_finish_signals_and_decisions(db_path: Path)
 
 def test_ledger_snapshot_round_trips(db_path: Path) -> None:
     """The newest ledger snapshot reads back equal, with its positions as rows."""
-    ledger = Ledger(Opening((Pair("BTCTRY", "BTC", "TRY"),), cash=(("TRY", Decimal(100_000)),)))
+    ledger = _ledger()
     ledger.apply_fill(_fill(5))
     with _uow(db_path) as uow:
         uow.ledger.save(ledger.snapshot(), at=NOW)
@@ -237,7 +242,7 @@ def test_ledger_snapshot_round_trips(db_path: Path) -> None:
 
 def test_snapshot_rows_do_not_grow_with_the_fills_booked(db_path: Path) -> None:
     """Each snapshot row stays the same size however many fills came before: linear storage."""
-    ledger = Ledger(Opening((Pair("BTCTRY", "BTC", "TRY"),), cash=(("TRY", Decimal(100_000)),)))
+    ledger = _ledger()
     for trade in range(1, 301):
         ledger.apply_fill(_fill(trade))
         with _uow(db_path) as uow:
@@ -256,7 +261,7 @@ def test_snapshot_rows_do_not_grow_with_the_fills_booked(db_path: Path) -> None:
 
 def test_ledger_json_only_when_fills_were_booked_watermarks_every_time(db_path: Path) -> None:
     """Saving without new fills adds only a valuation row; the newest watermark is restored."""
-    ledger = Ledger(Opening((Pair("BTCTRY", "BTC", "TRY"),), cash=(("TRY", Decimal(100_000)),)))
+    ledger = _ledger()
     ledger.apply_fill(_fill(5))
     marks = {"BTCTRY": Decimal(4_000_000)}
     first, wm1 = value(ledger, "TRY", marks, NOW)
@@ -294,7 +299,7 @@ _FIGURES = (
 
 def test_every_valuation_figure_is_stored_as_exact_text_newest_first(db_path: Path) -> None:
     """What `btcbot inspect` shows as the PnL: each figure of the valuation, none swapped."""
-    ledger = Ledger(Opening((Pair("BTCTRY", "BTC", "TRY"),), cash=(("TRY", Decimal(100_000)),)))
+    ledger = _ledger()
     ledger.apply_fill(_fill(5))
     first, wm1 = value(ledger, "TRY", {"BTCTRY": Decimal(4_000_000)}, NOW)
     later = NOW + timedelta(minutes=1)
@@ -437,7 +442,7 @@ def test_each_kind_of_decision_keeps_its_own_figures(db_path: Path) -> None:
 
 def test_a_valuation_is_stored_even_without_a_watermark(db_path: Path) -> None:
     """The figures do not depend on the drawdown bookkeeping being passed along."""
-    ledger = Ledger(Opening((Pair("BTCTRY", "BTC", "TRY"),), cash=(("TRY", Decimal(100_000)),)))
+    ledger = _ledger()
     figures, _ = value(ledger, "TRY", {}, NOW)
     with _uow(db_path) as uow:
         uow.ledger.save(ledger.snapshot(), at=NOW, valuation=figures)
@@ -473,7 +478,7 @@ def test_a_rejected_or_cancelled_order_keeps_why_and_when(db_path: Path) -> None
 
 def test_each_position_row_of_a_snapshot_holds_its_figures(db_path: Path) -> None:
     """The per-symbol rows an operator can query: quantity, cost, realized PnL, fees, tax."""
-    ledger = Ledger(Opening((Pair("BTCTRY", "BTC", "TRY"),), cash=(("TRY", Decimal(100_000)),)))
+    ledger = _ledger()
     ledger.apply_fill(_fill(5))
     sell = replace(_fill(6), side=Side.SELL, quantity=Decimal("0.0001"), price=Decimal(4_000_000))
     ledger.apply_fill(sell)
