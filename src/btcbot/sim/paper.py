@@ -110,16 +110,17 @@ class PaperExchange(SimExchange):
         closed_before = self.epoch()
         newest = max([market.matched_until, *(t for t, _ in market.pending)])
         rows = zip(*(payload[k] for k in ("t", "o", "h", "l", "c", "v")), strict=True)
-        taken: list[tuple[int, Bar]] = []
+        taken: dict[int, Bar] = {}
         for t, o, h, lo, c, v in rows:
             start = int(t)
-            # A candle still forming (or already taken in) teaches nothing new.
-            if start <= newest or start + MINUTE > closed_before:
+            # A candle still forming, already taken in, or listed twice teaches nothing new
+            # (a minute's volume offered twice would fill resting orders twice over).
+            if start <= newest or start + MINUTE > closed_before or start in taken:
                 continue
-            taken.append((start, Bar(*(Decimal(str(x)) for x in (o, h, lo, c, v)))))
+            taken[start] = Bar(*(Decimal(str(x)) for x in (o, h, lo, c, v)))
         # Kept only once every row has been read: the client refuses a body with a bad row
         # (or columns of unequal length, which zip reports at the end), so must paper.
-        market.pending.extend(taken)
+        market.pending.extend(taken.items())
 
     # ------------------------------------------------------------------ the market, as seen
     def _market(self, symbol: str) -> ObservedMarket:

@@ -581,3 +581,17 @@ def test_a_state_file_of_another_format_is_not_read_as_a_paper_book(tmp_path: Pa
     path.write_text(json.dumps(raw), "utf-8")
     with pytest.raises(ValueError, match="damaged or not a paper state file"):
         PaperExchange.restore(path, now=clock.now, balance_try=Decimal(1))
+
+
+def test_a_minute_listed_twice_in_one_body_is_one_candle() -> None:
+    """Its volume is not offered twice to the orders resting in it."""
+    clock = ManualClock(START)
+    paper = _paper(clock)
+    oid = _buy(paper, "990000", qty="0.01")
+    clock.advance(150)
+    t = int((MINUTE0 + timedelta(minutes=1)).timestamp())
+    body = {"t": [t, t], "o": [1e6] * 2, "h": [1e6] * 2, "l": [98e4] * 2, "c": [1e6] * 2}
+    body["v"] = ["0.004", "0.004"]
+    paper.observe("/graph/v1/klines/history", {"symbol": "BTCTRY"}, json.dumps(body).encode())
+    paper.advance()
+    assert paper.orders[oid].left == Decimal("0.009")  # 25 % of 0.004, once
