@@ -105,7 +105,8 @@ class PaperExchange(SimExchange):
 
     def _take_candles(self, symbol: str, payload: Any) -> None:
         market = self.markets.get(symbol)
-        if market is None or not payload.get("t"):
+        # As the client reads the graph API: only an "ok" answer carries candles.
+        if market is None or payload.get("s") != "ok" or not payload.get("t"):
             return
         closed_before = self.epoch()
         newest = max([market.matched_until, *(t for t, _ in market.pending)])

@@ -186,12 +186,20 @@ MINUTE_D = timedelta(minutes=1)
         (
             "/graph/v1/klines/history",
             {"symbol": "BTCTRY"},
-            b'{"t": [60, 120], "o": [1], "h": [1], "l": [1], "c": [1], "v": [1]}',
+            b'{"s": "ok", "t": [60, 120], "o": [1], "h": [1], "l": [1], "c": [1], "v": [1]}',
         ),
         (
             "/graph/v1/klines/history",
             {"symbol": "BTCTRY"},
-            b'{"t": [60, 120], "o": [1, 1], "h": [1, 1], "l": [1, 1], "c": [1, 1], "v": [1, "x"]}',
+            b'{"s": "error", "t": [60], "o": [1], "h": [1], "l": [1], "c": [1], "v": [1]}',
+        ),
+        (
+            "/graph/v1/klines/history",
+            {"symbol": "BTCTRY"},
+            json.dumps(
+                {"s": "ok", "t": [60, 120], "o": [1, 1], "h": [1, 1], "l": [1, 1], "c": [1, 1]}
+                | {"v": [1, "x"]}
+            ).encode(),
         ),
     ],
 )
@@ -387,7 +395,15 @@ def test_another_pairs_candle_fills_nothing() -> None:
     _buy(paper, "990000")
     clock.advance(150)
     t = int((MINUTE0 + timedelta(minutes=1)).timestamp())
-    body = {"t": [t], "o": [1], "h": [1], "l": [1], "c": [1], "v": [100]}
+    body: dict[str, object] = {
+        "s": "ok",
+        "t": [t],
+        "o": [1],
+        "h": [1],
+        "l": [1],
+        "c": [1],
+        "v": [100],
+    }
     paper.observe("/graph/v1/klines/history", {"symbol": "ETHTRY"}, json.dumps(body).encode())
     paper.advance()
     assert paper.trades == []
@@ -401,7 +417,14 @@ def test_candles_seen_out_of_order_are_matched_oldest_first() -> None:
     clock.advance(210)
     t1 = int((MINUTE0 + timedelta(minutes=1)).timestamp())
     t2 = t1 + 60
-    body = {"t": [t2, t1], "o": [1e6] * 2, "h": [1e6] * 2, "l": [985e3, 985e3], "c": [1e6] * 2}
+    body: dict[str, object] = {
+        "s": "ok",
+        "t": [t2, t1],
+        "o": [1e6] * 2,
+        "h": [1e6] * 2,
+        "l": [985e3, 985e3],
+        "c": [1e6] * 2,
+    }
     body["v"] = ["0.004", "0.008"]
     paper.observe("/graph/v1/klines/history", {"symbol": "BTCTRY"}, json.dumps(body).encode())
     paper.advance()
@@ -532,7 +555,14 @@ def test_a_new_candle_after_one_already_taken_is_still_learnt() -> None:
     paper.advance()
     clock.advance(60)
     t1 = int((MINUTE0 + timedelta(minutes=1)).timestamp())
-    body = {"t": [t1, t1 + 60], "o": [1e6] * 2, "h": [1e6] * 2, "l": [1e6] * 2, "c": [1e6] * 2}
+    body: dict[str, object] = {
+        "s": "ok",
+        "t": [t1, t1 + 60],
+        "o": [1e6] * 2,
+        "h": [1e6] * 2,
+        "l": [1e6] * 2,
+        "c": [1e6] * 2,
+    }
     body["v"] = [1, 1]
     paper.observe("/graph/v1/klines/history", {"symbol": "BTCTRY"}, json.dumps(body).encode())
     assert [start for start, _ in paper.markets["BTCTRY"].pending] == [t1 + 60]
@@ -590,7 +620,14 @@ def test_a_minute_listed_twice_in_one_body_is_one_candle() -> None:
     oid = _buy(paper, "990000", qty="0.01")
     clock.advance(150)
     t = int((MINUTE0 + timedelta(minutes=1)).timestamp())
-    body = {"t": [t, t], "o": [1e6] * 2, "h": [1e6] * 2, "l": [98e4] * 2, "c": [1e6] * 2}
+    body: dict[str, object] = {
+        "s": "ok",
+        "t": [t, t],
+        "o": [1e6] * 2,
+        "h": [1e6] * 2,
+        "l": [98e4] * 2,
+        "c": [1e6] * 2,
+    }
     body["v"] = ["0.004", "0.004"]
     paper.observe("/graph/v1/klines/history", {"symbol": "BTCTRY"}, json.dumps(body).encode())
     paper.advance()
