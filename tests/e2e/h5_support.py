@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
+from live_environ import dry_run_environ
 
 from btcbot.observability.status_file import LiveStatus, status_path
 from btcbot.observability.status_file import write_status as write
@@ -101,15 +102,7 @@ def default_dry_run_env(root: Path, **over: str) -> dict[str, str]:
     """The six variables a default dry run (sim mode, in-process emulator) needs, under ``root``."""
     (root / "live").mkdir(parents=True, exist_ok=True)
     (root / "control").mkdir(exist_ok=True)
-    env = {
-        "APP_ROLE": "live",
-        "STATE_DB_PATH": str(root / "live" / "state.db"),
-        "CONTROL_DIR": str(root / "control"),
-        "LIVE_TRADING": "false",
-        "SAFE_MODE": "false",
-        "KILL_SWITCH": "false",
-    }
-    return env | over
+    return dry_run_environ(root, **over)
 
 
 def default_monitor_env(root: Path, **over: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from live_environ import dry_run_environ
 
 from btcbot.domain.errors import ConfigError
 from btcbot.services.live import custom_params, options_from, strategy_params
@@ -21,17 +22,7 @@ PLUGIN = "my_pkg.signals:Breakout"
 
 
 def _settings(tmp_path: Path, **knobs: str) -> Settings:
-    return load_settings(
-        {
-            "APP_ROLE": "live",
-            "STATE_DB_PATH": str(tmp_path / "live" / "state.db"),
-            "CONTROL_DIR": str(tmp_path / "control"),
-            "LIVE_TRADING": "false",
-            "SAFE_MODE": "false",
-            "KILL_SWITCH": "false",
-            **knobs,
-        }
-    )
+    return load_settings(dry_run_environ(tmp_path, **knobs))
 
 
 def test_each_strategy_knob_reaches_its_own_parameter(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from live_environ import dry_run_environ
 from sim_venue import open_venue
 
 from btcbot.domain.enums import RequestKind, TradingMode
@@ -19,16 +20,7 @@ def _unarmed(_kind: RequestKind) -> list[str]:
 
 
 def _environ(root: Path, url: str) -> dict[str, str]:
-    return {
-        "APP_ROLE": "live",
-        "STATE_DB_PATH": str(root / "live" / "state.db"),
-        "CONTROL_DIR": str(root / "control"),
-        "EXCHANGE": "sim",
-        "LIVE_TRADING": "false",
-        "SAFE_MODE": "false",
-        "KILL_SWITCH": "false",
-        "BTCTURK_BASE_URL": url,
-    }
+    return dry_run_environ(root, EXCHANGE="sim", BTCTURK_BASE_URL=url)
 
 
 def test_without_keys_the_emulators_published_key_signs(tmp_path: Path) -> None:
