@@ -243,19 +243,23 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _bindable(host: str, port: int) -> bool:
+    """Whether another socket could take ``host:port`` now."""
+    with socket.socket() as other:
+        try:
+            other.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def test_the_metrics_port_is_served_during_the_run_and_released_after(tmp_path: Path) -> None:
     """Taken for the run (a second bind fails), free again once run_live returns."""
     port = _free_port()
     busy: list[bool] = []
 
     def try_bind() -> None:
-        with socket.socket() as other:
-            try:
-                other.bind(("127.0.0.1", port))
-            except OSError:
-                busy.append(True)
-            else:
-                busy.append(False)
+        busy.append(not _bindable("127.0.0.1", port))
 
     cycle = FakeCycle(status_path(tmp_path))
     run_live(
@@ -317,13 +321,7 @@ def test_the_exporter_serves_this_processs_metrics_on_the_bind_address_only(
     def look() -> None:
         with urllib.request.urlopen(f"http://127.0.0.2:{port}/metrics", timeout=5) as answer:
             body = answer.read().decode("utf-8")
-        with socket.socket() as other:
-            try:
-                other.bind(("127.0.0.1", port))
-            except OSError:
-                seen.append((body, False))
-            else:
-                seen.append((body, True))
+        seen.append((body, _bindable("127.0.0.1", port)))
 
     cycle = FakeCycle(status_path(tmp_path))
     run_live(
