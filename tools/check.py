@@ -49,7 +49,13 @@ def main(argv: list[str]) -> int:
         ("mypy", [str(py), "-m", "mypy"]),
         ("lint-imports", [str(BIN / "lint-imports")]),
         # The ten slowest tests close every run, so a creeping suite shows before CI's limit.
-        ("pytest", [str(py), "-m", "pytest", "-n", "2", "--durations=10", *argv]),
+        # worksteal: an idle worker takes queued tests from the busy one. The default ("load")
+        # deals the first quarter of the tests out in turn, and whichever worker draws more of
+        # the long end-to-end scenarios then ran its queue alone for minutes.
+        (
+            "pytest",
+            [str(py), "-m", "pytest", "-n", "2", "--dist", "worksteal", "--durations=10", *argv],
+        ),
     ]
     for name, cmd in gates:
         print(f"== {name}", flush=True)
