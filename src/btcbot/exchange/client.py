@@ -200,11 +200,17 @@ class BtcturkClient:
         return mappers.to_balances(_data(self._session.send(call), call.endpoint), call.endpoint)
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
-        """Open (Untouched/Partial) orders, buys then sells; all pairs when ``symbol`` is None."""
-        params = None if symbol is None else {"pairSymbol": rq.pair(symbol)}
+        """Open (Untouched/Partial) orders, buys then sells; all pairs when ``symbol`` is None.
+
+        Filtered to ``symbol`` here too, as own trades are: reconciliation's per-symbol pass
+        concatenates these lists, so an order of another pair must not come back in one.
+        """
+        pair = None if symbol is None else rq.pair(symbol)
+        params = None if pair is None else {"pairSymbol": pair}
         call = self._private("GET", "/api/v1/openOrders", "orders_list", params)
         data = _data(self._session.send(call), call.endpoint)
-        return order_mappers.to_open_orders(data, call.endpoint)
+        orders = order_mappers.to_open_orders(data, call.endpoint)
+        return orders if pair is None else [o for o in orders if o.symbol == pair]
 
     def all_orders(
         self,

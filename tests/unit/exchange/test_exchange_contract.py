@@ -70,6 +70,26 @@ def test_open_orders_sample_yields_a_buy() -> None:
     assert order.updated_at == datetime(2020, 11, 12, 5, 8, 55, 153000, tzinfo=UTC)
 
 
+def test_open_orders_of_one_pair_ask_for_it_and_keep_only_it() -> None:
+    """A server that also lists another pair's order: the client returns the asked pair only.
+
+    Reconciliation's per-symbol pass concatenates these lists; an order of another pair would
+    come back once for every symbol asked.
+    """
+    body = load_sample("rest_v1_openOrders_stoplimit.json")
+    link = body["data"]["bids"][0]
+    eth = {**link, "id": 671533371, "pairSymbol": "ETHTRY", "pairSymbolNormalized": "ETH_TRY"}
+    body["data"]["bids"] = [link, eth]
+    fake = new_fake()
+    fake.json("GET", "/api/v1/openOrders", body)
+    client = build_client(fake)
+    assert [o.order_id for o in client.open_orders("ETHTRY")] == [671533371]
+    assert [o.order_id for o in client.open_orders()] == [671533370, 671533371]
+    first, second = fake.sent("GET", "/api/v1/openOrders")
+    assert dict(first.url.params) == {"pairSymbol": "ETHTRY"}
+    assert dict(second.url.params) == {}
+
+
 def test_triggered_stop_yields_two_orders_sharing_one_client_id() -> None:
     """A triggered stop is a Canceled stop plus a Closed market child with the same client id."""
     fake = new_fake()
