@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
@@ -42,38 +43,45 @@ def _status(status: int, text: str = "", headers: dict[str, str] | None = None) 
 
 
 @pytest.mark.parametrize(
-    ("handler", "error"),
+    ("handler", "error", "tries"),
     [
-        (_status(401), AuthenticationError),
+        (_status(401), AuthenticationError, 1),
         (
             _status(401, '{"success":true,"message":"Unauthorized - Invalid Nonce","code":1037}'),
             AuthenticationError,
+            1,
         ),
-        (_status(429, "", {"Retry-After": "120"}), RateLimitedError),
-        (_status(502, HTML_502), ExchangeUnavailableError),
-        (_status(503), ExchangeUnavailableError),
-        (_status(200, "{not json"), MalformedResponseError),
-        (_status(200, "<html>maintenance</html>"), MalformedResponseError),
-        (_status(200, ""), MalformedResponseError),
-        (_status(404), ExchangeRejectError),
+        (_status(429, "", {"Retry-After": "120"}), RateLimitedError, 1),
+        (_status(502, HTML_502), ExchangeUnavailableError, 3),
+        (_status(503), ExchangeUnavailableError, 3),
+        (_status(200, "{not json"), MalformedResponseError, 1),
+        (_status(200, "<html>maintenance</html>"), MalformedResponseError, 1),
+        (_status(200, ""), MalformedResponseError, 1),
+        (_status(404), ExchangeRejectError, 1),
         (
             _status(200, '{"success":false,"message":"FAILED_LIMIT_ORDER","code":1120}'),
             ExchangeRejectError,
+            1,
         ),
-        (_raise(httpx.ReadTimeout), ExchangeUnavailableError),
-        (_raise(httpx.RemoteProtocolError), ExchangeUnavailableError),
+        (_raise(httpx.ReadTimeout), ExchangeUnavailableError, 3),
+        (_raise(httpx.RemoteProtocolError), ExchangeUnavailableError, 3),
     ],
 )
 def test_each_failure_of_a_get_has_its_typed_error(
-    handler: Handler, error: type[ExchangeError]
+    handler: Handler, error: type[ExchangeError], tries: int
 ) -> None:
-    """Every HTTP or transport failure of a GET surfaces as exactly one domain error class."""
+    """Every HTTP or transport failure of a GET surfaces as exactly one domain error class.
+
+    Only server or transport trouble is tried again (three attempts here); a refusal, a bad
+    key or an unreadable answer is final, and asking again would only spend the quota.
+    """
     fake = new_fake()
     fake.route("GET", "/api/v1/users/balances", handler)
     with pytest.raises(ExchangeError) as exc:
         build_client(fake).balances()
     assert type(exc.value) is error
     assert exc.value.endpoint == "GET /api/v1/users/balances"
+    assert len(fake.sent("GET", "/api/v1/users/balances")) == tries
 
 
 @pytest.mark.parametrize("code", [0, "0", "SUCCESS"])
@@ -135,6 +143,20 @@ def test_a_429_with_a_long_retry_after_is_not_waited_out() -> None:
         build_client(fake).balances()
     assert exc.value.retry_after == 300
     assert len(fake.sent("GET", "/api/v1/users/balances")) == 1
+
+
+def test_a_429_whose_retry_after_is_exactly_the_limit_is_waited_out() -> None:
+    """``max_retry_after`` is the longest wait the client takes on itself, not one less."""
+    fake = new_fake()
+    answers = iter([httpx.Response(429, headers={"Retry-After": "30"})])
+    fake.route(
+        "GET",
+        "/api/v1/users/balances",
+        lambda _r: next(answers, httpx.Response(200, json=envelope([]))),
+    )
+    assert build_client(fake, retry_policy=RetryPolicy(max_retry_after=30.0)).balances() == []
+    assert len(fake.sent("GET", "/api/v1/users/balances")) == 2
+    assert fake.clock.now() - START >= timedelta(seconds=30)
 
 
 @pytest.mark.parametrize(
