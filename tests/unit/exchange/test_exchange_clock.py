@@ -91,3 +91,23 @@ def test_readings_are_reused_until_due_and_a_failure_keeps_the_last_until_stale(
     host.advance(600)
     reason = clock.check()
     assert "last measured 1000 s ago" in (reason or "")
+
+
+def test_the_limits_are_the_last_trusted_values() -> None:
+    """Uncertain by exactly the limit, or last measured exactly 3 x refresh ago: still trusted.
+
+    A hair beyond either, untrusted (the documented rule says "above" and "older than").
+    """
+    host = ManualClock(T0)
+    server = FakeServer(host, offset=2.0, round_trip=10.0)  # uncertain by 5 s, the limit
+    clock = ExchangeClock(host, server, refresh=timedelta(minutes=1))
+    assert clock.check() is None
+    server.down = True
+    host.advance(180)
+    assert clock.check() is None
+    host.advance(0.000001)
+    assert "last measured 180 s ago" in (clock.check() or "")
+
+    host = ManualClock(T0)
+    clock = ExchangeClock(host, FakeServer(host, offset=2.0, round_trip=10.000002))
+    assert "uncertain by 5.0 s" in (clock.check() or "")
