@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from exchange_fakes import build_client, envelope, load_sample, new_fake
+from exchange_fakes import START, build_client, envelope, load_sample, new_fake
 
 from btcbot.domain.enums import OrderMethod, OrderStatus, Side
 from btcbot.domain.errors import (
@@ -46,6 +46,8 @@ def test_exchangeinfo_sample_yields_btctry_rules() -> None:
     assert rules.max_limit_price == Decimal(37541350)
     assert rules.order_methods == frozenset(OrderMethod)
     assert rules.is_trading
+    assert (rules.symbol, rules.base, rules.quote, rules.pair_id) == ("BTCTRY", "BTC", "TRY", 1)
+    assert (rules.min_price, rules.max_price) == (Decimal("0.0000000000001"), Decimal(10000000))
     usdt = info.rules_for("BTCUSDT")
     assert usdt is not None
     assert usdt.min_notional == Decimal("9.91")
@@ -68,6 +70,26 @@ def test_open_orders_sample_yields_a_buy() -> None:
     assert order.filled_quantity == 0
     assert order.created_at is None  # openOrders sends time: 0
     assert order.updated_at == datetime(2020, 11, 12, 5, 8, 55, 153000, tzinfo=UTC)
+
+
+def test_a_symbol_or_method_it_cannot_read_costs_only_itself() -> None:
+    """An incomplete symbol is left out, and so is an unknown method: never what follows them.
+
+    A pair left out cannot be traded, and neither can a method left out; stopping at the
+    first odd entry would silently take every later pair or method away.
+    """
+    btctry, btcusdt = load_sample("rest_v2_server_exchangeinfo_symbols.json")[:2]
+    no_minimum = {**btctry, "name": "XRPTRY", "filters": [{"filterType": "PRICE_FILTER"}]}
+    btctry = {**btctry, "orderMethods": ["ICEBERG", "LIMIT", "MARKET"]}
+    fake = new_fake()
+    data = {"timeZone": "UTC", "symbols": [btctry, no_minimum, btcusdt]}
+    fake.json("GET", "/api/v2/server/exchangeinfo", envelope(data))
+    info = build_client(fake).exchange_info()
+    assert sorted(info.symbols) == ["BTCTRY", "BTCUSDT"]
+    rules = info.rules_for("BTCTRY")
+    assert rules is not None
+    assert rules.order_methods == frozenset({OrderMethod.LIMIT, OrderMethod.MARKET})
+    assert info.server_time == START  # no serverTime: the client's own clock
 
 
 def test_open_orders_of_one_pair_ask_for_it_and_keep_only_it() -> None:
