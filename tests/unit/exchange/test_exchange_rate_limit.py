@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
-from exchange_fakes import START, build_client, new_fake
+import pytest
+from exchange_fakes import START, Recorder, build_client, envelope, load_sample, new_fake
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,6 +17,7 @@ from btcbot.adapters.clock import ManualClock
 from btcbot.domain.enums import OrderMethod, Side
 from btcbot.domain.errors import ExchangeRejectError
 from btcbot.domain.models import OrderRequest
+from btcbot.exchange.client import BtcturkClient
 from btcbot.exchange.rate_limit import BTCTURK_LIMITS, Limit, RateLimiter
 
 
@@ -105,3 +109,84 @@ def test_the_client_waits_on_the_injected_clock_instead_of_sending() -> None:
             client.submit_order(request)
     assert len(fake.sent("POST", "/api/v1/order")) == 11
     assert (fake.clock.now() - before).total_seconds() >= 1.0
+
+
+class _Charges(RateLimiter):
+    """A limiter that never waits and records the quota each request was charged to."""
+
+    def __init__(self) -> None:
+        super().__init__(now=lambda: 0.0, sleep=lambda _s: None)
+        self.keys: list[str] = []
+
+    def acquire(self, key: str) -> float:
+        """Record ``key``; no wait."""
+        self.keys.append(key)
+        return 0.0
+
+
+def _answers() -> Recorder:
+    """A fake BtcTurk answering every endpoint the client uses with a minimal valid body."""
+    fake = new_fake()
+    order = load_sample("rest_v1_openOrders_stoplimit.json")["data"]["bids"][0]
+    for method, path, body in [
+        ("GET", "/api/v1/users/balances", envelope([])),
+        ("GET", "/api/v1/openOrders", envelope({"asks": [], "bids": []})),
+        ("GET", "/api/v1/allOrders", envelope([])),
+        ("GET", "/api/v1/order/5", envelope(order)),
+        ("GET", "/api/v1/users/transactions/trade", envelope([])),
+        ("GET", "/api/v1/users/transactions/crypto", envelope([])),
+        ("GET", "/api/v1/users/transactions/fiat", envelope([])),
+        ("POST", "/api/v1/order", load_sample("rest_v1_order_post_success.json")),
+        ("DELETE", "/api/v1/order", load_sample("rest_v1_order_delete_success.json")),
+        ("GET", "/api/v2/ticker", load_sample("rest_v2_ticker_BTCUSDT.json")),
+        ("GET", "/api/v2/orderbook", envelope({"timestamp": 1, "bids": [], "asks": []})),
+        ("GET", "/api/v2/trades", envelope([])),
+        ("GET", "/api/v2/server/exchangeinfo", envelope({"symbols": []})),
+        ("GET", "/v1/klines/history", {"s": "no_data"}),
+    ]:
+        fake.json(method, path, body)
+    return fake
+
+
+_ORDER = OrderRequest("XLMTRY", Side.BUY, OrderMethod.LIMIT, Decimal(15), Decimal("0.8"), "c")
+_SINCE = START - timedelta(hours=1)
+_CALLS: list[tuple[Callable[[BtcturkClient], object], list[str]]] = [
+    (lambda c: c.balances(), ["balances"]),
+    (lambda c: c.open_orders("BTCTRY"), ["orders_list"]),
+    (lambda c: c.open_orders(), ["orders_list"]),
+    (lambda c: c.all_orders("BTCTRY"), ["orders_list"]),
+    (lambda c: c.get_order(5), ["order_get"]),
+    (lambda c: c.own_trades("BTCTRY"), ["user_trades"]),
+    (lambda c: c.transfers(_SINCE, START), ["transfers", "transfers"]),
+    (lambda c: c.submit_order(_ORDER), ["order_post"]),
+    (lambda c: c.cancel_order(5), ["order_delete"]),
+    (lambda c: c.ticker("BTCUSDT"), ["ticker"]),
+    (lambda c: c.tickers(), ["ticker"]),
+    (lambda c: c.order_book("BTCTRY"), ["orderbook"]),
+    (lambda c: c.trades("BTCTRY"), ["trades"]),
+    (lambda c: c.klines("BTCTRY", 1, _SINCE, START), ["graph"]),
+    (lambda c: c.exchange_info(), []),
+    (lambda c: c.server_time(), []),
+]
+_IDS = [
+    "balances", "open_orders_of_a_pair", "open_orders", "all_orders", "get_order",
+    "own_trades", "transfers", "submit_order", "cancel_order", "ticker", "tickers",
+    "order_book", "trades", "klines", "exchange_info", "server_time",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("call", "charged"), _CALLS, ids=_IDS)
+def test_every_request_is_charged_to_its_documented_quota(
+    call: Callable[[BtcturkClient], object], charged: list[str]
+) -> None:
+    """Each call spends from its own API.md section 6 bucket; a misspelt key would spend none.
+
+    The signed calls first measure the clock (``server/time``, unlimited), which is why the
+    clock is synced before counting.
+    """
+    limiter = _Charges()
+    client = build_client(_answers(), rate_limiter=limiter)
+    client.sync_clock()
+    call(client)
+    assert limiter.keys == charged
+    assert set(charged) <= set(BTCTURK_LIMITS)
