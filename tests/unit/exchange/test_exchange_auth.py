@@ -79,7 +79,19 @@ def test_public_calls_carry_no_auth_headers() -> None:
     with pytest.raises(ExchangeRejectError):  # data [] is an unknown pair; the request matters
         build_client(fake).ticker("BTCTRY")
     (sent,) = fake.sent("GET", "/api/v2/ticker")
-    assert not {"x-pck", "x-stamp", "x-signature"} & set(sent.headers.keys())
+    assert not {"x-pck", "x-stamp", "x-signature", "content-type"} & set(sent.headers.keys())
+    assert sent.headers["Accept"] == "application/json"
+
+
+def test_a_signed_get_sends_exactly_the_documented_headers() -> None:
+    """API.md section 9: private calls send X-PCK, X-Stamp, X-Signature and a JSON content type."""
+    fake = new_fake()
+    fake.json("GET", "/api/v1/users/balances", envelope([]))
+    build_client(fake).balances()
+    (sent,) = fake.sent("GET", "/api/v1/users/balances")
+    assert sent.headers["Content-Type"] == "application/json"
+    assert {"x-pck", "x-stamp", "x-signature"} <= set(sent.headers.keys())
+    assert sent.content == b""
 
 
 def test_auth_failure_messages_never_contain_the_secret() -> None:
@@ -104,3 +116,52 @@ def test_the_clock_offset_is_measured_again_after_ten_minutes() -> None:
     fake.clock.advance(601)
     client.balances()
     assert len(fake.sent("GET", "/api/v2/server/time")) == 2
+
+
+def test_the_offset_is_taken_at_the_midpoint_of_the_round_trip() -> None:
+    """The server answers 1 s into a 2 s round trip with a time 8 s ahead: the offset is 8 s."""
+    fake = new_fake()
+
+    def server_time(_r: httpx.Request) -> httpx.Response:
+        fake.clock.advance(1)
+        answer = fake.server_time()  # the fake's clock, read mid-way
+        fake.clock.advance(1)
+        ms = answer.json()["serverTime"] + 8000
+        return httpx.Response(200, json={"serverTime": ms})
+
+    fake.route("GET", "/api/v2/server/time", server_time)
+    reading = build_client(fake).measure_clock()
+    assert reading.offset == timedelta(seconds=8)
+    assert reading.round_trip == timedelta(seconds=2)
+    assert reading.measured_at == START + timedelta(seconds=2)
+
+
+def test_the_offset_is_not_measured_again_at_exactly_ten_minutes() -> None:
+    """``RESYNC_INTERVAL`` is the age a measurement may reach; only beyond it is it taken again."""
+    fake = new_fake()
+    fake.json("GET", "/api/v1/users/balances", envelope([]))
+    client = build_client(fake)
+    client.balances()
+    fake.clock.advance(600)
+    client.balances()
+    assert len(fake.sent("GET", "/api/v2/server/time")) == 1
+    fake.clock.advance(0.001)
+    client.balances()
+    assert len(fake.sent("GET", "/api/v2/server/time")) == 2
+
+
+def test_a_trailing_slash_in_a_configured_url_changes_no_path() -> None:
+    """``BTCTURK_BASE_URL=https://host/`` must not make ``//api/...`` paths."""
+    fake = new_fake()
+    fake.json("GET", "/api/v1/users/balances", envelope([]))
+    fake.json("GET", "/v1/klines/history", {"s": "no_data"})
+    client = build_client(
+        fake, base_url="https://api.btcturk.test/", graph_url="https://graph.btcturk.test/"
+    )
+    client.balances()
+    client.klines("BTCTRY", 1, START - timedelta(hours=1), START)
+    assert [r.url.path for r in fake.requests] == [
+        "/api/v2/server/time",
+        "/api/v1/users/balances",
+        "/v1/klines/history",
+    ]
