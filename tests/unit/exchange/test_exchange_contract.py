@@ -252,3 +252,50 @@ def test_error_samples_through_the_client_keep_their_type() -> None:
         build_client(fake).submit_order(request)
     assert exc.value.code == 1122
     assert exc.value.endpoint == "POST /api/v1/order"
+
+
+_BOOK = "/api/v2/orderbook"
+
+
+def _market_fake() -> Any:
+    fake = new_fake()
+    fake.json("GET", "/api/v2/ticker", load_sample("rest_v2_ticker_BTCUSDT.json"))
+    fake.json("GET", "/api/v2/orderbook", envelope({"timestamp": 1, "bids": [], "asks": []}))
+    fake.json("GET", "/api/v2/trades", envelope([]))
+    return fake
+
+
+@pytest.mark.parametrize(
+    ("call", "path", "params"),
+    [
+        (lambda c: c.ticker("btc_usdt"), "/api/v2/ticker", {"pairSymbol": "BTCUSDT"}),
+        (lambda c: c.tickers(), "/api/v2/ticker", {}),
+        (lambda c: c.order_book("BTCTRY"), _BOOK, {"pairSymbol": "BTCTRY", "limit": "100"}),
+        (lambda c: c.order_book("BTCTRY", 1), _BOOK, {"pairSymbol": "BTCTRY", "limit": "1"}),
+        (lambda c: c.trades("BTCTRY"), "/api/v2/trades", {"pairSymbol": "BTCTRY", "last": "50"}),
+        (lambda c: c.trades("BTCTRY", 1), "/api/v2/trades", {"pairSymbol": "BTCTRY", "last": "1"}),
+    ],
+    ids=["ticker", "tickers", "order_book", "order_book_of_one", "trades", "one_trade"],
+)  # fmt: skip
+def test_market_data_asks_for_the_pair_and_depth_by_their_documented_names(
+    call: Any, path: str, params: dict[str, str]
+) -> None:
+    """``pairSymbol``, ``limit`` and ``last`` as API.md section 3 spells them, at their bounds."""
+    fake = _market_fake()
+    call(build_client(fake))
+    (sent,) = fake.requests
+    assert (sent.url.path, dict(sent.url.params)) == (path, params)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [lambda c: c.order_book("BTCTRY", 101), lambda c: c.order_book("BTCTRY", 0),
+     lambda c: c.trades("BTCTRY", 51), lambda c: c.trades("BTCTRY", 0)],
+    ids=["book_101", "book_0", "trades_51", "trades_0"],
+)  # fmt: skip
+def test_depths_beyond_the_documented_bounds_never_leave(call: Any) -> None:
+    """BtcTurk caps the book at 100 levels a side and public trades at 50."""
+    fake = _market_fake()
+    with pytest.raises(ExchangeRejectError, match="refused before sending"):
+        call(build_client(fake))
+    assert fake.requests == []
