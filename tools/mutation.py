@@ -15,8 +15,10 @@ exchange's error table, order mappers and request rules, the market-data checks,
 core, the LIVE cycle with its books (the order of its steps, one commit per cycle), the market
 data service, the health checks whose levels the scheduler reads, the status file (its writer
 and its format), the LIVE loop and service, the trading types and risk limits, the process
-lifecycle, paper mode's market, and the repositories of orders, fills, ledger snapshots, the
-trading state and the cycle journal. mutmut copies them into ``mutants/`` (git-ignored) and
+lifecycle, paper mode's market, the repositories of orders, fills, ledger snapshots, the
+trading state and the cycle journal, and the exchange client (its mappers and wire values, the
+signer, the exchange clock, the rate limiter, the session that sends each request and the
+client's calls). mutmut copies them into ``mutants/`` (git-ignored) and
 runs, for each mutant, the tests that cover the mutated function; a mutant *survives* when
 every one of them still passes. The scores and the list of survivors with the reason each is
 equivalent (or the test that now kills it) are in docs/TESTING.md. Needs the ``mutation`` extra
