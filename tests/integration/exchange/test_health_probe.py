@@ -104,9 +104,17 @@ def test_a_refused_connection_and_a_silent_server_are_outages(
         hang.wait(2)
 
     url = serve(silent)
-    with pytest.raises(ExchangeUnavailableError, match="transport failure"):
+    # The probe's own timeout, not the server giving up after 2 s (RemoteDisconnected).
+    with pytest.raises(ExchangeUnavailableError, match=r"transport failure \(TimeoutError\)"):
         server_time(url, timeout=0.3)
     hang.set()
+
+
+def test_an_https_url_is_spoken_to_in_tls_only(serve: Callable[[Answer], str]) -> None:
+    """A plain-HTTP server behind an ``https://`` URL is an outage, never a plain-text answer."""
+    url = serve(_reply(200, b'{"serverTime": 1790133600027}'))
+    with pytest.raises(ExchangeUnavailableError, match=r"transport failure \(SSL"):
+        server_time(url.replace("http://", "https://"), timeout=2)
 
 
 def test_a_url_that_is_not_http_is_refused_before_any_io() -> None:
