@@ -186,6 +186,9 @@ def test_klines_use_seconds_and_refuse_ragged_columns() -> None:
     with pytest.raises(MalformedResponseError):
         mappers.to_candles({**data, "c": []}, EP)
     assert mappers.to_candles({"s": "no_data", "t": []}, EP) == []
+    # Whatever rows come with it, an answer that is not ``ok`` carries no candles.
+    assert mappers.to_candles({**data, "s": "error"}, EP) == []
+    assert (candle.open, candle.high, candle.close, candle.volume) == (1, 2, Decimal("1.5"), 10)
 
 
 @pytest.mark.parametrize("text", ["NaN", '{"a": Infinity}', "[" * 100000, "\x00"])
