@@ -31,7 +31,9 @@ def test_signer_matches_an_independent_hmac() -> None:
     assert len(headers["X-Signature"]) == 44
 
 
-@pytest.mark.parametrize("secret", ["not base64!!", "abc", "", "  "])
+# "c2VjcmV0!": valid base64 with one stray character pasted after it. A lenient decoder drops
+# the "!" and signs with a key the operator never gave: every private call would then fail 401.
+@pytest.mark.parametrize("secret", ["not base64!!", "abc", "", "  ", "c2VjcmV0!", "c2Vj cmV0"])
 def test_a_non_base64_secret_is_a_config_error_naming_the_variable(secret: str) -> None:
     """A secret that is not base64 fails with a one-line ConfigError naming BTCTURK_API_SECRET."""
     with pytest.raises(ConfigError) as exc:
