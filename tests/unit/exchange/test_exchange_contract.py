@@ -152,7 +152,9 @@ def test_ticker_sample() -> None:
     assert ticker.last == Decimal(79152)
     assert (ticker.bid, ticker.ask) == (Decimal(79164), Decimal(79185))
     assert ticker.volume == Decimal("11.32065888")
-    assert (ticker.high, ticker.low, ticker.open, ticker.average) == (79165, 76386, 77356, 77879)
+    assert (ticker.high, ticker.low, ticker.open, ticker.average) == tuple(
+        map(Decimal, (79165, 76386, 77356, 77879))
+    )
     assert ticker.timestamp == datetime(2026, 9, 14, 18, 23, 8, 498000, tzinfo=UTC)
 
 

@@ -188,7 +188,12 @@ def test_klines_use_seconds_and_refuse_ragged_columns() -> None:
     assert mappers.to_candles({"s": "no_data", "t": []}, EP) == []
     # Whatever rows come with it, an answer that is not ``ok`` carries no candles.
     assert mappers.to_candles({**data, "s": "error"}, EP) == []
-    assert (candle.open, candle.high, candle.close, candle.volume) == (1, 2, Decimal("1.5"), 10)
+    assert (candle.open, candle.high, candle.close, candle.volume) == (
+        Decimal(1),
+        Decimal(2),
+        Decimal("1.5"),
+        Decimal(10),
+    )
 
 
 @pytest.mark.parametrize("text", ["NaN", '{"a": Infinity}', "[" * 100000, "\x00"])
