@@ -190,3 +190,10 @@ def test_every_request_is_charged_to_its_documented_quota(
     call(client)
     assert limiter.keys == charged
     assert set(charged) <= set(BTCTURK_LIMITS)
+
+
+@pytest.mark.parametrize("limit", [Limit(0, 60), Limit(10, 0), Limit(10, -1)])
+def test_a_limit_without_a_request_or_a_period_is_refused(limit: Limit) -> None:
+    """No bucket of zero tokens (a request would wait forever) or of no period (never limits)."""
+    with pytest.raises(ValueError, match="at least one request per positive period"):
+        RateLimiter({"k": (limit,)}, now=lambda: 0.0, sleep=lambda _s: None)
