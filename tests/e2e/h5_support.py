@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
-from live_environ import dry_run_environ
+from live_environ import dry_run_environ, monitor_environ
 
 from btcbot.observability.status_file import LiveStatus, status_path
 from btcbot.observability.status_file import write_status as write
@@ -51,19 +51,8 @@ class Sandbox:
 
     def monitor_env(self, base_url: str = "http://127.0.0.1:9", **over: str) -> dict[str, str]:
         """A valid MONITOR session environment."""
-        env = {
-            "APP_ROLE": "monitor",
-            "STATE_DB_PATH": str(self.monitor_db),
-            "CONTROL_DIR": str(self.control),
-            "LIVE_TRADING": "false",
-            "SAFE_MODE": "true",
-            "KILL_SWITCH": "true",
-            "EXCHANGE": "btcturk",
-            "BTCTURK_BASE_URL": base_url,
-            "BTCTURK_GRAPH_URL": base_url,
-        }
-        env.update(over)
-        return env
+        urls = {"BTCTURK_BASE_URL": base_url, "BTCTURK_GRAPH_URL": base_url}
+        return monitor_environ(self.root, EXCHANGE="btcturk", **urls) | over
 
     def live_env(self, **over: str) -> dict[str, str]:
         """A valid LIVE session environment for real trading (fake credentials, loopback URL)."""
@@ -108,15 +97,7 @@ def default_dry_run_env(root: Path, **over: str) -> dict[str, str]:
 def default_monitor_env(root: Path, **over: str) -> dict[str, str]:
     """The MONITOR beside ``default_dry_run_env(root)``: its own database, the same CONTROL_DIR."""
     (root / "monitor").mkdir(parents=True, exist_ok=True)
-    env = {
-        "APP_ROLE": "monitor",
-        "STATE_DB_PATH": str(root / "monitor" / "state.db"),
-        "CONTROL_DIR": str(root / "control"),
-        "LIVE_TRADING": "false",
-        "SAFE_MODE": "true",
-        "KILL_SWITCH": "true",
-    }
-    return env | over
+    return monitor_environ(root, **over)
 
 
 def process_env(env: dict[str, str]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from clock_standin import recording_exchange
+from live_environ import dry_run_environ, monitor_environ
 
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import TradeBlockedError
@@ -28,15 +29,7 @@ def exchange() -> Iterator[tuple[str, list[dict[str, str]]]]:
 
 
 def _monitor_env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "APP_ROLE": "monitor",
-        "STATE_DB_PATH": str(tmp_path / "mon" / "state.db"),
-        "CONTROL_DIR": str(tmp_path / "ctl"),
-        "LIVE_TRADING": "false",
-        "SAFE_MODE": "true",
-        "KILL_SWITCH": "true",
-        "EXCHANGE": "btcturk",
-    }
+    return monitor_environ(tmp_path, EXCHANGE="btcturk")
 
 
 def test_monitor_wiring_holds_noop_execution(tmp_path: Path) -> None:
@@ -92,7 +85,7 @@ def test_monitor_checks_run_in_process_against_a_stand_in_exchange(
     """The wired check list runs end to end in process: a fresh DB-less run reports each check."""
     env = {**_monitor_env(tmp_path), "BTCTURK_BASE_URL": exchange[0]}
     app = build_monitor(load_settings(env))
-    (tmp_path / "ctl").mkdir()
+    (tmp_path / "control").mkdir()
     report = run_checks(monitor_health_checks(app, lambda: 10.0), app.clock)
     by_name = {c.name: c for c in report.checks}
     assert list(by_name) == ["config", "database", "live_status", "kill_file", "exchange", "disk"]
@@ -107,19 +100,10 @@ def test_monitor_checks_run_in_process_against_a_stand_in_exchange(
 
 def test_live_wiring_reads_the_kill_file_on_every_call(tmp_path: Path) -> None:
     """LIVE trading facts see a kill file written after wiring, with no caching."""
-    env = {
-        "APP_ROLE": "live",
-        "STATE_DB_PATH": str(tmp_path / "live" / "state.db"),
-        "CONTROL_DIR": str(tmp_path / "ctl"),
-        "LIVE_TRADING": "false",
-        "SAFE_MODE": "false",
-        "KILL_SWITCH": "false",
-        "EXCHANGE": "sim",
-    }
-    app = build_live(load_settings(env))
+    app = build_live(load_settings(dry_run_environ(tmp_path, EXCHANGE="sim")))
     assert app.settings.app_role is Role.LIVE
     app.policy.check_submit(app.trading_facts(armed=False))  # dry run on the emulator
-    (tmp_path / "ctl").mkdir()
-    (tmp_path / "ctl" / "KILL").write_text("{}", encoding="utf-8")
+    (tmp_path / "control").mkdir()
+    (tmp_path / "control" / "KILL").write_text("{}", encoding="utf-8")
     with pytest.raises(TradeBlockedError, match="kill file"):
         app.policy.check_submit(app.trading_facts(armed=False))

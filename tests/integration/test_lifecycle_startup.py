@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from live_environ import monitor_environ
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.domain.enums import Role
@@ -21,17 +22,9 @@ NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def monitor(tmp_path: Path) -> Settings:
     """A MONITOR configuration whose database exists."""
-    (tmp_path / "ctl").mkdir()
-    settings = load_settings(
-        {
-            "APP_ROLE": "monitor",
-            "STATE_DB_PATH": str(tmp_path / "mon.db"),
-            "CONTROL_DIR": str(tmp_path / "ctl"),
-            "LIVE_TRADING": "false",
-            "SAFE_MODE": "true",
-            "KILL_SWITCH": "true",
-        }
-    )
+    (tmp_path / "control").mkdir()
+    (tmp_path / "monitor").mkdir()
+    settings = load_settings(monitor_environ(tmp_path))
     init_database(settings, instance_id="init", now=NOW)
     return settings
 
