@@ -150,32 +150,27 @@ def _answers() -> Recorder:
 
 _ORDER = OrderRequest("XLMTRY", Side.BUY, OrderMethod.LIMIT, Decimal(15), Decimal("0.8"), "c")
 _SINCE = START - timedelta(hours=1)
-_CALLS: list[tuple[Callable[[BtcturkClient], object], list[str]]] = [
-    (lambda c: c.balances(), ["balances"]),
-    (lambda c: c.open_orders("BTCTRY"), ["orders_list"]),
-    (lambda c: c.open_orders(), ["orders_list"]),
-    (lambda c: c.all_orders("BTCTRY"), ["orders_list"]),
-    (lambda c: c.get_order(5), ["order_get"]),
-    (lambda c: c.own_trades("BTCTRY"), ["user_trades"]),
-    (lambda c: c.transfers(_SINCE, START), ["transfers", "transfers"]),
-    (lambda c: c.submit_order(_ORDER), ["order_post"]),
-    (lambda c: c.cancel_order(5), ["order_delete"]),
-    (lambda c: c.ticker("BTCUSDT"), ["ticker"]),
-    (lambda c: c.tickers(), ["ticker"]),
-    (lambda c: c.order_book("BTCTRY"), ["orderbook"]),
-    (lambda c: c.trades("BTCTRY"), ["trades"]),
-    (lambda c: c.klines("BTCTRY", 1, _SINCE, START), ["graph"]),
-    (lambda c: c.exchange_info(), []),
-    (lambda c: c.server_time(), []),
+_CALLS = [
+    pytest.param(lambda c: c.balances(), ["balances"], id="balances"),
+    pytest.param(lambda c: c.open_orders("BTCTRY"), ["orders_list"], id="open_orders_of_a_pair"),
+    pytest.param(lambda c: c.open_orders(), ["orders_list"], id="open_orders"),
+    pytest.param(lambda c: c.all_orders("BTCTRY"), ["orders_list"], id="all_orders"),
+    pytest.param(lambda c: c.get_order(5), ["order_get"], id="get_order"),
+    pytest.param(lambda c: c.own_trades("BTCTRY"), ["user_trades"], id="own_trades"),
+    pytest.param(lambda c: c.transfers(_SINCE, START), ["transfers", "transfers"], id="transfers"),
+    pytest.param(lambda c: c.submit_order(_ORDER), ["order_post"], id="submit_order"),
+    pytest.param(lambda c: c.cancel_order(5), ["order_delete"], id="cancel_order"),
+    pytest.param(lambda c: c.ticker("BTCUSDT"), ["ticker"], id="ticker"),
+    pytest.param(lambda c: c.tickers(), ["ticker"], id="tickers"),
+    pytest.param(lambda c: c.order_book("BTCTRY"), ["orderbook"], id="order_book"),
+    pytest.param(lambda c: c.trades("BTCTRY"), ["trades"], id="trades"),
+    pytest.param(lambda c: c.klines("BTCTRY", 1, _SINCE, START), ["graph"], id="klines"),
+    pytest.param(lambda c: c.exchange_info(), [], id="exchange_info"),
+    pytest.param(lambda c: c.server_time(), [], id="server_time"),
 ]
-_IDS = [
-    "balances", "open_orders_of_a_pair", "open_orders", "all_orders", "get_order",
-    "own_trades", "transfers", "submit_order", "cancel_order", "ticker", "tickers",
-    "order_book", "trades", "klines", "exchange_info", "server_time",
-]  # fmt: skip
 
 
-@pytest.mark.parametrize(("call", "charged"), _CALLS, ids=_IDS)
+@pytest.mark.parametrize(("call", "charged"), _CALLS)
 def test_every_request_is_charged_to_its_documented_quota(
     call: Callable[[BtcturkClient], object], charged: list[str]
 ) -> None:

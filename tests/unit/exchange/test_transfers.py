@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 from exchange_fakes import START, build_client, envelope, new_fake
 
@@ -154,11 +153,7 @@ def test_a_bad_list_fails_the_whole_read() -> None:
     """One unreadable row in either list: no partial answer the account check could trust."""
     fake = new_fake()
     fake.json("GET", CRYPTO, envelope([_row(timestamp=_ms(START))]))
-    fake.route(
-        "GET",
-        FIAT,
-        lambda _r: httpx.Response(200, json=envelope([_row(balanceType="rebate")])),
-    )
+    fake.json("GET", FIAT, envelope([_row(balanceType="rebate")]))
     client = build_client(fake)
     try:
         with pytest.raises(MalformedResponseError, match="fiat transaction 7 has balanceType"):
