@@ -33,6 +33,7 @@ Not a test: figures depend on the machine; docs/PERFORMANCE.md records them with
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import subprocess
@@ -213,8 +214,15 @@ def bench_peer(csv: Path) -> dict[str, float]:
     return {"run_s": took, "candles_per_s": len(frame) / took, "trades": float(stats["# Trades"])}
 
 
-def main() -> int:
-    """Generate, run, print a table."""
+def _missing_extra(*, peer: bool, report: bool) -> str:
+    """The one-line error for an extra the asked-for runs need and lack (checked before them)."""
+    for wanted, module, extra in ((peer, "backtesting", "bench"), (report, "matplotlib", "report")):
+        if wanted and importlib.util.find_spec(module) is None:
+            return f"{module} is not installed: pip install -e '.[{extra}]'"
+    return ""
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, default=525_600, help="candles per symbol")
     parser.add_argument("--symbols", default="1,10", help="symbol counts to run (default 1,10)")
@@ -226,6 +234,15 @@ def main() -> int:
         "--trading", action="store_true", help="also run one symbol with limits never reached"
     )
     args = parser.parse_args()
+    missing = _missing_extra(peer=args.peer, report=args.report)
+    if missing:
+        parser.error(missing)  # before the long runs, not after them; exit 2
+    return args
+
+
+def main() -> int:
+    """Generate, run, print a table."""
+    args = _arguments()
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
