@@ -65,7 +65,7 @@ def _decimals(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def _number(raw: Any, name: str) -> Decimal | None:
+def _number(raw: Any) -> Decimal | None:
     """A JSON number or numeric string -> Decimal; ``None``/zero-like absent values -> None."""
     if raw is None or raw == "":
         return None
@@ -79,7 +79,8 @@ def _number(raw: Any, name: str) -> Decimal | None:
     except InvalidOperation as exc:
         raise SimRejectError("FAILED_ORDER_PARAMETER", 1037) from exc
     if not value.is_finite() or value < 0:
-        raise SimRejectError(f"FAILED_ORDER_PARAMETER ({name})", 1037)
+        # The bare name, as every other refusal: clients match ``message`` exactly (API.md 5).
+        raise SimRejectError("FAILED_ORDER_PARAMETER", 1037)
     return value
 
 
@@ -108,9 +109,9 @@ def parse_order(body: dict[str, Any], pairs: dict[str, PairSpec]) -> OrderParams
         raise SimRejectError("ORDER_METHOD_NOT_SUPPORTED", 1134)
     if _METHOD_FILTER[method] not in spec.order_methods:
         raise SimRejectError(*_NOT_OFFERED.get(method, ("ORDER_METHOD_NOT_SUPPORTED", 1134)))
-    quantity = _number(fields.get("quantity"), "quantity")
-    price = _number(fields.get("price"), "price") if method != "market" else None
-    stop = _number(fields.get("stopprice"), "stopPrice") if method.startswith("stop") else None
+    quantity = _number(fields.get("quantity"))
+    price = _number(fields.get("price")) if method != "market" else None
+    stop = _number(fields.get("stopprice")) if method.startswith("stop") else None
     if not quantity:
         raise SimRejectError("FAILED_ORDER_PARAMETER", 1037)
     if method in ("limit", "stoplimit") and not price:
@@ -154,12 +155,18 @@ def _check_scales(
 
 
 def check_band(price: Decimal | None, *, low: Decimal, high: Decimal) -> None:
-    """Refuse a limit price outside the dynamic band (0.1x .. 10x the current price)."""
+    """Refuse a limit price outside the dynamic band (0.1x .. 10x the current price).
+
+    Whether BtcTurk accepts a price on an edge is undocumented (API.md section 5); the name
+    reads "must be less than", so the emulator refuses both edges, the stricter reading: a dry
+    run must never accept what the exchange may refuse (``btcbot.domain.quantize`` never sends
+    an edge either).
+    """
     if price is None:
         return
-    if price > high:
+    if price >= high:
         raise SimRejectError("PRICE_MUST_BE_LESS_THAN_MAXPRICE", 1226)
-    if price < low:
+    if price <= low:
         # Sic: BtcTurk's name for "below the minimum price" (API.md section 5).
         raise SimRejectError("PRICE_MUST_BE_LESS_THAN_MINPRICE", 1227)
 
