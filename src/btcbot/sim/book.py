@@ -85,8 +85,12 @@ def levels_within(spec: PairSpec, price: Decimal, limit: Decimal, *, bids: bool)
     """
     step = _step(price, _tick(spec))
     bid0, ask0 = top_of_book(spec, price)
-    inside = (bid0 - limit) // step if bids else (limit - ask0) // step
-    return max(0, min(DEPTH, int(inside) + 1))
+    room = bid0 - limit if bids else limit - ask0
+    if room < 0:
+        # Short of the best level: none. (``//`` truncates a Decimal toward zero, so a limit
+        # just short of the top counted one level.)
+        return 0
+    return min(DEPTH, int(room // step) + 1)
 
 
 def synthetic_book(
