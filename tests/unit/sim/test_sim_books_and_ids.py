@@ -18,7 +18,7 @@ from sim_helpers import build_sim, flat, new_clock
 from btcbot.sim.book import top_of_book
 from btcbot.sim.exchange import SimExchange
 from btcbot.sim.feed import Bar
-from btcbot.sim.model import PARTIAL, SimOrder
+from btcbot.sim.model import CLOSED, PARTIAL, SimOrder
 from btcbot.sim.validation import SimRejectError, parse_order
 
 RISING = [flat(1_000_000 + 10_000 * k, "0") for k in range(10)]  # a new price every minute
@@ -79,6 +79,19 @@ def test_a_marketable_limit_order_takes_every_level_up_to_its_limit() -> None:
     assert [(t.price, t.amount) for t in trades] == [(a.price, a.quantity) for a in asks[:3]]
     assert order.status == PARTIAL
     assert order.left == Decimal("0.01") - sum(a.quantity for a in asks[:3])
+
+
+def test_a_limit_order_at_the_touch_takes_the_book_at_once() -> None:
+    """A buy at the best ask and a sell at the best bid are marketable: they fill as taker."""
+    sim = build_sim(new_clock(), [flat(1_000_000, "1")] * 10)
+    sim.account.credit("BTC", Decimal(1))
+    book = sim.book("BTCTRY")
+    buy = _place(sim, price=str(book.best_ask), quantity="0.001")
+    sell = _place(sim, orderType="sell", price=str(book.best_bid), quantity="0.001")
+    for order, price in ((buy, book.best_ask), (sell, book.best_bid)):
+        trades = [t for t in sim.trades if t.order_id == order.id]
+        assert order.status == CLOSED
+        assert [(t.price, t.amount) for t in trades] == [(price, Decimal("0.001"))]
 
 
 def test_the_minimum_notional_is_met_on_its_edge_and_refused_below_it() -> None:

@@ -107,6 +107,7 @@ REFUSED: dict[str, tuple[dict[str, Any], tuple[str, int]]] = {
     "a quantity in exponent form": ({**LIMIT_BUY, "quantity": "1e3"}, PARAMETER),
     "a quantity that is a word": ({**LIMIT_BUY, "quantity": "one"}, PARAMETER),
     "a quantity that is true": ({**LIMIT_BUY, "quantity": True}, PARAMETER),
+    "a quantity that is a list": ({**LIMIT_BUY, "quantity": [1]}, PARAMETER),
     "a quantity of 13 digits": ({**LIMIT_BUY, "quantity": "1234567890123"}, PARAMETER),
     "a quantity of 17 decimals": ({**LIMIT_BUY, "quantity": "1." + "1" * 17}, PARAMETER),
     "a limit order without a price": (_without("price"), PARAMETER),
