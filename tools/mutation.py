@@ -18,7 +18,9 @@ and its format), the LIVE loop and service, the trading types and risk limits, t
 lifecycle, paper mode's market, the repositories of orders, fills, ledger snapshots, the
 trading state and the cycle journal, and the exchange client (its mappers and wire values, the
 signer, the exchange clock, the rate limiter, the session that sends each request and the
-client's calls). mutmut copies them into ``mutants/`` (git-ignored) and
+client's calls), the emulator's matching engine (order validation, fills, stops, the synthetic
+book, fees: the truth every dry run and backtest books), the settings' parsers, the unit of
+work and the candle window. mutmut copies them into ``mutants/`` (git-ignored) and
 runs, for each mutant, the tests that cover the mutated function; a mutant *survives* when
 every one of them still passes. The scores and the list of survivors with the reason each is
 equivalent (or the test that now kills it) are in docs/TESTING.md. Needs the ``mutation`` extra
