@@ -61,22 +61,22 @@ def _child_of(sim: SimExchange, stop: SimOrder) -> SimOrder | None:
     return children[0] if children else None
 
 
-def test_a_buy_stop_triggers_when_the_high_reaches_it_and_not_one_tick_above() -> None:
-    """The path's high is the trigger: reached exactly, the stop turns Canceled and hands over."""
-    sim, clock = _sim()
-    beyond = _stop(sim, "buy", HIGH + 10, HIGH + 10_000)  # first: it must not stop the others
-    reached = _stop(sim, "buy", HIGH, HIGH + 10_000)
-    _through_the_moved_minute(sim, clock)
-    assert (reached.status, beyond.status) == (CANCELED, UNTOUCHED)
-    assert _child_of(sim, reached) is not None
-    assert _child_of(sim, beyond) is None
+@pytest.mark.parametrize(
+    ("side", "trigger", "away"),
+    [("buy", HIGH, 10), ("sell", LOW, -10)],
+    ids=["a buy stop at the high", "a sell stop at the low"],
+)
+def test_a_stop_triggers_when_the_path_reaches_it_and_not_one_tick_past(
+    side: str, trigger: int, away: int
+) -> None:
+    """A buy stop triggers on the path's high, a sell stop on its low, reached exactly.
 
-
-def test_a_sell_stop_triggers_when_the_low_reaches_it_and_not_one_tick_below() -> None:
-    """The path's low is the trigger for a sell stop."""
+    The stop turns Canceled and hands over; one a tick past the extreme stays as it was.
+    """
     sim, clock = _sim()
-    beyond = _stop(sim, "sell", LOW - 10, LOW - 10_000)
-    reached = _stop(sim, "sell", LOW, LOW - 10_000)
+    limit = trigger + 1_000 * away
+    beyond = _stop(sim, side, trigger + away, limit)  # placed first: it must not stop the scan
+    reached = _stop(sim, side, trigger, limit)
     _through_the_moved_minute(sim, clock)
     assert (reached.status, beyond.status) == (CANCELED, UNTOUCHED)
     assert _child_of(sim, reached) is not None
