@@ -8,27 +8,24 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def dry_run_environ(root: Path, **over: str) -> dict[str, str]:
-    """The six variables a LIVE dry run needs, the database and CONTROL_DIR under ``root``."""
-    env = {
-        "APP_ROLE": "live",
-        "STATE_DB_PATH": str(root / "live" / "state.db"),
+def _environ(root: Path, role: str, *, guarded: bool) -> dict[str, str]:
+    """The six variables every role needs: its own database, the shared control directory."""
+    guard = "true" if guarded else "false"
+    return {
+        "APP_ROLE": role,
+        "STATE_DB_PATH": str(root / role / "state.db"),
         "CONTROL_DIR": str(root / "control"),
         "LIVE_TRADING": "false",
-        "SAFE_MODE": "false",
-        "KILL_SWITCH": "false",
+        "SAFE_MODE": guard,
+        "KILL_SWITCH": guard,
     }
-    return env | over
+
+
+def dry_run_environ(root: Path, **over: str) -> dict[str, str]:
+    """A LIVE dry run: the database and CONTROL_DIR under ``root``, safe mode and kill off."""
+    return _environ(root, "live", guarded=False) | over
 
 
 def monitor_environ(root: Path, **over: str) -> dict[str, str]:
-    """The six variables of the MONITOR beside ``dry_run_environ(root)``: its own database."""
-    env = {
-        "APP_ROLE": "monitor",
-        "STATE_DB_PATH": str(root / "monitor" / "state.db"),
-        "CONTROL_DIR": str(root / "control"),
-        "LIVE_TRADING": "false",
-        "SAFE_MODE": "true",
-        "KILL_SWITCH": "true",
-    }
-    return env | over
+    """The MONITOR beside ``dry_run_environ(root)``: its own database, both guards on."""
+    return _environ(root, "monitor", guarded=True) | over
