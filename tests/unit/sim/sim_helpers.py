@@ -18,6 +18,8 @@ from btcbot.sim.app import SimApp
 from btcbot.sim.auth import DEFAULT_API_KEY, DEFAULT_API_SECRET, sign
 from btcbot.sim.exchange import SimConfig, SimExchange
 from btcbot.sim.feed import Bar
+from btcbot.sim.model import SimOrder, SimTrade
+from btcbot.sim.validation import parse_order
 
 START = datetime(2026, 9, 23, 12, 0, tzinfo=UTC)  # on a minute boundary
 
@@ -38,6 +40,24 @@ def build_sim(clock: ManualClock, bars: list[Bar] | None = None, **config: Any) 
     feed = bars or [flat(1_000_000)] * 10
     cfg = SimConfig(history_minutes=config.pop("history_minutes", 2), **config)
     return SimExchange({"BTCTRY": feed, "ETHTRY": [flat(100_000)] * 10}, now=clock.now, config=cfg)
+
+
+def place(sim: SimExchange, **fields: Any) -> SimOrder:
+    """Submit a BTCTRY limit buy overridden by ``fields``, as one request would."""
+    body = {"pairSymbol": "BTCTRY", "orderType": "buy", "orderMethod": "limit", **fields}
+    sim.advance()
+    return sim.submit(parse_order(body, sim.pairs))
+
+
+def through_the_next_minute(sim: SimExchange, clock: ManualClock) -> None:
+    """Run the market to the end of the minute after START's (bar 3 of ``build_sim``'s feed)."""
+    clock.advance(120)
+    sim.advance()
+
+
+def trades_of(sim: SimExchange, order: SimOrder) -> list[SimTrade]:
+    """The account's trades of ``order``, in the order they happened."""
+    return [t for t in sim.trades if t.order_id == order.id]
 
 
 @dataclass

@@ -10,24 +10,16 @@ backtest prices, fills and reconciles through these.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from sim_helpers import build_sim, flat, new_clock
+from sim_helpers import build_sim, flat, new_clock, place, trades_of
 
 from btcbot.sim.book import top_of_book
-from btcbot.sim.exchange import SimExchange
 from btcbot.sim.feed import Bar
-from btcbot.sim.model import CLOSED, PARTIAL, SimOrder
-from btcbot.sim.validation import SimRejectError, parse_order
+from btcbot.sim.model import CLOSED, PARTIAL
+from btcbot.sim.validation import SimRejectError
 
 RISING = [flat(1_000_000 + 10_000 * k, "0") for k in range(10)]  # a new price every minute
-
-
-def _place(sim: SimExchange, **fields: Any) -> SimOrder:
-    body = {"pairSymbol": "BTCTRY", "orderType": "buy", "orderMethod": "limit", **fields}
-    sim.advance()
-    return sim.submit(parse_order(body, sim.pairs))
 
 
 def test_a_book_built_at_one_instant_is_not_served_at_the_next() -> None:
@@ -74,8 +66,8 @@ def test_a_marketable_limit_order_takes_every_level_up_to_its_limit() -> None:
     """A buy limited to the third ask takes the first three levels whole, as taker, and rests."""
     sim = build_sim(new_clock(), [flat(1_000_000, "0")] * 10)
     asks = sim.book("BTCTRY").asks
-    order = _place(sim, price=str(asks[2].price), quantity="0.01")
-    trades = [t for t in sim.trades if t.order_id == order.id]
+    order = place(sim, price=str(asks[2].price), quantity="0.01")
+    trades = trades_of(sim, order)
     assert [(t.price, t.amount) for t in trades] == [(a.price, a.quantity) for a in asks[:3]]
     assert order.status == PARTIAL
     assert order.left == Decimal("0.01") - sum(a.quantity for a in asks[:3])
@@ -86,10 +78,10 @@ def test_a_limit_order_at_the_touch_takes_the_book_at_once() -> None:
     sim = build_sim(new_clock(), [flat(1_000_000, "1")] * 10)
     sim.account.credit("BTC", Decimal(1))
     book = sim.book("BTCTRY")
-    buy = _place(sim, price=str(book.best_ask), quantity="0.001")
-    sell = _place(sim, orderType="sell", price=str(book.best_bid), quantity="0.001")
+    buy = place(sim, price=str(book.best_ask), quantity="0.001")
+    sell = place(sim, orderType="sell", price=str(book.best_bid), quantity="0.001")
     for order, price in ((buy, book.best_ask), (sell, book.best_bid)):
-        trades = [t for t in sim.trades if t.order_id == order.id]
+        trades = trades_of(sim, order)
         assert order.status == CLOSED
         assert [(t.price, t.amount) for t in trades] == [(price, Decimal("0.001"))]
 
@@ -97,10 +89,10 @@ def test_a_limit_order_at_the_touch_takes_the_book_at_once() -> None:
 def test_the_minimum_notional_is_met_on_its_edge_and_refused_below_it() -> None:
     """99.91 TRY of BTC (the pair's minExchangeValue) is an order; 99.90 is 1123."""
     sim = build_sim(new_clock())
-    accepted = _place(sim, price="999100", quantity="0.0001")
+    accepted = place(sim, price="999100", quantity="0.0001")
     assert accepted.id in sim.orders
     with pytest.raises(SimRejectError) as info:
-        _place(sim, price="999000", quantity="0.0001")
+        place(sim, price="999000", quantity="0.0001")
     assert (info.value.message, info.value.code) == ("FAILED_MIN_TOTAL_AMOUNT", 1123)
 
 
@@ -108,7 +100,7 @@ def test_a_stop_limits_price_is_held_to_the_band() -> None:
     """Ten times the price is above the band for a stop-limit as for a limit order."""
     sim = build_sim(new_clock())
     with pytest.raises(SimRejectError) as info:
-        _place(sim, orderMethod="stoplimit", price="10000000", stopPrice="1000100", quantity="0.01")
+        place(sim, orderMethod="stoplimit", price="10000000", stopPrice="1000100", quantity="0.01")
     assert (info.value.message, info.value.code) == ("PRICE_MUST_BE_LESS_THAN_MAXPRICE", 1226)
 
 
@@ -120,7 +112,7 @@ def test_order_and_trade_ids_only_grow_and_trade_ids_pass_two_to_the_53() -> Non
     bars: list[Bar] = [flat(1_000_000, "0")] * 10
     sim = build_sim(new_clock(), bars)
     limit = str(sim.book("BTCTRY").asks[3].price)
-    orders = [_place(sim, price=limit, quantity="0.01") for _ in range(4)]
+    orders = [place(sim, price=limit, quantity="0.01") for _ in range(4)]
     order_ids = [o.id for o in orders]
     trade_ids = [t.id for t in sim.trades]
     assert len(trade_ids) > len(orders)  # each order took more than one level

@@ -9,12 +9,12 @@ from functools import partial
 from typing import Any
 
 import pytest
-from sim_helpers import build_sim, flat, new_clock
+from sim_helpers import build_sim, flat, new_clock, place
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.sim.exchange import SimExchange
 from btcbot.sim.feed import Bar
-from btcbot.sim.model import CANCELED, CLOSED, PARTIAL, UNTOUCHED, SimOrder
+from btcbot.sim.model import CANCELED, CLOSED, PARTIAL, UNTOUCHED
 from btcbot.sim.validation import SimRejectError, parse_order
 
 MakeSim = Callable[..., SimExchange]
@@ -35,13 +35,6 @@ def make_sim(clock: ManualClock) -> MakeSim:
 def taker_fee(notional: Decimal) -> Decimal:
     """0.15% of ``notional``, truncated to 8 decimals."""
     return (notional * Decimal("0.0015")).quantize(Decimal("1e-8"), ROUND_DOWN)
-
-
-def place(sim: SimExchange, **fields: Any) -> SimOrder:
-    """Submit a BTCTRY limit buy overridden by ``fields``, as one request would."""
-    body = {"pairSymbol": "BTCTRY", "orderType": "buy", "orderMethod": "limit", **fields}
-    sim.advance()
-    return sim.submit(parse_order(body, sim.pairs))
 
 
 def reject_code(sim: SimExchange, **fields: Any) -> int | str:

@@ -10,15 +10,13 @@ the interval's volume (``participation``) serves every order of a side together.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
-from sim_helpers import build_sim, flat, new_clock
+from sim_helpers import build_sim, flat, new_clock, place, through_the_next_minute, trades_of
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.sim.exchange import SimExchange
 from btcbot.sim.feed import Bar
 from btcbot.sim.model import CLOSED, PARTIAL, UNTOUCHED, SimOrder
-from btcbot.sim.validation import parse_order
 
 LOW, HIGH = 990_000, 1_010_000
 
@@ -42,27 +40,13 @@ def _sim(kind: str, volume: str = "1") -> tuple[SimExchange, ManualClock]:
 
 
 def _rest(sim: SimExchange, side: str, price: int, quantity: str) -> SimOrder:
-    body: dict[str, Any] = {
-        "pairSymbol": "BTCTRY",
-        "orderType": side,
-        "orderMethod": "limit",
-        "price": str(price),
-        "quantity": quantity,
-    }
-    sim.advance()
-    order = sim.submit(parse_order(body, sim.pairs))
+    order = place(sim, orderType=side, price=str(price), quantity=quantity)
     assert order.status == UNTOUCHED  # resting, not marketable
     return order
 
 
-def _minute_later(sim: SimExchange, clock: ManualClock) -> None:
-    """Run the market to the end of the first moved minute (the sim starts on the one before)."""
-    clock.advance(120)
-    sim.advance()
-
-
 def _filled(sim: SimExchange, order: SimOrder) -> Decimal:
-    return sum((t.amount for t in sim.trades if t.order_id == order.id), Decimal(0))
+    return sum((t.amount for t in trades_of(sim, order)), Decimal(0))
 
 
 def test_a_resting_sell_fills_as_maker_when_the_path_rises_through_it() -> None:
@@ -70,8 +54,8 @@ def test_a_resting_sell_fills_as_maker_when_the_path_rises_through_it() -> None:
     sim, clock = _sim("spike")
     order = _rest(sim, "sell", 1_005_000, "0.01")
     try_before = sim.account.free["TRY"]
-    _minute_later(sim, clock)
-    trade = next(t for t in sim.trades if t.order_id == order.id)
+    through_the_next_minute(sim, clock)
+    trade = trades_of(sim, order)[0]
     assert order.status == CLOSED
     assert (trade.side, trade.symbol, trade.price, trade.amount) == (
         "sell",
@@ -89,12 +73,12 @@ def test_orders_on_the_paths_very_edge_fill_and_those_past_it_do_not() -> None:
     """A buy at the minute's low and a sell at its high are crossed; one tick further is not."""
     dip, clock = _sim("dip")
     at_low, under = _rest(dip, "buy", LOW, "0.01"), _rest(dip, "buy", LOW - 10, "0.01")
-    _minute_later(dip, clock)
+    through_the_next_minute(dip, clock)
     assert (at_low.status, under.status) == (CLOSED, UNTOUCHED)
 
     spike, clock = _sim("spike")
     at_high, over = _rest(spike, "sell", HIGH, "0.01"), _rest(spike, "sell", HIGH + 10, "0.01")
-    _minute_later(spike, clock)
+    through_the_next_minute(spike, clock)
     assert (at_high.status, over.status) == (CLOSED, UNTOUCHED)
 
 
@@ -106,7 +90,7 @@ def test_the_best_priced_buy_is_served_first_from_the_shared_volume() -> None:
     sim, clock = _sim("dip", volume="0.02")
     lower = _rest(sim, "buy", 995_000, "0.01")
     higher = _rest(sim, "buy", 996_000, "0.01")
-    _minute_later(sim, clock)
+    through_the_next_minute(sim, clock)
     assert (_filled(sim, higher), _filled(sim, lower)) == (Decimal("0.005"), Decimal(0))
     assert higher.status == PARTIAL
 
@@ -116,7 +100,7 @@ def test_the_best_priced_sell_is_served_first_from_the_shared_volume() -> None:
     sim, clock = _sim("spike", volume="0.02")
     higher = _rest(sim, "sell", 1_006_000, "0.01")
     lower = _rest(sim, "sell", 1_004_000, "0.01")
-    _minute_later(sim, clock)
+    through_the_next_minute(sim, clock)
     assert (_filled(sim, lower), _filled(sim, higher)) == (Decimal("0.005"), Decimal(0))
 
 
@@ -125,7 +109,7 @@ def test_what_one_order_leaves_of_the_share_goes_to_the_next() -> None:
     sim, clock = _sim("dip", volume="0.02")
     first = _rest(sim, "buy", 996_000, "0.003")
     second = _rest(sim, "buy", 995_000, "0.01")
-    _minute_later(sim, clock)
+    through_the_next_minute(sim, clock)
     assert (_filled(sim, first), _filled(sim, second)) == (Decimal("0.003"), Decimal("0.002"))
     assert (first.status, second.status) == (CLOSED, PARTIAL)
 
@@ -138,7 +122,7 @@ def test_each_side_has_its_own_share_of_the_volume() -> None:
     sim.account.credit("BTC", Decimal(1))
     buy = _rest(sim, "buy", 995_000, "0.01")
     sell = _rest(sim, "sell", 1_005_000, "0.01")
-    _minute_later(sim, clock)
+    through_the_next_minute(sim, clock)
     assert (_filled(sim, buy), _filled(sim, sell)) == (Decimal("0.005"), Decimal("0.005"))
 
 
@@ -146,14 +130,14 @@ def test_a_share_smaller_than_the_pairs_quantum_fills_nothing() -> None:
     """25 % of 0.00000003 BTC rounds down to no whole satoshi: no trade of zero is booked."""
     sim, clock = _sim("dip", volume="0.00000003")
     order = _rest(sim, "buy", 995_000, "0.01")
-    _minute_later(sim, clock)
+    through_the_next_minute(sim, clock)
     assert order.status == UNTOUCHED
-    assert not [t for t in sim.trades if t.order_id == order.id]
+    assert not trades_of(sim, order)
 
 
 def test_a_share_is_rounded_down_to_the_pairs_quantum() -> None:
     """25 % of 0.00000007 BTC is 0.0000000175: one satoshi fills, never two."""
     sim, clock = _sim("dip", volume="0.00000007")
     order = _rest(sim, "buy", 995_000, "0.01")
-    _minute_later(sim, clock)
+    through_the_next_minute(sim, clock)
     assert _filled(sim, order) == Decimal("0.00000001")

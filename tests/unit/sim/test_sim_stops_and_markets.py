@@ -13,16 +13,14 @@ stop-market buy) can never bind on the emulator's book - a hundred levels 2 bp a
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from sim_helpers import build_sim, flat, new_clock
+from sim_helpers import build_sim, flat, new_clock, place, through_the_next_minute, trades_of
 
 from btcbot.adapters.clock import ManualClock
 from btcbot.sim.exchange import SimExchange
 from btcbot.sim.feed import Bar
 from btcbot.sim.model import CANCELED, CLOSED, UNTOUCHED, SimOrder
-from btcbot.sim.validation import parse_order
 
 LOW, HIGH = 990_000, 1_010_000
 
@@ -37,28 +35,30 @@ def _sim(bars: list[Bar] | None = None) -> tuple[SimExchange, ManualClock]:
     return sim, clock
 
 
-def _place(sim: SimExchange, **fields: Any) -> SimOrder:
-    body = {"pairSymbol": "BTCTRY", "quantity": "0.01", **fields}
-    sim.advance()
-    return sim.submit(parse_order(body, sim.pairs))
-
-
 def _stop(sim: SimExchange, side: str, stop: int, price: int) -> SimOrder:
-    order = _place(
-        sim, orderType=side, orderMethod="stoplimit", stopPrice=str(stop), price=str(price)
+    order = place(
+        sim,
+        orderType=side,
+        orderMethod="stoplimit",
+        stopPrice=str(stop),
+        price=str(price),
+        quantity="0.01",
     )
     assert order.status == UNTOUCHED
     return order
 
 
-def _through_the_moved_minute(sim: SimExchange, clock: ManualClock) -> None:
-    clock.advance(120)
-    sim.advance()
-
-
 def _child_of(sim: SimExchange, stop: SimOrder) -> SimOrder | None:
     children = [o for o in sim.orders.values() if o.id > stop.id and o.client_id == stop.client_id]
     return children[0] if children else None
+
+
+def _triggered(sim: SimExchange, clock: ManualClock, stop: SimOrder) -> SimOrder:
+    """Run the market through the moved minute; the order ``stop`` handed over to."""
+    through_the_next_minute(sim, clock)
+    child = _child_of(sim, stop)
+    assert child is not None
+    return child
 
 
 @pytest.mark.parametrize(
@@ -77,7 +77,7 @@ def test_a_stop_triggers_when_the_path_reaches_it_and_not_one_tick_past(
     limit = trigger + 1_000 * away
     beyond = _stop(sim, side, trigger + away, limit)  # placed first: it must not stop the scan
     reached = _stop(sim, side, trigger, limit)
-    _through_the_moved_minute(sim, clock)
+    through_the_next_minute(sim, clock)
     assert (reached.status, beyond.status) == (CANCELED, UNTOUCHED)
     assert _child_of(sim, reached) is not None
     assert _child_of(sim, beyond) is None
@@ -88,24 +88,20 @@ def test_a_triggered_buy_stop_limit_below_the_market_rests_as_the_limit_it_names
     sim, clock = _sim()
     stop = _stop(sim, "buy", 1_005_000, 995_000)
     locked = sim.account.locked["TRY"]
-    _through_the_moved_minute(sim, clock)
-    child = _child_of(sim, stop)
-    assert child is not None
+    child = _triggered(sim, clock, stop)
     assert (child.method, child.side, child.status) == ("limit", "buy", UNTOUCHED)
     assert (child.price, child.stop_price) == (Decimal(995_000), Decimal(1_005_000))
     assert (child.quantity, child.left) == (Decimal("0.01"), Decimal("0.01"))
     assert (child.locked_asset, child.locked) == ("TRY", locked)
     assert sim.account.locked["TRY"] == locked  # the lock moved to the child, not freed
-    assert not [t for t in sim.trades if t.order_id == child.id]
+    assert not trades_of(sim, child)
 
 
 def test_a_triggered_sell_stop_limit_above_the_market_rests() -> None:
     """Not marketable when triggered: it waits on the book like any limit sell."""
     sim, clock = _sim()
     stop = _stop(sim, "sell", 995_000, 1_005_000)
-    _through_the_moved_minute(sim, clock)
-    child = _child_of(sim, stop)
-    assert child is not None
+    child = _triggered(sim, clock, stop)
     assert (child.method, child.side, child.status) == ("limit", "sell", UNTOUCHED)
     assert sim.account.locked["BTC"] == Decimal("0.01")
 
@@ -114,10 +110,8 @@ def test_a_triggered_buy_stop_limit_above_the_market_takes_the_asks_as_taker() -
     """Marketable when triggered: it fills at once against the book, at the asks' prices."""
     sim, clock = _sim()
     stop = _stop(sim, "buy", 1_005_000, 1_050_000)
-    _through_the_moved_minute(sim, clock)
-    child = _child_of(sim, stop)
-    assert child is not None
-    trades = [t for t in sim.trades if t.order_id == child.id]
+    child = _triggered(sim, clock, stop)
+    trades = trades_of(sim, child)
     assert child.status == CLOSED
     assert sum(t.amount for t in trades) == Decimal("0.01")
     assert all(t.price < Decimal(1_050_000) for t in trades)
@@ -134,8 +128,8 @@ def test_a_market_sell_past_the_whole_book_ends_canceled_with_its_remainder(beyo
     bids = sim.book("BTCTRY").bids
     whole = sum((level.quantity for level in bids), Decimal(0))
     quantity = whole + Decimal(beyond)
-    order = _place(sim, orderType="sell", orderMethod="market", quantity=str(quantity))
-    sold = sum(t.amount for t in sim.trades if t.order_id == order.id)
+    order = place(sim, orderType="sell", orderMethod="market", quantity=str(quantity))
+    sold = sum(t.amount for t in trades_of(sim, order))
     assert sold == whole
     assert (order.status, order.left) == (CANCELED, Decimal(beyond))
     assert sim.account.locked["BTC"] == 0
@@ -145,8 +139,8 @@ def test_a_market_sell_past_the_whole_book_ends_canceled_with_its_remainder(beyo
 def test_a_market_buy_whose_change_buys_no_satoshi_ends_closed_with_nothing_left() -> None:
     """101 TRY buys whole satoshis; what is left cannot buy one more, so the order is done."""
     sim, _ = _sim()
-    order = _place(sim, orderType="buy", orderMethod="market", quantity="101")
-    spent = sum(t.price * t.amount for t in sim.trades if t.order_id == order.id)
+    order = place(sim, orderMethod="market", quantity="101")
+    spent = sum(t.price * t.amount for t in trades_of(sim, order))
     assert Decimal(101) - spent < sim.book("BTCTRY").best_ask * Decimal("0.00000001")
     assert (order.status, order.left) == (CLOSED, Decimal(0))
     assert sim.account.locked["TRY"] == 0
