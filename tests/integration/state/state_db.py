@@ -6,6 +6,8 @@ A plain module rather than a conftest.py: test directories are not packages, so 
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -21,6 +23,23 @@ from btcbot.state.uow import UnitOfWork
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 U = TypeVar("U", bound=UnitOfWork)
+
+
+class Opener:
+    """A connection factory keeping every connection it opened, for a test to count or inspect.
+
+    A ``SharedConnection`` opens one per thread, and again after a fault.
+    """
+
+    def __init__(self, open_one: Callable[[], sqlite3.Connection]) -> None:
+        self._open_one = open_one
+        self.opened: list[sqlite3.Connection] = []
+
+    def __call__(self) -> sqlite3.Connection:
+        """A new connection, kept."""
+        conn = self._open_one()
+        self.opened.append(conn)
+        return conn
 
 
 def role_environ(role: Role, db_path: Path, control_dir: Path) -> dict[str, str]:

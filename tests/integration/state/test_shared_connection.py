@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from state_db import initialised
+from state_db import Opener, initialised
 
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import StateError
@@ -18,18 +18,6 @@ from btcbot.state.sqlite import SharedConnection, connect
 from btcbot.state.uow import UnitOfWork
 
 AT = datetime(2026, 11, 23, 12, 30, tzinfo=UTC)
-
-
-class _Counting:
-    """``connect`` for one path, counting how often it really opens a connection."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.opened = 0
-
-    def __call__(self) -> sqlite3.Connection:
-        self.opened += 1
-        return connect(self.path)
 
 
 @pytest.fixture
@@ -50,7 +38,7 @@ def test_many_units_of_work_open_one_connection_and_see_each_others_commits(
     settings: Settings,
 ) -> None:
     """Fifty units of work, one connect; a commit is visible to the next, a rollback is not."""
-    opener = _Counting(settings.state_db_path)
+    opener = Opener(lambda: connect(settings.state_db_path))
     shared = SharedConnection(opener)
     for n in range(50):
         with UnitOfWork(shared, _context(settings)) as uow:
@@ -59,7 +47,7 @@ def test_many_units_of_work_open_one_connection_and_see_each_others_commits(
                 uow.commit()
     with UnitOfWork(shared, _context(settings)) as uow:
         current = uow.arming.current()
-    assert opener.opened == 1
+    assert len(opener.opened) == 1
     assert current is not None
     assert current.reason == "round 48"
     conn = shared()
@@ -72,7 +60,7 @@ def test_a_unit_of_work_inside_another_is_refused_and_the_outer_one_goes_on(
     settings: Settings,
 ) -> None:
     """On a shared connection a nested unit of work would join the outer transaction: refused."""
-    shared = SharedConnection(_Counting(settings.state_db_path))
+    shared = SharedConnection(Opener(lambda: connect(settings.state_db_path)))
     with UnitOfWork(shared, _context(settings)) as outer:
         outer.arming.record(_armed("outer"))
         inner = UnitOfWork(shared, _context(settings))
@@ -90,20 +78,20 @@ def test_a_sqlite_fault_drops_the_connection_and_the_next_unit_of_work_reopens(
     settings: Settings,
 ) -> None:
     """After a failed write the borrowed connection is closed; the next enter gets a fresh one."""
-    opener = _Counting(settings.state_db_path)
+    opener = Opener(lambda: connect(settings.state_db_path))
     shared = SharedConnection(opener)
     with pytest.raises(StateError), UnitOfWork(shared, _context(settings)) as uow:
         uow.connection.execute("INSERT INTO no_such_table VALUES (1)")
     with UnitOfWork(shared, _context(settings)) as uow:
         uow.arming.record(_armed("after the fault"))
         uow.commit()
-    assert opener.opened == 2
+    assert len(opener.opened) == 2
     shared.close()
 
 
 def test_each_thread_gets_its_own_connection(settings: Settings) -> None:
     """SQLite connections are not shared across threads: one each, all closed by ``close``."""
-    opener = _Counting(settings.state_db_path)
+    opener = Opener(lambda: connect(settings.state_db_path))
     shared = SharedConnection(opener)
     seen: list[sqlite3.Connection] = []
 
@@ -116,7 +104,7 @@ def test_each_thread_gets_its_own_connection(settings: Settings) -> None:
     thread.start()
     thread.join()
     work()
-    assert opener.opened == 2
+    assert len(opener.opened) == 2
     assert seen[0] is seen[2]
     assert seen[0] is not seen[1]
     shared.close()

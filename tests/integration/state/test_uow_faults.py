@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from state_db import initialised
+from state_db import Opener, initialised
 
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import StateError
@@ -32,19 +32,6 @@ AT = datetime(2026, 11, 23, 12, 30, tzinfo=UTC)
 def settings(tmp_path: Path) -> Settings:
     """A LIVE database ``db init`` created."""
     return initialised(tmp_path, Role.LIVE)
-
-
-class _Opener:
-    """Opens connections to one file with ``open_one``, keeping each for the test to look at."""
-
-    def __init__(self, open_one: Callable[[], sqlite3.Connection]) -> None:
-        self._open_one = open_one
-        self.opened: list[sqlite3.Connection] = []
-
-    def __call__(self) -> sqlite3.Connection:
-        conn = self._open_one()
-        self.opened.append(conn)
-        return conn
 
 
 def _context(settings: Settings) -> AuditContext:
@@ -97,7 +84,7 @@ def test_a_write_lock_held_elsewhere_is_one_line_and_the_connection_is_closed(
     path = settings.state_db_path
     other = sqlite3.connect(path, isolation_level=None, timeout=0)
     other.execute("BEGIN IMMEDIATE")
-    opener = _Opener(_impatient(path))
+    opener = Opener(_impatient(path))
     try:
         with pytest.raises(StateError) as info, UnitOfWork(opener, _context(settings)):
             pytest.fail("the unit of work opened while another writer held the lock")
@@ -113,7 +100,7 @@ def test_a_shared_connection_refused_the_write_lock_is_dropped_and_reopened(
 ) -> None:
     """After the refusal the next unit of work opens a new connection and writes."""
     path = settings.state_db_path
-    opener = _Opener(_impatient(path))
+    opener = Opener(_impatient(path))
     shared = SharedConnection(opener)
     other = sqlite3.connect(path, isolation_level=None, timeout=0)
     other.execute("BEGIN IMMEDIATE")
@@ -148,7 +135,7 @@ def test_an_ordinary_exception_keeps_the_shared_connection(settings: Settings) -
 
     The connection stays for the next unit of work.
     """
-    opener = _Opener(lambda: connect(settings.state_db_path))
+    opener = Opener(lambda: connect(settings.state_db_path))
     shared = SharedConnection(opener)
     with pytest.raises(ValueError, match="not storage"):
         _write_then(UnitOfWork(shared, _context(settings)), raise_=ValueError("not storage"))
