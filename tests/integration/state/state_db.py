@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from btcbot.domain.enums import Role
-from btcbot.domain.records import AuditContext
+from btcbot.domain.records import ArmingState, AuditContext
 from btcbot.settings import Settings, load_settings
 from btcbot.state.admin import init_database
 from btcbot.state.meta import write_meta
@@ -66,6 +66,16 @@ def initialised(root: Path, role: Role) -> Settings:
     settings = settings_for(root, role)
     init_database(settings, instance_id=f"init-{role.value}", now=NOW)
     return settings
+
+
+def context_of(settings: Settings) -> AuditContext:
+    """The audit stamp of one process of ``settings``' role."""
+    return AuditContext(settings.app_role, "instance-1", settings.config_hash)
+
+
+def armed(reason: str) -> ArmingState:
+    """An operator's arm decision, a row any unit of work can write."""
+    return ArmingState(armed=True, reason=reason, changed_by="operator", changed_at=NOW)
 
 
 def v1_database(path: Path) -> None:

@@ -4,34 +4,22 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from state_db import Opener, initialised
+from state_db import Opener, armed, context_of, initialised
 
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import StateError
-from btcbot.domain.records import ArmingState, AuditContext
 from btcbot.settings import Settings
 from btcbot.state.sqlite import SharedConnection, connect
 from btcbot.state.uow import UnitOfWork
-
-AT = datetime(2026, 11, 23, 12, 30, tzinfo=UTC)
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """A LIVE database ``db init`` created."""
     return initialised(tmp_path, Role.LIVE)
-
-
-def _context(settings: Settings) -> AuditContext:
-    return AuditContext(settings.app_role, "instance-1", settings.config_hash)
-
-
-def _armed(reason: str) -> ArmingState:
-    return ArmingState(armed=True, reason=reason, changed_by="operator", changed_at=AT)
 
 
 def test_many_units_of_work_open_one_connection_and_see_each_others_commits(
@@ -41,11 +29,11 @@ def test_many_units_of_work_open_one_connection_and_see_each_others_commits(
     opener = Opener(lambda: connect(settings.state_db_path))
     shared = SharedConnection(opener)
     for n in range(50):
-        with UnitOfWork(shared, _context(settings)) as uow:
-            uow.arming.record(_armed(f"round {n}"))
+        with UnitOfWork(shared, context_of(settings)) as uow:
+            uow.arming.record(armed(f"round {n}"))
             if n % 2 == 0:
                 uow.commit()
-    with UnitOfWork(shared, _context(settings)) as uow:
+    with UnitOfWork(shared, context_of(settings)) as uow:
         current = uow.arming.current()
     assert len(opener.opened) == 1
     assert current is not None
@@ -61,13 +49,13 @@ def test_a_unit_of_work_inside_another_is_refused_and_the_outer_one_goes_on(
 ) -> None:
     """On a shared connection a nested unit of work would join the outer transaction: refused."""
     shared = SharedConnection(Opener(lambda: connect(settings.state_db_path)))
-    with UnitOfWork(shared, _context(settings)) as outer:
-        outer.arming.record(_armed("outer"))
-        inner = UnitOfWork(shared, _context(settings))
+    with UnitOfWork(shared, context_of(settings)) as outer:
+        outer.arming.record(armed("outer"))
+        inner = UnitOfWork(shared, context_of(settings))
         with pytest.raises(StateError, match="already open"), inner:
             pass
         outer.commit()
-    with UnitOfWork(shared, _context(settings)) as uow:
+    with UnitOfWork(shared, context_of(settings)) as uow:
         current = uow.arming.current()
     assert current is not None
     assert current.reason == "outer"
@@ -80,10 +68,10 @@ def test_a_sqlite_fault_drops_the_connection_and_the_next_unit_of_work_reopens(
     """After a failed write the borrowed connection is closed; the next enter gets a fresh one."""
     opener = Opener(lambda: connect(settings.state_db_path))
     shared = SharedConnection(opener)
-    with pytest.raises(StateError), UnitOfWork(shared, _context(settings)) as uow:
+    with pytest.raises(StateError), UnitOfWork(shared, context_of(settings)) as uow:
         uow.connection.execute("INSERT INTO no_such_table VALUES (1)")
-    with UnitOfWork(shared, _context(settings)) as uow:
-        uow.arming.record(_armed("after the fault"))
+    with UnitOfWork(shared, context_of(settings)) as uow:
+        uow.arming.record(armed("after the fault"))
         uow.commit()
     assert len(opener.opened) == 2
     shared.close()
@@ -96,7 +84,7 @@ def test_each_thread_gets_its_own_connection(settings: Settings) -> None:
     seen: list[sqlite3.Connection] = []
 
     def work() -> None:
-        with UnitOfWork(shared, _context(settings)) as uow:
+        with UnitOfWork(shared, context_of(settings)) as uow:
             seen.append(uow.connection)
 
     work()

@@ -12,34 +12,22 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from state_db import Opener, initialised
+from state_db import Opener, armed, context_of, initialised
 
 from btcbot.domain.enums import Role
 from btcbot.domain.errors import StateError
-from btcbot.domain.records import ArmingState, AuditContext
 from btcbot.settings import Settings
 from btcbot.state.sqlite import SharedConnection, connect
 from btcbot.state.uow import UnitOfWork
-
-AT = datetime(2026, 11, 23, 12, 30, tzinfo=UTC)
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """A LIVE database ``db init`` created."""
     return initialised(tmp_path, Role.LIVE)
-
-
-def _context(settings: Settings) -> AuditContext:
-    return AuditContext(settings.app_role, "instance-1", settings.config_hash)
-
-
-def _armed(reason: str) -> ArmingState:
-    return ArmingState(armed=True, reason=reason, changed_by="operator", changed_at=AT)
 
 
 def _is_closed(conn: sqlite3.Connection) -> bool:
@@ -63,7 +51,7 @@ def _write_then(
 ) -> None:
     """Record an arming decision in ``unit``, then run ``sql``, raise ``raise_`` or commit."""
     with unit as uow:
-        uow.arming.record(_armed("written before the fault"))
+        uow.arming.record(armed("written before the fault"))
         if sql:
             uow.connection.execute(sql)
         if raise_ is not None:
@@ -86,7 +74,7 @@ def test_a_write_lock_held_elsewhere_is_one_line_and_the_connection_is_closed(
     other.execute("BEGIN IMMEDIATE")
     opener = Opener(_impatient(path))
     try:
-        with pytest.raises(StateError) as info, UnitOfWork(opener, _context(settings)):
+        with pytest.raises(StateError) as info, UnitOfWork(opener, context_of(settings)):
             pytest.fail("the unit of work opened while another writer held the lock")
     finally:
         other.execute("ROLLBACK")
@@ -106,12 +94,12 @@ def test_a_shared_connection_refused_the_write_lock_is_dropped_and_reopened(
     other.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(StateError, match="database is locked"):
-            UnitOfWork(shared, _context(settings)).__enter__()
+            UnitOfWork(shared, context_of(settings)).__enter__()
     finally:
         other.execute("ROLLBACK")
         other.close()
-    with UnitOfWork(shared, _context(settings)) as uow:
-        uow.arming.record(_armed("after the lock"))
+    with UnitOfWork(shared, context_of(settings)) as uow:
+        uow.arming.record(armed("after the lock"))
         uow.commit()
     assert len(opener.opened) == 2
     assert _is_closed(opener.opened[0])
@@ -123,7 +111,7 @@ def test_a_failed_write_is_one_line_naming_the_file_and_nothing_of_the_unit_is_k
 ) -> None:
     """A repository's write fails after another succeeded: neither is kept."""
     path = settings.state_db_path
-    unit = UnitOfWork(lambda: connect(path), _context(settings))
+    unit = UnitOfWork(lambda: connect(path), context_of(settings))
     with pytest.raises(StateError) as info:
         _write_then(unit, "INSERT INTO no_such_table VALUES (1)")
     assert str(info.value) == f"cannot write {path}: no such table: no_such_table"
@@ -138,8 +126,8 @@ def test_an_ordinary_exception_keeps_the_shared_connection(settings: Settings) -
     opener = Opener(lambda: connect(settings.state_db_path))
     shared = SharedConnection(opener)
     with pytest.raises(ValueError, match="not storage"):
-        _write_then(UnitOfWork(shared, _context(settings)), raise_=ValueError("not storage"))
-    with UnitOfWork(shared, _context(settings)) as uow:
+        _write_then(UnitOfWork(shared, context_of(settings)), raise_=ValueError("not storage"))
+    with UnitOfWork(shared, context_of(settings)) as uow:
         assert uow.arming.current() is None
     assert len(opener.opened) == 1
     assert not _is_closed(opener.opened[0])
@@ -166,7 +154,7 @@ def test_a_refused_commit_is_one_line_naming_the_file(settings: Settings) -> Non
 
     with pytest.raises(StateError) as info:
         _write_then(
-            UnitOfWork(strict, _context(settings)), "INSERT INTO child VALUES (7)", commit=True
+            UnitOfWork(strict, context_of(settings)), "INSERT INTO child VALUES (7)", commit=True
         )
     assert str(info.value) == f"cannot commit to {path}: FOREIGN KEY constraint failed"
     assert _arming_rows(settings) == 0
@@ -176,7 +164,7 @@ def test_a_repository_is_built_once_per_unit_of_work(settings: Settings) -> None
     """Asked twice in one unit, the same repository; the next unit builds its own."""
     from btcbot.state.repositories.arming import ArmingRepository  # noqa: PLC0415
 
-    unit = UnitOfWork(lambda: connect(settings.state_db_path), _context(settings))
+    unit = UnitOfWork(lambda: connect(settings.state_db_path), context_of(settings))
     with unit as uow:
         first = uow.repository(ArmingRepository)
         assert uow.repository(ArmingRepository) is first
